@@ -1,0 +1,117 @@
+"""The index arithmetic, written once: which input cell feeds which output through which tap.
+
+Along one axis (an :class:`~refconv.spec.AxisGeometry`), output ``o`` reads input
+``o*s + t*d - lo`` through tap ``t`` (:func:`source_index`).  An index outside ``[0, n)`` is a
+padded cell; :func:`boundary_index` says which real cell it copies under each boundary mode, or
+``-1`` when it holds the fill value (zero for convolution).  Everything else — the direct
+method's padded views, the sparse matrix's column indices, pooling's windows — is derived here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from .spec import AxisGeometry, ConvSpec
+
+#: Marks a padded cell that holds the fill value rather than a copy of an input cell.
+FILL = -1
+
+
+def source_index(o, t, g: AxisGeometry):
+    """Input index that output ``o`` reads through tap ``t`` (arrays broadcast).
+
+    >>> from refconv.spec import AxisGeometry
+    >>> g = AxisGeometry(n=5, k=3, stride=2, dilation=2, lo=1, hi=1)
+    >>> [source_index(1, t, g) for t in range(3)]
+    [1, 3, 5]
+    """
+    return o * g.stride + t * g.dilation - g.lo
+
+
+def boundary_index(i: np.ndarray, n: int, boundary: str) -> np.ndarray:
+    """Map (possibly out-of-range) indices to the input cell a padded cell copies.
+
+    Matches ``numpy.pad`` for every mode and any pad width (``reflect`` and ``symmetric``
+    repeat periodically, as NumPy's iterated padding does).  Cells that hold the fill value
+    (``boundary="constant"``) map to :data:`FILL`.
+
+    >>> boundary_index(np.arange(-2, 5), 3, "reflect").tolist()
+    [2, 1, 0, 1, 2, 1, 0]
+    >>> boundary_index(np.arange(-2, 5), 3, "symmetric").tolist()
+    [1, 0, 0, 1, 2, 2, 1]
+    >>> boundary_index(np.arange(-2, 5), 3, "constant").tolist()
+    [-1, -1, 0, 1, 2, -1, -1]
+    """
+    i = np.asarray(i)
+    if boundary == "constant":
+        return np.where((i >= 0) & (i < n), i, FILL)
+    if boundary == "wrap":
+        return np.mod(i, n)
+    if boundary == "edge":
+        return np.clip(i, 0, n - 1)
+    if boundary == "reflect":
+        if n == 1:
+            return np.zeros_like(i)
+        period = 2 * (n - 1)
+        r = np.mod(i, period)
+        return np.where(r < n, r, period - r)
+    if boundary == "symmetric":
+        r = np.mod(i, 2 * n)
+        return np.where(r < n, r, 2 * n - 1 - r)
+    raise ValueError(f"boundary_index: boundary={boundary!r} is not recognised")
+
+
+def gather_index(g: AxisGeometry, boundary: str) -> np.ndarray:
+    """``(out, k)`` array: the input cell (or :data:`FILL`) output ``o`` reads through tap ``t``.
+
+    >>> from refconv.spec import AxisGeometry
+    >>> gather_index(AxisGeometry(n=4, k=2, lo=1, hi=0), "constant").tolist()
+    [[-1, 0], [0, 1], [1, 2], [2, 3]]
+    """
+    o = np.arange(g.out)[:, None]
+    t = np.arange(g.k)[None, :]
+    return boundary_index(source_index(o, t, g), g.n, boundary)
+
+
+def padded_index(g: AxisGeometry, boundary: str) -> np.ndarray:
+    """Source cell of each cell of the padded axis, ``lo`` before to ``hi`` (+ ceil overhang) after."""
+    return boundary_index(np.arange(-g.lo, g.n + g.hi + g.overhang), g.n, boundary)
+
+
+def pad(x: np.ndarray, spec: ConvSpec, axes: Sequence[int], fill=0) -> np.ndarray:
+    """The padded input: ``x`` extended along ``axes`` by the spec's pads and boundary rule.
+
+    Fill cells (constant boundary, and ceil_mode's overhang) get ``fill``; pooling passes its
+    own fill (``-inf``, or a marker).  Equals ``numpy.pad(x, pads, mode=boundary)`` when there
+    is no overhang.
+    """
+    for axis, g in zip(axes, spec.axes):
+        if g.lo == g.hi == g.overhang == 0:
+            continue
+        index = padded_index(g, spec.boundary)
+        if spec.boundary != "constant" and g.overhang:
+            index[g.n + g.lo + g.hi :] = FILL
+        x = np.take(x, np.maximum(index, 0), axis=axis)
+        holes = index == FILL
+        if holes.any():
+            x[(slice(None),) * (axis % x.ndim) + (holes,)] = fill
+    return x
+
+
+def tap_slices(spec: ConvSpec, tap: Sequence[int]) -> tuple[slice, ...]:
+    """Slices of the padded input that every output reads through kernel tap ``tap``.
+
+    Padded cell ``source_index(o, t) + lo`` for ``o = 0, 1, ..., out-1``: a strided view.
+    """
+    out = []
+    for g, t in zip(spec.axes, tap):
+        start = source_index(0, t, g) + g.lo
+        out.append(slice(start, start + (g.out - 1) * g.stride + 1, g.stride))
+    return tuple(out)
+
+
+def taps(spec: ConvSpec) -> Iterator[tuple[int, ...]]:
+    """Every kernel tap, in row-major (C) order: the documented summation order."""
+    return np.ndindex(*spec.kernel_shape)

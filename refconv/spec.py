@@ -1,0 +1,331 @@
+"""The one geometry: every user-facing form of a convolution or pooling problem, normalised once.
+
+Per spatial axis every operation in refconv reduces to the same normal form, an
+:class:`AxisGeometry`: input length ``n``, kernel length ``k``, stride ``s``, dilation ``d`` and
+pads ``(lo, hi)``.  Output ``o`` meets input ``o*s + t*d - lo`` through tap ``t``
+(:func:`refconv._taps.source_index`), and the output length is::
+
+    out = (n + lo + hi - d*(k-1) - 1) // s + 1
+
+With ``ceil_mode`` (pooling) the division rounds up, then a last window that would start at or
+past ``n + lo`` (entirely in the right padding) is dropped, as PyTorch's ``Pool.h`` does.
+
+A :class:`ConvSpec` is the tuple of axis geometries plus the boundary rule (what a padded cell
+holds).  It is frozen and hashable, so methods can cache matrices per spec.  It is built by
+:func:`plain_spec` (NumPy/SciPy conventions: ``mode="valid"|"same"|"full"``, centred "same") or
+:func:`layer_spec` (PyTorch conventions: ``padding=int|tuple|"valid"|"same"``, torch's "same");
+nothing else in the package re-derives pads or output lengths.
+
+"same" for an even kernel
+-------------------------
+"same" pads ``d*(k-1)`` cells in total.  When that is odd the two conventions split it
+differently:
+
+======================  ====================  ===============================================
+convention              larger half           who does this
+======================  ====================  ===============================================
+centred (``mode=``)     before (``lo``)       ``scipy.signal.correlate/convolve``, ``numpy``,
+                                              ``ndimage.correlate``, ONNX ``SAME_LOWER``
+torch (``padding=``)    after (``hi``)        ``torch.nn.functional.conv*d``, JAX/TF ``SAME``,
+                                              ONNX ``SAME_UPPER``, ``scipy.signal.correlate2d``
+======================  ====================  ===============================================
+
+Parameter names across libraries
+--------------------------------
+:data:`PARAMETER_NAMES` maps every refconv parameter to its name in SciPy, PyTorch, JAX
+(``lax.conv_general_dilated``) and ONNX (``Conv``); :data:`BOUNDARY_NAMES` does the same for
+boundary modes.  Beware ``scipy.ndimage``'s ``"reflect"``, which is NumPy's (and refconv's)
+``"symmetric"``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ._validation import check_choice, fail, int_tuple, is_int, pad_pairs, shape_tuple
+
+#: Boundary modes, by ``numpy.pad``'s names: what a padded cell holds.
+BOUNDARIES = ("constant", "wrap", "reflect", "symmetric", "edge")
+
+#: ``(refconv, scipy.signal, scipy.ndimage, torch, jax, onnx)`` name of each boundary mode.
+BOUNDARY_NAMES = (
+    ("constant", "fill", "constant", "zeros", "constant", "constant"),
+    ("wrap", "wrap", "wrap", "circular", "wrap", "wrap"),
+    ("reflect", None, "mirror", "reflect", "reflect", "reflect"),
+    ("symmetric", "symm", "reflect", None, "symmetric", None),
+    ("edge", None, "nearest", "replicate", "edge", "edge"),
+)
+
+#: ``(refconv, scipy.signal, torch, jax lax.conv_general_dilated, onnx Conv)`` parameter names.
+PARAMETER_NAMES = (
+    ("x", "in1", "input", "lhs", "X"),
+    ("w", "in2", "weight", "rhs", "W"),
+    ("bias", None, "bias", None, "B"),
+    ("mode (plain)", "mode", None, "padding='VALID'|'SAME'", "auto_pad"),
+    ("padding (layer)", None, "padding", "padding", "pads / auto_pad"),
+    ("stride", None, "stride", "window_strides", "strides"),
+    ("dilation", None, "dilation", "rhs_dilation", "dilations"),
+    ("groups", None, "groups", "feature_group_count", "group"),
+    ("boundary / padding_mode", "boundary", "padding_mode", None, None),
+    ("output_padding", None, "output_padding", None, "output_padding"),
+    ("ceil_mode", None, "ceil_mode", None, "ceil_mode"),
+)
+
+_BOUNDARY_HINTS = {
+    "zeros": "'zeros' is 'constant'",
+    "fill": "scipy.signal's 'fill' is 'constant'",
+    "circular": "torch's 'circular' is 'wrap'",
+    "periodic": "periodic is 'wrap'",
+    "replicate": "torch's 'replicate' is 'edge'",
+    "nearest": "ndimage's 'nearest' is 'edge'",
+    "mirror": "ndimage's 'mirror' is 'reflect'",
+    "symm": "scipy.signal's 'symm' is 'symmetric'",
+    "grid-wrap": "ndimage's 'grid-wrap' is 'wrap'",
+    "grid-mirror": "ndimage's 'grid-mirror' is 'symmetric'",
+    "grid-constant": "ndimage's 'grid-constant' is 'constant'",
+}
+_MODES = ("valid", "same", "full")
+_MODE_HINTS = {"same_upper": "use the layer function's padding='same' or explicit pads",
+               "same_lower": "mode='same' is SAME_LOWER", "half": "use 'same'"}
+
+
+@dataclass(frozen=True)
+class AxisGeometry:
+    """The normal form of one spatial axis; see the module docstring."""
+
+    n: int
+    k: int
+    stride: int = 1
+    dilation: int = 1
+    lo: int = 0
+    hi: int = 0
+    ceil_mode: bool = False
+
+    @property
+    def extent(self) -> int:
+        """Cells one window spans: ``d*(k-1) + 1``."""
+        return self.dilation * (self.k - 1) + 1
+
+    @property
+    def padded(self) -> int:
+        """Length of the padded input, ``n + lo + hi``."""
+        return self.n + self.lo + self.hi
+
+    @property
+    def out(self) -> int:
+        """Output length (may be <= 0 for an impossible problem; specs refuse those)."""
+        span = self.padded - self.extent
+        if not self.ceil_mode:
+            return span // self.stride + 1
+        out = -(-span // self.stride) + 1
+        if out > 1 and (out - 1) * self.stride >= self.n + self.lo:
+            out -= 1
+        return out
+
+    @property
+    def overhang(self) -> int:
+        """Cells past the padded input that ceil_mode's last window reaches (0 otherwise)."""
+        return max(0, (self.out - 1) * self.stride + self.extent - self.padded)
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """A whole problem's geometry: one :class:`AxisGeometry` per spatial axis and the boundary."""
+
+    axes: tuple[AxisGeometry, ...]
+    boundary: str = "constant"
+
+    @property
+    def ndim(self) -> int:
+        return len(self.axes)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(g.n for g in self.axes)
+
+    @property
+    def kernel_shape(self) -> tuple[int, ...]:
+        return tuple(g.k for g in self.axes)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(g.out for g in self.axes)
+
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return tuple(g.stride for g in self.axes)
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return tuple(g.dilation for g in self.axes)
+
+    @property
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        return tuple((g.lo, g.hi) for g in self.axes)
+
+    @property
+    def taps(self) -> int:
+        """Number of kernel taps, ``prod(kernel_shape)``."""
+        return math.prod(self.kernel_shape)
+
+
+def same_pads(extent: int, rule: str) -> tuple[int, int]:
+    """Split the ``extent - 1`` cells of "same" padding: ``rule="centred"`` puts the larger half
+    before (SciPy, NumPy), ``rule="torch"`` after (PyTorch, TF/JAX ``SAME``, ONNX ``SAME_UPPER``).
+
+    >>> same_pads(4, "centred"), same_pads(4, "torch"), same_pads(3, "torch")
+    ((2, 1), (1, 2), (1, 1))
+    """
+    total = extent - 1
+    small = total // 2
+    return (total - small, small) if rule == "centred" else (small, total - small)
+
+
+def _resolve_pads(func, name, value, kernel_shape, dilation, same_rule):
+    ndim = len(kernel_shape)
+    if isinstance(value, str):
+        choice = check_choice(func, name, value, _MODES, _MODE_HINTS)
+        extents = [d * (k - 1) + 1 for k, d in zip(kernel_shape, dilation)]
+        if choice == "valid":
+            return ((0, 0),) * ndim
+        if choice == "full":
+            return tuple((e - 1, e - 1) for e in extents)
+        return tuple(same_pads(e, same_rule) for e in extents)
+    return pad_pairs(func, name, value, ndim)
+
+
+def _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, names):
+    axes = tuple(
+        AxisGeometry(n, k, s, d, lo, hi, ceil_mode)
+        for n, k, s, d, (lo, hi) in zip(input_shape, kernel_shape, stride, dilation, pads)
+    )
+    for i, g in enumerate(axes):
+        if g.out < 1:
+            x_name, w_name = names
+            raise ValueError(
+                f"{func}: {w_name} shape {tuple(kernel_shape)} does not fit {x_name} shape "
+                f"{tuple(input_shape)} along axis {i}: the window spans d*(k-1)+1 = "
+                f"{g.dilation}*({g.k}-1)+1 = {g.extent} cells but the padded input has "
+                f"n+lo+hi = {g.n}+{g.lo}+{g.hi} = {g.padded}; expected a window no longer than "
+                f"the padded input (did you swap {x_name} and {w_name}?)"
+            )
+    return ConvSpec(axes, boundary)
+
+
+def plain_spec(
+    func: str,
+    input_shape: Any,
+    kernel_shape: Any,
+    *,
+    mode: Any = "valid",
+    stride: Any = 1,
+    dilation: Any = 1,
+    boundary: str = "constant",
+    ceil_mode: bool = False,
+) -> ConvSpec:
+    """Normalise the NumPy/SciPy-style arguments of ``correlate``/``convolve`` to a ConvSpec.
+
+    ``mode`` is ``"valid"``, ``"same"`` (centred: larger half of the padding before), ``"full"``,
+    or explicit pads: an int, one int per axis, or one ``(before, after)`` pair per axis.
+
+    >>> plain_spec("f", (5,), (2,), mode="same").pads
+    ((1, 0),)
+    >>> plain_spec("f", (3, 4), (2, 2)).output_shape
+    (2, 3)
+    """
+    input_shape = shape_tuple(func, "x.shape", input_shape)
+    kernel_shape = shape_tuple(func, "w.shape", kernel_shape)
+    if len(input_shape) != len(kernel_shape):
+        raise ValueError(
+            f"{func}: x.ndim={len(input_shape)} and w.ndim={len(kernel_shape)} differ "
+            f"(x.shape={input_shape}, w.shape={kernel_shape}); expected arrays of the same rank"
+        )
+    ndim = len(input_shape)
+    stride = int_tuple(func, "stride", stride, ndim, minimum=1)
+    dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
+    boundary = check_choice(func, "boundary", boundary, BOUNDARIES, _BOUNDARY_HINTS)
+    pads = _resolve_pads(func, "mode", mode, kernel_shape, dilation, "centred")
+    return _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
+
+
+def layer_spec(
+    func: str,
+    spatial_shape: Any,
+    kernel_shape: Any,
+    *,
+    padding: Any = 0,
+    stride: Any = 1,
+    dilation: Any = 1,
+    boundary: str = "constant",
+    ceil_mode: bool = False,
+) -> ConvSpec:
+    """Normalise PyTorch-style ``padding``/``stride``/``dilation`` of a layer to a ConvSpec.
+
+    ``padding`` is an int, one int per spatial axis, ``"valid"``, ``"same"`` (torch's split: the
+    larger half after; stride 1 only, as in torch) or one ``(before, after)`` pair per axis.
+
+    >>> layer_spec("f", (5,), (4,), padding="same").pads
+    ((1, 2),)
+    """
+    spatial_shape = shape_tuple(func, "x.shape[2:]", spatial_shape)
+    kernel_shape = shape_tuple(func, "w.shape[2:]", kernel_shape)
+    ndim = len(spatial_shape)
+    stride = int_tuple(func, "stride", stride, ndim, minimum=1)
+    dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
+    if isinstance(padding, str) and padding.lower() == "same" and any(s != 1 for s in stride):
+        raise fail(func, "padding", padding, f"is not supported with stride={stride} (as in torch)",
+                   "stride 1, or explicit (before, after) pads")
+    pads = _resolve_pads(func, "padding", padding, kernel_shape, dilation, "torch")
+    return _build(func, spatial_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
+
+
+def output_shape(
+    input_shape: Any,
+    kernel_shape: Any,
+    *,
+    mode: Any = None,
+    padding: Any = None,
+    stride: Any = 1,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> tuple[int, ...]:
+    """Output shape of a correlation, convolution or pooling over the given spatial shape.
+
+    Give ``mode`` for the plain (SciPy) convention or ``padding`` for the layer (PyTorch)
+    convention; with neither, the result is "valid".  ``ceil_mode`` applies PyTorch's pooling
+    rule (round up, then drop a window that would start in the right padding).
+
+    Examples
+    --------
+    Figure 9.6 of the seed: a 280x320 image and a two-tap kernel give 280x319.
+
+    >>> output_shape((280, 320), (1, 2))
+    (280, 319)
+    >>> output_shape((5,), (2,), mode="same"), output_shape((5,), (2,), mode="full")
+    ((5,), (6,))
+    >>> output_shape((7, 7), (3, 3), padding=1, stride=2)
+    (4, 4)
+    >>> output_shape((6,), (3,), padding=1, stride=2, ceil_mode=True)
+    (4,)
+    """
+    func = "output_shape"
+    if not isinstance(ceil_mode, bool):
+        raise fail(func, "ceil_mode", ceil_mode, "is not a bool", "True or False", TypeError)
+    if mode is not None and padding is not None:
+        raise fail(func, "padding", padding, f"was given together with mode={mode!r}",
+                   "mode= (SciPy convention) or padding= (PyTorch convention), not both")
+    if padding is not None:
+        spec = layer_spec(func, input_shape, kernel_shape, padding=padding, stride=stride,
+                          dilation=dilation, ceil_mode=ceil_mode)
+    else:
+        spec = plain_spec(func, input_shape, kernel_shape, mode="valid" if mode is None else mode,
+                          stride=stride, dilation=dilation, ceil_mode=ceil_mode)
+    return spec.output_shape
+
+
+__all__ = [
+    "AxisGeometry", "ConvSpec", "plain_spec", "layer_spec", "output_shape", "same_pads",
+    "BOUNDARIES", "BOUNDARY_NAMES", "PARAMETER_NAMES", "is_int",
+]
