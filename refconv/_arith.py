@@ -20,6 +20,7 @@ The exactness contract (README, "Exactness"):
 from __future__ import annotations
 
 import numbers
+
 import numpy as np
 
 from ._validation import fail
@@ -53,9 +54,14 @@ def as_operand(func: str, name: str, value) -> np.ndarray:
             if isinstance(item, (bool, np.bool_)) or not (
                 isinstance(item, (numbers.Rational, np.integer)) or _is_sympy(item)
             ):
-                raise fail(func, name, value, f"holds {type(item).__name__} {item!r}",
-                           "an object array of int, Fraction or SymPy expressions (or a float dtype)",
-                           TypeError)
+                raise fail(
+                    func,
+                    name,
+                    value,
+                    f"holds {type(item).__name__} {item!r}",
+                    "an object array of int, Fraction or SymPy expressions (or a float dtype)",
+                    TypeError,
+                )
         return arr
     raise fail(func, name, value, f"has dtype {arr.dtype}", "an integer, float, complex or object array", TypeError)
 
@@ -83,9 +89,14 @@ def domain(func: str, operands: dict[str, np.ndarray], *, lead: int = 0) -> str:
         floats = [n for n, k in kinds.items() if k in "fc"]
         if floats:
             objs = [n for n, k in kinds.items() if k == "O"]
-            raise fail(func, floats[0], operands[floats[0]], f"is a {operands[floats[0]].dtype} array while "
-                       f"{objs[0]} is an exact object array", "operands of one kind: all exact or all float",
-                       TypeError)
+            raise fail(
+                func,
+                floats[0],
+                operands[floats[0]],
+                f"is a {operands[floats[0]].dtype} array while {objs[0]} is an exact object array",
+                "operands of one kind: all exact or all float",
+                TypeError,
+            )
         return "object"
     if any(k in "fc" for k in kinds.values()):
         return "float"

@@ -69,7 +69,9 @@ def _per_axis(func: str, name: str, value: Any, ndim: int) -> tuple:
     if isinstance(value, (Sequence, np.ndarray)):
         items = tuple(np.asarray(value, dtype=object).ravel()) if isinstance(value, np.ndarray) else tuple(value)
         if len(items) != ndim:
-            raise fail(func, name, value, f"has {len(items)} entries but there are {ndim} axes", f"an int or {ndim} ints")
+            raise fail(
+                func, name, value, f"has {len(items)} entries but there are {ndim} axes", f"an int or {ndim} ints"
+            )
         return items
     return (value,) * ndim
 

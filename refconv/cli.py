@@ -49,11 +49,22 @@ def _table(rows) -> str:
 
 
 def _markdown(rows) -> str:
-    out = ["# refconv verify report", "", "| claim | seed | quotation | method | status | time | detail |",
-           "|---|---|---|---|---|---|---|"]
+    out = [
+        "# refconv verify report",
+        "",
+        "| claim | seed | quotation | method | status | time | detail |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for c, ok, d, t in rows:
-        cells = [c.name + ": " + c.claim, c.seed, f"“{c.quote}”" if c.quote else "", c.method,
-                 "PASS" if ok else "**FAIL**", f"{t:.2f}s", d]
+        cells = [
+            c.name + ": " + c.claim,
+            c.seed,
+            f"“{c.quote}”" if c.quote else "",
+            c.method,
+            "PASS" if ok else "**FAIL**",
+            f"{t:.2f}s",
+            d,
+        ]
         out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     passed = sum(ok for _, ok, _, _ in rows)
     out += ["", f"{passed} of {len(rows)} claims pass."]
@@ -69,7 +80,9 @@ def verify(args: argparse.Namespace) -> int:
     rows = _run_checks(checks, progress)
     print(_table(rows))
     failed = [c.name for c, ok, _, _ in rows if not ok]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} claims pass" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    print(
+        f"\n{len(rows) - len(failed)} of {len(rows)} claims pass" + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
     if args.report:
         with open(args.report, "w", encoding="utf-8") as fh:
             fh.write(_markdown(rows))

@@ -99,8 +99,9 @@ def correlate(
     >>> bool((correlate(x, w, mode="full") == scipy.signal.correlate(x, w, mode="full")).all())
     True
     """
-    return _plain("correlate", x, w, flip=False, mode=mode, stride=stride, dilation=dilation,
-                  boundary=boundary, method=method)
+    return _plain(
+        "correlate", x, w, flip=False, mode=mode, stride=stride, dilation=dilation, boundary=boundary, method=method
+    )
 
 
 def convolve(
@@ -131,5 +132,6 @@ def convolve(
     >>> bool((convolve(x, w, mode="same") == scipy.signal.convolve(x, w, mode="same")).all())
     True
     """
-    return _plain("convolve", x, w, flip=True, mode=mode, stride=stride, dilation=dilation,
-                  boundary=boundary, method=method)
+    return _plain(
+        "convolve", x, w, flip=True, mode=mode, stride=stride, dilation=dilation, boundary=boundary, method=method
+    )

@@ -87,8 +87,11 @@ _BOUNDARY_HINTS = {
     "grid-constant": "ndimage's 'grid-constant' is 'constant'",
 }
 _MODES = ("valid", "same", "full")
-_MODE_HINTS = {"same_upper": "use the layer function's padding='same' or explicit pads",
-               "same_lower": "mode='same' is SAME_LOWER", "half": "use 'same'"}
+_MODE_HINTS = {
+    "same_upper": "use the layer function's padding='same' or explicit pads",
+    "same_lower": "mode='same' is SAME_LOWER",
+    "half": "use 'same'",
+}
 
 
 @dataclass(frozen=True)
@@ -275,8 +278,13 @@ def layer_spec(
     stride = int_tuple(func, "stride", stride, ndim, minimum=1)
     dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
     if isinstance(padding, str) and padding.lower() == "same" and any(s != 1 for s in stride):
-        raise fail(func, "padding", padding, f"is not supported with stride={stride} (as in torch)",
-                   "stride 1, or explicit (before, after) pads")
+        raise fail(
+            func,
+            "padding",
+            padding,
+            f"is not supported with stride={stride} (as in torch)",
+            "stride 1, or explicit (before, after) pads",
+        )
     pads = _resolve_pads(func, "padding", padding, kernel_shape, dilation, "torch")
     return _build(func, spatial_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
 
@@ -314,18 +322,39 @@ def output_shape(
     if not isinstance(ceil_mode, bool):
         raise fail(func, "ceil_mode", ceil_mode, "is not a bool", "True or False", TypeError)
     if mode is not None and padding is not None:
-        raise fail(func, "padding", padding, f"was given together with mode={mode!r}",
-                   "mode= (SciPy convention) or padding= (PyTorch convention), not both")
+        raise fail(
+            func,
+            "padding",
+            padding,
+            f"was given together with mode={mode!r}",
+            "mode= (SciPy convention) or padding= (PyTorch convention), not both",
+        )
     if padding is not None:
-        spec = layer_spec(func, input_shape, kernel_shape, padding=padding, stride=stride,
-                          dilation=dilation, ceil_mode=ceil_mode)
+        spec = layer_spec(
+            func, input_shape, kernel_shape, padding=padding, stride=stride, dilation=dilation, ceil_mode=ceil_mode
+        )
     else:
-        spec = plain_spec(func, input_shape, kernel_shape, mode="valid" if mode is None else mode,
-                          stride=stride, dilation=dilation, ceil_mode=ceil_mode)
+        spec = plain_spec(
+            func,
+            input_shape,
+            kernel_shape,
+            mode="valid" if mode is None else mode,
+            stride=stride,
+            dilation=dilation,
+            ceil_mode=ceil_mode,
+        )
     return spec.output_shape
 
 
 __all__ = [
-    "AxisGeometry", "ConvSpec", "plain_spec", "layer_spec", "output_shape", "same_pads",
-    "BOUNDARIES", "BOUNDARY_NAMES", "PARAMETER_NAMES", "is_int",
+    "AxisGeometry",
+    "ConvSpec",
+    "plain_spec",
+    "layer_spec",
+    "output_shape",
+    "same_pads",
+    "BOUNDARIES",
+    "BOUNDARY_NAMES",
+    "PARAMETER_NAMES",
+    "is_int",
 ]

@@ -57,8 +57,12 @@ def scipy_agreement() -> str:
     count = 0
     for xs, ws in _problems(rng):
         for mode in ("valid", "same", "full"):
-            assert np.array_equal(correlate(xs, ws, mode=mode), scipy.signal.correlate(xs, ws, mode=mode, method="direct"))
-            assert np.array_equal(convolve(xs, ws, mode=mode), scipy.signal.convolve(xs, ws, mode=mode, method="direct"))
+            assert np.array_equal(
+                correlate(xs, ws, mode=mode), scipy.signal.correlate(xs, ws, mode=mode, method="direct")
+            )
+            assert np.array_equal(
+                convolve(xs, ws, mode=mode), scipy.signal.convolve(xs, ws, mode=mode, method="direct")
+            )
             count += 2
     return f"{count} exact comparisons with scipy.signal.correlate/convolve, 1-D to 4-D"
 
@@ -86,16 +90,36 @@ def no_overflow() -> str:
 
 
 CHECKS = [
-    Check("fig-9.1", "Figure 9.1: valid 2-D correlation of a 3x4 input with a 2x2 kernel, symbolically",
-          "fig. 9.1", "symbolic (SymPy)", figure_9_1,
-          "An example of 2-D convolution without kernel-flipping ... called \"valid\" convolution"),
-    Check("eq-9.6-flip", "Convolution is cross-correlation with the kernel flipped", "eq. 9.6",
-          "exact cross-check, seeded integers", flip_equivalence,
-          "cross-correlation, which is the same as convolution but without flipping the kernel"),
-    Check("scipy", "correlate/convolve equal scipy.signal in valid/same/full", "§9.1",
-          "exact cross-check, seeded integers", scipy_agreement),
-    Check("boundary", "Each boundary mode is numpy.pad followed by a valid correlation", "§9.2 (boundary)",
-          "exact cross-check, seeded integers", boundary_agreement,
-          "except perhaps some of the boundary pixels, depending on the design decisions regarding the boundary"),
+    Check(
+        "fig-9.1",
+        "Figure 9.1: valid 2-D correlation of a 3x4 input with a 2x2 kernel, symbolically",
+        "fig. 9.1",
+        "symbolic (SymPy)",
+        figure_9_1,
+        'An example of 2-D convolution without kernel-flipping ... called "valid" convolution',
+    ),
+    Check(
+        "eq-9.6-flip",
+        "Convolution is cross-correlation with the kernel flipped",
+        "eq. 9.6",
+        "exact cross-check, seeded integers",
+        flip_equivalence,
+        "cross-correlation, which is the same as convolution but without flipping the kernel",
+    ),
+    Check(
+        "scipy",
+        "correlate/convolve equal scipy.signal in valid/same/full",
+        "§9.1",
+        "exact cross-check, seeded integers",
+        scipy_agreement,
+    ),
+    Check(
+        "boundary",
+        "Each boundary mode is numpy.pad followed by a valid correlation",
+        "§9.2 (boundary)",
+        "exact cross-check, seeded integers",
+        boundary_agreement,
+        "except perhaps some of the boundary pixels, depending on the design decisions regarding the boundary",
+    ),
     Check("exact-int", "Integer inputs never wrap", "exactness contract", "hand-derived", no_overflow),
 ]

@@ -1,0 +1,52 @@
+"""The command line: `refconv verify` prints a table and its exit status means something."""
+
+import subprocess
+import sys
+
+import pytest
+
+from refconv import cli
+from refconv.checks import Check
+
+
+def test_verify_passes_and_prints_table(capsys):
+    assert cli.main(["verify", "--quiet", "--only", "fig-9.1", "--only", "eq-9.6-flip"]) == 0
+    out = capsys.readouterr().out
+    assert "fig-9.1" in out and "PASS" in out and "2 of 2 claims pass" in out
+
+
+def _broken():
+    raise AssertionError("deliberately broken operator")
+
+
+def test_verify_exits_nonzero_when_a_claim_fails(monkeypatch, capsys, tmp_path):
+    good = Check("good", "a true claim", "eq. 9.6", "hand-derived", lambda: "fine")
+    bad = Check("bad", "a false claim", "fig. 9.1", "hand-derived", _broken, quote="a quotation")
+    monkeypatch.setattr(cli, "discover", lambda: [good, bad])
+    report = tmp_path / "report.md"
+    assert cli.main(["verify", "--quiet", "--report", str(report)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "FAILED: bad" in out
+    text = report.read_text()
+    assert "a quotation" in text and "**FAIL**" in text and "1 of 2 claims pass" in text
+
+
+def test_verify_unknown_only_is_an_error(capsys):
+    assert cli.main(["verify", "--quiet", "--only", "no-such-claim"]) == 2
+
+
+def test_python_dash_m_is_the_same_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "refconv", "verify", "--quiet", "--only", "fig-9.1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 of 1 claims pass" in done.stdout
+
+
+def test_unknown_command_exits_with_usage():
+    with pytest.raises(SystemExit) as info:
+        cli.main(["frobnicate"])
+    assert info.value.code == 2

@@ -1,0 +1,80 @@
+"""The spec: normal form, output_shape, "same" splits, ceil_mode, the name tables."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refconv import BOUNDARY_NAMES, PARAMETER_NAMES, output_shape
+from refconv.spec import AxisGeometry, layer_spec, plain_spec, same_pads
+
+
+def test_output_length_formula_by_hand():
+    # (n + lo + hi - d*(k-1) - 1) // s + 1
+    assert AxisGeometry(n=10, k=3, stride=2, dilation=2, lo=1, hi=2).out == (10 + 1 + 2 - 2 * 2 - 1) // 2 + 1
+    assert output_shape((280, 320), (1, 2)) == (280, 319)
+    assert output_shape((5,), (2,), mode="full") == (5 + 2 - 1,)
+    assert output_shape((7, 9), (3, 3), padding=((1, 0), (2, 2)), stride=(2, 3)) == (
+        (7 + 1 - 3) // 2 + 1,
+        (9 + 4 - 3) // 3 + 1,
+    )
+
+
+def test_same_splits():
+    assert same_pads(2, "centred") == (1, 0) and same_pads(2, "torch") == (0, 1)
+    assert same_pads(5, "centred") == same_pads(5, "torch") == (2, 2)
+    # torch's observed split for k=4: 1 before, 2 after; k=2, d=3 -> extent 4 likewise.
+    assert layer_spec("t", (5,), (4,), padding="same").pads == ((1, 2),)
+    assert layer_spec("t", (5,), (2,), padding="same", dilation=3).pads == ((1, 2),)
+    assert plain_spec("t", (5,), (4,), mode="same").pads == ((2, 1),)
+
+
+def test_ceil_mode_rule():
+    # torch obs: L=6, k=3, s=2, p=1 -> 4 outputs with ceil_mode; 3 without.
+    assert output_shape((6,), (3,), padding=1, stride=2, ceil_mode=True) == (4,)
+    assert output_shape((6,), (3,), padding=1, stride=2) == (3,)
+    # L=6, k=1, s=2: ceil gives ceil(5/2)+1 = 4, but the last window would start at 6 >= L + 0: dropped.
+    assert output_shape((6,), (1,), stride=2, ceil_mode=True) == (3,)
+    # k > L with ceil: L=3, k=4, s=2, p=2 (torch obs: max -> 3 outputs)
+    assert output_shape((3,), (4,), padding=2, stride=2, ceil_mode=True) == (3,)
+
+
+@given(
+    st.integers(1, 30), st.integers(1, 6), st.integers(1, 4), st.integers(1, 3), st.integers(0, 4), st.integers(0, 4)
+)
+def test_out_counts_windows_inside_padded_input(n, k, s, d, lo, hi):
+    g = AxisGeometry(n, k, s, d, lo, hi)
+    # Count window starts by brute force: start o*s, window ends at o*s + d*(k-1) <= padded - 1.
+    starts = [o for o in range(0, n + lo + hi + 1) if o % s == 0 and o + d * (k - 1) <= n + lo + hi - 1]
+    assert max(g.out, 0) == len(starts)
+    if g.out >= 1:
+        assert g.overhang == 0
+
+
+@given(st.integers(1, 30), st.integers(1, 6), st.integers(1, 4), st.integers(0, 3))
+def test_ceil_mode_never_starts_in_right_padding(n, k, s, p):
+    p = min(p, k // 2)  # torch's pooling precondition: pad <= k/2
+    g = AxisGeometry(n, k, s, 1, p, p, ceil_mode=True)
+    assert g.out >= AxisGeometry(n, k, s, 1, p, p).out
+    if g.out >= 1:
+        assert (g.out - 1) * s < n + p  # last window starts inside input + left pad
+        assert g.overhang < k
+
+
+def test_spec_is_frozen_and_hashable():
+    spec = plain_spec("t", (4, 5), (2, 3), mode="same", stride=(1, 2))
+    assert hash(spec) == hash(plain_spec("t", (4, 5), (2, 3), mode="same", stride=(1, 2)))
+    with pytest.raises(AttributeError):
+        spec.boundary = "wrap"
+    assert spec.kernel_shape == (2, 3) and spec.taps == 6 and spec.stride == (1, 2)
+
+
+def test_numpy_integer_arguments_accepted():
+    assert output_shape(np.array([9]), (np.int64(3),), stride=np.int32(2)) == (4,)
+
+
+def test_name_tables_cover_every_boundary_and_key_parameter():
+    assert [row[0] for row in BOUNDARY_NAMES] == ["constant", "wrap", "reflect", "symmetric", "edge"]
+    refconv_params = {row[0].split(" ")[0] for row in PARAMETER_NAMES}
+    assert {"stride", "dilation", "groups", "bias", "output_padding"} <= refconv_params
+    assert all(len(row) == 5 for row in PARAMETER_NAMES)
