@@ -289,6 +289,72 @@ def layer_spec(
     return _build(func, spatial_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
 
 
+def transpose_spec(
+    func: str,
+    spatial_shape: Any,
+    kernel_shape: Any,
+    *,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    stride: Any = 1,
+    dilation: Any = 1,
+) -> ConvSpec:
+    """The forward geometry of a transposed convolution (PyTorch's ``conv_transpose``).
+
+    A transposed convolution of an input of spatial shape ``m`` is the adjoint of the
+    convolution that maps shape ``n`` to ``m``.  This returns *that forward convolution's*
+    ConvSpec: its ``input_shape`` is the transposed output's shape and its ``output_shape`` is
+    ``m``.  Per axis (torch's formula, with ``lo = hi = padding`` for an int)::
+
+        n = (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding
+
+    and the forward pads are ``(lo, hi - output_padding)``: output padding is padding taken off
+    the end, so the forward high pad may be negative (the forward convolution never reads the
+    last cells, and the transposed output holds zeros there).  With that, the forward output
+    length is exactly ``m`` for every allowed ``output_padding``.
+
+    ``padding`` is an int, one int per axis or one ``(before, after)`` pair per axis (strings are
+    refused: torch has none for transposed convolutions).  ``output_padding`` must be smaller
+    than the stride or the dilation on each axis, as in torch.
+
+    >>> spec = transpose_spec("f", (3,), (2,), stride=2)
+    >>> spec.input_shape, spec.output_shape, spec.pads
+    ((6,), (3,), ((0, 0),))
+    >>> transpose_spec("f", (4,), (3,), padding=1, output_padding=1, stride=2).axes[0]
+    AxisGeometry(n=8, k=3, stride=2, dilation=1, lo=1, hi=0, ceil_mode=False)
+    """
+    spatial_shape = shape_tuple(func, "x.shape[2:]", spatial_shape)
+    kernel_shape = shape_tuple(func, "w.shape[2:]", kernel_shape)
+    ndim = len(spatial_shape)
+    stride = int_tuple(func, "stride", stride, ndim, minimum=1)
+    dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
+    if isinstance(padding, str):
+        raise fail(func, "padding", padding, "is a string, which transposed convolutions do not take (nor does torch)",
+                   f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs", TypeError)
+    pads = pad_pairs(func, "padding", padding, ndim)
+    output_padding = int_tuple(func, "output_padding", output_padding, ndim, minimum=0)
+    for i, (p, s, d) in enumerate(zip(output_padding, stride, dilation)):
+        if p >= s and p >= d:
+            raise fail(func, "output_padding", output_padding,
+                       f"has {p} on axis {i}, not smaller than stride {s} or dilation {d}",
+                       "output_padding < stride or output_padding < dilation on every axis (as in torch)")
+    axes = []
+    for i, (m, k, s, d, (lo, hi), p) in enumerate(
+        zip(spatial_shape, kernel_shape, stride, dilation, pads, output_padding)
+    ):
+        n = (m - 1) * s + d * (k - 1) + 1 - lo - hi + p
+        if n < 1:
+            raise fail(func, "padding", padding,
+                       f"leaves no output on axis {i}: (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding = "
+                       f"({m}-1)*{s} + {d}*({k}-1) + 1 - {lo} - {hi} + {p} = {n}",
+                       "padding small enough for an output length >= 1")
+        axes.append(AxisGeometry(n, k, s, d, lo, hi - p))
+    spec = ConvSpec(tuple(axes))
+    # The defining property, kept honest: the forward convolution lands exactly on the input.
+    assert spec.output_shape == spatial_shape, (spec, spatial_shape)
+    return spec
+
+
 def output_shape(
     input_shape: Any,
     kernel_shape: Any,
