@@ -14,6 +14,7 @@ The main job
 """
 
 from .convolution import convolve, correlate
+from .layer import conv, conv_transpose
 from .spec import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES, AxisGeometry, ConvSpec, output_shape
 
 __version__ = "0.1.0"
@@ -21,6 +22,8 @@ __version__ = "0.1.0"
 __all__ = [
     "correlate",
     "convolve",
+    "conv",
+    "conv_transpose",
     "output_shape",
     "ConvSpec",
     "AxisGeometry",

@@ -1,0 +1,370 @@
+"""Layer functions with PyTorch's conventions: ``conv`` and ``conv_transpose``, any spatial rank, exact.
+
+Both are compositions around the one direct core (:mod:`refconv.methods`), which works on
+*channel form* operands ``x (B, G, Ci, *S)`` and ``w (G, Co, Ci, *K)``:
+
+* :func:`conv` reshapes ``x (N, C_in, *S)`` to ``(N, G, C_in/G, *S)`` and the weight
+  ``(C_out, C_in/G, *K)`` to ``(G, C_out/G, C_in/G, *K)``; the geometry is
+  :func:`refconv.spec.layer_spec`'s, so batches, channels, groups and every rank share one path.
+* :func:`conv_transpose` is the exact adjoint of :func:`conv`.  Its geometry is the forward
+  convolution of :func:`refconv.spec.transpose_spec`; the adjoint is computed as a correlation on
+  the same core: the input is dilated by the stride (zeros between cells), the kernel is
+  flipped and its two channel axes swapped, and the pads become ``d*(k-1) - pad`` on each side
+  (a negative pad there means cropping the dilated input).
+
+Exactness, float summation order and error messages are those of :func:`refconv.correlate`;
+the bias is added after the sum over taps and channels, in the same arithmetic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._arith import as_operand, convert, domain, finish
+from ._validation import check_choice, fail, is_int
+from .methods import get_method
+from .spec import ConvSpec, layer_spec, plain_spec, transpose_spec
+
+#: torch ``padding_mode`` -> refconv (``numpy.pad``) boundary.
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+_PADDING_MODE_HINTS = {
+    "constant": "numpy's 'constant' is torch's 'zeros'",
+    "fill": "scipy.signal's 'fill' is torch's 'zeros'",
+    "wrap": "numpy's 'wrap' is torch's 'circular'",
+    "periodic": "periodic is torch's 'circular'",
+    "edge": "numpy's 'edge' is torch's 'replicate'",
+    "nearest": "ndimage's 'nearest' is torch's 'replicate'",
+    "mirror": "ndimage's 'mirror' is torch's 'reflect'",
+    "symmetric": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
+    "symm": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
+}
+
+
+def _operands(func: str, x: Any, w: Any, bias: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, Any, bool]:
+    """Checked ``x`` (always batched), ``w``, ``bias`` and whether ``x`` came batched."""
+    x = as_operand(func, "x", x)
+    w = as_operand(func, "w", w)
+    if bias is not None:
+        bias = as_operand(func, "bias", bias)
+    if not is_int(groups):
+        raise fail(func, "groups", groups, "is not an integer", "an int >= 1", TypeError)
+    if groups < 1:
+        raise fail(func, "groups", groups, "is < 1", "an int >= 1")
+    if w.ndim < 3:
+        raise fail(
+            func,
+            "w.shape",
+            w.shape,
+            f"has {w.ndim} axes",
+            "a weight of at least 3 axes: 2 channel axes and at least one kernel axis",
+        )
+    if 0 in w.shape:
+        raise fail(func, "w.shape", w.shape, "has an axis of length 0", "channel and kernel lengths >= 1")
+    rank = w.ndim - 2
+    if x.ndim not in (rank + 1, rank + 2):
+        raise fail(
+            func,
+            "x.shape",
+            x.shape,
+            f"has {x.ndim} axes but w.shape={w.shape} has {rank} kernel axes",
+            f"x of {rank + 2} axes (N, C, *spatial) or {rank + 1} axes (C, *spatial, unbatched)",
+        )
+    batched = x.ndim == rank + 2
+    if 0 in x.shape[int(batched) :]:
+        raise fail(
+            func,
+            "x.shape",
+            x.shape,
+            "has a channel or spatial axis of length 0",
+            "channel and spatial lengths >= 1 (only the batch axis may be empty)",
+        )
+    return (x if batched else x[None]), w, bias, batched
+
+
+def _check_bias(func: str, bias: np.ndarray | None, channels: int) -> None:
+    if bias is not None and bias.shape != (channels,):
+        raise fail(
+            func,
+            "bias.shape",
+            bias.shape,
+            f"does not match the {channels} output channels",
+            f"bias of shape ({channels},)",
+        )
+
+
+def _run(func, method, x, w, bias, spec: ConvSpec, lead_shape, prepare):
+    """Shared tail: arithmetic domain, channel-form core call, bias, exact finish.
+
+    ``w`` is the channel-form kernel ``(G, Co, Ci, *K)``, so ``lead=2`` makes the no-overflow
+    bound take the maximum over output channels of the weights each one sums.  ``prepare`` turns
+    the converted ``x`` into the channel-form input of the correlation (a reshape for conv; the
+    stride dilation and crop for conv_transpose).
+    """
+    operands = {"x": x, "w": w} if bias is None else {"x": x, "w": w, "bias": bias}
+    kind = domain(func, operands, lead=2)
+    run = get_method(func, method, kind)
+    dtype = np.result_type(*operands.values()) if kind == "float" else None
+    y = run(prepare(convert(x, kind, dtype)), convert(w, kind, dtype), spec)
+    y = y.reshape(lead_shape + y.shape[3:])
+    if bias is not None:
+        y = y + convert(bias, kind, dtype).reshape((-1,) + (1,) * spec.ndim)
+    return finish(y, kind)
+
+
+def conv(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    method: str = "auto",
+) -> np.ndarray:
+    """The convolution layer (a cross-correlation), as ``torch.nn.functional.conv{1,2,3}d``, any rank.
+
+    ``y[n, c] = bias[c] + sum_{i, m} x[n, g*Ci + i](o*s + m*d - lo) * w[c, i](m)`` where ``g`` is
+    the group of output channel ``c`` and ``Ci = C_in/groups``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input ``(N, C_in, *spatial)``, or unbatched ``(C_in, *spatial)`` as torch accepts.
+        The batch may be empty.
+    w : array_like
+        Weight ``(C_out, C_in/groups, *kernel)``; ``len(kernel)`` is the spatial rank (1, 2, 3
+        and up).
+    bias : array_like, optional
+        ``(C_out,)``, added to every output cell of its channel.
+    stride, dilation : int or tuple of int
+        Per spatial axis, as in torch.
+    padding : int, tuple of int, "valid", "same" or pairs
+        As in torch (``"same"``: the larger half of ``d*(k-1)`` *after*, stride 1 only), plus
+        explicit per-side pads ``((before, after), ...)`` as in ONNX.
+    groups : int
+        Must divide ``C_in`` and ``C_out``; ``groups == C_in`` is depthwise.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        torch's names (``torch.nn.ConvNd``); they are ``numpy.pad``'s ``constant``, ``reflect``,
+        ``edge`` and ``wrap`` (:data:`PADDING_MODES`).
+    method : {"auto", "direct", ...}
+        Algorithm of :mod:`refconv.methods`; every method gives identical results on exact inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, C_out, *out)`` (or ``(C_out, *out)`` unbatched), ``out`` as in
+        :func:`refconv.output_shape` with ``padding=``.
+
+    Raises
+    ------
+    ValueError
+        Channels not divisible by ``groups``, ``C_in != w.shape[1]*groups``, a bias of the wrong
+        shape, ``padding="same"`` with a stride > 1, a kernel longer than the padded input, or a
+        bad stride/dilation/padding/padding_mode.
+    TypeError
+        Non-numeric or bool operands, exact object arrays mixed with floats, a non-integer
+        ``groups``.
+
+    Notes
+    -----
+    *Beyond torch, by design.*  refconv's boundaries follow ``numpy.pad`` for any pad width:
+    ``"reflect"`` with a pad ``>= n`` and ``"circular"`` with a pad ``> n`` repeat the
+    reflection or the period (torch raises), and explicit per-side pads are accepted.  torch's
+    functional ``conv*d`` has no ``padding_mode``; it is the module ``torch.nn.Conv*d``'s.
+
+    *Exactness* is :func:`refconv.correlate`'s: integers never wrap (``int64`` when
+    ``max|x| * max_c sum|w_c| + max|bias| < 2**63``, else Python ints), ``Fraction`` and SymPy
+    stay exact.  Floats sum over taps in row-major order, each tap contracting the channels;
+    the bias is added last.
+
+    Examples
+    --------
+    >>> x = np.array([[[1, 2, 3, 4, 5]]])           # N=1, C_in=1, length 5
+    >>> conv(x, np.array([[[1, 10]]]))
+    array([[[21, 32, 43, 54]]])
+    >>> conv(x, np.array([[[1, 10]]]), padding="same")     # torch: the extra pad goes after
+    array([[[21, 32, 43, 54,  5]]])
+    >>> conv(x, np.array([[[1, 10]]]), [100], stride=2, padding_mode="circular", padding=1)
+    array([[[115, 132, 154]]])
+
+    Two groups (depthwise): each channel meets its own kernel.
+
+    >>> x2 = np.array([[1, 2, 3], [10, 20, 30]])     # unbatched (C_in=2, 3)
+    >>> conv(x2, np.array([[[1, 1]], [[1, -1]]]), groups=2)
+    array([[  3,   5],
+           [-10, -10]])
+    """
+    func = "conv"
+    x, w, bias, batched = _operands(func, x, w, bias, groups)
+    c_in, c_out = x.shape[1], w.shape[0]
+    for name, count in (("C_in = x.shape[1]", c_in), ("C_out = w.shape[0]", c_out)):
+        if count % groups:
+            raise fail(
+                func, "groups", groups, f"does not divide {name} = {count}", "groups dividing both C_in and C_out"
+            )
+    if w.shape[1] * groups != c_in:
+        raise fail(
+            func,
+            "x.shape",
+            x.shape if batched else x.shape[1:],
+            f"has C_in = {c_in} channels but w.shape={w.shape} with groups={groups} takes "
+            f"w.shape[1]*groups = {w.shape[1]}*{groups} = {w.shape[1] * groups}",
+            "x.shape[1] == w.shape[1]*groups (the weight is (C_out, C_in/groups, *kernel))",
+        )
+    _check_bias(func, bias, c_out)
+    boundary = PADDING_MODES[
+        check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)
+    ]
+    spec = layer_spec(
+        func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
+    )
+    n = x.shape[0]
+    w_cf = w.reshape((groups, c_out // groups) + w.shape[1:])
+    y = _run(
+        func, method, x, w_cf, bias, spec, (n, c_out), lambda xs: xs.reshape((n, groups, c_in // groups) + xs.shape[2:])
+    )
+    return y if batched else y[0]
+
+
+def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tuple[slice, ...], ConvSpec]:
+    """How the adjoint of the forward convolution ``fwd`` runs as a correlation.
+
+    Returns the slices that place the input cells on the stride-dilated grid, the crop of that
+    grid (where a pad ``d*(k-1) - pad`` is negative) and the stride-1 correlation spec over the
+    cropped grid; the correlation's output shape is ``fwd.input_shape``.
+    """
+    spread, crop, lengths, pads = [], [], [], []
+    for g in fwd.axes:
+        length = (g.out - 1) * g.stride + 1
+        reach = g.dilation * (g.k - 1)
+        lo, hi = reach - g.lo, reach - g.hi
+        spread.append(slice(None, None, g.stride))
+        crop.append(slice(max(0, -lo), length - max(0, -hi)))
+        lengths.append(length - max(0, -lo) - max(0, -hi))
+        pads.append((max(0, lo), max(0, hi)))
+    spec = plain_spec(func, lengths, fwd.kernel_shape, mode=tuple(pads), dilation=fwd.dilation)
+    assert spec.output_shape == fwd.input_shape, (spec, fwd)
+    return tuple(spread), tuple(crop), spec
+
+
+def conv_transpose(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    method: str = "auto",
+) -> np.ndarray:
+    """The transposed convolution layer, as ``torch.nn.functional.conv_transpose{1,2,3}d``, any rank.
+
+    It is the exact adjoint of :func:`conv` with the same weight: for every ``x`` and ``y`` of
+    matching shapes, ``sum(conv(x, w, **kw) * y) == sum(x * conv_transpose(y, w, **kw))``
+    (``output_padding`` picks which input shape the adjoint returns).  Equivalently, every input
+    cell ``x[o]`` adds ``x[o] * w[t]`` to output cell ``o*s + t*d - lo``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input ``(N, C_in, *spatial)`` or unbatched ``(C_in, *spatial)``.
+    w : array_like
+        Weight in torch's transposed layout ``(C_in, C_out/groups, *kernel)``.
+    bias : array_like, optional
+        ``(C_out,)``.
+    stride, dilation : int or tuple of int
+        The stride and dilation of the convolution this is the adjoint of.
+    padding : int, tuple of int, or pairs
+        That convolution's padding: the output is cropped by it.  Explicit ``(before, after)``
+        pairs are accepted; strings are not (torch has none here).
+    output_padding : int or tuple of int
+        Cells added after the output on each axis (must be smaller than the stride or the
+        dilation on that axis, as in torch).
+    groups : int
+        Must divide ``C_in``; ``C_out = w.shape[1] * groups``.
+    method : {"auto", "direct", ...}
+        Algorithm of :mod:`refconv.methods` running the adjoint correlation.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, C_out, *out)`` with ``out = (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding``
+        per axis (:func:`refconv.spec.transpose_spec`).
+
+    Raises
+    ------
+    ValueError
+        ``C_in`` not divisible by ``groups``, ``x.shape[1] != w.shape[0]``, a bias of the wrong
+        shape, ``output_padding`` not smaller than the stride or the dilation, or a padding that
+        leaves no output.
+    TypeError
+        Non-numeric or bool operands, a string padding, a non-integer ``groups``.
+
+    Notes
+    -----
+    Computed as a correlation on the same core: ``x`` is dilated by the stride with zeros, the
+    kernel flipped with its channel axes swapped, and the pads are ``d*(k-1) - lo`` before and
+    ``d*(k-1) - hi + output_padding`` after, a negative pad cropping.  Exactness and the
+    no-overflow rule are :func:`conv`'s (the bound sums, per output channel, the weights over
+    its input channels and taps).
+
+    Examples
+    --------
+    >>> conv_transpose(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), stride=2)
+    array([[[ 1, 10,  2, 20,  3, 30]]])
+    >>> conv_transpose(np.array([[[1, 2, 3]]]), np.array([[[1, 10, 100]]]), padding=1)  # full, cropped by 1
+    array([[[ 12, 123, 230]]])
+
+    The adjoint identity, exactly:
+
+    >>> x, w = np.arange(10).reshape(1, 2, 5), np.array([[[1, -2, 3]], [[4, 5, -6]]])
+    >>> y = np.array([[[3, -1], [2, 7]]])
+    >>> kw = dict(stride=2, groups=2)
+    >>> int((conv(x, w, **kw) * y).sum()) == int((x * conv_transpose(y, w, **kw)).sum())
+    True
+    """
+    func = "conv_transpose"
+    x, w, bias, batched = _operands(func, x, w, bias, groups)
+    c_in = x.shape[1]
+    if c_in % groups:
+        raise fail(func, "groups", groups, f"does not divide C_in = x.shape[1] = {c_in}", "groups dividing C_in")
+    if w.shape[0] != c_in:
+        raise fail(
+            func,
+            "x.shape",
+            x.shape if batched else x.shape[1:],
+            f"has C_in = {c_in} channels but w.shape[0] = {w.shape[0]}",
+            "x.shape[1] == w.shape[0] (the transposed weight is (C_in, C_out/groups, *kernel))",
+        )
+    c_out = w.shape[1] * groups
+    _check_bias(func, bias, c_out)
+    fwd = transpose_spec(
+        func, x.shape[2:], w.shape[2:], padding=padding, output_padding=output_padding, stride=stride, dilation=dilation
+    )
+    spread, crop, spec = _adjoint_geometry(fwd, func)
+    # (C_in, C_out/G, *K) -> channel form (G, C_out/G, C_in/G, *K), flipped: the adjoint's kernel.
+    rank = spec.ndim
+    w_cf = w.reshape((groups, c_in // groups) + w.shape[1:]).swapaxes(1, 2)
+    w_cf = np.flip(w_cf, axis=tuple(range(3, 3 + rank)))
+    n = x.shape[0]
+
+    def prepare(xs: np.ndarray) -> np.ndarray:
+        xs = xs.reshape((n, groups, c_in // groups) + xs.shape[2:])
+        lengths = tuple((m - 1) * g.stride + 1 for m, g in zip(xs.shape[3:], fwd.axes))
+        # np.zeros of object dtype holds Python int 0, which keeps Fractions and SymPy exact.
+        grid = np.zeros(xs.shape[:3] + lengths, dtype=xs.dtype)
+        grid[(Ellipsis, *spread)] = xs
+        return grid[(Ellipsis, *crop)]
+
+    y = _run(func, method, x, w_cf, bias, spec, (n, c_out), prepare)
+    return y if batched else y[0]
+
+
+__all__ = ["conv", "conv_transpose", "PADDING_MODES"]
