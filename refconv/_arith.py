@@ -28,12 +28,21 @@ from ._validation import fail
 INT64_MAX = 2**63 - 1
 
 
+_SYMPY_BASIC: type | None = None
+
+
+def _sympy_basic() -> type:
+    """``sympy.Basic``, imported on first use (importing SymPy costs ~0.3 s)."""
+    global _SYMPY_BASIC
+    if _SYMPY_BASIC is None:
+        from sympy import Basic
+
+        _SYMPY_BASIC = Basic
+    return _SYMPY_BASIC
+
+
 def _is_sympy(value) -> bool:
-    try:
-        import sympy
-    except ImportError:  # pragma: no cover - sympy is a hard dependency
-        return False
-    return isinstance(value, sympy.Basic)
+    return isinstance(value, _sympy_basic())
 
 
 def as_operand(func: str, name: str, value) -> np.ndarray:
@@ -50,9 +59,14 @@ def as_operand(func: str, name: str, value) -> np.ndarray:
     if kind in "iufc":
         return arr
     if kind == "O":
+        exact = (numbers.Rational, np.integer, _sympy_basic())
+        if all(issubclass(t, exact) and not issubclass(t, (bool, np.bool_)) for t in set(map(type, arr.flat))):
+            return arr
         for item in arr.flat:
-            if isinstance(item, (bool, np.bool_)) or not (
-                isinstance(item, (numbers.Rational, np.integer)) or _is_sympy(item)
+            if (
+                type(item) is bool
+                or isinstance(item, np.bool_)
+                or not (isinstance(item, exact) or isinstance(item, numbers.Rational))
             ):
                 raise fail(
                     func,
@@ -120,14 +134,9 @@ def finish(result: np.ndarray, kind: str) -> np.ndarray:
     """Normalise an exact object result: expand SymPy entries, keep ints and Fractions."""
     if kind != "object" or result.size == 0:
         return result
-    if any(_is_sympy(v) for v in result.flat):
-        import sympy
+    basic = _sympy_basic()
+    if any(isinstance(v, basic) for v in result.flat):
+        from sympy import expand
 
-        out = np.empty(result.shape, dtype=object)
-        for idx, v in np.ndenumerate(result):
-            out[idx] = sympy.expand(v)
-        return out
-    for idx, v in np.ndenumerate(result):
-        if isinstance(v, np.integer):
-            result[idx] = int(v)
+        return np.frompyfunc(expand, 1, 1)(result).astype(object)
     return result

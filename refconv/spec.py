@@ -40,6 +40,7 @@ boundary modes.  Beware ``scipy.ndimage``'s ``"reflect"``, which is NumPy's (and
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +175,46 @@ class ConvSpec:
         return math.prod(self.kernel_shape)
 
 
+def _frozen(value):
+    """A hashable, type-tagged key for simple argument values, or None if not simple.
+
+    Tags keep ``1``, ``1.0`` and ``True`` apart (they hash alike), so a cached spec is never
+    returned for an argument that validation would refuse.
+    """
+    kind = type(value)
+    if kind in _SIMPLE:
+        return (kind, value)
+    if kind is tuple or kind is list:
+        if all(type(v) is int for v in value):  # shapes and per-axis ints: the common case
+            return (kind, tuple(value))
+        items = tuple(map(_frozen, value))
+        return None if None in items else (kind, items)
+    return None
+
+
+_SIMPLE = frozenset({int, str, bool, float, type(None)})
+
+
+def _memoized(builder):
+    """Cache a spec builder on its (simple) arguments: specs are immutable, and building one
+    costs more than a small correlation."""
+    cache: dict = {}
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        key = (_frozen(args), _frozen(list(kwargs.values())), tuple(kwargs))
+        if key[0] is None or key[1] is None:
+            return builder(*args, **kwargs)
+        spec = cache.get(key)
+        if spec is None:
+            spec = builder(*args, **kwargs)
+            if len(cache) < 4096:
+                cache[key] = spec
+        return spec
+
+    return wrapper
+
+
 def same_pads(extent: int, rule: str) -> tuple[int, int]:
     """Split the ``extent - 1`` cells of "same" padding: ``rule="centred"`` puts the larger half
     before (SciPy, NumPy), ``rule="torch"`` after (PyTorch, TF/JAX ``SAME``, ONNX ``SAME_UPPER``).
@@ -217,6 +258,7 @@ def _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ce
     return ConvSpec(axes, boundary)
 
 
+@_memoized
 def plain_spec(
     func: str,
     input_shape: Any,
@@ -253,6 +295,7 @@ def plain_spec(
     return _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
 
 
+@_memoized
 def layer_spec(
     func: str,
     spatial_shape: Any,
@@ -424,3 +467,65 @@ __all__ = [
     "PARAMETER_NAMES",
     "is_int",
 ]
+
+
+def pool_spec(
+    func: str,
+    input_shape: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> ConvSpec:
+    """Normalise a pooling window (PyTorch's ``MaxPool``/``AvgPool`` conventions) to a ConvSpec.
+
+    ``input_shape`` is the shape of the pooled axes only.  ``stride`` defaults to the window
+    (``None`` means ``kernel_size``).  ``padding`` is an int, one int per axis or one
+    ``(before, after)`` pair per axis, and every pad must be at most ``kernel_size // 2`` — torch's
+    rule, checked against ``k`` rather than the dilated extent — so that a window never lies in
+    the padding alone (except with dilation, see :mod:`refconv.pooling`).  ``ceil_mode`` is
+    torch's rule (:attr:`AxisGeometry.out`); in ceil mode a window may reach up to ``stride - 1``
+    cells past the padded input, as torch allows, and only an output length of zero or less is
+    refused.  The boundary is ``"constant"``: what a padded cell holds (``-inf``, "ignore", zero)
+    is the pooling function's business.
+
+    >>> pool_spec("f", (4, 4), (2, 2)).output_shape
+    (2, 2)
+    >>> g = pool_spec("f", (6,), (3,), stride=2, padding=1, ceil_mode=True).axes[0]
+    >>> g.out, g.overhang
+    (4, 1)
+    """
+    kernel_size = shape_tuple(func, "kernel_size", kernel_size)
+    input_shape = shape_tuple(func, "x.shape[axes]", input_shape)
+    ndim = len(kernel_size)
+    if len(input_shape) != ndim:
+        raise fail(func, "kernel_size", kernel_size, f"has {ndim} entries but {len(input_shape)} axes are pooled",
+                   "one window length per pooled axis")
+    stride = kernel_size if stride is None else int_tuple(func, "stride", stride, ndim, minimum=1)
+    dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
+    if isinstance(padding, str):
+        raise fail(func, "padding", padding, "is a string, which pooling does not take (nor does torch)",
+                   f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs", TypeError)
+    pads = pad_pairs(func, "padding", padding, ndim)
+    if not isinstance(ceil_mode, bool):
+        raise fail(func, "ceil_mode", ceil_mode, "is not a bool", "True or False", TypeError)
+    for i, (k, pair) in enumerate(zip(kernel_size, pads)):
+        if max(pair) > k // 2:
+            raise fail(func, "padding", padding,
+                       f"is more than half the window on axis {i}: pad {max(pair)} > k//2 = {k}//2 = {k // 2}",
+                       "pads <= kernel_size // 2 on each side (as torch requires)")
+    axes = tuple(
+        AxisGeometry(n, k, s, d, lo, hi, ceil_mode)
+        for n, k, s, d, (lo, hi) in zip(input_shape, kernel_size, stride, dilation, pads)
+    )
+    for i, g in enumerate(axes):
+        if g.out < 1:
+            why = (f"the window spans d*(k-1)+1 = {g.dilation}*({g.k}-1)+1 = {g.extent} cells but the padded input "
+                   f"has n+lo+hi = {g.n}+{g.lo}+{g.hi} = {g.padded}")
+            if ceil_mode:
+                why += f" and ceil_mode allows only stride-1 = {g.stride - 1} more (output length {g.out})"
+            raise fail(func, "kernel_size", kernel_size, f"does not fit x.shape[axes]={input_shape} on axis {i}: {why}",
+                       "a window no longer than the padded input" + (" plus stride-1" if ceil_mode else ""))
+    return ConvSpec(axes)

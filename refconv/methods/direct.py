@@ -1,41 +1,201 @@
-"""The direct method: one vectorised array operation per kernel tap.
+"""The direct method: the sum over kernel taps of shifted, scaled views of the padded input.
 
 Operands arrive in *channel form*: ``x`` of shape ``(B, G, Ci, *spatial)`` and ``w`` of shape
 ``(G, Co, Ci, *kernel)``; the result has shape ``(B, G, Co, *out)``.  A plain correlation is the
 case ``B = G = Ci = Co = 1``; the layer function's batches, channels and groups are the same core
 with larger leading axes — one code path for every rank.
 
-For each tap ``t`` (row-major order), the strided view of the padded input that every output
-reads through ``t`` (:func:`refconv._taps.tap_slices`) is multiplied by ``w[..., t]`` and added
-to the accumulator.  Floats are therefore summed tap by tap in row-major order, in the result
-dtype; integers run in ``int64`` (when the bound of :mod:`refconv._arith` allows) or Python ints,
-Fractions and SymPy expressions in Python arithmetic.
+Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]``):
+
+* **one channel** — one array operation per tap: ``out += w[t] * view_t``, in row-major tap
+  order.  A weight of ``+1``/``-1`` is applied as an addition/subtraction (multiplying by
+  ``±1`` is exact, so the result is bit-identical to the multiply; it saves a pass, and the
+  first two taps fuse when both are ``±1``).  Floats are thus summed in tap order, each product
+  and each addition rounded in the result dtype.
+* **channels** — im2col: the views of a chunk of taps are stacked into a ``(Ci*T, P)`` matrix
+  per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix (``numpy.matmul``,
+  BLAS for floats).  Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET`
+  bytes.  Floats are summed in the GEMM's order (the ``gamma_n`` bound covers any order).
+* **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
+  integers by the common denominator, computed in ``int64`` when the no-overflow bound of
+  :mod:`refconv._arith` allows (else Python ints), and divided back once per output:
+  exact, and far faster than a loop of ``Fraction`` operations.  SymPy entries run in Python
+  arithmetic.
 """
 
 from __future__ import annotations
 
+import math
+import operator
+from fractions import Fraction
+from numbers import Rational
+
 import numpy as np
 
+from .._arith import domain
 from .._taps import pad, tap_slices, taps
 from ..spec import ConvSpec
+
+#: Largest im2col buffer, in bytes, before taps are processed in chunks.
+IM2COL_BUDGET = 1 << 28
 
 
 def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Cross-correlate channel-form ``x`` with channel-form ``w`` (see the module docstring)."""
-    spatial = tuple(range(3, 3 + spec.ndim))
-    padded = pad(x, spec, spatial)
-    single = x.shape[1] == x.shape[2] == w.shape[1] == 1
-    out = None
+    if x.dtype == object:
+        scaled = _as_scaled_integers(x, w)
+        if scaled is not None and (scaled[0].dtype != object or scaled[2] != 1):
+            return _rescale(correlate_direct(*scaled[:2], spec), scaled[2])
+    padded = pad(x, spec, tuple(range(3, 3 + spec.ndim)))
+    if x.shape[1] == x.shape[2] == w.shape[1] == 1:
+        return _scaled_view_sum(padded, w.reshape(spec.kernel_shape), spec)
+    return _im2col(padded, w, spec)
+
+
+def _scaled_view_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    out = np.empty(padded.shape[:3] + spec.output_shape, dtype=np.result_type(padded, kernel))
+    scratch = None
+    pending = None  # a first term with weight ±1 not yet written: (view, weight)
+    started = False
     for tap in taps(spec):
-        view = padded[(Ellipsis, *tap_slices(spec, tap))]
-        w_tap = w[(Ellipsis, *tap)]
-        if single:
-            # One channel: a scalar weight times a strided view, no contraction to set up.
-            term = view * w_tap.reshape((1,) * view.ndim)
+        view, c = padded[(Ellipsis, *tap_slices(spec, tap))], kernel[tap]
+        unit = _is_unit(c)
+        if not started and pending is None and unit:
+            pending = (view, c)
+            continue
+        if not started:
+            if pending is None:
+                _write(out, view, c)
+            elif unit:  # p0 + p1 with both weights ±1: one signed addition
+                (v0, c0), v1 = pending, view
+                if c0 == 1 and c == 1:
+                    np.add(v0, v1, out=out)
+                elif c0 == 1:
+                    np.subtract(v0, v1, out=out)
+                elif c == 1:
+                    np.subtract(v1, v0, out=out)
+                else:
+                    np.add(v0, v1, out=out)
+                    np.negative(out, out=out)
+            else:
+                np.multiply(view, c, out=out)
+                (np.add if pending[1] == 1 else np.subtract)(out, pending[0], out=out)
+            started = True
+        elif unit:
+            (np.add if c == 1 else np.subtract)(out, view, out=out)
         else:
-            term = np.einsum("bgi...,goi->bgo...", view, w_tap)
-        if out is None:
-            out = term if term.base is None and term.flags.writeable else term.copy()
-        else:
-            out += term
+            if scratch is None:
+                scratch = np.empty_like(out)
+            np.multiply(view, c, out=scratch)
+            np.add(out, scratch, out=out)
+    if not started:  # a single tap of weight ±1
+        _write(out, *pending)
     return out
+
+
+def _is_unit(c) -> bool:
+    try:
+        return bool(c == 1 or c == -1)
+    except TypeError:  # pragma: no cover - exotic object entries
+        return False
+
+
+def _write(out: np.ndarray, view: np.ndarray, c) -> None:
+    if _is_unit(c) and c == 1:
+        np.copyto(out, view)
+    elif _is_unit(c):
+        np.negative(view, out=out)
+    else:
+        np.multiply(view, c, out=out)
+
+
+def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    B, G, Ci = padded.shape[:3]
+    Co, T, P = w.shape[1], spec.taps, math.prod(spec.output_shape)
+    dtype = np.result_type(padded, w)
+    weights = w.reshape(G, Co, Ci, T)
+    all_taps = list(taps(spec))
+    per_tap = B * G * Ci * P * max(dtype.itemsize, 8)
+    chunk = max(1, min(T, IM2COL_BUDGET // max(per_tap, 1)))
+    out = None
+    for start in range(0, T, chunk):
+        part = all_taps[start : start + chunk]
+        # (B, G, Ci, Tc, *out) -> (B, G, Ci*Tc, P): Ci-major, matching weights[..., Ci, Tc].
+        cols = np.stack([padded[(Ellipsis, *tap_slices(spec, t))] for t in part], axis=3)
+        cols = cols.reshape(B, G, Ci * len(part), P)
+        wmat = weights[..., start : start + len(part)].reshape(G, Co, Ci * len(part))
+        term = np.matmul(wmat, cols)
+        out = term if out is None else np.add(out, term, out=out)
+    return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
+
+
+_numerator = np.frompyfunc(operator.attrgetter("numerator"), 1, 1)
+_denominator = np.frompyfunc(operator.attrgetter("denominator"), 1, 1)
+_to_int = np.frompyfunc(int, 1, 1)
+
+
+def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
+    """``(X, W, D)`` with every output of ``x, w`` equal to that of ``X, W`` divided by ``D``.
+
+    None when an entry is not rational (SymPy).  ``X`` and ``W`` are ``int64`` when the
+    no-overflow bound allows, else object arrays of Python ints.
+    """
+    scaled = []
+    denominator = 1
+    for arr in (x, w):
+        kinds = set(map(type, arr.flat))
+        if not all(issubclass(t, (Rational, np.integer)) for t in kinds):
+            return None
+        if any(issubclass(t, np.integer) for t in kinds):  # NumPy ints would wrap: make them Python ints
+            arr = _to_int(arr)
+        if kinds <= {int}:
+            scaled.append(arr)
+            continue
+        dens = _denominator(arr)
+        d = math.lcm(*dens.ravel().tolist())
+        scaled.append(_numerator(arr) * (d // dens))
+        denominator *= d
+    X, W = scaled
+    if domain("correlate", {"x": X, "w": W}, lead=2) == "int64":
+        X, W = X.astype(np.int64), W.astype(np.int64)
+    return X, W, denominator
+
+
+def _rescale(y: np.ndarray, denominator: int) -> np.ndarray:
+    """``y / denominator`` as exact Python ints (denominator 1) or Fractions in lowest terms."""
+    if denominator == 1:
+        return y.astype(object)
+    if y.dtype == np.int64 and denominator <= _INT64_MAX:
+        # Reduce with a vectorised gcd, then build each Fraction from coprime parts directly.
+        g = np.gcd(y, np.int64(denominator))
+        numerators, denominators = (y // g).tolist(), (np.int64(denominator) // g).tolist()
+        out = np.empty(len(numerators), dtype=object)
+        out[:] = list(map(_coprime_fraction, numerators, denominators))
+        return out.reshape(y.shape)
+    return np.frompyfunc(lambda v: Fraction(int(v), denominator), 1, 1)(y).astype(object)
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _coprime_fraction(n: int, d: int) -> Fraction:
+    """``Fraction(n, d)`` for coprime ``n`` and ``d > 0`` without re-normalising.
+
+    Building thousands of output Fractions dominates the exact rational path; skipping the
+    redundant gcd through the constructor's own fast path halves it.
+    """
+    return _FROM_COPRIME(n, d)
+
+
+def _probe_from_coprime():
+    if hasattr(Fraction, "_from_coprime_ints"):  # Python >= 3.12
+        return Fraction._from_coprime_ints
+    try:
+        if Fraction(2, 4, _normalize=False).denominator == 4:  # Python <= 3.11
+            return lambda n, d: Fraction(n, d, _normalize=False)
+    except TypeError:  # pragma: no cover
+        pass
+    return Fraction  # pragma: no cover
+
+
+_FROM_COPRIME = _probe_from_coprime()
