@@ -60,7 +60,10 @@ def as_operand(func: str, name: str, value) -> np.ndarray:
         return arr
     if kind == "O":
         exact = (numbers.Rational, np.integer, _sympy_basic())
-        if all(issubclass(t, exact) and not issubclass(t, (bool, np.bool_)) for t in set(map(type, arr.flat))):
+        kinds = set(map(type, arr.flat))
+        if all(issubclass(t, exact) and not issubclass(t, (bool, np.bool_)) for t in kinds):
+            if any(issubclass(t, np.integer) for t in kinds):  # NumPy scalars would wrap: use Python ints
+                arr = _python_ints(arr).astype(object)
             return arr
         for item in arr.flat:
             if (
@@ -78,6 +81,9 @@ def as_operand(func: str, name: str, value) -> np.ndarray:
                 )
         return arr
     raise fail(func, name, value, f"has dtype {arr.dtype}", "an integer, float, complex or object array", TypeError)
+
+
+_python_ints = np.frompyfunc(lambda v: int(v) if isinstance(v, np.integer) else v, 1, 1)
 
 
 def _abs_max(arr: np.ndarray) -> int:

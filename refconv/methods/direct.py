@@ -44,8 +44,13 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
     """Cross-correlate channel-form ``x`` with channel-form ``w`` (see the module docstring)."""
     if x.dtype == object:
         scaled = _as_scaled_integers(x, w)
-        if scaled is not None and (scaled[0].dtype != object or scaled[2] != 1):
-            return _rescale(correlate_direct(*scaled[:2], spec), scaled[2])
+        if scaled is not None:
+            X, W, denominator = scaled  # int64 when the bound allows, else Python ints
+            return _rescale(_views_times_taps(X, W, spec), denominator)
+    return _views_times_taps(x, w, spec)
+
+
+def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     padded = pad(x, spec, tuple(range(3, 3 + spec.ndim)))
     if x.shape[1] == x.shape[2] == w.shape[1] == 1:
         return _scaled_view_sum(padded, w.reshape(spec.kernel_shape), spec)
@@ -131,7 +136,6 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
 
 _numerator = np.frompyfunc(operator.attrgetter("numerator"), 1, 1)
 _denominator = np.frompyfunc(operator.attrgetter("denominator"), 1, 1)
-_to_int = np.frompyfunc(int, 1, 1)
 
 
 def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
@@ -144,10 +148,8 @@ def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
     denominator = 1
     for arr in (x, w):
         kinds = set(map(type, arr.flat))
-        if not all(issubclass(t, (Rational, np.integer)) for t in kinds):
+        if not all(issubclass(t, Rational) for t in kinds):
             return None
-        if any(issubclass(t, np.integer) for t in kinds):  # NumPy ints would wrap: make them Python ints
-            arr = _to_int(arr)
         if kinds <= {int}:
             scaled.append(arr)
             continue
