@@ -345,7 +345,7 @@ def test_rank5_conv_matches_definition(case):
 def test_rank4_conv_is_a_composition_of_correlate(case):
     """Output channel c = bias[c] + sum over its group's input channels of plain correlations."""
     x, w, bias, kw, pads = case
-    groups, b = kw["groups"], w.shape[0] // kw["groups"]
+    b = w.shape[0] // kw["groups"]
     a = w.shape[1]
     boundary = NUMPY_MODE[kw["padding_mode"]]
     channels = []
