@@ -1,0 +1,503 @@
+"""Rigorous error bounds for float implementations of convolution and pooling.
+
+:func:`error_bound` returns, for a problem and an *arithmetic* (how the implementation under test
+computes: input, product and accumulator formats, rounding), a bound ``B`` such that a correct
+implementation of the named algorithm class satisfies ``|y_impl - y| <= B`` where ``y`` is the exact
+result (:func:`refconv.exact`).  Every formula below cites its source; formulas worked out for
+refconv are marked **[derived]** and are tested numerically in ``tests/test_bounds.py``.
+
+Notation: ``u`` is the unit roundoff (``2**-p`` round-to-nearest, ``2**(1-p)`` truncation),
+``gamma_k(u) = k*u / (1 - k*u)``.  For output ``i``, ``M_i = sum |x_t||w_t| (+|b|)`` over its
+taps -- the op itself applied to ``|x|``, ``|w|``, ``|b|``, by refconv, with the same spec (one
+geometry) -- and ``n_i`` the number of *nonzero* products (+1 for a nonzero bias).
+
+Algorithm classes
+-----------------
+``method="direct"`` (componentwise; naive loops, im2col + GEMM, implicit GEMM, split-K, atomics,
+any blocking, with or without FMA)::
+
+    B_i = (1+u_out) * [(1+u_x)(1+u_w)(1+c_i) - 1] * M_i + u_out * |y_i| + (1+u_out) * n_i * eta_acc
+
+* ``c_i = k_i * u_acc`` under round-to-nearest, for **any** summation order (Jeannerod & Rump,
+  SIMAX 34(2), 2013; Rump, Bünger & Jeannerod, BIT 56, 2016: "gamma_k can be improved into ku ...
+  without restriction on k ... summation, dot products"); ``c_i = gamma_{k_i}(u_acc)`` under
+  truncation (Higham, *Accuracy and Stability*, 2nd ed., §3.1 and §4.2: the standard model holds
+  with ``u = 2**(1-p)``, and any summation tree gives each term at most ``n-1`` additions).
+  ``k_i = n_i`` when products round, ``n_i - 1`` when they are exact (``2 p_in <= p_acc``:
+  fp16/bf16/tf32 products in fp32; Blanchard et al., SISC 42(3), 2020).
+* Counting only nonzero products is **[derived]**: ``s + 0`` and ``a * 0`` are exact, so a tree
+  with zero leaves computes what the tree over the nonzero leaves does.  Padded zero taps
+  therefore do not count, and borders get smaller bounds.
+* ``u_x, u_w``: rounding of the operands into ``arithmetic.inputs``; zero when the operand is
+  exactly representable there (tested exactly).  ``|x^ w^ - x w| <= ((1+u_x)(1+u_w) - 1)|x||w|``
+  (notes §1.4, standard model).  Underflow in that conversion adds ``eta_in`` per operand
+  **[derived]**.
+* ``u_out``: the final rounding to the stored format when it differs from the accumulator's
+  (notes §1.5: ``|y^ - y| <= (1+u_out) E_acc + u_out |y|``).  ``|y_i|`` is the exact result when
+  ``reference=`` is given, else ``M_i >= |y_i|``.
+* ``n_i * eta_acc``: each product may underflow by at most ``eta`` (the smallest subnormal);
+  sums that underflow are exact (Hauser, TOPLAS 18(2), 1996) **[derived]** as in notes §1.5.
+* bf16x3 split (``"BF16x3_F32"``): the bracket is ``3 * 2**-16 + gamma_{3 n_i}(u_acc)``
+  (Henry, Tang & Heinecke, ARITH 2019; constant **[derived]** in notes §1.4).
+
+``method="winograd"`` (componentwise, from the transform matrices ``(AT, G, BT)`` that were
+actually used, **[derived]** in notes §2.2 from ``fl(Mv) = (M + dM) v``, ``|dM| <= gamma_k |M|``;
+Higham §3.5)::
+
+    |y^ - y| <= gamma_K(u) * |AT| [ sum_c (|G||g_c||G|^T) ⊙ (|BT||d_c||BT|^T) ] |AT|^T
+    K = 2 k_A + C + 1 + 2 k_G + 2 k_B + rho_G        (2-D; 1-D has single k's)
+
+``method="fft"`` (norm-wise per feature map, **[derived]** in notes §2.1 from Higham Thm 24.2,
+radix-2 Cooley-Tukey of length ``N = 2**t`` with twiddle error ``mu``)::
+
+    ||y^ - y||_2 <= (3 c_N + sqrt(5) u + gamma_C(u)) * sum_c (||x_c||_2 ||w_c||_1 + ||x_c||_1 ||w_c||_2)
+    c_N = t eta / (1 - t eta),  eta = mu + gamma_4(sqrt(2) + mu),  mu = u
+
+A model bound for mixed-radix/real FFTs (pocketfft, cuFFT), stated in ``Bound.assumptions``.
+
+Pooling: max pooling is exact (``B = 0``, compare bitwise).  Average pooling **[derived]** from
+Higham §4.2 and the standard model (notes §5): ``B = (1+u_out) gamma_{k+1}(u_acc) mean|x| +
+u_out |y|`` with ``k`` the nonzero cells of the window.
+
+How the bound itself is evaluated
+---------------------------------
+``M`` is refconv's float64 result on ``|x|, |w|, |b|``; its own error is at most
+``gamma_m(2**-53) M`` (``m`` = the largest term count, +1) plus ``m * 2**-1074`` underflow, so it
+is enlarged to ``(M64 + m 2**-1074) / (1 - gamma_m(2**-53))``.  ``n_i`` comes from refconv's
+exact int64 path on the nonzero indicators.  The bracket is expanded into its (non-negative)
+monomials so that no cancellation occurs, and the final float64 value is multiplied by
+``1 + 2**-40``, which dominates the few float64 roundings in the formula.  So the returned bound
+is never below the mathematical one.  Where ``M`` or ``|y|`` could overflow a format, the bound
+is ``inf`` and ``Bound.assumptions`` says so.
+
+Not covered: declared summation orders (pairwise, blocked), FTZ/DAZ, Strassen-type GEMM, Lp and
+weighted pooling, Winograd beyond stride 1 / dilation 1 / zero padding / 1-D and 2-D.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_choice, fail
+from .exact import op_form
+
+# ---------------------------------------------------------------------------------------------
+# Formats and arithmetics
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    """A binary floating-point format: ``p`` significand bits, normal exponents ``e_min..e_max``."""
+
+    name: str
+    p: int
+    e_min: int
+    e_max: int
+
+    def u(self, rounding: str = "rn") -> float:
+        """Unit roundoff: ``2**-p`` (round to nearest) or ``2**(1-p)`` (truncation, "rz")."""
+        return 2.0**-self.p if rounding == "rn" else 2.0 ** (1 - self.p)
+
+    @property
+    def eta(self) -> float:
+        """Smallest positive subnormal, ``2**(e_min - p + 1)``."""
+        return 2.0 ** (self.e_min - self.p + 1)
+
+    @property
+    def realmax(self) -> float:
+        return (2 - 2.0 ** (1 - self.p)) * 2.0**self.e_max
+
+
+#: Formats by short name (notes §1.4 table).  tf32 is a compute format: fp32 range, 11 bits.
+FORMATS = {
+    "f64": Format("f64", 53, -1022, 1023),
+    "f32": Format("f32", 24, -126, 127),
+    "tf32": Format("tf32", 11, -126, 127),
+    "f16": Format("f16", 11, -14, 15),
+    "bf16": Format("bf16", 8, -126, 127),
+}
+_DTYPE_FORMAT = {"float64": "f64", "float32": "f32", "float16": "f16"}
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """How the implementation under test computes (JAX-style names: lhs, rhs, accumulator).
+
+    ``inputs``: format the operands are converted to before multiplying (None: as stored);
+    ``input_rounding``: "rn" or "rz" for that conversion; ``accumulate`` and
+    ``accumulate_rounding``: the accumulator (None: the dtype's format); ``output``: the stored
+    result's format (None: the dtype's); ``split``: None or "bf16x3".
+    """
+
+    name: str
+    inputs: Format | None = None
+    input_rounding: str = "rn"
+    accumulate: Format | None = None
+    accumulate_rounding: str = "rn"
+    output: Format | None = None
+    split: str | None = None
+
+
+_F = FORMATS
+#: Named presets.  ``*_TC`` model matrix units (tensor cores): products exact, accumulation
+#: truncated (Fasi, Higham, Mikaitis & Pranesh, PeerJ CS 7:e330, 2021); TF32 conversion is taken
+#: as truncation too, the safe choice when the mode is unknown (notes §1.4).
+PRESETS: dict[str, Arithmetic] = {
+    "F64_F64_F64": Arithmetic("F64_F64_F64", None, "rn", _F["f64"], "rn"),
+    "F32_F32_F32": Arithmetic("F32_F32_F32", None, "rn", _F["f32"], "rn"),
+    "F16_F16_F16": Arithmetic("F16_F16_F16", None, "rn", _F["f16"], "rn"),
+    "F16_F16_F32": Arithmetic("F16_F16_F32", _F["f16"], "rn", _F["f32"], "rn"),
+    "BF16_BF16_F32": Arithmetic("BF16_BF16_F32", _F["bf16"], "rn", _F["f32"], "rn"),
+    "F16_F16_F32_TC": Arithmetic("F16_F16_F32_TC", _F["f16"], "rn", _F["f32"], "rz"),
+    "BF16_BF16_F32_TC": Arithmetic("BF16_BF16_F32_TC", _F["bf16"], "rn", _F["f32"], "rz"),
+    "TF32_TF32_F32": Arithmetic("TF32_TF32_F32", _F["tf32"], "rz", _F["f32"], "rz"),
+    "BF16x3_F32": Arithmetic("BF16x3_F32", None, "rn", _F["f32"], "rn", split="bf16x3"),
+}
+
+
+def default_arithmetic(dtype: Any) -> Arithmetic:
+    """The preset for an implementation that computes in ``dtype`` itself (any order, RN).
+
+    For float16 this is F16_F16_F16, which also covers float32 accumulation rounded to float16
+    at the end (its bound is the larger one).
+    """
+    name = _DTYPE_FORMAT[np.dtype(dtype).name].upper()
+    return PRESETS[f"{name}_{name}_{name}"]
+
+
+def _arithmetic(func: str, arithmetic: Any, dtype: Any) -> Arithmetic:
+    if arithmetic is None:
+        return default_arithmetic(dtype)
+    if isinstance(arithmetic, Arithmetic):
+        return arithmetic
+    return PRESETS[check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))]
+
+
+def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
+    """``a`` rounded into format ``fmt`` (a name of :data:`FORMATS`), returned in ``a``'s dtype.
+
+    Round to nearest (ties to even) or toward zero ("rz"); overflow gives ``inf`` under "rn".
+    Useful to emulate TF32/bfloat16 inputs.
+
+    >>> round_to(np.array([1 + 2**-9, 1 + 3 * 2**-9], dtype=np.float32), "bf16").tolist()  # ties to even
+    [1.0, 1.015625]
+    >>> round_to(np.array([1 + 2**-9, -(1 + 2**-8 + 2**-9)]), "bf16", "rz").tolist()
+    [1.0, -1.0078125]
+    """
+    func = "round_to"
+    fmt = FORMATS[check_choice(func, "fmt", fmt, tuple(FORMATS))] if isinstance(fmt, str) else fmt
+    check_choice(func, "rounding", rounding, ("rn", "rz"))
+    a = np.asarray(a)
+    if a.dtype.kind != "f":
+        raise fail(func, "a", a, f"has dtype {a.dtype}", "a float array", TypeError)
+    if fmt.name == "f64" or (fmt.name == "f32" and a.dtype.itemsize <= 4):
+        return a.copy() if a.dtype.itemsize <= (8 if fmt.name == "f64" else 4) else a.astype(np.float32).astype(a.dtype)
+    if fmt.name == "f16":
+        with np.errstate(over="ignore"):
+            near = a.astype(np.float16)
+        if rounding == "rz":
+            toward = np.nextafter(near, np.float16(0)).astype(np.float16)
+            near = np.where(np.abs(near.astype(a.dtype)) > np.abs(a), toward, near)
+        return near.astype(a.dtype)
+    # fp32-range formats: clear the low 24 - p fraction bits of the float32 pattern.  Round the
+    # float64 value to float32 first only if that is exact, otherwise RZ/RN would round twice.
+    if a.dtype.itemsize > 4:
+        f32 = a.astype(np.float32)
+        if not np.array_equal(f32.astype(a.dtype), a, equal_nan=True):
+            raise fail(
+                func,
+                "a",
+                a,
+                f"is not exactly float32, so rounding to {fmt.name} would round twice",
+                "float32 values (cast first if that is what the implementation does)",
+            )
+        return round_to(f32, fmt, rounding).astype(a.dtype)
+    bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    drop = 24 - fmt.p
+    mask = np.uint32((0xFFFFFFFF >> drop) << drop)
+    finite = np.isfinite(a)
+    if rounding == "rn":
+        bias = np.uint32((1 << (drop - 1)) - 1) + ((bits >> np.uint32(drop)) & np.uint32(1))
+        bits = np.where(finite, bits + bias, bits)
+    return (bits & np.where(finite, mask, np.uint32(0xFFFFFFFF))).view(np.float32).astype(a.dtype)
+
+
+def representable(a: np.ndarray, fmt: Format) -> bool:
+    """Whether every element of float array ``a`` is exactly a number of format ``fmt``."""
+    try:
+        return bool(np.array_equal(round_to(a, fmt, "rz"), a, equal_nan=True))
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The bound
+# ---------------------------------------------------------------------------------------------
+
+_U64 = 2.0**-53
+_ETA64 = 2.0**-1074
+_SAFETY = 1 + 2.0**-40
+
+
+def gamma(k: Any, u: float) -> Any:
+    """``gamma_k(u) = k u / (1 - k u)`` (Higham, Lemma 3.1); ``inf`` where ``k u >= 1``.
+
+    >>> float(gamma(2, 0.25))
+    1.0
+    """
+    k = np.asarray(k, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(k * u < 1, k * u / np.maximum(1 - k * u, 0), np.inf)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A rigorous error bound and what it covers.
+
+    ``value`` has the output's shape for ``kind="componentwise"`` (``|y^_i - y_i| <= value_i``)
+    and the output's leading (batch, channel) shape for ``kind="normwise"``
+    (``||y^ - y||_2 <= value`` per feature map).  ``terms`` holds the ingredients (``M``, ``n``,
+    the constants), ``source`` the citations, ``assumptions`` the conditions under which it holds.
+    """
+
+    value: np.ndarray
+    kind: str
+    method: str
+    arithmetic: Arithmetic
+    source: str
+    assumptions: tuple[str, ...] = ()
+    terms: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+
+def _run(fn, form, ops, kwargs, dtype):
+    """refconv's op on operands (x, w[, bias]) converted to ``dtype``."""
+    conv = [None if a is None else np.asarray(a).astype(dtype) for a in ops]
+    return fn(*conv, **kwargs)
+
+
+def _input_terms(arith: Arithmetic, operands: list) -> list[float]:
+    """``u`` of converting each operand into ``arith.inputs`` (0 when exactly representable)."""
+    out = []
+    for a in operands:
+        if arith.inputs is None or a is None or representable(np.asarray(a), arith.inputs):
+            out.append(0.0)
+        else:
+            out.append(arith.inputs.u(arith.input_rounding))
+    return out
+
+
+def _operand_format(a: np.ndarray) -> Format:
+    return FORMATS[_DTYPE_FORMAT[np.dtype(a.dtype).name]]
+
+
+def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
+    x, w, bias = ops
+    acc = arith.accumulate
+    out_fmt = arith.output or out_fmt
+    u_acc = acc.u(arith.accumulate_rounding)
+    u_out = 0.0 if (out_fmt.p >= acc.p and out_fmt.e_max >= acc.e_max) else out_fmt.u("rn")
+    mags = [None if a is None else np.abs(np.asarray(a, dtype=np.float64)) for a in ops]
+    M64 = np.asarray(_run(fn, form, mags, kwargs, np.float64), dtype=np.float64)
+    nonzero = [None if a is None else (np.asarray(a) != 0).astype(np.int64) for a in ops]
+    n = np.asarray(_run(fn, form, nonzero, kwargs, np.int64), dtype=np.float64)
+    m = float(n.max(initial=0)) + 1
+    with np.errstate(over="ignore"):
+        M = (M64 + m * _ETA64) / (1 - float(gamma(m, _U64)))
+    u_x, u_w = _input_terms(arith, [x, w])
+    assumptions = ["any summation order", "no FTZ/DAZ"]
+    if arith.split == "bf16x3":
+        bracket = 3 * 2.0**-16 + gamma(3 * n, u_acc)
+    else:
+        products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
+        k = np.maximum(n - 1, 0) if products_exact else n
+        c = k * u_acc if arith.accumulate_rounding == "rn" else gamma(k, u_acc)
+        # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.
+        bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
+    y_abs = M if reference is None else np.minimum(M, np.abs(np.asarray(reference, dtype=np.float64)) * (1 + 2 * _U64))
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = (1 + u_out) * bracket * M + u_out * y_abs + (1 + u_out) * n * acc.eta
+        underflow_in = 0.0
+        if arith.inputs is not None and (u_x or u_w):
+            # Conversion may underflow: |x^ - x| <= u|x| + eta_in per operand [derived].
+            ones = [None if a is None else np.ones(np.shape(a)) for a in ops]
+            eta = arith.inputs.eta
+            if u_x:
+                value = value + (1 + bracket) * eta * np.asarray(
+                    _run(fn, form, [ones[0], mags[1], None], kwargs, np.float64)
+                )
+            if u_w:
+                value = value + (1 + bracket) * eta * np.asarray(
+                    _run(fn, form, [mags[0], ones[1], None], kwargs, np.float64)
+                )
+            underflow_in = eta
+        value = value * _SAFETY
+    limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
+    overflow = ~np.isfinite(M) | (M >= min(limits))
+    if overflow.any():
+        value = np.where(overflow, np.inf, value)
+        assumptions.append(f"overflow possible at {int(overflow.sum())} outputs: bound is inf there")
+    source = (
+        "k*u, any order (Jeannerod & Rump, SIMAX 34(2) 2013)"
+        if arith.accumulate_rounding == "rn"
+        else "gamma_k, any order, u = 2**(1-p) (Higham 2002 §3.1, §4.2)"
+    ) + "; nonzero-product count and underflow term [derived], notes §1.1, §1.5"
+    terms = dict(M=M, n=n, u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=underflow_in, bracket=bracket)
+    return Bound(
+        np.asarray(value, dtype=np.float64), "componentwise", "direct", arith, source, tuple(assumptions), terms
+    )
+
+
+def _avg_pool(fn, args, kwargs, arith, out_fmt, reference) -> Bound:
+    x = np.asarray(args[0])
+    acc = arith.accumulate
+    out_fmt = arith.output or out_fmt
+    u_acc = acc.u(arith.accumulate_rounding)
+    u_out = 0.0 if out_fmt.p >= acc.p else out_fmt.u("rn")
+    mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), *args[1:], **kwargs), dtype=np.float64)
+    sum_kwargs = dict(kwargs, divisor_override=1)
+    k = np.asarray(fn((x != 0).astype(np.int64), *args[1:], **sum_kwargs)).astype(np.float64)
+    m = float(k.max(initial=0)) + 2
+    mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
+    y_abs = mean_abs if reference is None else np.abs(np.asarray(reference, dtype=np.float64)) * (1 + 2 * _U64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = (1 + u_out) * gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * acc.eta
+        value = value * _SAFETY
+    source = "gamma_{k+1} for k-1 additions and a division by the divisor [derived], Higham 2002 §4.2, notes §5"
+    return Bound(
+        value,
+        "componentwise",
+        "direct",
+        arith,
+        source,
+        ("any summation order",),
+        dict(M=mean_abs, n=k, u_acc=u_acc, u_out=u_out),
+    )
+
+
+def error_bound(
+    *args: Any,
+    op: str = "conv",
+    dtype: Any = None,
+    arithmetic: Any = None,
+    method: str = "direct",
+    transform: Any = None,
+    reference: Any = None,
+    **kwargs: Any,
+) -> Bound:
+    """A rigorous bound on the error of a float implementation of refconv's ``op``.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        The op's arguments, exactly as refconv's function for ``op`` takes them (for "conv":
+        ``x, w, bias`` and ``stride, padding, dilation, groups, padding_mode``).
+    op : {"conv", "conv_transpose", "correlate", "convolve", "avg_pool", "max_pool"}
+    dtype : float dtype, optional
+        The implementation's result dtype (default: ``numpy.result_type`` of the operands).
+    arithmetic : str or Arithmetic, optional
+        A name of :data:`PRESETS` (``"F32_F32_F32"``, ``"F16_F16_F32"``, ``"TF32_TF32_F32"``,
+        ...) or an :class:`Arithmetic`; default: computing in ``dtype`` itself.
+    method : {"direct", "winograd", "fft"}
+        The algorithm class the bound covers (see the module docstring).
+    transform : (AT, G, BT), optional
+        Winograd transform matrices actually used; default Lavin & Gray's F(2, 3).
+    reference : array_like, optional
+        The exact result (or an enclosure of ``|y|``), which sharpens the output-rounding term.
+
+    Returns
+    -------
+    Bound
+        ``.value`` per output element (componentwise) or per feature map (norm-wise FFT).
+
+    Examples
+    --------
+    A length-3 float32 dot product of ones: 3 products, ``3 u`` times ``M = 3`` (times 1+2**-40):
+
+    >>> b = error_bound(np.ones(5, np.float32), np.ones(3, np.float32), op="correlate")
+    >>> b.kind, b.value.shape, bool(np.allclose(b.value, 3 * 3 * 2.0**-24))
+    ('componentwise', (3,), True)
+
+    Zero padding taps do not count: the border outputs of "same" have 2 products, not 3.
+
+    >>> b = error_bound(np.ones(4), np.ones(3), op="correlate", mode="same")
+    >>> (b.terms["n"]).tolist()
+    [2.0, 3.0, 3.0, 2.0]
+    """
+    func = "error_bound"
+    form = op_form(func, op)
+    fn = form.resolve()
+    check_choice(func, "method", method, ("direct", "winograd", "fft"))
+    operands = [
+        np.asarray(a) for a in args if isinstance(a, np.ndarray | list | tuple) and np.asarray(a).dtype.kind in "fiu"
+    ]
+    if dtype is None:
+        floats = [a for a in operands if a.dtype.kind == "f"]
+        if not floats:
+            raise fail(func, "dtype", dtype, "cannot be inferred: no float operand", "dtype=float16/32/64", TypeError)
+        dtype = np.result_type(*floats)
+    try:
+        out_fmt = FORMATS[_DTYPE_FORMAT[np.dtype(dtype).name]]
+    except (KeyError, TypeError):
+        raise fail(func, "dtype", dtype, "is not a float dtype with a bound", "float16, float32 or float64") from None
+    arith = _arithmetic(func, arithmetic, dtype)
+    if arith.accumulate is None:
+        arith = Arithmetic(
+            arith.name,
+            arith.inputs,
+            arith.input_rounding,
+            out_fmt,
+            arith.accumulate_rounding,
+            arith.output,
+            arith.split,
+        )
+    if form.kind == "select":
+        shape = np.shape(fn(*args, **kwargs))
+        return Bound(np.zeros(shape), "componentwise", method, arith, "max is exact: compare bitwise (notes §5)")
+    if form.kind == "linear":
+        if method != "direct":
+            raise fail(func, "method", method, f"has no bound for op={op!r}", "'direct'")
+        return _avg_pool(fn, args, kwargs, arith, out_fmt, reference)
+    names = ("x", "w", "bias") if form.bias else ("x", "w")
+    if len(args) < 2 or len(args) > len(names):
+        raise fail(
+            func, "args", f"{len(args)} positional arguments", f"do not fit op={op!r}", f"{', '.join(names)}", TypeError
+        )
+    ops = [np.asarray(a) if a is not None else None for a in args] + [None] * (3 - len(args))
+    if not form.bias:
+        call = lambda a, b, c, **kw: fn(a, b, **kw)  # noqa: E731
+    else:
+        call = fn
+    if method == "direct":
+        return _direct(lambda a, b, c, **kw: call(a, b, c, **kw), form, ops, kwargs, arith, out_fmt, reference)
+    if method == "fft":
+        return _fft(form, ops, kwargs, arith)
+    return _winograd(form, ops, kwargs, arith, transform)
+
+
+__all__ = [
+    "error_bound",
+    "Bound",
+    "Arithmetic",
+    "Format",
+    "FORMATS",
+    "PRESETS",
+    "round_to",
+    "gamma",
+    "default_arithmetic",
+    "representable",
+]
+
+
+def _fft(form, ops, kwargs, arith):  # placeholder, replaced below
+    raise NotImplementedError
+
+
+def _winograd(form, ops, kwargs, arith, transform):  # placeholder
+    raise NotImplementedError

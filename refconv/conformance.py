@@ -1,0 +1,716 @@
+"""The conformance checker: is an implementation of convolution or pooling right, and if not, where?
+
+:func:`check` drives Hypothesis over problems (geometry from :mod:`refconv.strategies`, valid for
+PyTorch by default), calls the implementation **exactly as refconv's own function for the op is
+called** -- for ``op="conv"``: ``impl(x, w, bias, stride=, padding=, dilation=, groups=,
+padding_mode=)`` -- compares each result with the exact, correctly rounded reference
+(:mod:`refconv.exact`) under the rigorous bound (:mod:`refconv.bounds`), and shrinks a failure to
+the smallest problem that still fails.  It returns a :class:`CheckResult` with a ``repro`` snippet
+that runs as pasted.
+
+:func:`assert_conforms` is the same judgement for one result, for users' own test suites.
+
+The verdict is rigorous in both directions.  The bound is an over-estimate (see
+:mod:`refconv.bounds`); the error is compared through the correctly rounded float64 reference
+``y64`` with an enclosure ``| |y^ - y| - fl(|y^ - y64|) | <= 2**-52 fl(...) + 2**-53 |y64|``, and any
+element whose enclosure straddles the bound is decided again in exact rational arithmetic.  So
+a correct implementation of the declared algorithm class never fails, and a failure is a bug.
+
+Integer dtypes are compared exactly (bound 0); max pooling bitwise (NaN matches NaN, ``-0 == 0``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from . import strategies as rst
+from ._validation import check_choice, fail, is_int
+from .bounds import Arithmetic, error_bound
+from .exact import OPS, exact_value, op_form, rounded
+
+# ---------------------------------------------------------------------------------------------
+# Problems
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One call of an op: positional ``args`` (operands first) and keyword ``kwargs``."""
+
+    op: str
+    args: tuple
+    kwargs: dict
+
+    def call(self, f: Callable) -> Any:
+        """``f(*args, **kwargs)``: how both refconv and the implementation are called."""
+        return f(*self.args, **self.kwargs)
+
+    @property
+    def size(self) -> int:
+        """Total number of input elements (operands and bias)."""
+        return sum(np.asarray(a).size for a in self.args if isinstance(a, np.ndarray))
+
+    def describe(self) -> str:
+        """``conv(x: float32 (1, 1, 3), w: ..., stride=1, ...)``: the call with shapes, not values."""
+        parts = []
+        for name, a in zip(_arg_names(self.op), self.args):
+            if isinstance(a, np.ndarray):
+                parts.append(f"{name}: {a.dtype} {a.shape}")
+            else:
+                parts.append(f"{name}={a!r}")
+        parts += [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{self.op}({', '.join(parts)})"
+
+
+def _arg_names(op: str) -> tuple[str, ...]:
+    form = OPS[op]
+    if form.kind == "bilinear":
+        return ("x", "w", "bias") if form.bias else ("x", "w")
+    return ("x", "kernel_size")
+
+
+def _literal(a: Any) -> str:
+    """Python source that rebuilds ``a`` exactly (floats by their shortest round-trip repr)."""
+    if not isinstance(a, np.ndarray):
+        return repr(a)
+
+    def item(v):
+        if isinstance(v, float):
+            if math.isnan(v):
+                return "np.nan"
+            if math.isinf(v):
+                return "np.inf" if v > 0 else "-np.inf"
+        return repr(v)
+
+    def nest(v):
+        return "[" + ", ".join(nest(e) for e in v) + "]" if isinstance(v, list) else item(v)
+
+    body = nest(a.tolist()) if a.ndim else item(a.item())
+    return f"np.array({body}, dtype={a.dtype.name!r})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Values: shrinkable small integers, Hypothesis floats, or seeded random floats
+# ---------------------------------------------------------------------------------------------
+
+_ELEMENTWISE_LIMIT = 256
+
+
+def _random_array(seed: int, style: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(int(info.min), int(info.max), size=shape, endpoint=True, dtype=dtype)
+    if style == "uniform":
+        a = rng.uniform(-2, 2, shape)
+    else:  # "spread": random signs, mantissas and exponents over 2**-8 .. 2**8, some zeros
+        a = rng.choice([-1.0, 1.0], shape) * rng.uniform(1, 2, shape) * 2.0 ** rng.integers(-8, 9, shape)
+        a[rng.random(shape) < 0.1] = 0.0
+    return a.astype(dtype)
+
+
+def _values(shape: tuple, dtype: np.dtype) -> st.SearchStrategy[np.ndarray]:
+    """Operand values.  Listed simplest first, so shrinking moves towards small integers."""
+    from hypothesis.extra import numpy as hnp
+
+    size = math.prod(shape)
+    options = []
+    if size <= _ELEMENTWISE_LIMIT:
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            options.append(
+                hnp.arrays(dtype, shape, elements=st.integers(int(info.min), int(info.max)), fill=st.nothing())
+            )
+        else:
+            options.append(hnp.arrays(dtype, shape, elements=st.integers(-3, 3).map(float), fill=st.nothing()))
+            width = 8 * dtype.itemsize
+            floats = st.floats(-4, 4, width=width, allow_nan=False, allow_infinity=False)
+            options.append(hnp.arrays(dtype, shape, elements=floats, fill=st.nothing()))
+    styles = ("uniform",) if dtype.kind in "iu" else ("uniform", "spread")
+    options.append(
+        st.builds(_random_array, st.integers(0, 2**32 - 1), st.sampled_from(styles), st.just(shape), st.just(dtype))
+    )
+    return st.one_of(options)
+
+
+# ---------------------------------------------------------------------------------------------
+# The op table: geometry strategies per op
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """The problem space of a :func:`check` run (see its parameters)."""
+
+    dtype: np.dtype
+    ranks: tuple[int, ...] = (1, 2)
+    peer: str | None = "torch"
+    max_side: int = 7
+    long_side: int = 48
+    bias: bool | None = None
+
+
+def _long_or_short(make: Callable[[int, int, int], st.SearchStrategy], opt: Options) -> st.SearchStrategy:
+    """Short problems of every rank, or 1-D problems with tens of outputs (tiled code breaks there)."""
+    lo, hi = min(opt.ranks), max(opt.ranks)
+    short = make(lo, hi, opt.max_side)
+    if opt.long_side <= opt.max_side:
+        return short
+    return st.one_of(short, make(1, 1, opt.long_side))
+
+
+def _plain_problems(opt: Options) -> st.SearchStrategy[tuple]:
+    def make(lo, hi, side):
+        return rst.plain_specs(min_dims=lo, max_dims=hi, max_side=side)
+
+    return _long_or_short(make, opt).flatmap(
+        lambda s: st.tuples(
+            _values(s.input_shape, opt.dtype), _values(s.kernel_shape, opt.dtype), st.just(s.kwargs)
+        ).map(lambda t: ((t[0], t[1]), t[2]))
+    )
+
+
+def _bias(opt: Options, channels: int) -> st.SearchStrategy:
+    on = st.booleans() if opt.bias is None else st.just(opt.bias)
+    return on.flatmap(lambda b: _values((channels,), opt.dtype) if b else st.none())
+
+
+def _conv_problems(opt: Options) -> st.SearchStrategy[tuple]:
+    paddings = tuple(p for p in rst.PADDINGS if opt.peer is None or p != "pairs")
+
+    def make(lo, hi, side):
+        return rst.layer_specs(
+            min_dims=lo, max_dims=hi, max_side=side, paddings=paddings, max_batch=3, max_groups=3, max_channels=6
+        )
+
+    return _long_or_short(make, opt).flatmap(
+        lambda s: st.tuples(
+            _values(s.input_shape, opt.dtype),
+            _values(s.weight_shape, opt.dtype),
+            _bias(opt, s.weight_shape[0]),
+            st.just(s.kwargs),
+        ).map(lambda t: (t[:3], t[3]))
+    )
+
+
+@st.composite
+def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None):
+    """``conv_transpose`` problems: torch's layout ``(C_in, C_out/groups, *k)``, output_padding
+    smaller than the stride or the dilation, and (for torch) padding at most ``d*(k-1)``."""
+    ndim = draw(st.integers(lo, hi))
+    groups = draw(st.integers(1, 3))
+    c_in, c_out_g = groups * draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    batch = draw(st.integers(1, 3))
+    m, k, s, d, p, op = [], [], [], [], [], []
+    for _ in range(ndim):
+        m.append(draw(st.integers(1, side)))
+        k.append(draw(st.integers(1, 4)))
+        s.append(draw(st.integers(1, 3)))
+        d.append(draw(st.integers(1, 3)))
+        reach = d[-1] * (k[-1] - 1)
+        top = min(reach, 3) if peer else 3
+        p.append(draw(st.integers(0, top)))
+        op.append(draw(st.integers(0, max(s[-1], d[-1]) - 1)))
+    # Keep the output non-empty: (m-1)s + d(k-1) + 1 - 2p + op >= 1.
+    for i in range(ndim):
+        while (m[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 - 2 * p[i] + op[i] < 1:
+            m[i] += 1
+    kwargs = {
+        "stride": tuple(s),
+        "padding": tuple(p),
+        "output_padding": tuple(op),
+        "groups": groups,
+        "dilation": tuple(d),
+    }
+    return (batch, c_in, *m), (c_in, c_out_g, *k), c_out_g * groups, kwargs
+
+
+def _transpose_problems(opt: Options) -> st.SearchStrategy[tuple]:
+    def make(lo, hi, side):
+        return _transpose_geometry(lo, hi, max(1, side // 2), opt.peer)
+
+    return _long_or_short(make, opt).flatmap(
+        lambda g: st.tuples(_values(g[0], opt.dtype), _values(g[1], opt.dtype), _bias(opt, g[2]), st.just(g[3])).map(
+            lambda t: (t[:3], t[3])
+        )
+    )
+
+
+def _pool_problems(kind: str, opt: Options) -> st.SearchStrategy[tuple]:
+    def make(lo, hi, side):
+        specs = rst.pooling_specs(op=kind, min_dims=lo, max_dims=min(hi, 3), max_side=side)
+        if opt.peer == "torch":
+            # torch pools take (C, *spatial) or (N, C, *spatial): at least one leading axis.
+            specs = specs.map(
+                lambda s: (
+                    s if len(s.input_shape) > _rank(s.kernel_size) else s._replace(input_shape=(1, *s.input_shape))
+                )
+            )
+        return specs
+
+    @st.composite
+    def extra(draw, s):
+        kwargs = dict(s.kwargs)
+        if kind == "avg":
+            kwargs["count_include_pad"] = draw(st.booleans())
+            rank = _rank(s.kernel_size)
+            if draw(st.booleans()) and (opt.peer is None or rank >= 2):  # torch: 2-D and 3-D only
+                kwargs["divisor_override"] = draw(st.integers(1, 9))
+        x = draw(_values(tuple(s.input_shape), opt.dtype))
+        return (x, s.kernel_size), kwargs
+
+    return _long_or_short(make, opt).flatmap(extra)
+
+
+def _rank(kernel_size) -> int:
+    return 1 if is_int(kernel_size) else len(kernel_size)
+
+
+#: op name -> strategy of ``(args, kwargs)`` for a run's :class:`Options`.
+STRATEGIES: dict[str, Callable[[Options], st.SearchStrategy]] = {
+    "correlate": _plain_problems,
+    "convolve": _plain_problems,
+    "conv": _conv_problems,
+    "conv_transpose": _transpose_problems,
+    "avg_pool": lambda opt: _pool_problems("avg", opt),
+    "max_pool": lambda opt: _pool_problems("max", opt),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging one result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """The judgement of one result (see :class:`CheckResult` for the fields' meaning)."""
+
+    passed: bool
+    reason: str = ""
+    got: Any = None
+    expected: Any = None
+    bound: Any = None
+    index: tuple | None = None
+    ratio: float = 0.0
+    bound_kind: str = ""
+
+
+def _exact_at(kind: str, value: Any, index: tuple) -> Fraction | float:
+    if kind == "dyadic":
+        V, E = value
+        return Fraction(int(V[index])) * Fraction(2) ** E
+    if kind == "mixed":
+        V, E, cls = value
+        return float(cls[index]) if not np.isfinite(cls[index]) else Fraction(int(V[index])) * Fraction(2) ** E
+    if kind == "rational":
+        v = value[index]
+        return v if isinstance(v, (int, Fraction)) else float(v)
+    return Fraction(float(np.asarray(value)[index]))
+
+
+def judge(
+    actual: Any, problem: Problem, *, dtype: Any = None, arithmetic: Any = None, method: str = "direct"
+) -> Verdict:
+    """Judge ``actual`` (an implementation's output for ``problem``) against the exact reference."""
+    form = OPS[problem.op]
+    fn = form.resolve()
+    got = np.asarray(actual)
+    operands = [a for a in problem.args if isinstance(a, np.ndarray)]
+    dtype = np.dtype(dtype) if dtype is not None else np.result_type(*operands)
+    if got.dtype.kind not in "iuf":
+        return Verdict(False, f"returned dtype {got.dtype}, expected a numeric array", got=got)
+    if dtype.kind in "iu":
+        expected = np.asarray(problem.call(fn))
+        if got.shape != expected.shape:
+            return Verdict(False, f"returned shape {got.shape}, expected {expected.shape}", got=got, expected=expected)
+        g, e = got.astype(object), expected.astype(object)
+        wrong = g != e
+        if wrong.any():
+            index = tuple(int(i) for i in np.argwhere(wrong)[0])
+            return Verdict(
+                False, "differs from the exact integer result", got[index], expected[index], 0, index, math.inf, "exact"
+            )
+        return Verdict(True, bound_kind="exact")
+    kind, value = exact_value(problem.op, *problem.args, **problem.kwargs)
+    y64 = rounded(kind, value, np.float64)
+    expected = rounded(kind, value, dtype)
+    if got.shape != y64.shape:
+        return Verdict(False, f"returned shape {got.shape}, expected {y64.shape}", got=got, expected=expected)
+    g64 = got.astype(np.float64)
+    finite = np.isfinite(y64)
+    # Non-finite exact results: the class must match (NaN for NaN, the same infinity).
+    cls_bad = ~finite & ~((np.isnan(y64) & np.isnan(g64)) | (g64 == y64))
+    if form.kind == "select":
+        bound = np.zeros(y64.shape)
+        bound_kind = "exact (max is one of the inputs)"
+    else:
+        b = error_bound(
+            *problem.args,
+            op=problem.op,
+            dtype=dtype,
+            arithmetic=arithmetic,
+            method=method,
+            reference=np.where(finite, y64, 0),
+            **problem.kwargs,
+        )
+        if b.kind != "componentwise":
+            return _judge_normwise(got, y64, b, value, kind)
+        bound = np.asarray(b.value)
+        bound_kind = f"{b.method}, {b.arithmetic.name}"
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.where(finite, np.abs(g64 - np.where(finite, y64, 0)), 0.0)
+        err = np.where(finite & ~np.isfinite(g64), np.inf, err)
+        radius = 2.0**-53 * np.abs(np.where(finite, y64, 0)) + 2.0**-1075
+        lower = err * (1 - 2.0**-52) - radius
+        upper = err * (1 + 2.0**-52) + radius
+    bad = cls_bad | (finite & (lower > bound))
+    for index in map(tuple, np.argwhere(finite & ~bad & (upper > bound))):
+        # The enclosure straddles the bound: decide exactly.
+        if abs(Fraction(float(g64[index])) - _exact_at(kind, value, index)) > Fraction(float(bound[index])):
+            bad[index] = True
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(bound > 0, err / bound, np.where(err > 0, np.inf, 0.0))
+    ratio = np.where(cls_bad, np.inf, ratio)
+    worst = float(ratio.max(initial=0.0))
+    if bad.any():
+        index = tuple(int(i) for i in np.unravel_index(np.argmax(np.where(bad, ratio, -1)), ratio.shape))
+        return Verdict(
+            False,
+            "differs from the exact result by more than the bound",
+            got[index].item(),
+            expected[index].item(),
+            float(bound[index]),
+            index,
+            worst,
+            bound_kind,
+        )
+    return Verdict(True, ratio=worst, bound_kind=bound_kind)
+
+
+def _judge_normwise(got, y64, b, value, kind) -> Verdict:
+    lead = b.value.shape
+    err = np.sqrt(((got.astype(np.float64) - y64) ** 2).reshape(lead + (-1,)).sum(axis=-1))
+    # float64 evaluation of the norm: relative error well below 2**-40, absorbed by this slack.
+    ratio = err * (1 - 2.0**-40) / np.asarray(b.value)
+    worst = float(ratio.max(initial=0.0))
+    if worst > 1:
+        index = tuple(int(i) for i in np.unravel_index(np.argmax(ratio), ratio.shape))
+        return Verdict(
+            False,
+            "feature map's 2-norm error exceeds the norm-wise bound",
+            float(err[index]),
+            0.0,
+            float(b.value[index]),
+            index,
+            worst,
+            f"{b.method} (norm-wise), {b.arithmetic.name}",
+        )
+    return Verdict(True, ratio=worst, bound_kind=f"{b.method} (norm-wise), {b.arithmetic.name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check` found.
+
+    Attributes
+    ----------
+    passed : bool
+        No example failed.
+    op : str
+    counterexample : Problem or None
+        The smallest failing problem Hypothesis found (``.args``, ``.kwargs``).
+    reason : str
+        Why it failed: an exception, a wrong shape, or an error above the bound.
+    got, expected, bound : scalars
+        At the worst failing output ``index``: the implementation's value, the correctly rounded
+        exact value, and the bound (0 for exact comparisons).
+    index : tuple or None
+    worst_ratio : float
+        The largest ``|error| / bound`` over every output of every example run (``inf`` for a
+        nonzero error where the bound is 0); below 1 for passing runs.
+    examples : int
+        Examples run (including the shrinking replays).
+    seed : int
+        The Hypothesis seed: the same seed replays the same run.
+    repro : str
+        A snippet that reruns the counterexample; it raises ``AssertionError`` when pasted.
+    """
+
+    passed: bool
+    op: str
+    counterexample: Problem | None = None
+    reason: str = ""
+    got: Any = None
+    expected: Any = None
+    bound: Any = None
+    index: tuple | None = None
+    worst_ratio: float = 0.0
+    examples: int = 0
+    seed: int = 0
+    repro: str = ""
+    dtype: str = ""
+    ratios: list = field(default_factory=list, repr=False)
+
+    def __str__(self) -> str:
+        if self.passed:
+            return (
+                f"check(op={self.op!r}, dtype={self.dtype}): PASSED {self.examples} examples, "
+                f"worst |error|/bound = {self.worst_ratio:.3g}, seed={self.seed}"
+            )
+        return (
+            f"check(op={self.op!r}, dtype={self.dtype}): FAILED after {self.examples} examples (seed={self.seed})"
+            f"\n  {self.reason}\n  call: {self.counterexample.describe()}\n  at output {self.index}: "
+            f"got {self.got!r}, expected {self.expected!r}, bound {self.bound!r}\n--- repro ---\n{self.repro}"
+        )
+
+
+class _Failed(AssertionError):
+    def __init__(self, problem: Problem, verdict: Verdict):
+        super().__init__(verdict.reason)
+        self.problem, self.verdict = problem, verdict
+
+
+def _import_line(impl: Callable) -> str:
+    """``from module import name as impl`` when ``impl`` can be imported back, else a placeholder."""
+    module, qualname = getattr(impl, "__module__", None), getattr(impl, "__qualname__", "")
+    if module and qualname and "<" not in qualname:
+        try:
+            obj = importlib.import_module(module)
+            for part in qualname.split("."):
+                obj = getattr(obj, part)
+            if obj is impl:
+                if "." in qualname:
+                    head, rest = qualname.split(".", 1)
+                    return f"from {module} import {head}\nimpl = {head}.{rest}"
+                return f"from {module} import {qualname} as impl"
+        except Exception:  # not importable as named: fall through to the placeholder
+            pass
+    return f"impl = ...  # bind your implementation here ({impl!r} cannot be imported by name)"
+
+
+def _repro(impl: Callable, problem: Problem, dtype: np.dtype, arithmetic: Any, method: str) -> str:
+    names = _arg_names(problem.op)
+    lines = ["import numpy as np", "import refconv", _import_line(impl), ""]
+    for name, a in zip(names, problem.args):
+        lines.append(f"{name} = {_literal(a)}")
+    args = ", ".join(names[: len(problem.args)])
+    kw = ", ".join(f"{k}={v!r}" for k, v in problem.kwargs.items())
+    call = f"{args}, {kw}" if kw else args
+    oracle = [f"dtype={dtype.name!r}"]
+    if arithmetic is not None:
+        oracle.append(f"arithmetic={arithmetic.name if isinstance(arithmetic, Arithmetic) else arithmetic!r}")
+    if method != "direct":
+        oracle.append(f"method={method!r}")
+    lines.append(f"refconv.assert_conforms(impl({call}), {problem.op!r}, {call}, {', '.join(oracle)})")
+    return "\n".join(lines) + "\n"
+
+
+def check(
+    impl: Callable,
+    op: str = "conv",
+    *,
+    dtype: Any = "float32",
+    max_examples: int = 100,
+    seed: int = 0,
+    arithmetic: Any = None,
+    method: str = "direct",
+    ranks: tuple[int, ...] = (1, 2),
+    peer: str | None = "torch",
+    max_side: int = 7,
+    long_side: int = 48,
+    bias: bool | None = None,
+    shrink: bool = True,
+) -> CheckResult:
+    """Check an implementation of ``op`` against refconv's exact reference, and shrink a failure.
+
+    Parameters
+    ----------
+    impl : callable
+        Called exactly as refconv's function for ``op``: ``impl(x, w, bias, *, stride, padding,
+        dilation, groups, padding_mode)`` for "conv"; ``impl(x, w, bias, *, stride, padding,
+        output_padding, groups, dilation)`` for "conv_transpose"; ``impl(x, w, *, mode, stride,
+        dilation, boundary)`` for "correlate"/"convolve"; ``impl(x, kernel_size, *, stride,
+        padding, [dilation,] ceil_mode[, count_include_pad, divisor_override])`` for pools.
+        Operands are NumPy arrays of ``dtype``; every keyword is passed.  Raising counts as a
+        failure.
+    op : {"conv", "conv_transpose", "correlate", "convolve", "avg_pool", "max_pool"}
+    dtype : str or dtype
+        Operand dtype: float16/32/64 (judged under the bound) or an integer dtype (exact).
+    max_examples, seed : int
+        Hypothesis budget and seed (the run is deterministic for a given seed; no database).
+    arithmetic, method
+        The implementation's arithmetic and algorithm class, as in :func:`refconv.error_bound`.
+    ranks : tuple of int
+        Spatial ranks to draw (pools: at most 3).
+    peer : {"torch", None}
+        ``"torch"``: only problems PyTorch accepts (no explicit per-side pads, torch's pad limits,
+        a channel axis for pools, divisor_override in 2-D/3-D); ``None``: everything refconv accepts.
+    max_side, long_side : int
+        Input lengths: up to ``max_side`` per axis, and 1-D problems up to ``long_side`` (tens of
+        outputs, where tiled implementations go wrong).  ``long_side <= max_side`` turns those off.
+    bias : bool or None
+        Layer ops: always, never or sometimes a bias.
+    shrink : bool
+        Shrink a failure to a minimal problem (on by default).
+
+    Returns
+    -------
+    CheckResult
+
+    Examples
+    --------
+    refconv checks itself, and catches a convolution that forgot to flip the kernel:
+
+    >>> import refconv
+    >>> refconv.check(refconv.correlate, "correlate", dtype="float64", max_examples=5).passed
+    True
+    >>> result = refconv.check(refconv.convolve, "correlate", dtype="float64", max_examples=50)
+    >>> result.passed, result.counterexample.args[1].size     # the smallest kernel that shows it
+    (False, 2)
+    """
+    func = "check"
+    if not callable(impl):
+        raise fail(func, "impl", impl, "is not callable", "a function called like refconv's op", TypeError)
+    form = op_form(func, op)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise fail(func, "dtype", dtype, "is not a dtype", "a float or integer NumPy dtype", TypeError) from None
+    if dt.kind not in "iuf" or (dt.kind == "f" and dt.itemsize > 8):
+        raise fail(func, "dtype", dtype, "is not supported", "float16/32/64 or an integer dtype")
+    for name, value in (("max_examples", max_examples), ("max_side", max_side), ("long_side", long_side)):
+        if not is_int(value):
+            raise fail(func, name, value, "is not an integer", "an int >= 1", TypeError)
+        if value < 1:
+            raise fail(func, name, value, "is < 1", "an int >= 1")
+    if not is_int(seed):
+        raise fail(func, "seed", seed, "is not an integer", "an int", TypeError)
+    check_choice(func, "method", method, ("direct", "winograd", "fft"))
+    if peer is not None:
+        check_choice(func, "peer", peer, ("torch",))
+    if isinstance(ranks, int) or not ranks or not all(is_int(r) and r >= 1 for r in ranks):
+        raise fail(func, "ranks", ranks, "is not a tuple of spatial ranks", "e.g. (1, 2)")
+    if arithmetic is not None and not isinstance(arithmetic, Arithmetic):
+        from .bounds import PRESETS
+
+        check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))
+    opt = Options(dt, tuple(ranks), peer, max_side, long_side, bias)
+    strategy = STRATEGIES[form.name](opt)
+    state = {"calls": 0, "worst": 0.0, "ratios": []}
+
+    def attempt(case):
+        args, kwargs = case
+        problem = Problem(form.name, tuple(args), dict(kwargs))
+        state["calls"] += 1
+        try:
+            actual = problem.call(impl)
+        except Exception as exc:  # the implementation raised: a failure, reported with its message
+            raise _Failed(problem, Verdict(False, f"raised {type(exc).__name__}: {exc}", got=repr(exc))) from None
+        verdict = judge(actual, problem, dtype=dt, arithmetic=arithmetic, method=method)
+        if not verdict.passed:
+            raise _Failed(problem, verdict)
+        state["worst"] = max(state["worst"], verdict.ratio)
+        state["ratios"].append(verdict.ratio)
+
+    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
+    run = settings(
+        database=None,
+        max_examples=max_examples,
+        derandomize=False,
+        deadline=None,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )(hypothesis_seed(seed)(given(strategy)(attempt)))
+    try:
+        run()
+    except _Failed as failure:
+        v, problem = failure.verdict, failure.problem
+        return CheckResult(
+            False,
+            form.name,
+            problem,
+            v.reason,
+            v.got,
+            v.expected,
+            v.bound,
+            v.index,
+            max(state["worst"], v.ratio),
+            state["calls"],
+            seed,
+            _repro(impl, problem, dt, arithmetic, method),
+            dt.name,
+            state["ratios"],
+        )
+    return CheckResult(
+        True,
+        form.name,
+        worst_ratio=state["worst"],
+        examples=state["calls"],
+        seed=seed,
+        dtype=dt.name,
+        ratios=state["ratios"],
+    )
+
+
+def assert_conforms(
+    actual: Any,
+    op: str,
+    *args: Any,
+    dtype: Any = None,
+    arithmetic: Any = None,
+    method: str = "direct",
+    **kwargs: Any,
+) -> None:
+    """Assert that ``actual`` is a correct result of refconv's ``op(*args, **kwargs)``.
+
+    For float operands the error must be within the rigorous bound of :func:`refconv.error_bound`
+    (``dtype``, ``arithmetic`` and ``method`` as there); integer results must be exact.
+
+    Raises
+    ------
+    AssertionError
+        With the call, the worst output's index, got, expected (correctly rounded exact value),
+        the bound and ``|error| / bound``.
+
+    Examples
+    --------
+    >>> import refconv
+    >>> x, w = np.array([0.1, 0.2, 0.3]), np.array([1.0, 1.0])
+    >>> assert_conforms(np.array([0.30000000000000004, 0.5]), "correlate", x, w)
+    >>> assert_conforms(np.array([0.3, 0.6]), "correlate", x, w)
+    Traceback (most recent call last):
+    ...
+    AssertionError: correlate(x: float64 (3,), w: float64 (2,)) at output (1,): got 0.6, expected 0.5, bound ...
+    """
+    form = op_form("assert_conforms", op)
+    problem = Problem(form.name, tuple(np.asarray(a) if isinstance(a, list) else a for a in args), kwargs)
+    verdict = judge(actual, problem, dtype=dtype, arithmetic=arithmetic, method=method)
+    if verdict.passed:
+        return
+    where = f" at output {verdict.index}" if verdict.index is not None else ""
+    raise AssertionError(
+        f"{problem.describe()}{where}: got {verdict.got!r}, expected {verdict.expected!r}, bound {verdict.bound!r} "
+        f"({verdict.bound_kind}); |error|/bound = {verdict.ratio:.3g}; {verdict.reason}"
+    )
+
+
+__all__ = ["check", "CheckResult", "assert_conforms", "judge", "Problem", "Verdict", "STRATEGIES"]
