@@ -27,8 +27,10 @@ import numpy as np
 
 from .._validation import check_choice
 from ..spec import ConvSpec
+from .dense import correlate_dense
 from .direct import correlate_direct
 from .fft import correlate_fft
+from .sparse import correlate_sparse
 
 #: Relative costs (see the module docstring), measured on 2 cores: ~1.7 ns per one-channel
 #: multiply-add, ~1 ns per FFT unit, ~0.05 ns per multiply-add inside a float GEMM.
@@ -55,7 +57,13 @@ def correlate_auto(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
 
 
 #: name -> function(x, w, spec) on channel-form operands.
-METHODS: dict[str, Callable] = {"auto": correlate_auto, "direct": correlate_direct, "fft": correlate_fft}
+METHODS: dict[str, Callable] = {
+    "auto": correlate_auto,
+    "direct": correlate_direct,
+    "fft": correlate_fft,
+    "dense": correlate_dense,
+    "sparse": correlate_sparse,
+}
 
 
 def get_method(func: str, method: str, kind: str) -> Callable:

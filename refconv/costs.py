@@ -1,0 +1,130 @@
+"""Figure 9.6's arithmetic for any shapes: what a convolution costs next to its matrix.
+
+The seed (figure 9.6): a 280x320 image and the kernel ``[-1, 1]`` give a 280x319 output for
+``319 x 280 x 3 = 267,960`` floating point operations; the same map as a dense matrix has
+``320 x 280 x 319 x 280`` (over eight billion) entries, *four billion times* the two
+parameters, and its product takes over sixteen billion operations, *roughly 60,000 times*
+more; stored sparsely it has ``2 x 319 x 280 = 178,640`` entries and costs what convolution
+costs.  :func:`conv_cost` computes each of these numbers from the one geometry.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from .matrices import _axis_counts
+from .spec import plain_spec
+
+
+class ConvCost(NamedTuple):
+    """The costs of one correlation (or convolution) and of its matrix; see :func:`conv_cost`."""
+
+    output_shape: tuple[int, ...]
+    #: ``prod(output_shape) * k``: every output multiplies every one of the ``k`` taps.
+    multiplies: int
+    #: ``prod(output_shape) * (k - 1)``: adding up each output's ``k`` products.
+    additions: int
+    #: ``multiplies + additions``.
+    flops: int
+    #: ``k = prod(kernel_shape)``: the shared weights.
+    parameters: int
+    #: ``m x n``: outputs times inputs, the dense matrix's entries.
+    dense_entries: int
+    #: ``m * (2n - 1)``: the straightforward dense matrix-vector product.
+    dense_flops: int
+    #: Stored entries of :func:`refconv.conv_matrix` ``(format="sparse")``.
+    sparse_nnz: int
+    #: ``2 * sparse_nnz - (non-empty rows)``: the sparse matrix-vector product.
+    sparse_flops: int
+    #: ``dense_entries / parameters``, exact: "four billion times more efficient for representing".
+    representation_ratio: Fraction
+    #: ``dense_flops / flops``, exact: "roughly 60,000 times more efficient computationally".
+    computation_ratio: Fraction
+
+
+def conv_cost(
+    input_shape: Any,
+    kernel_shape: Any,
+    *,
+    mode: Any = "valid",
+    stride: Any = 1,
+    dilation: Any = 1,
+    boundary: str = "constant",
+) -> ConvCost:
+    r"""Operation and storage counts of a correlation and of its matrix (figure 9.6, any shapes).
+
+    Parameters
+    ----------
+    input_shape, kernel_shape : tuple of int
+        Shapes of ``x`` and ``w`` (same rank).
+    mode, stride, dilation, boundary
+        As in :func:`refconv.correlate`; the boundary only changes ``sparse_nnz`` and
+        ``sparse_flops`` (two taps reading one cell share a stored entry).
+
+    Returns
+    -------
+    ConvCost
+        A NamedTuple, all counts exact ints and the ratios exact Fractions:
+
+        ``output_shape``
+            as :func:`refconv.output_shape`;
+        ``multiplies``, ``additions``, ``flops``
+            of the direct algorithm, as the seed counts them: each of the ``m`` outputs does
+            ``k`` multiplications and ``k - 1`` additions (padded cells included);
+        ``parameters``
+            ``k``;
+        ``dense_entries``, ``dense_flops``
+            the dense ``m x n`` matrix and its product, ``n`` multiplications and ``n - 1``
+            additions per row;
+        ``sparse_nnz``, ``sparse_flops``
+            the stored entries of :func:`refconv.conv_matrix` ``(..., format="sparse")`` and its
+            product, one multiplication per entry and one addition per entry after a row's
+            first.  In "valid" mode ``sparse_flops == flops``: "both matrix multiplication and
+            convolution would require the same number of floating point operations";
+        ``representation_ratio``, ``computation_ratio``
+            ``dense_entries / parameters`` and ``dense_flops / flops``.
+
+    Examples
+    --------
+    Figure 9.6:
+
+    >>> cost = conv_cost((280, 320), (1, 2))
+    >>> cost.output_shape, cost.flops, cost.dense_entries, cost.sparse_nnz
+    ((280, 319), 267960, 8003072000, 178640)
+    >>> cost.dense_flops, cost.computation_ratio, cost.representation_ratio
+    (16006054680, Fraction(59733, 1), Fraction(4001536000, 1))
+    >>> cost.sparse_flops == cost.flops
+    True
+
+    Padding adds multiplications by padded zeros to the direct count, but no stored entries:
+
+    >>> conv_cost((5,), (3,), mode="full")[1:]     # 7 outputs: 7*3, 7*2, ..., 7*5, 7*(2*5-1), 1+2+3+3+3+2+1, 2*15-7
+    (21, 14, 35, 3, 35, 63, 15, 23, Fraction(35, 3), Fraction(9, 5))
+    """
+    spec = plain_spec(
+        "conv_cost", input_shape, kernel_shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary
+    )
+    outputs = math.prod(spec.output_shape)
+    inputs = math.prod(spec.input_shape)
+    k = spec.taps
+    multiplies, additions = outputs * k, outputs * (k - 1)
+    dense_entries, dense_flops = outputs * inputs, outputs * (2 * inputs - 1)
+    nnz, rows = _axis_counts(spec)
+    return ConvCost(
+        output_shape=spec.output_shape,
+        multiplies=multiplies,
+        additions=additions,
+        flops=multiplies + additions,
+        parameters=k,
+        dense_entries=dense_entries,
+        dense_flops=dense_flops,
+        sparse_nnz=nnz,
+        sparse_flops=2 * nnz - rows,
+        representation_ratio=Fraction(dense_entries, k),
+        computation_ratio=Fraction(dense_flops, multiplies + additions),
+    )
+
+
+__all__ = ["ConvCost", "conv_cost"]
