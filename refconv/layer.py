@@ -42,6 +42,9 @@ _PADDING_MODE_HINTS = {
     "symm": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
 }
 
+# Said in channel-count errors, where reading x as unbatched is the likely surprise.
+_UNBATCHED = {True: "", False: " (read as unbatched (C_in, *spatial))"}
+
 
 def _operands(func: str, x: Any, w: Any, bias: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, Any, bool]:
     """Checked ``x`` (always batched), ``w``, ``bias`` and whether ``x`` came batched."""
@@ -212,7 +215,7 @@ def conv(
             func,
             "x.shape",
             x.shape if batched else x.shape[1:],
-            f"has C_in = {c_in} channels but w.shape={w.shape} with groups={groups} takes "
+            f"has C_in = {c_in} channels{_UNBATCHED[batched]} but w.shape={w.shape} with groups={groups} takes "
             f"w.shape[1]*groups = {w.shape[1]}*{groups} = {w.shape[1] * groups}",
             "x.shape[1] == w.shape[1]*groups (the weight is (C_out, C_in/groups, *kernel))",
         )
@@ -340,7 +343,7 @@ def conv_transpose(
             func,
             "x.shape",
             x.shape if batched else x.shape[1:],
-            f"has C_in = {c_in} channels but w.shape[0] = {w.shape[0]}",
+            f"has C_in = {c_in} channels{_UNBATCHED[batched]} but w.shape[0] = {w.shape[0]}",
             "x.shape[1] == w.shape[0] (the transposed weight is (C_in, C_out/groups, *kernel))",
         )
     c_out = w.shape[1] * groups

@@ -375,10 +375,11 @@ def transpose_spec(
         raise fail(func, "padding", padding, "is a string, which transposed convolutions do not take (nor does torch)",
                    f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs", TypeError)
     pads = pad_pairs(func, "padding", padding, ndim)
+    given = output_padding
     output_padding = int_tuple(func, "output_padding", output_padding, ndim, minimum=0)
     for i, (p, s, d) in enumerate(zip(output_padding, stride, dilation)):
         if p >= s and p >= d:
-            raise fail(func, "output_padding", output_padding,
+            raise fail(func, "output_padding", given,
                        f"has {p} on axis {i}, not smaller than stride {s} or dilation {d}",
                        "output_padding < stride or output_padding < dilation on every axis (as in torch)")
     axes = []
