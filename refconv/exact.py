@@ -390,6 +390,9 @@ def exact_value(op: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
     x, w = ops[0], ops[1]
     bias = ops[2] if form.bias else None
     finite = [np.where(np.isfinite(a), a, 0) if a is not None else None for a in (x, w, bias)]
+    # The direct method: every refconv method is exact on integers, and on the sign arrays below
+    # (non-finite inputs) only the direct method keeps IEEE's inf/NaN classes.
+    kwargs = dict(kwargs, method="direct")
     call = (lambda a, b, **kw: fn(a, b, **kw)) if not form.bias else (lambda a, b, **kw: fn(a, b, None, **kw))
     V, E = _exact_bilinear(call, finite[0], finite[1], finite[2], kwargs)
     if all(a is None or np.isfinite(a).all() for a in (x, w, bias)):
