@@ -98,22 +98,25 @@ def _check_bias(func: str, bias: np.ndarray | None, channels: int) -> None:
         )
 
 
-def _run(func, method, x, w, bias, spec: ConvSpec, lead_shape, prepare):
+def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare):
     """Shared tail: arithmetic domain, channel-form core call, bias, exact finish.
 
     ``w`` is the channel-form kernel ``(G, Co, Ci, *K)``, so ``lead=2`` makes the no-overflow
     bound take the maximum over output channels of the weights each one sums.  ``prepare`` turns
     the converted ``x`` into the channel-form input of the correlation (a reshape for conv; the
-    stride dilation and crop for conv_transpose).
+    stride dilation and crop for conv_transpose).  ``spec=None`` means no input cell reaches
+    the output (a transposed output made of output padding only): zeros, plus the bias.
     """
     operands = {"x": x, "w": w} if bias is None else {"x": x, "w": w, "bias": bias}
     kind = domain(func, operands, lead=2)
     run = get_method(func, method, kind)
     dtype = np.result_type(*operands.values()) if kind == "float" else None
-    y = run(prepare(convert(x, kind, dtype)), convert(w, kind, dtype), spec)
-    y = y.reshape(lead_shape + y.shape[3:])
+    if spec is None:
+        y = convert(np.zeros(out_shape, dtype=np.int64), kind, dtype)
+    else:
+        y = run(prepare(convert(x, kind, dtype)), convert(w, kind, dtype), spec).reshape(out_shape)
     if bias is not None:
-        y = y + convert(bias, kind, dtype).reshape((-1,) + (1,) * spec.ndim)
+        y = y + convert(bias, kind, dtype).reshape((-1,) + (1,) * (len(out_shape) - 2))
     return finish(y, kind)
 
 
@@ -229,17 +232,26 @@ def conv(
     n = x.shape[0]
     w_cf = w.reshape((groups, c_out // groups) + w.shape[1:])
     y = _run(
-        func, method, x, w_cf, bias, spec, (n, c_out), lambda xs: xs.reshape((n, groups, c_in // groups) + xs.shape[2:])
+        func,
+        method,
+        x,
+        w_cf,
+        bias,
+        spec,
+        (n, c_out, *spec.output_shape),
+        lambda xs: xs.reshape((n, groups, c_in // groups) + xs.shape[2:]),
     )
     return y if batched else y[0]
 
 
-def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tuple[slice, ...], ConvSpec]:
+def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tuple[slice, ...], ConvSpec | None]:
     """How the adjoint of the forward convolution ``fwd`` runs as a correlation.
 
     Returns the slices that place the input cells on the stride-dilated grid, the crop of that
     grid (where a pad ``d*(k-1) - pad`` is negative) and the stride-1 correlation spec over the
-    cropped grid; the correlation's output shape is ``fwd.input_shape``.
+    cropped grid; the correlation's output shape is ``fwd.input_shape``.  The spec is None when
+    the crop leaves nothing: the output then lies wholly in the output padding (e.g. a 1-cell
+    input, ``padding=1``, ``output_padding=1``), and no input cell reaches it.
     """
     spread, crop, lengths, pads = [], [], [], []
     for g in fwd.axes:
@@ -250,6 +262,8 @@ def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tupl
         crop.append(slice(max(0, -lo), length - max(0, -hi)))
         lengths.append(length - max(0, -lo) - max(0, -hi))
         pads.append((max(0, lo), max(0, hi)))
+    if min(lengths) < 1:
+        return tuple(spread), tuple(crop), None
     spec = plain_spec(func, lengths, fwd.kernel_shape, mode=tuple(pads), dilation=fwd.dilation)
     assert spec.output_shape == fwd.input_shape, (spec, fwd)
     return tuple(spread), tuple(crop), spec
@@ -353,7 +367,7 @@ def conv_transpose(
     )
     spread, crop, spec = _adjoint_geometry(fwd, func)
     # (C_in, C_out/G, *K) -> channel form (G, C_out/G, C_in/G, *K), flipped: the adjoint's kernel.
-    rank = spec.ndim
+    rank = fwd.ndim
     w_cf = w.reshape((groups, c_in // groups) + w.shape[1:]).swapaxes(1, 2)
     w_cf = np.flip(w_cf, axis=tuple(range(3, 3 + rank)))
     n = x.shape[0]
@@ -366,7 +380,7 @@ def conv_transpose(
         grid[(Ellipsis, *spread)] = xs
         return grid[(Ellipsis, *crop)]
 
-    y = _run(func, method, x, w_cf, bias, spec, (n, c_out), prepare)
+    y = _run(func, method, x, w_cf, bias, spec, (n, c_out, *fwd.input_shape), prepare)
     return y if batched else y[0]
 
 
