@@ -1,0 +1,321 @@
+"""refconv on Dask arrays: exact correlation, convolution, layers and pools out of core.
+
+Install the extra: ``pip install 'refconv[dask]'``.  Every function takes a ``dask.array.Array``
+(a NumPy array is wrapped) and returns a lazy ``dask.array.Array`` whose blocks are computed by
+refconv's in-memory functions, so values are exactly the in-memory results for exact dtypes.
+
+How a problem is cut (one geometry: the spec's)
+-----------------------------------------------
+Along each spatial axis the spec says: pad ``lo``/``hi`` cells by the boundary rule, then output
+``o`` reads padded cells ``o*s .. o*s + extent - 1`` (``extent = d*(k-1) + 1``).  So:
+
+1. the input is padded lazily, by the same index map as in memory
+   (:func:`refconv._taps.padded_index`: ``da.take`` for wrap/reflect/symmetric/edge, ``da.pad``
+   with the fill value for a constant boundary);
+2. output chunks are chosen from the input's chunks, and the padded input is rechunked so that
+   output chunk ``[a, b)`` owns padded cells ``[a*s, b*s)`` — chunk starts are multiples of the
+   stride, so strided windows line up across chunk boundaries;
+3. each chunk borrows a halo of ``max(extent - s, 0)`` cells from its right neighbour
+   (``dask.array.overlap.overlap`` with depth ``(0, halo)``; chunks smaller than the halo are
+   merged first);
+4. ``map_blocks`` runs the in-memory function in "valid" mode on each haloed chunk.
+
+Exactness
+---------
+The no-overflow rule is :mod:`refconv._arith`'s, decided once for the whole array so that
+every block has one dtype: integer inputs give ``int64`` when ``max|x| * max_c sum|w_c|
+(+ max|bias|) < 2**63``, else object arrays of Python ints.  For dtypes up to 32 bits the
+dtype's range proves the bound for any kernel of practical size, so nothing is computed early;
+for ``int64``/``uint64`` inputs one eager ``min``/``max`` reduction finds the values' range
+first (an extra pass over a lazily generated input).  Values and dtype then equal the in-memory
+result's.
+
+Clusters
+--------
+Nothing here is tied to a scheduler: ``.compute()`` runs on the threaded scheduler, or on any
+``dask.distributed`` cluster once a ``Client`` is connected (``LocalCluster`` or remote).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import convolution, layer, pooling
+from ._arith import INT64_MAX, _abs_sum_max
+from ._taps import FILL, padded_index
+from ._validation import fail
+from .layer import PADDING_MODES
+from .spec import AxisGeometry, ConvSpec, layer_spec, plain_spec
+
+try:
+    import dask.array as da
+    from dask.array.overlap import overlap as _overlap
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError("refconv.dask needs Dask: pip install 'refconv[dask]'") from exc
+
+
+def _as_dask(func: str, x: Any) -> da.Array:
+    if isinstance(x, da.Array):
+        return x
+    if isinstance(x, np.ndarray):
+        return da.from_array(x, chunks="auto")
+    raise fail(func, "x", x, "is not an array", "a dask.array.Array or numpy.ndarray", TypeError)
+
+
+def _result_dtype(func: str, x: da.Array, w: np.ndarray, lead: int, extra: int = 0) -> np.dtype:
+    """The dtype every block is cast to: the in-memory rule with the bound over x's dtype range."""
+    if x.dtype == object or w.dtype == object:
+        return np.dtype(object)
+    if x.dtype.kind in "fc" or w.dtype.kind in "fc":
+        return np.result_type(x.dtype, w.dtype)
+    if x.dtype.kind not in "iu" or w.dtype.kind not in "iu":
+        raise fail(func, "x.dtype", x.dtype, "is not numeric", "an integer, float or object dtype", TypeError)
+    info = np.iinfo(x.dtype)
+    weights = _abs_sum_max(w, lead)
+    if max(abs(int(info.min)), int(info.max)) * weights + extra <= INT64_MAX:
+        return np.dtype(np.int64)
+    # Wide dtypes: one reduction pass finds the values' range, as the in-memory rule uses.
+    low, high = da.compute(x.min(), x.max())
+    bound = max(abs(int(low)), abs(int(high))) * weights + extra
+    return np.dtype(np.int64) if bound <= INT64_MAX else np.dtype(object)
+
+
+def _pad_lazily(x: da.Array, spec: ConvSpec, axes: tuple[int, ...], fill) -> da.Array:
+    """Pad ``x`` along ``axes`` exactly as :func:`refconv._taps.pad` does in memory."""
+    for axis, g in zip(axes, spec.axes):
+        if g.lo == g.hi == g.overhang == 0:
+            continue
+        index = padded_index(g, spec.boundary)
+        if spec.boundary != "constant" and g.overhang:
+            index[g.n + g.lo + g.hi :] = FILL
+        real = np.flatnonzero(index != FILL)
+        before, after = int(real[0]), len(index) - int(real[-1]) - 1
+        # Cells between the first and last real cell all copy input cells (FILL only at the ends).
+        taken = index[before : len(index) - after]
+        if not np.array_equal(taken, np.arange(g.n)):
+            x = da.take(x, taken, axis=axis)
+        if before or after:
+            widths = [(0, 0)] * x.ndim
+            widths[axis] = (before, after)
+            x = da.pad(x, widths, mode="constant", constant_values=fill)
+    return x
+
+
+def _output_chunks(g: AxisGeometry, input_chunks: tuple[int, ...]) -> tuple[int, ...]:
+    """Output chunk lengths along one axis: following the input's chunks, aligned to the stride,
+    each owning at least ``halo`` padded cells so one neighbour always supplies the halo."""
+    halo = max(g.extent - g.stride, 0)
+    bounds = np.cumsum((0, *input_chunks))[:-1] + g.lo
+    starts = sorted({0, *(min(g.out, -(-int(b) // g.stride)) for b in bounds)} - {g.out})
+    sizes = [b - a for a, b in zip(starts, [*starts[1:], g.out])]
+    # Every chunk but the last (which owns all remaining cells, at least one window) must own
+    # at least `halo` cells, since its left neighbour borrows that many from it.
+    merged: list[int] = []
+    for size in sizes:
+        if merged and merged[-1] * g.stride < halo:
+            merged[-1] += size
+        else:
+            merged.append(size)
+    return tuple(merged)
+
+
+def _blocked(
+    x: da.Array,
+    spec: ConvSpec,
+    axes: tuple[int, ...],
+    fill,
+    block: Callable[[np.ndarray], np.ndarray],
+    dtype: np.dtype,
+    out_lead: dict[int, tuple[int, ...]] | None = None,
+) -> da.Array:
+    """Run ``block`` (an in-memory "valid" computation) over stride-aligned, haloed chunks."""
+    x = _pad_lazily(x, spec, axes, fill)
+    out_chunks = list(x.chunks)
+    in_chunks = list(x.chunks)
+    depth = {}
+    for axis, g in zip(axes, spec.axes):
+        sizes = _output_chunks(g, x.chunks[axis])
+        owned = [n * g.stride for n in sizes]
+        owned[-1] = x.shape[axis] - sum(owned[:-1])
+        in_chunks[axis], out_chunks[axis] = tuple(owned), sizes
+        depth[axis] = (0, max(g.extent - g.stride, 0))
+    for axis, chunks in (out_lead or {}).items():
+        out_chunks[axis] = chunks
+    x = x.rechunk(tuple(in_chunks))
+    haloed = _overlap(x, depth=depth, boundary="none", allow_rechunk=False)
+
+    def run(b: np.ndarray) -> np.ndarray:
+        return np.asarray(block(b)).astype(dtype, copy=False)
+
+    return haloed.map_blocks(run, chunks=tuple(out_chunks), dtype=dtype, meta=np.empty((0,) * x.ndim, dtype=dtype))
+
+
+def _plain(func: str, x: Any, w: Any, flip: bool, mode, stride, dilation, boundary, method) -> da.Array:
+    x = _as_dask(func, x)
+    w = np.asarray(w)
+    spec = plain_spec(func, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
+    kernel = np.flip(w) if flip else w
+    dtype = _result_dtype(func, x, kernel[None], lead=1)
+    axes = tuple(range(x.ndim))
+
+    def block(b: np.ndarray) -> np.ndarray:
+        return convolution.correlate(b, kernel, mode="valid", stride=spec.stride, dilation=spec.dilation, method=method)
+
+    return _blocked(x, spec, axes, 0, block, dtype)
+
+
+def correlate(
+    x: Any,
+    w: Any,
+    *,
+    mode: Any = "valid",
+    stride: Any = 1,
+    dilation: Any = 1,
+    boundary: str = "constant",
+    method: str = "auto",
+) -> da.Array:
+    """:func:`refconv.correlate` on a Dask array (``w`` in memory); lazy, exact per block.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> x = da.from_array(np.arange(10), chunks=3)
+    >>> correlate(x, [1, 10], mode="same", stride=2).compute()   # 10*0, 1*1 + 10*2, 3 + 40, ...
+    array([ 0, 21, 43, 65, 87])
+    """
+    return _plain("correlate", x, w, False, mode, stride, dilation, boundary, method)
+
+
+def convolve(
+    x: Any,
+    w: Any,
+    *,
+    mode: Any = "valid",
+    stride: Any = 1,
+    dilation: Any = 1,
+    boundary: str = "constant",
+    method: str = "auto",
+) -> da.Array:
+    """:func:`refconv.convolve` on a Dask array (``w`` in memory).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> convolve(da.from_array(np.arange(6), chunks=2), [1, 10, 100], mode="full").compute()
+    array([  0,   1,  12, 123, 234, 345, 450, 500])
+    """
+    return _plain("convolve", x, w, True, mode, stride, dilation, boundary, method)
+
+
+def conv(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    method: str = "auto",
+) -> da.Array:
+    """:func:`refconv.conv` on a Dask array ``(N, C_in, *spatial)``, chunked over batch and space.
+
+    Input channels are gathered into one chunk (every output reads all channels of its group);
+    output channels come out in chunks of ``C_out / groups`` per group.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> x = da.from_array(np.arange(12).reshape(1, 2, 6), chunks=(1, 1, 2))
+    >>> conv(x, np.array([[[1, 1], [1, -1]]]), padding=1).compute()  # (0+0) + (0-6), (0+1) + (6-7), ...
+    array([[[-6,  0,  2,  4,  6,  8, 16]]])
+    """
+    func = "conv"
+    x = _as_dask(func, x)
+    w = np.asarray(w)
+    if x.ndim != w.ndim or w.ndim < 3:
+        raise fail(
+            func,
+            "x.shape",
+            x.shape,
+            f"does not match w.shape={w.shape}",
+            "x (N, C_in, *spatial) with w (C_out, C_in/groups, *kernel)",
+        )
+    boundary = PADDING_MODES.get(padding_mode, padding_mode)
+    spec = layer_spec(
+        func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
+    )
+    c_out = w.shape[0]
+    extra = 0 if bias is None else int(np.max(np.abs(np.asarray(bias).astype(object)), initial=0))
+    dtype = _result_dtype(func, x, w, lead=1, extra=extra)
+    if bias is not None and np.asarray(bias).dtype.kind in "fc":
+        dtype = np.result_type(dtype, np.asarray(bias).dtype)
+    x = x.rechunk({1: -1})
+    axes = tuple(range(2, x.ndim))
+
+    def block(b: np.ndarray) -> np.ndarray:
+        return layer.conv(b, w, bias, stride=spec.stride, dilation=spec.dilation, groups=groups, method=method)
+
+    return _blocked(x, spec, axes, 0, block, dtype, out_lead={1: (c_out,)})
+
+
+def _pool_setup(func: str, x: Any, kernel_size, stride, padding, dilation, ceil_mode, axes):
+    x = _as_dask(func, x)
+    probe_axes = pooling._axes(func, axes, x.ndim, len(np.atleast_1d(kernel_size)), tuple(np.atleast_1d(kernel_size)))
+    from .spec import pool_spec
+
+    spec = pool_spec(
+        func,
+        tuple(x.shape[a] for a in probe_axes),
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
+    return x, spec, probe_axes
+
+
+def max_pool(
+    x: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    axes: Any = None,
+) -> da.Array:
+    """:func:`refconv.max_pool` on a Dask array (values; no indices).
+
+    Padded and ceil-overhang cells never win: they hold ``-inf`` (floats) or the dtype's minimum
+    (integers), and every window holds at least one real cell (torch's ``padding <= k/2``).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> max_pool(da.from_array(np.array([[3, 1, 4, 1, 5, 9, 2]]), chunks=(1, 2)), 2, ceil_mode=True).compute()
+    array([[3, 4, 9, 2]])
+    """
+    func = "max_pool"
+    x, spec, axes = _pool_setup(func, x, kernel_size, stride, padding, dilation, ceil_mode, axes)
+    if x.dtype.kind in "iu":
+        fill = np.iinfo(x.dtype).min
+    elif x.dtype.kind == "f":
+        fill = -np.inf
+    elif any(g.lo or g.hi or g.overhang for g in spec.axes):
+        raise fail(func, "x.dtype", x.dtype, "has no -inf for padded cells", "an int or float dtype with padding")
+    else:
+        fill = 0
+
+    def block(b: np.ndarray) -> np.ndarray:
+        return pooling.max_pool(b, spec.kernel_shape, stride=spec.stride, dilation=spec.dilation, axes=axes)
+
+    return _blocked(x, spec, axes, fill, block, x.dtype)
+
+
+__all__ = ["correlate", "convolve", "conv", "max_pool"]
