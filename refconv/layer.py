@@ -149,9 +149,10 @@ def conv(
         ``(C_out,)``, added to every output cell of its channel.
     stride, dilation : int or tuple of int
         Per spatial axis, as in torch.
-    padding : int, tuple of int, "valid", "same" or pairs
+    padding : int, tuple of int, "valid", "same", "full" or pairs
         As in torch (``"same"``: the larger half of ``d*(k-1)`` *after*, stride 1 only), plus
-        explicit per-side pads ``((before, after), ...)`` as in ONNX.
+        explicit per-side pads ``((before, after), ...)`` as in ONNX and ``"full"``
+        (``d*(k-1)`` on both sides).
     groups : int
         Must divide ``C_in`` and ``C_out``; ``groups == C_in`` is depthwise.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
@@ -180,13 +181,15 @@ def conv(
     -----
     *Beyond torch, by design.*  refconv's boundaries follow ``numpy.pad`` for any pad width:
     ``"reflect"`` with a pad ``>= n`` and ``"circular"`` with a pad ``> n`` repeat the
-    reflection or the period (torch raises), and explicit per-side pads are accepted.  torch's
-    functional ``conv*d`` has no ``padding_mode``; it is the module ``torch.nn.Conv*d``'s.
+    reflection or the period (torch raises); explicit per-side pads and ``"full"`` are accepted;
+    any spatial rank is.  torch's functional ``conv*d`` has no ``padding_mode``; it is the module
+    ``torch.nn.Conv*d``'s, whose values these are.
 
     *Exactness* is :func:`refconv.correlate`'s: integers never wrap (``int64`` when
     ``max|x| * max_c sum|w_c| + max|bias| < 2**63``, else Python ints), ``Fraction`` and SymPy
-    stay exact.  Floats sum over taps in row-major order, each tap contracting the channels;
-    the bias is added last.
+    stay exact.  Floats are computed in ``numpy.result_type(x, w, bias)`` by the chosen method
+    (:mod:`refconv.methods` documents each one's evaluation; ``"auto"`` may pick the FFT for
+    large float problems, ``method="direct"`` pins the direct sum); the bias is added last.
 
     Examples
     --------

@@ -617,3 +617,9 @@ def test_output_made_of_output_padding_only():
             [(1, 0)],
         ).tolist()
     )
+
+
+def test_full_padding_beyond_torch():
+    # padding="full" pads d*(k-1) = 1 on both sides: [0 1 2 3 0] against [1, 10].
+    got = conv(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), padding="full")
+    assert got.tolist() == [[[0 + 10 * 1, 1 + 10 * 2, 2 + 10 * 3, 3 + 10 * 0]]]
