@@ -32,7 +32,8 @@ def chunkings(draw, shape):
 
 
 @st.composite
-def plain_cases(draw, dtype=np.int64, elements=st.integers(-1000, 1000)):
+def plain_cases(draw, dtype=np.int64, elements=None):
+    elements = st.integers(-1000, 1000) if elements is None else elements
     ndim = draw(st.integers(1, 2))
     shape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=1, max_side=13))
     kshape = tuple(draw(st.integers(1, min(n, 4))) for n in shape)
