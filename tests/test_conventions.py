@@ -1,0 +1,120 @@
+"""The conventions map: each preset resolves to explicit pads that reproduce its peer's output."""
+
+import numpy as np
+import pytest
+import scipy.ndimage
+import scipy.signal
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from refconv import correlate
+from refconv.conventions import BOUNDARY_ALIASES, SAME_PRESETS, boundary, same_pads
+
+
+def test_hand_cases_from_the_peer_notes():
+    # peer-conventions.md: torch k=4 -> 1 before, 2 after; k=2, d=3 likewise.
+    assert same_pads("torch", (5,), (4,)) == ((1, 2),)
+    assert same_pads("torch", (5,), (2,), dilation=3) == ((1, 2),)
+    # JAX: padtype_to_pads((5,), (4,), (1,), 'SAME') = [(1, 2)], 'SAME_LOWER' = [(2, 1)].
+    assert same_pads("jax", (5,), (4,)) == ((1, 2),)
+    assert same_pads("jax_lower", (5,), (4,)) == ((2, 1),)
+    # SAME with stride 2 on L=5 and k=2: pads (0, 1), output [21, 43, 5] for x=1..5, w=[1, 10].
+    pads = same_pads("tf", (5,), (2,), stride=2)
+    assert pads == ((0, 1),)
+    assert correlate([1, 2, 3, 4, 5], [1, 10], mode=pads, stride=2).tolist() == [1 + 20, 3 + 40, 5 + 0]
+
+
+@st.composite
+def even_and_odd(draw, max_dims=2):
+    ndim = draw(st.integers(1, max_dims))
+    shape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=1, max_side=9))
+    kshape = tuple(draw(st.integers(1, n)) for n in shape)
+    x = draw(hnp.arrays(np.int64, shape, elements=st.integers(-9, 9)))
+    w = draw(hnp.arrays(np.int64, kshape, elements=st.integers(-9, 9)))
+    return x, w
+
+
+@given(even_and_odd(max_dims=3))
+def test_scipy_signal_preset(problem):
+    x, w = problem
+    pads = same_pads("scipy.signal", x.shape, w.shape)
+    assert np.array_equal(correlate(x, w, mode=pads), scipy.signal.correlate(x, w, mode="same", method="direct"))
+
+
+@given(even_and_odd())
+def test_scipy_correlate2d_preset(problem):
+    x, w = problem
+    x2, w2 = np.atleast_2d(x), np.atleast_2d(w)
+    pads = same_pads("scipy.correlate2d", x2.shape, w2.shape)
+    assert np.array_equal(correlate(x2, w2, mode=pads), scipy.signal.correlate2d(x2, w2, mode="same"))
+
+
+@given(even_and_odd(max_dims=3))
+def test_ndimage_preset(problem):
+    x, w = problem
+    pads = same_pads("ndimage", x.shape, w.shape)
+    expected = scipy.ndimage.correlate(x.astype(float), w.astype(float), mode="constant")
+    assert np.array_equal(correlate(x, w, mode=pads), expected)
+
+
+@given(st.lists(st.integers(-9, 9), min_size=1, max_size=9), st.lists(st.integers(-9, 9), min_size=1, max_size=9))
+def test_numpy_preset(a, v):
+    if len(v) > len(a):
+        a, v = v, a
+    pads = same_pads("numpy", (len(a),), (len(v),))
+    assert correlate(a, v, mode=pads).tolist() == np.correlate(a, v, mode="same").tolist()
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@given(even_and_odd(), st.integers(1, 3))
+def test_torch_preset(problem, d):
+    torch = pytest.importorskip("torch")
+    x, w = problem
+    x = np.atleast_2d(x)
+    w = np.atleast_2d(w)
+    pads = same_pads("torch", x.shape, w.shape, dilation=d)
+    got = correlate(x, w, mode=pads, dilation=d)
+    expected = torch.nn.functional.conv2d(
+        torch.from_numpy(x[None, None].astype(float)),
+        torch.from_numpy(w[None, None].astype(float)),
+        padding="same",
+        dilation=d,
+    )[0, 0].numpy()
+    assert np.array_equal(got, expected)
+
+
+@given(st.integers(1, 20), st.integers(1, 6), st.integers(1, 4), st.integers(1, 3))
+def test_tf_same_output_is_ceil_n_over_s(n, k, s, d):
+    # TF/JAX SAME: the output length is ceil(n / s), whatever the kernel.
+    ((lo, hi),) = same_pads("tf", (n,), (k,), stride=s, dilation=d)
+    extent = d * (k - 1) + 1
+    if n + lo + hi >= extent:
+        assert (n + lo + hi - extent) // s + 1 == -(-n // s)
+    assert same_pads("onnx_upper", (n,), (k,), stride=s, dilation=d) == ((lo, hi),)
+    assert same_pads("onnx_lower", (n,), (k,), stride=s, dilation=d) == ((hi, lo),)
+
+
+def test_every_preset_is_documented_and_every_alias_is_a_refconv_boundary():
+    assert all(rule and source for rule, source in SAME_PRESETS.values())
+    names = {"constant", "wrap", "reflect", "symmetric", "edge"}
+    assert all(set(table.values()) <= names for table in BOUNDARY_ALIASES.values())
+    assert boundary("ndimage", "reflect") == "symmetric" and boundary("ndimage", "mirror") == "reflect"
+    assert boundary("torch", "circular") == "wrap"
+
+
+@pytest.mark.parametrize(("nd_name", "np_name"), sorted(BOUNDARY_ALIASES["ndimage"].items()))
+def test_ndimage_aliases_agree_with_ndimage(nd_name, np_name):
+    x = np.arange(1.0, 8.0)
+    w = np.array([1.0, 10.0, 100.0])
+    expected = scipy.ndimage.correlate1d(x, w, mode=nd_name)
+    assert correlate(x, w, mode="same", boundary=np_name).tolist() == expected.tolist()
+
+
+def test_bad_preset_and_names():
+    with pytest.raises(ValueError, match=r"same_pads: preset='pytorch' is not recognised"):
+        same_pads("pytorch", (5,), (2,))
+    with pytest.raises(ValueError, match=r"same_pads: stride=\(2,\) is not 1"):
+        same_pads("torch", (5,), (2,), stride=2)
+    with pytest.raises(ValueError, match=r"boundary: name='symmetric' is not recognised"):
+        boundary("torch", "symmetric")
