@@ -259,7 +259,7 @@ def round_dyadic(V: np.ndarray, E: int, dtype: Any) -> np.ndarray:
         # midpoints are float64 numbers and rounding is monotone (notes §4.5).
         m, e = np.frexp(np.abs(g))
         quantum = np.maximum(e - 1, fmt.e_min) - (fmt.p - 1)
-        r = np.ldexp(np.abs(g), -(quantum - 1))  # < 2**(p+1): exact
+        r = np.ldexp(np.where(np.isfinite(g), np.abs(g), 0.0), -(quantum - 1))  # < 2**(p+1): exact
         redo = np.isfinite(g) & (g != 0) & (r == np.floor(r)) & (np.fmod(r, 2.0) == 1.0)
     with np.errstate(over="ignore"):
         out = g.astype(fmt.name)
@@ -313,7 +313,7 @@ def _round_fraction(v: Fraction, fmt: _Format) -> float:
         return 0.0
     a = abs(num)
     top = a.bit_length() - den.bit_length()  # a/den in [2**(top-1), 2**(top+1))
-    if a < den << top:
+    if (a < den << top) if top >= 0 else (a << -top < den):
         top -= 1  # now 2**top <= a/den < 2**(top+1)
     quantum = max(top, fmt.e_min) - (fmt.p - 1)
     # q = round(a / den / 2**quantum), half to even.

@@ -1,0 +1,208 @@
+"""The exact float reference: equal to an independent Fraction computation, correctly rounded once."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import refconv
+from refconv import strategies as rst
+from refconv.exact import exact, exact_value, round_dyadic, round_rational
+from refconv.layer import conv, conv_transpose
+
+# --- an independent reference: Fractions, and a rounding by nearest-candidate search -------------
+
+
+def round_fraction(fr: Fraction, dtype) -> float:
+    """The ``dtype`` number nearest to ``fr`` (ties to an even significand), by trying candidates.
+
+    Independent of refconv's rounding: the nearest float64 (CPython's ``float(Fraction)`` rounds
+    correctly), cast, and its two neighbours, compared exactly as Fractions.
+    """
+    dtype = np.dtype(dtype)
+    info = np.finfo(dtype)
+    biggest = Fraction(float(info.max))
+    # The midpoint between the largest finite number and the next power of two rounds to inf.
+    if abs(fr) >= biggest + Fraction(2) ** (info.maxexp - 1 - info.nmant) / 2:
+        return float("inf") if fr > 0 else float("-inf")
+    try:
+        near = float(fr)
+    except OverflowError:
+        near = float(info.max) if fr > 0 else -float(info.max)
+    with np.errstate(over="ignore"):
+        c = np.array(near).astype(dtype)
+    c = np.clip(c, -info.max, info.max).astype(dtype)
+    cands = {c.item(), np.nextafter(c, dtype.type(np.inf)).item(), np.nextafter(c, dtype.type(-np.inf)).item()}
+    cands = [v for v in cands if np.isfinite(v)]
+    uint = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dtype.itemsize]
+
+    def key(v):
+        odd = int(np.array(v, dtype=dtype).view(uint)) & 1
+        return (abs(Fraction(v) - fr), odd)
+
+    return float(min(cands, key=key))
+
+
+def fraction_reference(op, *args, dtype, **kwargs) -> np.ndarray:
+    """refconv's op on Fraction arrays (its object path), each output rounded by ``round_fraction``."""
+    frac = [None if a is None else np.vectorize(Fraction, otypes=[object])(a) for a in args]
+    y = getattr(refconv, op)(*frac, **kwargs)
+    return np.vectorize(lambda v: round_fraction(Fraction(v), dtype), otypes=[np.float64])(y).astype(dtype)
+
+
+def same(a, b) -> bool:
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+# --- generated checks -------------------------------------------------------------------------------
+
+wide = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=True)
+huge = st.floats(allow_nan=False, allow_infinity=False)  # up to 1.8e308: products overflow, spreads of 2000 bits
+
+
+def float_arrays(shape, elements=wide):
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+@given(
+    rst.plain_specs(max_dims=2, max_side=5, max_kernel=3).flatmap(
+        lambda s: st.tuples(st.just(s), float_arrays(s.input_shape), float_arrays(s.kernel_shape))
+    ),
+    st.sampled_from([np.float64, np.float32, np.float16]),
+)
+def test_correlate_equals_fraction_reference(case, dtype):
+    spec, x, w = case
+    got = exact("correlate", x, w, dtype=dtype, **spec.kwargs)
+    assert same(got, fraction_reference("correlate", x, w, dtype=dtype, **spec.kwargs))
+
+
+@given(
+    st.integers(1, 6).flatmap(lambda n: st.tuples(float_arrays((n,), huge), float_arrays((min(n, 2),), huge))),
+    st.sampled_from([np.float64, np.float32]),
+)
+def test_extreme_exponents_equal_fraction_reference(case, dtype):
+    # Spreads of ~2000 bits take the Python-int route; overflowing products must round to inf.
+    x, w = case
+    assert same(
+        exact("convolve", x, w, dtype=dtype, mode="full"),
+        fraction_reference("convolve", x, w, dtype=dtype, mode="full"),
+    )
+
+
+@given(
+    rst.layer_specs(max_dims=2, max_side=4, max_kernel=3).flatmap(
+        lambda s: st.tuples(
+            st.just(s),
+            float_arrays(s.input_shape),
+            float_arrays(s.weight_shape),
+            st.none() | float_arrays((s.weight_shape[0],)),
+        )
+    )
+)
+def test_conv_with_bias_equals_fraction_reference(case):
+    spec, x, w, b = case
+    for dtype in (np.float64, np.float32):
+        got = exact("conv", x, w, b, dtype=dtype, **spec.kwargs)
+        assert same(got, fraction_reference("conv", x, w, b, dtype=dtype, **spec.kwargs))
+
+
+@given(
+    st.tuples(st.integers(1, 2), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 1)).flatmap(
+        lambda p: st.tuples(float_arrays((1, p[0], p[1])), float_arrays((p[0], 2, p[2])), st.just(p))
+    )
+)
+def test_conv_transpose_equals_fraction_reference(case):
+    x, w, (_, _, k, s, pad) = case
+    pad = min(pad, (k - 1) // 2)  # keeps the output non-empty: (m-1)s + k - 2 pad >= 1
+    kw = dict(stride=s, padding=pad)
+    got = exact("conv_transpose", x, w, dtype=np.float32, **kw)
+    assert same(got, fraction_reference("conv_transpose", x, w, dtype=np.float32, **kw))
+
+
+@given(st.lists(st.fractions(-(10**12), 10**12, max_denominator=10**9), min_size=1, max_size=20))
+def test_round_rational_equals_candidate_search(values):
+    arr = np.array(values, dtype=object)
+    for dtype in (np.float64, np.float32, np.float16):
+        expected = np.array([round_fraction(v, dtype) for v in values]).astype(dtype)
+        assert same(round_rational(arr, dtype), expected)
+
+
+@given(st.lists(st.integers(-(2**80), 2**80), min_size=1, max_size=20), st.integers(-1200, 1000))
+def test_round_dyadic_equals_candidate_search(ints, exponent):
+    arr = np.array(ints, dtype=object)
+    for dtype in (np.float64, np.float32, np.float16):
+        expected = np.array([round_fraction(Fraction(v) * Fraction(2) ** exponent, dtype) for v in ints]).astype(dtype)
+        assert same(round_dyadic(arr, exponent, dtype), expected)
+
+
+# --- hand-derived cases ---------------------------------------------------------------------------------
+
+
+def test_rounded_once_not_twice():
+    # 1 + 2**-24 + 2**-60 is just above the float32 midpoint 1 + 2**-24: it rounds up to 1 + 2**-23.
+    # Through float64 the 2**-60 is lost, the midpoint ties to even, and the answer is 1.0.
+    x = np.array([1.0, 2.0**-24, 2.0**-60])
+    got = exact("correlate", x, np.ones(3), dtype=np.float32)
+    assert got.tolist() == [1 + 2.0**-23]
+    assert np.float32(np.float64(1) + 2.0**-24 + 2.0**-60) == 1.0  # the double rounding this avoids
+
+
+def test_ties_round_to_even():
+    # Exact float32 midpoints: 1 + 2**-24 ties down to 1, 1 + 3 * 2**-24 ties up to 1 + 2**-22.
+    x = np.array([1.0, 2.0**-24, 1.0, 3 * 2.0**-24])
+    got = exact("correlate", x, np.ones(2), dtype=np.float32, stride=2)
+    assert got.tolist() == [1.0, 1 + 2.0**-22]
+
+
+def test_subnormal_results():
+    tiny = 2.0**-1074
+    # 3 * 2**-1075 = 1.5 * tiny: a tie between tiny and 2 * tiny, to even (2 * tiny).
+    got = exact("correlate", np.array([3 * tiny]), np.array([0.5]))
+    assert got.tolist() == [2 * tiny]
+    # float32: 2**-149 * 2**-1 ties to 0 (even), 3 * 2**-150 to 2 * 2**-149.
+    got32 = exact("correlate", np.array([2.0**-149, 3 * 2.0**-149]), np.array([0.5]), dtype=np.float32)
+    assert got32.tolist() == [0.0, 2 * 2.0**-149]
+
+
+def test_overflow_rounds_to_inf():
+    got = exact("correlate", np.array([300.0, -300.0], dtype=np.float16), np.array([300.0], dtype=np.float16))
+    assert got.dtype == np.float16 and got.tolist() == [np.inf, -np.inf]  # 90000 > 65504
+    # 65519.99 is below the midpoint 65520 between 65504 and 2**16: it stays finite.
+    assert exact("correlate", np.array([65519.0]), np.array([1.0]), dtype=np.float16).tolist() == [65504.0]
+
+
+def test_non_finite_inputs_follow_ieee():
+    inf, nan = np.inf, np.nan
+    x = np.array([inf, 1.0, -inf, 2.0, nan, 3.0])
+    got = exact("correlate", x, np.array([1.0, 0.0]))
+    # inf*1 + 1*0 = inf; 1*1 + (-inf)*0 = nan; -inf + 0 = -inf; 2 + nan*0 = nan; nan*1 = nan.
+    assert same(got, np.array([inf, nan, -inf, nan, nan]))
+    assert same(exact("correlate", np.array([inf, -inf]), np.ones(2)), np.array([nan]))
+
+
+def test_conv_bias_exact_and_integers_small():
+    # 0.1 + 0.2 + 0.5 is 0.8 exactly rounded (float64 summation gives 0.8000000000000002 in some orders).
+    x = np.array([[[0.1, 0.2]]])
+    got = exact("conv", x, np.array([[[1.0, 1.0]]]), np.array([0.5]))
+    assert got.tolist() == [[[float(Fraction(0.1) + Fraction(0.2) + Fraction(0.5))]]]
+    kind, (V, E) = exact_value("conv", np.array([[[3.0, 5.0]]]), np.array([[[2.0, 4.0]]]))
+    # Trailing zeros are dropped: w = [1, 2] * 2**1, so V = 3*1 + 5*2 and E = 1.
+    assert kind == "dyadic" and (V.tolist(), E) == ([[[3 * 1 + 5 * 2]]], 1)
+
+
+def test_agrees_with_layer_functions_on_exact_floats():
+    # Integer-valued floats: refconv's float path is exact, so it must equal the exact reference.
+    x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
+    w = np.arange(8, dtype=np.float32).reshape(2, 1, 2, 2) - 3
+    assert same(exact("conv", x, w, groups=2, padding=1), conv(x, w, groups=2, padding=1))
+    assert same(
+        exact("conv_transpose", x, w.reshape(2, 1, 2, 2), stride=2), conv_transpose(x, w.reshape(2, 1, 2, 2), stride=2)
+    )
+
+
+def test_refuses_non_float_operands():
+    with pytest.raises(TypeError, match=r"exact_value: x=.* has dtype int64"):
+        exact("correlate", np.array([1, 2]), np.array([1.0]))
