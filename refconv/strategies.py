@@ -680,7 +680,7 @@ def _with_options(func: str, build: Callable, spec_options: dict, **fixed: Any) 
     unknown = sorted(set(spec_options) - set(build.__kwdefaults__))
     if unknown:
         raise _bad(func, unknown[0], spec_options[unknown[0]], "is not a keyword", f"keywords of {build.__name__}")
-    return build(**fixed)
+    return build(**fixed, **spec_options)
 
 
 def _problem_caps(kind, max_dims, max_side, default_dims):
