@@ -237,7 +237,7 @@ def _format(func: str, fmt: Any) -> str:
 def _input_shape(func: str, input_shape: Any, ndim: int, what: str) -> tuple[int, ...]:
     shape = shape_tuple(func, "input_shape", input_shape)
     if len(shape) != ndim:
-        raise fail(func, "input_shape", input_shape, f"has {len(shape)} axes but {what}", f"{ndim} lengths")
+        raise fail(func, "input_shape", input_shape, f"has {len(shape)} axes but {what}", f"{ndim} axes")
     return shape
 
 
@@ -725,11 +725,15 @@ def _show(value: Any) -> str:
     return str(value.item() if isinstance(value, np.generic) else value)
 
 
-def _levels(func: str, A: Any, row_shape: Any, col_shape: Any, cyclic: bool, name: str) -> StructureCheck:
-    """Shift invariance along every level: ``A[r, c] == A[r + e_a, c + e_a]`` (mod n if cyclic)."""
+def _levels(
+    func: str, A: Any, row_shape: Any, col_shape: Any, cyclic: bool, name: str, names=("row_shape", "col_shape")
+) -> StructureCheck:
+    """Shift invariance along every level: ``A[r, c] == A[r + e_a, c + e_a]`` (mod n if cyclic).
+
+    ``names`` are the caller's parameter names for ``row_shape`` and ``col_shape``, for messages."""
     shape, r, c, v = _nonzero_entries(func, A)
-    row_shape = shape_tuple(func, "row_shape", row_shape)
-    col_shape = shape_tuple(func, "col_shape", col_shape)
+    row_shape = shape_tuple(func, names[0], row_shape)
+    col_shape = shape_tuple(func, names[1], col_shape)
     if len(row_shape) != len(col_shape):
         raise fail(
             func,
@@ -738,14 +742,13 @@ def _levels(func: str, A: Any, row_shape: Any, col_shape: Any, cyclic: bool, nam
             f"has {len(col_shape)} levels but row_shape={row_shape} has {len(row_shape)}",
             "one length per level in each",
         )
-    for label, sub, size in (("row_shape", row_shape, shape[0]), ("col_shape", col_shape, shape[1])):
+    for label, sub, size, what in ((names[0], row_shape, shape[0], "rows"), (names[1], col_shape, shape[1], "columns")):
         if math.prod(sub) != size:
             raise fail(
                 func,
                 label,
                 sub,
-                f"has product {math.prod(sub)} but A has {size} "
-                f"{'rows' if label == 'row_shape' else 'columns'} (A.shape={shape})",
+                f"has product {math.prod(sub)} but A has {size} {what} (A.shape={shape})",
                 "level sizes whose product is the matrix size",
             )
     if cyclic:
@@ -976,7 +979,7 @@ def is_multilevel_circulant(A: Any, shape: Any) -> StructureCheck:
     >>> bool(is_multilevel_circulant(A, (3, 2, 4))), bool(is_multilevel_circulant(A, (2, 3, 4)))
     (True, False)
     """
-    return _levels("is_multilevel_circulant", A, shape, shape, True, "multilevel circulant matrix")
+    return _levels("is_multilevel_circulant", A, shape, shape, True, "multilevel circulant matrix", ("shape", "shape"))
 
 
 __all__ = [
