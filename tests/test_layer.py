@@ -125,6 +125,9 @@ def transpose_cases(draw, ranks=(1, 2, 3), pairs=False, elements=SMALL, dtype=np
 # --- independent oracles ----------------------------------------------------------------------
 
 
+_python_numbers = np.vectorize(lambda v: int(v) if isinstance(v, np.integer) else v, otypes=[object])
+
+
 def brute_conv(x, w, bias, kw, pads):
     """The layer's definition ``y[o] = sum_t xpad[o*s + t*d] w[t]``, tap by tap, in exact object arithmetic.
 
@@ -134,6 +137,9 @@ def brute_conv(x, w, bias, kw, pads):
     x, w = x.astype(object), w.astype(object)
     groups, stride, dilation = kw["groups"], kw["stride"], kw["dilation"]
     xp = np.pad(x, [(0, 0), (0, 0), *pads], mode=NUMPY_MODE[kw["padding_mode"]])
+    # numpy.pad fills an object array with numpy.int64 zeros, which overflow when added to big
+    # Python ints: make every cell a Python number.
+    xp = _python_numbers(xp)
     n = x.shape[0]
     c_out, a = w.shape[:2]
     out_shape = tuple(
@@ -623,3 +629,10 @@ def test_full_padding_beyond_torch():
     # padding="full" pads d*(k-1) = 1 on both sides: [0 1 2 3 0] against [1, 10].
     got = conv(np.array([[[1, 2, 3]]]), np.array([[[1, 10]]]), padding="full")
     assert got.tolist() == [[[0 + 10 * 1, 1 + 10 * 2, 2 + 10 * 3, 3 + 10 * 0]]]
+
+
+def test_auto_on_a_large_batched_single_channel_float_layer():
+    # Large enough that "auto" may choose the FFT: every window of ones sums 31*31 ones.
+    got = conv(np.ones((2, 1, 100, 100)), np.ones((1, 1, 31, 31)))
+    assert got.shape == (2, 1, 70, 70)
+    np.testing.assert_allclose(got, 31 * 31, rtol=1e-12)

@@ -38,7 +38,7 @@ def correlate_fft(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     spatial = tuple(range(3, 3 + nd))
     padded = pad(x, spec, spatial)
     kernel = _dilated_flipped(w, spec)
-    if x.shape[1] == x.shape[2] == w.shape[1] == 1:
+    if x.shape[0] == x.shape[1] == x.shape[2] == w.shape[1] == 1:  # one plane (layer batches have more)
         full = scipy.signal.oaconvolve(padded[0, 0, 0], kernel[0, 0, 0], mode="valid")[None, None, None]
     else:
         full = _frequency_domain(padded, kernel, spatial)
