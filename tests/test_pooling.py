@@ -1,0 +1,543 @@
+"""Pooling: hand-derived cases, a brute-force oracle, PyTorch agreement and figure 9.8.
+
+The brute-force oracle below enumerates every output and every window tap with plain Python
+loops and its own output-length formula (PyTorch's ``Pool.h``, written out independently), so it
+shares no code with :mod:`refconv.pooling` beyond NumPy.
+"""
+
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from refconv import output_shape
+from refconv import strategies as rst
+from refconv.pooling import (
+    avg_pool,
+    global_avg_pool,
+    global_lp_pool,
+    global_max_pool,
+    global_weighted_pool,
+    lp_pool,
+    lp_pool_torch,
+    max_pool,
+    pooled_unchanged_fraction,
+    weighted_pool,
+)
+
+# --------------------------------------------------------------------------------------------
+# The brute-force oracle
+
+
+def _out_len(n, k, s, lo, hi, d, ceil):
+    """PyTorch's ``pooling_output_shape``: floor (or ceil) division, then drop a last window that
+    would start at or past ``n + lo``."""
+    span = n + lo + hi - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (out - 1) * s >= n + lo:
+        out -= 1
+    return out
+
+
+def _reference(x, kernel, reduce, *, stride=None, pads=None, dilation=None, ceil=False, axes=None):
+    """``reduce(cells, padded_count)`` per output, where ``cells`` lists ``(tap, value, flat)`` for
+    the window taps that are input cells, in row-major tap order, and ``padded_count`` counts the
+    taps inside the padded input (input cells and padding, not the ceil overhang)."""
+    x = np.asarray(x)
+    nd = len(kernel)
+    axes = tuple(range(x.ndim - nd, x.ndim)) if axes is None else tuple(a % x.ndim for a in axes)
+    stride = stride or kernel
+    pads = pads or ((0, 0),) * nd
+    dilation = dilation or (1,) * nd
+    sizes = [x.shape[a] for a in axes]
+    out_shape = list(x.shape)
+    for i, a in enumerate(axes):
+        out_shape[a] = _out_len(sizes[i], kernel[i], stride[i], *pads[i], dilation[i], ceil)
+        assert out_shape[a] >= 1
+    result = np.empty(out_shape, dtype=object)
+    for idx in np.ndindex(*out_shape):
+        cells, padded = [], 0
+        for tap in itertools.product(*(range(k) for k in kernel)):
+            pos = list(idx)
+            inside_padded = inside_input = True
+            for i, a in enumerate(axes):
+                p = idx[a] * stride[i] + tap[i] * dilation[i] - pads[i][0]
+                pos[a] = p
+                inside_input &= 0 <= p < sizes[i]
+                inside_padded &= -pads[i][0] <= p < sizes[i] + pads[i][1]
+            padded += inside_padded
+            if inside_input:
+                flat = 0
+                for i, a in enumerate(axes):
+                    flat = flat * sizes[i] + pos[a]
+                cells.append((tap, x[tuple(pos)], flat))
+        result[idx] = reduce(cells, padded)
+    return result
+
+
+def _ref_max(cells, _):
+    """PyTorch's CPU rule: the first input cell, then any greater value or any NaN."""
+    best, where = -math.inf, -1
+    for i, (_, v, flat) in enumerate(cells):
+        if i == 0 or v > best or (isinstance(v, float) and math.isnan(v)):
+            best, where = v, flat
+    return best, where
+
+
+def _split(pairs):
+    values = np.empty(pairs.shape, dtype=object)
+    index = np.empty(pairs.shape, dtype=object)
+    for idx, (v, i) in np.ndenumerate(pairs):
+        values[idx], index[idx] = v, i
+    return values, index
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-derived cases: a 4x4 image, 2x2 windows, stride 2 (the default stride)
+
+IMAGE = np.array([[1, 3, 2, 0], [4, 2, 0, 6], [0, 0, 1, 1], [3, 4, 1, 1]])
+
+
+def test_max_pool_by_hand():
+    values, index = max_pool(IMAGE, (2, 2), return_indices=True)
+    assert values.tolist() == [[max(1, 3, 4, 2), max(2, 0, 0, 6)], [max(0, 0, 3, 4), max(1, 1, 1, 1)]]
+    # flat index row*4 + col: 4 at (1,0), 6 at (1,3), 4 at (3,1); four 1s tie: the first, (2,2).
+    assert index.tolist() == [[1 * 4 + 0, 1 * 4 + 3], [3 * 4 + 1, 2 * 4 + 2]]
+    assert values.dtype == IMAGE.dtype
+
+
+def test_avg_pool_by_hand_is_exact():
+    got = avg_pool(IMAGE, (2, 2))
+    assert got.tolist() == [
+        [Fraction(1 + 3 + 4 + 2, 4), Fraction(2 + 0 + 0 + 6, 4)],
+        [Fraction(0 + 0 + 3 + 4, 4), Fraction(1 + 1 + 1 + 1, 4)],
+    ]
+    assert all(type(v) is Fraction for v in got.flat)
+
+
+def test_exact_average_three_halves():
+    got = avg_pool([1, 2], 2)
+    assert got.tolist() == [Fraction(3, 2)] and type(got[0]) is Fraction
+
+
+def test_lp_pool_by_hand_is_exact():
+    got = lp_pool(IMAGE, 2, (2, 2))
+    expected = [
+        [sympy.sqrt(1**2 + 3**2 + 4**2 + 2**2), sympy.sqrt(2**2 + 6**2)],
+        [sympy.sqrt(3**2 + 4**2), sympy.sqrt(4 * 1**2)],
+    ]
+    assert got.tolist() == expected
+    assert got[1, 0] == 5 and got[1, 1] == 2
+
+
+def test_exact_l2_of_five():
+    got = lp_pool([[3, 4]], 2, (1, 2))
+    assert got.shape == (1, 1) and got[0, 0] == 5 and isinstance(got[0, 0], sympy.Integer)
+
+
+def test_weighted_pool_by_hand_explicit_weights():
+    w = [[1, 2], [3, 4]]
+    got = weighted_pool(IMAGE, (2, 2), w)
+    assert got.tolist() == [
+        [Fraction(1 * 1 + 3 * 2 + 4 * 3 + 2 * 4, 10), Fraction(2 * 1 + 0 * 2 + 0 * 3 + 6 * 4, 10)],
+        [Fraction(0 * 1 + 0 * 2 + 3 * 3 + 4 * 4, 10), Fraction(1 + 2 + 3 + 4, 10)],
+    ]
+
+
+def test_exact_distance_weighted_pool_with_padding():
+    # 3x3 windows, stride 1, padding 1; weight 1/(1 + d^2): 1 at the centre, 1/2 at distance 1,
+    # 1/3 at distance sqrt(2).  Output (0, 0) reads rows/cols -1..1: only the input cells
+    # (0,0)=1 [d=0], (0,1)=3 and (1,0)=4 [d=1], (1,1)=2 [d=sqrt 2] count (padding is ignored).
+    got = weighted_pool(IMAGE, (3, 3), lambda d: 1 / (1 + d**2), stride=1, padding=1)
+    assert got.shape == (4, 4)
+    half, third = Fraction(1, 2), Fraction(1, 3)
+    assert got[0, 0] == (1 * 1 + 3 * half + 4 * half + 2 * third) / (1 + half + half + third)
+    # Output (1, 1): the full window rows/cols 0..2 around IMAGE[1, 1] = 2.
+    num = 2 * 1 + (3 + 4 + 0 + 0) * half + (1 + 2 + 0 + 1) * third
+    assert got[1, 1] == num / (1 + 4 * half + 4 * third)
+    assert all(type(v) is Fraction for v in got.flat)
+
+
+def test_weighted_pool_irrational_weights_stay_symbolic():
+    got = weighted_pool([[0, 1], [1, 0]], (2, 2), lambda d: sympy.exp(-d))
+    # Every tap is at distance sqrt(1/2) from the centre: equal weights, the plain mean 1/2.
+    assert sympy.simplify(got[0, 0] - sympy.Rational(1, 2)) == 0
+
+
+def test_weighted_pool_callable_sees_the_distance():
+    seen = []
+    weighted_pool(np.zeros((1, 4)), (1, 4), lambda d: seen.append(d) or 1.0)
+    assert seen == [1.5, 0.5, 0.5, 1.5]
+    seen.clear()
+    weighted_pool(np.zeros((3, 3), dtype=int), (3, 3), lambda d: seen.append(d) or 1)
+    assert seen == [sympy.sqrt(2), 1, sympy.sqrt(2), 1, 0, 1, sympy.sqrt(2), 1, sympy.sqrt(2)]
+
+
+# --------------------------------------------------------------------------------------------
+# NaN, ties, signed zeros and windows of padding only
+
+
+def test_max_pool_nan_wins_and_points_at_the_last_nan():
+    nan = math.nan
+    values, index = max_pool([1.0, nan, 3.0, nan, 2.0], 5, return_indices=True)
+    assert math.isnan(values[0]) and index.tolist() == [3]
+    values, index = max_pool([1.0, nan, 3.0, 2.0], 2, return_indices=True)
+    assert math.isnan(values[0]) and values[1] == 3.0 and index.tolist() == [1, 2]
+    assert math.isnan(avg_pool([1.0, nan], 2)[0]) and math.isnan(lp_pool([nan, 1.0], 2, 2)[0])
+
+
+def test_max_pool_ties_first_wins_including_signed_zero():
+    assert max_pool([3, 3, 1, 5], 2, return_indices=True)[1].tolist() == [0, 3]
+    values, index = max_pool([-0.0, 0.0], 2, return_indices=True)
+    assert index.tolist() == [0] and math.copysign(1, values[0]) == -1
+
+
+def test_float_window_of_padding_only_is_minus_infinity():
+    # n=1, k=2, dilation 2, padding 1: the taps read cells -1 and 1, both padding.
+    values, index = max_pool([5.0], 2, stride=1, padding=1, dilation=2, return_indices=True)
+    assert values.tolist() == [-math.inf] and index.tolist() == [-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry and axes
+
+
+@st.composite
+def _geometry(draw, max_dims=3, dilation=True, padding=True, fits=False, sizes=None):
+    """Per-axis (n, k, s, pad, d) and ceil_mode; with ``fits=False`` the window may be longer than
+    the input (and may not fit even the padded input, so the call may be refused).  ``sizes``
+    fixes the pooled lengths."""
+    if sizes is None:
+        sizes = draw(st.lists(st.integers(1, 5), min_size=1, max_size=max_dims))
+    ks, ss, ps, ds = [], [], [], []
+    for n in sizes:
+        d = draw(st.integers(1, 2)) if dilation else 1
+        k = draw(st.integers(1, max(1, (n - 1) // d + 1) if fits else n + 2))
+        ks.append(k), ds.append(d)
+        ss.append(draw(st.integers(1, 3)))
+        ps.append(draw(st.integers(0, k // 2)) if padding else 0)
+    return tuple(sizes), tuple(ks), tuple(ss), tuple(ps), tuple(ds), draw(st.booleans())
+
+
+def _fits(n, k, s, p, d, ceil):
+    return all(_out_len(*a, ceil) >= 1 for a in zip(n, k, s, p, p, d))
+
+
+@given(hnp.array_shapes(min_dims=1, max_dims=4, max_side=4), st.data())
+def test_max_pool_matches_brute_force_with_indices(shape, data):
+    x = data.draw(hnp.arrays(object, shape, elements=st.fractions(-3, 3, max_denominator=3)))
+    # The pooled axes: a random subset of x's axes in a random order.
+    axes = tuple(data.draw(st.permutations(range(x.ndim)))[: data.draw(st.integers(1, min(3, x.ndim)))])
+    n, k, s, p, d, ceil = data.draw(_geometry(sizes=[x.shape[a] for a in axes]))
+    geometry = dict(stride=s, padding=p, dilation=d, ceil_mode=ceil)
+    if not _fits(n, k, s, p, d, ceil):
+        with pytest.raises(ValueError, match="does not fit"):
+            max_pool(x, k, axes=axes, **geometry)
+        return
+    pads = tuple((q, q) for q in p)
+    ref = _reference(x, k, _ref_max, stride=s, pads=pads, dilation=d, ceil=ceil, axes=axes)
+    if any(i == -1 for _, i in ref.flat):  # a window of padding only: no exact -inf
+        with pytest.raises(ValueError, match="holding padding only"):
+            max_pool(x, k, axes=axes, **geometry)
+        return
+    values, index = max_pool(x, k, axes=axes, return_indices=True, **geometry)
+    ref_values, ref_index = _split(ref)
+    assert values.tolist() == ref_values.tolist()
+    assert index.tolist() == ref_index.tolist()
+
+
+@given(_geometry(dilation=False), st.booleans(), st.none() | st.integers(-3, 5).filter(bool), st.data())
+def test_avg_pool_matches_brute_force_exactly(geometry, cip, override, data):
+    n, k, s, p, d, ceil = geometry
+    assume(_fits(n, k, s, p, d, ceil))
+    x = data.draw(hnp.arrays(np.int64, n, elements=st.integers(-50, 50)))
+
+    def mean(cells, padded):
+        divisor = override if override is not None else padded if cip else len(cells)
+        return Fraction(sum(int(v) for _, v, _ in cells), divisor)
+
+    ref = _reference(x, k, mean, stride=s, pads=tuple((q, q) for q in p), ceil=ceil)
+    got = avg_pool(x, k, stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip, divisor_override=override)
+    assert got.tolist() == ref.tolist()
+    assert all(type(v) is Fraction for v in got.flat)
+
+
+@given(_geometry(dilation=False, padding=False), st.sampled_from([1, 2, 3, Fraction(1, 2), 2.5]), st.data())
+def test_lp_pool_is_the_exact_norm(geometry, p, data):
+    n, k, s, _, _, ceil = geometry
+    zero = (0,) * len(n)
+    assume(_fits(n, k, s, zero, (1,) * len(n), ceil))
+    x = data.draw(hnp.arrays(object, n, elements=st.fractions(-4, 4, max_denominator=2)))
+    q = sympy.Rational(Fraction(p))
+    # The defining property, checked independently of how the root is formed: r >= 0, r**p = S.
+    total = _reference(
+        x, k, lambda cells, _: sum(sympy.Rational(abs(v)) ** q for _, v, _ in cells), stride=s, ceil=ceil
+    )
+    got = lp_pool(x, p, k, stride=s, ceil_mode=ceil)
+    assert got.shape == total.shape
+    for r, t in zip(got.flat, total.flat):
+        assert r.is_nonnegative and sympy.simplify(r**q - t) == 0, (r, t)
+
+
+@given(_geometry(dilation=False, fits=True), st.data())
+def test_weighted_pool_matches_brute_force(geometry, data):
+    n, k, s, p, _, _ = geometry
+    w = data.draw(hnp.arrays(np.int64, k, elements=st.integers(1, 9)))
+    x = data.draw(hnp.arrays(np.int64, n, elements=st.integers(-20, 20)))
+
+    def weighted(cells, _):
+        return Fraction(sum(int(w[t]) * int(v) for t, v, _ in cells), sum(int(w[t]) for t, _, _ in cells))
+
+    ref = _reference(x, k, weighted, stride=s, pads=tuple((q, q) for q in p))
+    assert weighted_pool(x, k, w, stride=s, padding=p).tolist() == ref.tolist()
+
+
+@given(_geometry(dilation=False, fits=True), st.data())
+def test_constant_weight_is_the_average_over_input_cells(geometry, data):
+    n, k, s, p, _, _ = geometry
+    x = data.draw(hnp.arrays(np.int64, n, elements=st.integers(-20, 20)))
+    got = weighted_pool(x, k, lambda d: 7, stride=s, padding=p)
+    assert got.tolist() == avg_pool(x, k, stride=s, padding=p, count_include_pad=False).tolist()
+
+
+@given(_geometry(dilation=False, fits=True), st.integers(-5, 5), st.data())
+def test_weighted_pool_ignores_padding(geometry, c, data):
+    # A constant input stays constant, whatever the (positive) weights and padding.
+    n, k, s, p, _, _ = geometry
+    w = data.draw(hnp.arrays(np.int64, k, elements=st.integers(1, 5)))
+    got = weighted_pool(np.full(n, c), k, w, stride=s, padding=p)
+    assert set(got.flat) == {c}
+
+
+# refconv.strategies writes an all-equal kernel_size as one int, which refconv reads as a 1-axis
+# window (an int is a 1-tuple, DESIGN.md: "the last len(kernel_size) axes"): keep tuple windows.
+@given(rst.pooling_problems(op="max", kind="fraction").filter(lambda p: isinstance(p.kernel_size, tuple)))
+def test_public_strategy_max_is_a_window_value(problem):
+    got = problem.call(max_pool)
+    assert set(got.flat) <= set(problem.x.flat)
+
+
+@given(_geometry(fits=True))
+def test_output_shape_is_the_convolution_geometry(geometry):
+    n, k, s, p, d, ceil = geometry
+    x = np.zeros(n)
+    got = max_pool(x, k, stride=s, padding=p, dilation=d, ceil_mode=ceil).shape
+    assert got == output_shape(n, k, padding=p, stride=s, dilation=d, ceil_mode=ceil)
+    assert got == tuple(_out_len(*a, ceil) for a in zip(n, k, s, p, p, d))
+
+
+def test_maxout_pools_the_channel_axis():
+    x = np.arange(2 * 6 * 3).reshape(2, 6, 3) % 7
+    expected = x.reshape(2, 3, 2, 3).max(axis=2)
+    assert np.array_equal(max_pool(x, 2, axes=(1,)), expected)
+    assert np.array_equal(max_pool(x, (2,), axes=1), expected)
+
+
+def test_axes_order_sets_the_flat_index():
+    x = np.zeros((3, 4), dtype=int)
+    x[2, 1] = 5
+    # axes=(1, 0): the pooled plane is (col, row), so the flat index is col*3 + row.
+    assert max_pool(x, (4, 3), axes=(1, 0), return_indices=True)[1].tolist() == [[1 * 3 + 2]]
+    assert max_pool(x, (3, 4), return_indices=True)[1].tolist() == [[2 * 4 + 1]]
+
+
+def test_global_forms():
+    x = np.array([[[1, 5, 2], [3, 2, -7]]])
+    assert np.array_equal(global_max_pool(x, axes=(1, 2)), x.max(axis=(1, 2), keepdims=True))
+    assert global_max_pool(x, return_indices=True)[1].tolist() == [[[1]]]
+    assert global_avg_pool(x).tolist() == [[[Fraction(1 + 5 + 2 + 3 + 2 - 7, 6)]]]
+    assert global_lp_pool(x, 1, axes=-1).tolist() == [[[1 + 5 + 2], [3 + 2 + 7]]]
+    assert global_lp_pool(x, math.inf).tolist() == [[[7]]]
+    assert global_weighted_pool([2, 4, 9], [1, 1, 0]).tolist() == [Fraction(2 + 4, 2)]
+
+
+# --------------------------------------------------------------------------------------------
+# Exactness
+
+
+def test_integer_extremes_are_exact():
+    assert avg_pool(np.array([2**62, 2**62, 2**62], dtype=np.int64), 3).tolist() == [Fraction(2**62)]
+    assert avg_pool(np.array([-128, -127], dtype=np.int8), 2).tolist() == [Fraction(-255, 2)]
+    assert lp_pool(np.array([-128], dtype=np.int8), 1, 1).tolist() == [128]
+    assert lp_pool(np.array([-128, 0], dtype=np.int8), math.inf, 2).tolist() == [128]
+    u8 = max_pool(np.array([200, 255, 3], dtype=np.uint8), 2, stride=1)
+    assert u8.dtype == np.uint8 and u8.tolist() == [255, 255]
+
+
+def test_symbolic_average():
+    a, b = sympy.symbols("a b")
+    got = avg_pool(np.array([a, b], dtype=object), 2)
+    assert sympy.expand(got[0] - (a + b) / 2) == 0
+
+
+def test_p_infinity_is_max_abs():
+    x = np.array([[1.0, -7.0, 3.0, 2.0]])
+    assert lp_pool(x, math.inf, 2).tolist() == [[7.0, 3.0]]
+
+
+def test_float_lp_agrees_with_exact_on_integers():
+    x = np.array([3, 4, 6, 8, 5, 12])
+    assert lp_pool(x.astype(float), 2, 2).tolist() == [float(v) for v in lp_pool(x, 2, 2)] == [5.0, 10.0, 13.0]
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch's Lp pool versus the true norm
+
+
+def test_lp_differs_from_torch_where_documented():
+    x = np.array([3.0, 4.0, 2.0, 2.0, 5.0])
+    # Ceil mode clips the last window to [5]: the norm is 5, torch scales it by k=2: sqrt(2*25).
+    assert lp_pool(x, 2, 2, ceil_mode=True)[-1] == 5.0
+    assert lp_pool_torch(x, 2, 2, ceil_mode=True)[-1] == pytest.approx(math.sqrt(2 * 5**2), rel=1e-15)
+    # Odd p on negative values: the norm takes |v|, torch's formula does not.
+    y = np.array([-1.0, 2.0, -3.0, 4.0])
+    assert lp_pool(y, 1, 2).tolist() == [1.0 + 2.0, 3.0 + 4.0]
+    assert lp_pool_torch(y, 1, 2).tolist() == [-1.0 + 2.0, -3.0 + 4.0]
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 9.8: max pooling introduces invariance
+
+# The figure's detector values (in view: 0.1 1. 0.2 0.1), with one cell of context each side.
+ROW = [Fraction(v, 10) for v in (0, 3, 1, 10, 2, 1, 0)]
+
+
+def test_figure_9_8():
+    original, shifted = ROW[1:], ROW[:-1]  # shifted right by one: position i holds ROW[i-1]
+    pooled = max_pool(original, 3, stride=1).tolist()
+    pooled_shifted = max_pool(shifted, 3, stride=1).tolist()
+    # The figure's top rows: 1. 1. 1. 0.2 and, after the shift, 0.3 1. 1. 1.
+    assert pooled == [1, 1, 1, Fraction(2, 10)]
+    assert pooled_shifted == [Fraction(3, 10), 1, 1, 1]
+    # Every detector value changes; only half the pooled values do.
+    assert pooled_unchanged_fraction(ROW, 1, stride=1) == 0
+    assert pooled_unchanged_fraction(ROW, 3, stride=1) == Fraction(1, 2)
+
+
+@given(hnp.arrays(np.int64, st.integers(2, 12), elements=st.integers(0, 3)))
+def test_unchanged_fraction_of_identity_pool_counts_equal_neighbours(x):
+    expected = Fraction(sum(int(x[i]) == int(x[i - 1]) for i in range(1, len(x))), len(x) - 1)
+    assert pooled_unchanged_fraction(x, 1, stride=1) == expected
+
+
+def test_unchanged_fraction_other_pools_and_axes():
+    x = np.array([[1, 1, 1, 1], [1, 2, 3, 4]])
+    assert pooled_unchanged_fraction(x, 2, stride=1, pool=avg_pool) == Fraction(3, 6)
+    assert pooled_unchanged_fraction(x, 1, axis=0) == Fraction(1, 4)
+    lp2 = lambda v, k, **o: lp_pool(v, 2, k, **o)  # noqa: E731
+    assert pooled_unchanged_fraction(x, 3, stride=1, pool=lp2) == Fraction(2, 4)
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch agreement (float64)
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+_FLOATS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, -3.0, 7.0, math.nan, math.inf, -math.inf])
+
+
+def _torch_call(f, *args, **kwargs):
+    try:
+        return f(*args, **kwargs), None
+    except RuntimeError as exc:
+        return None, exc
+
+
+@given(_geometry(), st.data())
+def test_max_pool_matches_torch(geometry, data):
+    n, k, s, p, d, ceil = geometry
+    lead = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    x = data.draw(hnp.arrays(np.float64, lead + n, elements=_FLOATS))
+    f = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[len(n) - 1]
+    expected, refused = _torch_call(f, torch.from_numpy(x), k, s, p, d, ceil, return_indices=True)
+    if refused is not None:
+        with pytest.raises(ValueError):
+            max_pool(x, k, stride=s, padding=p, dilation=d, ceil_mode=ceil)
+        return
+    values, index = max_pool(x, k, stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True)
+    assert np.array_equal(values, expected[0].numpy(), equal_nan=True)
+    # Same signs of zero too: torch's first-max-wins rule.
+    assert np.array_equal(np.signbit(values), np.signbit(expected[0].numpy()))
+    real = index != -1  # refconv's -1 marks a window of padding only, where torch's index is garbage
+    assert np.array_equal(index[real], expected[1].numpy()[real])
+
+
+@given(_geometry(dilation=False), st.booleans(), st.none() | st.integers(1, 5), st.data())
+def test_avg_pool_matches_torch(geometry, cip, override, data):
+    n, k, s, p, _, ceil = geometry
+    nd = len(n)
+    override = None if nd == 1 else override  # avg_pool1d has no divisor_override
+    x = data.draw(hnp.arrays(np.float64, (2, 1) + n, elements=_FLOATS))  # inf - inf: NaN, silently
+    f = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[nd - 1]
+    extra = {} if nd == 1 else {"divisor_override": override}
+    expected, refused = _torch_call(f, torch.from_numpy(x), k, s, p, ceil, cip, **extra)
+    call = dict(stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip, divisor_override=override)
+    if refused is not None and nd == 3 and "smaller than kernel size" in str(refused):
+        # torch's avg_pool3d alone also refuses an *unpadded* input shorter than the window;
+        # refconv applies the 1-D/2-D rule (the padded input must hold it) and documents this.
+        assert any(nn < kk for nn, kk in zip(n, k))
+        if _fits(n, k, s, p, (1,) * nd, ceil):
+
+            def mean(cells, padded):
+                divisor = override if override is not None else padded if cip else len(cells)
+                return sum((float(v) for _, v, _ in cells), 0.0) / divisor
+
+            ref = _reference(x, k, mean, stride=s, pads=tuple((q, q) for q in p), ceil=ceil)
+            assert np.array_equal(avg_pool(x, k, **call), ref.astype(float), equal_nan=True)
+        return
+    if refused is not None:
+        with pytest.raises(ValueError):
+            avg_pool(x, k, **call)
+        return
+    got = avg_pool(x, k, **call)
+    assert np.array_equal(got, expected.numpy(), equal_nan=True)
+
+
+def _clipped(n, k, s, ceil):
+    return any((_out_len(nn, kk, ss, 0, 0, 1, ceil) - 1) * ss + kk > nn for nn, kk, ss in zip(n, k, s))
+
+
+@given(_geometry(max_dims=3, dilation=False, padding=False), st.sampled_from([2, 4, math.inf]), st.data())
+def test_lp_pool_matches_torch_for_even_p(geometry, p, data):
+    n, k, s, _, _, ceil = geometry
+    nd = len(n)
+    x = data.draw(hnp.arrays(np.float64, (1, 2) + n, elements=st.floats(-10, 10, allow_subnormal=False)))
+    f = (F.lp_pool1d, F.lp_pool2d, F.lp_pool3d)[nd - 1]
+    expected, refused = _torch_call(f, torch.from_numpy(x), p, k[0] if nd == 1 else k, s, ceil)
+    if refused is not None and nd == 3 and _fits(n, k, s, (0,) * nd, (1,) * nd, ceil):
+        # lp_pool3d calls avg_pool3d, which also refuses an unpadded input shorter than the window
+        # (see test_avg_pool_matches_torch); refconv needs only an output length >= 1.
+        assert "smaller than kernel size" in str(refused) and any(nn < kk for nn, kk in zip(n, k))
+        assert lp_pool(x, p, k, stride=s, ceil_mode=ceil).shape[2:] == tuple(
+            _out_len(nn, kk, ss, 0, 0, 1, ceil) for nn, kk, ss in zip(n, k, s)
+        )
+        return
+    if refused is not None:
+        with pytest.raises(ValueError):
+            lp_pool(x, p, k, stride=s, ceil_mode=ceil)
+        return
+    got = lp_pool(x, p, k, stride=s, ceil_mode=ceil)
+    if _clipped(n, k, s, ceil) and p != math.inf:
+        return  # torch overcounts clipped windows (test_lp_differs_from_torch_where_documented)
+    # Not bitwise: torch computes (K * (sum/K)) ** (1/p) and its vectorised sqrt is not correctly
+    # rounded; K + 4 roundings bound the difference.
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(got, expected.numpy(), rtol=(math.prod(k) + 4) * eps, atol=1e-300)
+
+
+@given(_geometry(max_dims=3, dilation=False, padding=False, fits=True), st.sampled_from([1, 2, 3, 1.5]), st.data())
+def test_lp_pool_torch_reproduces_torch(geometry, p, data):
+    n, k, s, _, _, ceil = geometry
+    nd = len(n)
+    x = data.draw(hnp.arrays(np.float64, (1, 1) + n, elements=st.floats(-10, 10, allow_subnormal=False)))
+    f = (F.lp_pool1d, F.lp_pool2d, F.lp_pool3d)[nd - 1]
+    expected = f(torch.from_numpy(x), p, k[0] if nd == 1 else k, s, ceil).numpy()
+    got = lp_pool_torch(x, p, k, stride=s, ceil_mode=ceil)
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(got, expected, rtol=(math.prod(k) + 8) * eps, atol=1e-12, equal_nan=True)
