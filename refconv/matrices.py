@@ -111,7 +111,8 @@ def _spatial_cells(spec: ConvSpec) -> tuple[np.ndarray, np.ndarray]:
         valid = valid & (index != FILL)
     full = spec.output_shape + spec.kernel_shape
     p_out, k = math.prod(spec.output_shape), spec.taps
-    return np.broadcast_to(cols, full).reshape(p_out, k), np.broadcast_to(valid, full).reshape(p_out, k)
+    # Copies: the reshape of a broadcast can be a read-only view, and scipy sorts indices in place.
+    return np.array(np.broadcast_to(cols, full).reshape(p_out, k)), np.broadcast_to(valid, full).reshape(p_out, k)
 
 
 def _triplets(spec: ConvSpec, c_out: int, c_in_g: int, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,7 +128,9 @@ def _triplets(spec: ConvSpec, c_out: int, c_in_g: int, groups: int) -> tuple[np.
     p_in = math.prod(spec.input_shape)
     per_row = c_in_g * k
     if c_out == c_in_g == 1:
-        flat = np.arange(p_out * k) if valid2.all() else np.flatnonzero(valid2)
+        if valid2.all():  # every tap reads a real cell ("valid", or a copying boundary): no mask to apply
+            return np.repeat(np.arange(p_out), k), cols2.ravel(), np.tile(np.arange(k), p_out)
+        flat = np.flatnonzero(valid2)
         return flat // k, cols2.ravel()[flat], flat % k
     mask = np.broadcast_to(valid2[None, :, None, :], (c_out, p_out, c_in_g, k))
     flat = np.arange(mask.size) if valid2.all() else np.flatnonzero(mask)
