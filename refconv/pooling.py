@@ -589,6 +589,11 @@ def lp_pool_torch(
 # distance-weighted
 
 
+def _scalar(value):
+    """A NumPy scalar as the Python number it holds, for messages (``-1``, not ``np.int64(-1)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _weights(func: str, weight: Any, kernel_size: tuple[int, ...], exact: bool) -> np.ndarray:
     """The weight of each window tap, as an operand array of shape ``kernel_size``."""
     if callable(weight):
@@ -641,12 +646,12 @@ def _weights(func: str, weight: Any, kernel_size: tuple[int, ...], exact: bool) 
                 func,
                 "weight",
                 weight,
-                f"gives {value!r} at tap {tap}, whose sign is unknown",
+                f"gives {_scalar(value)!r} at tap {tap}, whose sign is unknown",
                 "real weights >= 0",
                 TypeError,
             ) from None
         if bad:
-            raise fail(func, "weight", weight, f"gives {value!r} at tap {tap}", "finite weights >= 0")
+            raise fail(func, "weight", weight, f"gives {_scalar(value)!r} at tap {tap}", "finite weights >= 0")
     return w
 
 
@@ -745,9 +750,9 @@ def weighted_pool(
 
 
 def _global_axes(func: str, x: Any, axes: Any) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
-    x = as_operand(func, "x", x)
+    given, x = x, as_operand(func, "x", x)
     if x.ndim == 0:
-        raise fail(func, "x", x, "is 0-dimensional", "an array with at least one axis")
+        raise fail(func, "x", given, "is 0-dimensional", "an array with at least one axis")
     if axes is None:
         chosen = tuple(range(x.ndim))
     else:
@@ -827,9 +832,9 @@ def pooled_unchanged_fraction(
     Fraction(1, 2)
     """
     func = "pooled_unchanged_fraction"
-    x = as_operand(func, "x", x)
+    given, x = x, as_operand(func, "x", x)
     if x.ndim == 0:
-        raise fail(func, "x", x, "is 0-dimensional", "an array with at least one axis")
+        raise fail(func, "x", given, "is 0-dimensional", "an array with at least one axis")
     if not is_int(axis):
         raise fail(func, "axis", axis, "is not an int", "an axis number", TypeError)
     if not -x.ndim <= axis < x.ndim:
