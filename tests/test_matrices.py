@@ -155,6 +155,22 @@ def test_symbolic_kernels_give_symbolic_matrices(problem):
     assert all(entry == 0 or sympy.sympify(entry).free_symbols <= symbols for entry in dense.flat)
 
 
+@settings(max_examples=10)
+@given(
+    st.sampled_from(["fraction", "symbolic"]).flatmap(
+        lambda kind: problems(kind=kind, min_dims=3, max_dims=3, max_side=3, max_kernel=2)
+    )
+)
+def test_three_dimensional_exact_matrices_in_every_format(problem):
+    expected = problem.call(correlate)
+    dense = conv_matrix(problem.w, problem.x.shape, **problem.kwargs)
+    for fmt in ("sparse", "sympy"):
+        A = conv_matrix(problem.w, problem.x.shape, format=fmt, **problem.kwargs)
+        assert all(sympy.expand(a - b) == 0 for a, b in zip(_entries(A).ravel(), dense.ravel()))
+        assert _same_values(_apply(A, problem.x), expected)
+    assert _same_values(dense.dot(problem.x.ravel()), expected)
+
+
 def test_figure_9_1_matrix_row_by_hand():
     a, b, c, d, e, f, g, h, i, j, k, l = sympy.symbols("a:l")
     w, x, y, z = sympy.symbols("w x y z")
