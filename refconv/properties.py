@@ -953,12 +953,18 @@ def sparse_interactions(f: Any, input_shape: Any, kernel_shape: Any, **kwargs: A
         D = _pattern(f)
         where = f"the matrix {type(f).__name__} of shape {f.shape}"
     else:
-        D = np.zeros((n_out, n_in), dtype=bool)
+        where = _call(f, f"e_i of shape {spec.input_shape}", w, **kwargs)
+        columns = []
         for i in range(n_in):
             e = np.zeros(n_in, dtype=np.int64)
             e[i] = 1
-            D[:, i] = _as_array(f(e.reshape(spec.input_shape), w, **kwargs)).ravel() != 0
-        where = _call(f, f"e_i of shape {spec.input_shape}", w, **kwargs)
+            y = _as_array(f(e.reshape(spec.input_shape), w, **kwargs))
+            if y.shape != spec.output_shape:
+                raise AssertionError(
+                    f"{func}: got output shape {y.shape}, expected output_shape {spec.output_shape}\ncall: {where}"
+                )
+            columns.append(y.ravel() != 0)
+        D = np.stack(columns, axis=1)
     if D.shape != (n_out, n_in):
         raise AssertionError(f"{func}: got a dependence of shape {D.shape}, expected {(n_out, n_in)}\ncall: {where}")
     E, interior = _expected_dependence(spec)
@@ -994,7 +1000,10 @@ def receptive_field_growth(f: Callable, layers: Sequence[Any], input_shape: Any)
     stride, dilation, padding)``) is run through the plain operator ``f`` with all-ones kernels
     and zero padding, on every unit input ``e_i`` of ``input_shape`` (perturbation; positive
     weights, so nothing cancels).  For every unit ``o`` of the last layer the set of inputs it
-    depends on must equal :meth:`ReceptiveField.cells` ``(o)`` restricted to the input.
+    depends on must equal the cells reached from ``o`` through every layer's taps *via real cells*
+    (a padded cell of an intermediate layer holds zero and depends on nothing).  That set always
+    lies in :meth:`ReceptiveField.cells` ``(o)``, and equals its part inside the input when no
+    layer after the first pads (e.g. "valid" stacks) — the growth of figure 9.4.
 
     Examples
     --------
@@ -1010,22 +1019,42 @@ def receptive_field_growth(f: Callable, layers: Sequence[Any], input_shape: Any)
     ndim = len(field.size)
     input_shape = tuple(int_tuple(func, "input_shape", input_shape, ndim, minimum=1))
     # Normalise each layer through the same parser, then through plain_spec for the shapes.
-    stack, shape = [], input_shape
+    stack, specs, shape = [], [], input_shape
     for i, entry in enumerate(layers):
         entry = tuple(entry) if isinstance(entry, Sequence) else (entry,)
         kernel, stride, dilation, padding = entry + (1, 1, 0)[len(entry) - 1 :]
         kernel = int_tuple(func, f"layers[{i}].kernel", kernel, ndim, minimum=1)
         spec = plain_spec(func, shape, kernel, mode=padding, stride=stride, dilation=dilation)
         stack.append((spec.kernel_shape, spec.stride, spec.dilation, spec.pads))
+        specs.append(spec)
         shape = spec.output_shape
     n_in = math.prod(input_shape)
     D = np.zeros((math.prod(shape), n_in), dtype=bool)
     for i in range(n_in):
         e = np.zeros(n_in, dtype=np.int64)
         e[i] = 1
-        D[:, i] = _stack(f, e.reshape(input_shape), stack).ravel() != 0
+        y = _stack(f, e.reshape(input_shape), stack)
+        if y.shape != shape:
+            raise AssertionError(
+                f"{func}: got a last layer of shape {y.shape}, expected {shape}\n"
+                f"call: {_name(f)} stacked as {stack} on input shape {input_shape}"
+            )
+        D[:, i] = y.ravel() != 0
     for row, o in enumerate(np.ndindex(*shape)):
-        cells = [c[(c >= 0) & (c < n)] for c, n in zip(field.cells(o), input_shape)]
+        cells = []
+        for a in range(ndim):
+            # Walk down through the layers, keeping only real cells of each layer below.
+            reach = np.array([o[a]])
+            for spec in reversed(specs):
+                g = spec.axes[a]
+                reach = np.unique(source_index(reach[:, None], np.arange(g.k)[None, :], g))
+                reach = reach[(reach >= 0) & (reach < g.n)]
+            field_cells = field.cells(o)[a]
+            assert np.isin(reach, field_cells).all(), (reach, field_cells)  # always within the field
+            if all((sp.pads[a] == (0, 0)) for sp in specs[1:]):
+                inside = field_cells[(field_cells >= 0) & (field_cells < input_shape[a])]
+                assert np.array_equal(reach, inside), (reach, inside)  # no inner padding: the whole field
+            cells.append(reach)
         expected = np.zeros(input_shape, dtype=bool)
         expected[np.ix_(*cells)] = True
         if not (D[row] == expected.ravel()).all():
