@@ -201,7 +201,7 @@ def _assemble(func: str, spec: ConvSpec, w: np.ndarray, kind: str, groups: int, 
     _guard(func, fmt, spec, shape, c_out * c_in_g, w.dtype, method)
     rows, cols, taps = _triplets(spec, c_out, c_in_g, groups)
     data = w.ravel()[taps]
-    merge = spec.boundary != "constant"  # only a non-zero boundary lets two taps read one cell
+    merge = spec.boundary != "constant"  # only a copying boundary lets two taps read one cell
     if fmt == "sparse":
         if kind == "object":
             return _sympy_sparse(shape, rows, cols, data)
@@ -224,6 +224,7 @@ def _assemble(func: str, spec: ConvSpec, w: np.ndarray, kind: str, groups: int, 
 
 
 def _sympy_sparse(shape, rows, cols, data):
+    """SymPy's sparse matrix from triplets, duplicates summed (scipy.sparse holds no objects)."""
     import sympy
 
     entries: dict[tuple[int, int], Any] = {}

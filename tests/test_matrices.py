@@ -587,3 +587,21 @@ def test_spec_and_matrix_agree_on_shape():
     spec = plain_spec("t", (4, 6), (2, 3), mode="full", stride=2)
     A = conv_matrix(np.ones((2, 3), int), (4, 6), mode="full", stride=2, format="sparse")
     assert A.shape == (math.prod(spec.output_shape), 24)
+
+
+@pytest.mark.parametrize("method", ["dense", "sparse"])
+def test_matrix_methods_accept_an_empty_batch(method):
+    w = np.arange(12).reshape(3, 2, 2)
+    got = conv(np.zeros((0, 2, 5), dtype=np.int64), w, method=method)
+    assert got.shape == (0, 3, 4) and got.shape == conv(np.zeros((0, 2, 5), dtype=np.int64), w).shape
+
+
+def test_dense_cache_keeps_only_small_matrices():
+    from refconv.methods.dense import CACHE_ENTRIES, dense_matrix
+
+    dense_matrix.cache_clear()
+    correlate(np.arange(10), np.array([1, 2]), method="dense")  # 9 x 10 entries: cached
+    side = math.isqrt(CACHE_ENTRIES) + 1  # a 1-tap kernel: a side x side matrix, just past the cache limit
+    big = correlate(np.arange(side), np.array([3]), method="dense")
+    assert np.array_equal(big, 3 * np.arange(side))
+    assert dense_matrix.cache_info().currsize == 1

@@ -11,16 +11,18 @@ product runs in the arithmetic :mod:`refconv._arith` chose, so exact inputs give
 result as ``method="direct"``.  Floats use NumPy's ``matmul`` (BLAS), whose summation order is
 not the direct method's.  The matrix is refused past :data:`refconv.matrices.DENSE_LIMIT` entries.
 
-Matrices are cached (:func:`functools.lru_cache`, 4 entries, since one can be large) per
-``(spec, groups, kernel)``: the spec is a frozen, hashable dataclass and the kernel is keyed by
-its dtype, shape and bytes (by its entries and their types for object arrays).  Repeated calls
-with one kernel — benchmarks, a layer applied to many batches — build the matrix once.
-``dense_matrix.cache_clear()`` frees it.
+Matrices of at most :data:`CACHE_ENTRIES` entries are cached (:func:`functools.lru_cache`, 8
+of them, so the cache holds at most 8 x 8 MB) per ``(spec, kernel)``: the spec is a frozen,
+hashable dataclass and the kernel is keyed by its dtype, shape and bytes (by its entries and
+their types for object arrays).  Repeated calls with one kernel — benchmarks, a layer applied to
+many batches — build the matrix once; larger matrices are rebuilt per call rather than kept
+alive.  ``dense_matrix.cache_clear()`` empties the cache.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -55,9 +57,17 @@ def layer_form(w: np.ndarray) -> tuple[np.ndarray, int]:
     return w.reshape(w.shape[0] * w.shape[1], *w.shape[2:]), w.shape[0]
 
 
-@functools.lru_cache(maxsize=4)
+#: Largest dense matrix (in entries) the method caches: 10**6 entries, 8 MB of int64.
+CACHE_ENTRIES = 10**6
+
+
+@functools.lru_cache(maxsize=8)
 def dense_matrix(spec: ConvSpec, kernel: Kernel) -> np.ndarray:
     """The dense layer matrix of a channel-form kernel (cached; see the module docstring)."""
+    return _build(spec, kernel)
+
+
+def _build(spec: ConvSpec, kernel: Kernel) -> np.ndarray:
     w, groups = layer_form(kernel.array)
     matrix = _assemble("correlate", spec, w, kernel.kind, groups, "dense", method=True)
     matrix.flags.writeable = False  # shared by every caller of the cache
@@ -67,6 +77,8 @@ def dense_matrix(spec: ConvSpec, kernel: Kernel) -> np.ndarray:
 def correlate_dense(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Cross-correlate channel-form ``x`` with channel-form ``w`` by one dense matrix product."""
     batch, groups, co = x.shape[0], w.shape[0], w.shape[1]
-    matrix = dense_matrix(spec, Kernel(w))
-    y = x.reshape(batch, -1) @ matrix.T
+    columns = math.prod(x.shape[1:])
+    entries = columns * groups * co * math.prod(spec.output_shape)
+    matrix = (dense_matrix if entries <= CACHE_ENTRIES else _build)(spec, Kernel(w))
+    y = x.reshape(batch, columns) @ matrix.T  # explicit columns: the batch may be empty
     return y.reshape(batch, groups, co, *spec.output_shape)

@@ -46,7 +46,7 @@ def correlate_sparse(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
     """Cross-correlate channel-form ``x`` with channel-form ``w`` by one sparse matrix product."""
     batch, groups, co = x.shape[0], w.shape[0], w.shape[1]
     matrix = sparse_matrix(spec, Kernel(w))
-    flat = x.reshape(batch, -1)
+    flat = x.reshape(batch, math.prod(x.shape[1:]))  # explicit columns: the batch may be empty
     if isinstance(matrix, tuple):
         rows, cols, data, shape = matrix
         y = np.zeros((batch, shape[0]), dtype=object)
