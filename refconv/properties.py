@@ -801,7 +801,13 @@ def dot_test(forward: Any, adjoint: Any, x: Any, y: Any, *, atol: float = 0.0, r
     x, y = np.asarray(x), np.asarray(y)
     if adjoint is None:
         if not _is_matrix(forward):
-            raise fail(func, "adjoint", adjoint, "is None while forward is not a matrix", "the adjoint operator")
+            raise fail(
+                func,
+                "adjoint",
+                adjoint,
+                "is missing while forward is a callable, not a matrix",
+                "the adjoint operator (None only with a matrix)",
+            )
         adjoint = forward.T
     fx, ay = _apply(forward, x), _apply(adjoint, y)
     if fx.size != y.size:
