@@ -2,7 +2,7 @@
 
 Seed, §9.2 (equivariant representations):
 
-    "a function f(x) is equivariant to a function g if f(g(x)) = g(f(x)). In the case of
+    "a function f (x) is equivariant to a function g if f(g(x)) = g(f(x)). In the case of
     convolution, if we let g be any function that translates the input, i.e., shifts it, then
     the convolution function is equivariant to g. ... I'(x, y) = I(x - 1, y). This shifts every
     pixel of I one unit to the right."
@@ -49,7 +49,7 @@ NAME = "equivariance"
 CLAIM = "Convolution is equivariant to translation: exactly with a wrap boundary, on the stated interior with zeros"
 SEED = "§9.2 (equivariance)"
 QUOTE = (
-    "a function f(x) is equivariant to a function g if f(g(x)) = g(f(x)). In the case of convolution, if we let g "
+    "a function f (x) is equivariant to a function g if f(g(x)) = g(f(x)). In the case of convolution, if we let g "
     "be any function that translates the input, i.e., shifts it, then the convolution function is equivariant to g."
 )
 METHOD = "symbolic (SymPy) index arithmetic + exhaustive symbolic entries and shifts, 1-D n <= 6, 2-D up to 3x3"

@@ -6,15 +6,15 @@ Seed, §9.2 (sparse interactions) and figure 9.6:
     connections each output may have to k, then the sparsely connected approach requires only
     k x n parameters and O(k x n) runtime" (§9.2); figure 9.6: "Both images are 280 pixels
     tall. The input image is 320 pixels wide while the output image is 319 pixels wide. ...
-    requires 319 x 280 x 3 = 267,960 floating point operations (two multiplications and one
+    requires 319 x 280 x 3 = 267, 960 floating point operations (two multiplications and one
     addition per output pixel) ... To describe the same transformation with a matrix
-    multiplication would take 320 x 280 x 319 x 280, or over eight billion, entries in the
+    multiplication would take 320x 280 x 319 x 280, or over eight billion, entries in the
     matrix, making convolution four billion times more efficient for representing this
     transformation. The straightforward matrix multiplication algorithm performs over sixteen
     billion floating point operations, making convolution roughly 60,000 times more efficient
     computationally. ... If we stored only the nonzero entries of the matrix, then both matrix
     multiplication and convolution would require the same number of floating point operations
-    to compute. The matrix would still need to contain 2 x 319 x 280 = 178,640 entries."
+    to compute. The matrix would still need to contain 2 x 319 x 280 = 178, 640 entries."
 
 What is proven, with SymPy symbols ``n`` (image rows), ``m`` (image columns), ``kr, kc``
 (kernel rows and columns), "valid" mode, ``K = kr*kc`` and ``O = (n - kr + 1)(m - kc + 1)``
@@ -55,10 +55,10 @@ NAME = "sparsity-costs"
 CLAIM = "At most prod(kernel) non-zeros per matrix row; figure 9.6's counts as exact formulas in image and kernel sizes"
 SEED = "§9.2 (sparse interactions), fig. 9.6"
 QUOTE = (
-    "requires 319 x 280 x 3 = 267,960 floating point operations ... 320 x 280 x 319 x 280, or over eight billion, "
+    "requires 319 x 280 x 3 = 267, 960 floating point operations ... 320x 280 x 319 x 280, or over eight billion, "
     "entries in the matrix, making convolution four billion times more efficient for representing this "
     "transformation ... over sixteen billion floating point operations, making convolution roughly 60,000 times "
-    "more efficient computationally ... The matrix would still need to contain 2 x 319 x 280 = 178,640 entries."
+    "more efficient computationally ... The matrix would still need to contain 2 x 319 x 280 = 178, 640 entries."
 )
 METHOD = "symbolic formulas (SymPy) + exhaustive up to 6x6 (costs) and 3x3 (sparse rows, all modes/boundaries)"
 

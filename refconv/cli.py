@@ -1,14 +1,17 @@
 """The ``refconv`` command line: ``refconv verify`` is the main job.
 
-``refconv verify`` runs every check found by :func:`refconv.checks.discover`, shows progress on
-stderr, prints a table of claims (seed reference, method, status, time) and exits non-zero if
-any claim fails.  ``--report FILE`` writes the same table as Markdown with the seed's quotations.
+``refconv verify`` runs every check found by :func:`refconv.checks.discover` — the seed's claims
+proven under ``proofs/`` (each with its negative control), the property checks and the figure
+numbers — shows progress on stderr, prints a table of claims (seed reference, method, status,
+time) and exits non-zero if any claim fails.  ``--report FILE`` writes the same table with the
+seed's quotations: Markdown, or a standalone HTML page when ``FILE`` ends in ``.html``/``.htm``.
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
+import html
 import sys
 import time
 import traceback
@@ -48,16 +51,36 @@ def _table(rows) -> str:
     return "\n".join(lines)
 
 
+def _cell(text: str) -> str:
+    """One Markdown table cell: no line breaks, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _summary(rows) -> str:
+    passed = sum(ok for _, ok, _, _ in rows)
+    total = sum(t for _, _, _, t in rows)
+    failed = [c.name for c, ok, _, _ in rows if not ok]
+    return f"{passed} of {len(rows)} claims pass in {total:.1f}s" + (f"; FAILED: {', '.join(failed)}" if failed else "")
+
+
 def _markdown(rows) -> str:
+    from . import __version__
+
     out = [
         "# refconv verify report",
+        "",
+        f"refconv {__version__}. Every claim of the seed (chapter 9 of *Deep Learning*), with the seed's words, "
+        "how it is established and whether it holds. A negative control applies a proof to a deliberately wrong "
+        "claim and passes only if the proof rejects it.",
+        "",
+        f"**{_summary(rows)}.**",
         "",
         "| claim | seed | quotation | method | status | time | detail |",
         "|---|---|---|---|---|---|---|",
     ]
     for c, ok, d, t in rows:
         cells = [
-            c.name + ": " + c.claim,
+            f"**{c.name}**: {c.claim}",
             c.seed,
             f"“{c.quote}”" if c.quote else "",
             c.method,
@@ -65,10 +88,48 @@ def _markdown(rows) -> str:
             f"{t:.2f}s",
             d,
         ]
-        out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    passed = sum(ok for _, ok, _, _ in rows)
-    out += ["", f"{passed} of {len(rows)} claims pass."]
+        out.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    out += ["", f"{sum(ok for _, ok, _, _ in rows)} of {len(rows)} claims pass."]
     return "\n".join(out) + "\n"
+
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2em;max-width:110em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.35em .5em;vertical-align:top;text-align:left}"
+    "th{background:#f3f3f3}.pass{color:#126b12;font-weight:bold}.fail{color:#b00;font-weight:bold}"
+    "blockquote{margin:0;font-style:italic}.detail{font-family:monospace;font-size:90%}"
+)
+
+
+def _html(rows) -> str:
+    from . import __version__
+
+    e = html.escape
+    body = []
+    for c, ok, d, t in rows:
+        status = '<span class="pass">PASS</span>' if ok else '<span class="fail">FAIL</span>'
+        quote = f"<blockquote>“{e(c.quote)}”</blockquote>" if c.quote else ""
+        body.append(
+            f'<tr id="{e(c.name)}"><td><b>{e(c.name)}</b><br>{e(c.claim)}</td><td>{e(c.seed)}</td><td>{quote}</td>'
+            f'<td>{e(c.method)}</td><td>{status}</td><td>{t:.2f}s</td><td class="detail">{e(d)}</td></tr>'
+        )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>refconv verify report</title>'
+        f"<style>{_STYLE}</style></head><body>\n<h1>refconv verify report</h1>\n"
+        f"<p>refconv {e(__version__)}. Every claim of the seed (chapter 9 of <i>Deep Learning</i>), with the "
+        "seed's words, how it is established and whether it holds. A negative control applies a proof to a "
+        "deliberately wrong claim and passes only if the proof rejects it.</p>\n"
+        f"<p><b>{e(_summary(rows))}.</b></p>\n<table>\n<tr><th>claim</th><th>seed</th><th>quotation</th>"
+        "<th>method</th><th>status</th><th>time</th><th>detail</th></tr>\n" + "\n".join(body) + "\n</table>\n"
+        "</body></html>\n"
+    )
+
+
+def write_report(path: str, rows) -> None:
+    """Write the report: HTML when ``path`` ends in ``.html``/``.htm``, Markdown otherwise."""
+    text = _html(rows) if path.lower().endswith((".html", ".htm")) else _markdown(rows)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -80,12 +141,9 @@ def verify(args: argparse.Namespace) -> int:
     rows = _run_checks(checks, progress)
     print(_table(rows))
     failed = [c.name for c, ok, _, _ in rows if not ok]
-    print(
-        f"\n{len(rows) - len(failed)} of {len(rows)} claims pass" + (f"; FAILED: {', '.join(failed)}" if failed else "")
-    )
+    print("\n" + _summary(rows))
     if args.report:
-        with open(args.report, "w", encoding="utf-8") as fh:
-            fh.write(_markdown(rows))
+        write_report(args.report, rows)
         print(f"report written to {args.report}")
     return 1 if failed else 0
 
@@ -94,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="refconv", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_verify = sub.add_parser("verify", help="check every claim of the seed; exit 1 if any fails")
-    p_verify.add_argument("--report", metavar="FILE", help="also write a Markdown report with quotations")
+    p_verify.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write the report with the seed's quotations (Markdown; HTML if FILE ends in .html)",
+    )
     p_verify.add_argument("--only", action="append", metavar="GLOB", help="run only claims matching GLOB")
     p_verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p_verify.set_defaults(handler=verify)
