@@ -11,6 +11,9 @@ Convolution as a matrix (§9.1, figure 9.6)
     :func:`multilevel_circulant`, :func:`circulant_eigenvalues`; structure predicates
     :func:`is_toeplitz`, :func:`is_circulant`, :func:`is_doubly_block_toeplitz`,
     :func:`is_doubly_block_circulant` (:mod:`refconv.matrices`); :func:`conv_cost`.
+Pooling (§9.3, figure 9.8)
+    :func:`max_pool`, :func:`avg_pool`, :func:`lp_pool`, :func:`weighted_pool` and their global
+    forms; :func:`pooled_unchanged_fraction` (:mod:`refconv.pooling`).
 The geometry
     :mod:`refconv.spec` normalises every argument form once; :mod:`refconv._taps` holds the
     index arithmetic; :mod:`refconv.methods` the algorithms that consume them.
@@ -34,6 +37,17 @@ from .matrices import (
     is_toeplitz,
     layer_matrix,
     multilevel_circulant,
+)
+from .pooling import (
+    avg_pool,
+    global_avg_pool,
+    global_lp_pool,
+    global_max_pool,
+    global_weighted_pool,
+    lp_pool,
+    max_pool,
+    pooled_unchanged_fraction,
+    weighted_pool,
 )
 from .spec import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES, AxisGeometry, ConvSpec, output_shape
 
@@ -64,4 +78,13 @@ __all__ = [
     "StructureCheck",
     "conv_cost",
     "ConvCost",
+    "max_pool",
+    "avg_pool",
+    "lp_pool",
+    "weighted_pool",
+    "global_max_pool",
+    "global_avg_pool",
+    "global_lp_pool",
+    "global_weighted_pool",
+    "pooled_unchanged_fraction",
 ]
