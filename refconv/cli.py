@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import html
+import re
 import sys
 import time
 import traceback
@@ -52,8 +53,13 @@ def _table(rows) -> str:
 
 
 def _cell(text: str) -> str:
-    """One Markdown table cell: no line breaks, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text for one Markdown table cell: one line; pipes and emphasis characters escaped."""
+    return re.sub(r"([\\`*_|<\[\]])", r"\\\1", " ".join(str(text).split()))
+
+
+def _code(text: str) -> str:
+    """A code span for one Markdown table cell (a detail such as ``a*w + b*x``): one line, pipes escaped."""
+    return "`" + " ".join(str(text).split()).replace("`", "'").replace("|", "\\|") + "`" if text else ""
 
 
 def _summary(rows) -> str:
@@ -80,15 +86,15 @@ def _markdown(rows) -> str:
     ]
     for c, ok, d, t in rows:
         cells = [
-            f"**{c.name}**: {c.claim}",
-            c.seed,
-            f"“{c.quote}”" if c.quote else "",
-            c.method,
+            f"**{_cell(c.name)}**: {_cell(c.claim)}",
+            _cell(c.seed),
+            f"“{_cell(c.quote)}”" if c.quote else "",
+            _cell(c.method),
             "PASS" if ok else "**FAIL**",
             f"{t:.2f}s",
-            d,
+            _code(d),
         ]
-        out.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        out.append("| " + " | ".join(cells) + " |")
     out += ["", f"{sum(ok for _, ok, _, _ in rows)} of {len(rows)} claims pass."]
     return "\n".join(out) + "\n"
 

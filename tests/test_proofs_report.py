@@ -171,14 +171,25 @@ def _stubbed_rows_checks():
         raise AssertionError("deliberately broken | with a pipe\nand a second line")
 
     checks[1] = dataclasses.replace(checks[1], run=fails)
+    # Markdown's special characters in a claim must come back verbatim, not as emphasis or columns.
+    checks[2] = dataclasses.replace(checks[2], claim="S = a*w + b*x | sum_m sum_n [x] `y` <z>")
     return checks
 
 
+def _unescape(cell: str) -> str:
+    """Markdown text back to plain text: backslash escapes dropped, a code span's backticks removed."""
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] == "`":
+        return cell[1:-1].replace("\\|", "|")
+    return re.sub(r"\\(.)", r"\1", cell)
+
+
 def _markdown_rows(text: str) -> dict[str, list[str]]:
+    """Table rows of the report by claim name, each cell as plain text (status keeps its ** markers)."""
     rows = {}
     for line in text.splitlines():
         if line.startswith("| **"):
-            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            cells = [_unescape(c) for c in re.split(r"(?<!\\)\|", line)[1:-1]]
             rows[re.match(r"\*\*(.+?)\*\*", cells[0]).group(1)] = cells
     return rows
 
@@ -192,12 +203,12 @@ def test_markdown_report_lists_every_claim_with_quotation_method_and_status(tmp_
     assert list(rows) == [c.name for c in checks]
     for number, c in enumerate(checks):
         claim, seed, quote, method, status, elapsed, detail = rows[c.name]
-        assert c.claim.replace("|", "\\|") in claim and seed == c.seed.replace("|", "\\|")
+        assert claim == f"**{c.name}**: {' '.join(c.claim.split())}" and seed == c.seed
         assert quote == (f"“{' '.join(c.quote.split())}”" if c.quote else "")
         assert method == c.method
         assert status == ("**FAIL**" if number == 1 else "PASS")
         assert re.fullmatch(r"\d+\.\d\ds", elapsed)
-    assert rows[checks[1].name][6] == "AssertionError: deliberately broken \\| with a pipe"
+    assert rows[checks[1].name][6] == "AssertionError: deliberately broken | with a pipe"
     proofs = [c for c in checks if c.name.startswith("proof-")]
     assert len(proofs) >= 18 and all(rows[c.name][2] for c in proofs), "every proof row quotes the seed"
     assert f"{len(checks) - 1} of {len(checks)} claims pass" in report.read_text(encoding="utf-8")
