@@ -187,7 +187,9 @@ def _ratio(num, den):
 # max
 
 
-def _max_core(func: str, x: np.ndarray, spec: ConvSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _max_core(
+    func: str, x: np.ndarray, spec: ConvSpec, want_index: bool = True
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Maximum and flat argmax over every window of ``x`` (pooled axes last), and which windows
     hold an input cell.  Update rule, per tap in row-major order: take the tap if it is an input
     cell and (it is the window's first input cell, or it is greater, or it is NaN) — PyTorch's
@@ -198,14 +200,15 @@ def _max_core(func: str, x: np.ndarray, spec: ConvSpec) -> tuple[np.ndarray, np.
     best = index = have = None
     for _, view, mesh in _windows(x, spec, -np.inf if is_float else 0):
         real = _real(mesh)
-        flat = sum(m * s for m, s in zip(mesh, steps))
+        flat = sum(m * s for m, s in zip(mesh, steps)) if want_index else None
         if best is None:
             best = np.where(real, view, -np.inf) if is_float else view.copy()
-            index = np.where(real, flat, -1)
-            have = real
+            if want_index:
+                index = np.broadcast_to(np.where(real, flat, -1), best.shape).astype(np.int64)
+            have, every = real, bool(real.all())
             continue
         try:
-            newer = np.greater(view, best)
+            take = np.greater(view, best)
         except TypeError as exc:
             raise fail(
                 func,
@@ -216,12 +219,20 @@ def _max_core(func: str, x: np.ndarray, spec: ConvSpec) -> tuple[np.ndarray, np.
                 TypeError,
             ) from None
         if is_float:
-            newer |= np.isnan(view)
-        take = real & (~have | newer)
-        best = np.where(take, view, best)
-        index = np.where(take, flat, index)
-        have = have | real
-    return best, np.broadcast_to(index, best.shape).astype(np.int64), have
+            take |= np.isnan(view)
+        # Masks matter only near padding: once every window has an input cell, and where a tap
+        # reads input cells only, the rule is just "greater or NaN".
+        if not every:
+            take |= ~have
+        if not real.all():
+            take &= real
+        np.copyto(best, view, where=take)
+        if want_index:
+            np.copyto(index, flat, where=take)
+        if not every:
+            have = have | real
+            every = bool(have.all())
+    return best, index, have
 
 
 def _refuse_empty(func, have, dilation, padding):
@@ -321,7 +332,7 @@ def max_pool(
     )
     if moved.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
-    best, index, have = _max_core(func, moved, spec)
+    best, index, have = _max_core(func, moved, spec, return_indices)
     if moved.dtype.kind != "f":
         _refuse_empty(func, have, dilation, padding)
         best = finish(best, "object") if moved.dtype.kind == "O" else best
@@ -507,7 +518,7 @@ def lp_pool(
     else:
         moved = np.abs(moved)
     if p == math.inf:
-        best, _, _ = _max_core(func, moved, spec)
+        best, _, _ = _max_core(func, moved, spec, want_index=False)
         if not exact:
             return _restore(best, axes)
         return _restore(_to_sympy(best), axes)
@@ -761,34 +772,102 @@ def _global_axes(func: str, x: Any, axes: Any) -> tuple[np.ndarray, tuple[int, .
     return x, chosen, tuple(x.shape[a] for a in chosen)
 
 
+def _axis_spec(func: str, n: int) -> ConvSpec:
+    """One window covering a whole axis of length ``n``."""
+    return pool_spec(func, (n,), (n,))
+
+
+def _global_sum(func: str, x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, str]:
+    """The sum over ``axes`` (kept, length 1), one axis at a time from the last listed: a global
+    window is the product of whole-axis windows, so it costs ``sum(n)`` tap steps, not
+    ``prod(n)``.  Exact inputs run in the arithmetic :func:`refconv._arith.domain` proves safe."""
+    kind = domain(func, {"x": x, "w": np.ones(tuple(x.shape[a] for a in axes), dtype=np.int64)})
+    total = convert(x, kind, x.dtype)
+    for a in reversed(axes):
+        moved = np.moveaxis(total, a, -1)
+        total = np.moveaxis(_window_sum(moved, _axis_spec(func, moved.shape[-1])), -1, a)
+    return total, kind
+
+
 def global_max_pool(x: Any, *, axes: Any = None, return_indices: bool = False):
     """Max over the whole of ``axes`` (default: every axis), kept as length-1 axes (ONNX ``GlobalMaxPool``).
 
+    Equal to ``max_pool(x, [x.shape[a] for a in axes], axes=axes, ...)``, values and indices (the
+    flat index is row-major over ``axes``), computed one axis at a time from the last listed:
+    the row-major first maximum is the first row maximum of the first row holding it, and the
+    row-major last NaN the last NaN of the last row holding one, so the tie and NaN rules of
+    :func:`max_pool` compose.
+
     >>> global_max_pool(np.array([[[1, 5], [3, 2]]]), axes=(1, 2))
     array([[[5]]])
+    >>> global_max_pool(np.array([[1, 5], [5, 2]]), return_indices=True)[1]
+    array([[1]])
     """
-    x, axes, size = _global_axes("global_max_pool", x, axes)
-    return max_pool(x, size, axes=axes, return_indices=return_indices)
+    func = "global_max_pool"
+    return_indices = _check_bool(func, "return_indices", return_indices)
+    x, axes, _ = _global_axes(func, x, axes)
+    if x.dtype.kind == "c":
+        raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
+    best, flat, span = x, None, 1
+    for a in reversed(axes):
+        moved = np.moveaxis(best, a, -1)
+        n = moved.shape[-1]
+        value, where, _ = _max_core(func, moved, _axis_spec(func, n), return_indices)
+        best = np.moveaxis(value, -1, a)
+        if return_indices:
+            where = np.moveaxis(where, -1, a)
+            # The winner's index within the axes already reduced, read at the winning position.
+            inner = 0 if flat is None else np.take_along_axis(flat, where, axis=a)
+            flat = where * span + inner
+        span *= n
+    if x.dtype.kind == "O":
+        best = finish(best, "object")
+    return (best, flat) if return_indices else best
 
 
 def global_avg_pool(x: Any, *, axes: Any = None) -> np.ndarray:
     """Mean over the whole of ``axes`` (default: every axis), kept as length-1 axes.
 
+    Exact inputs give the same Fractions as ``avg_pool(x, [x.shape[a] for a in axes],
+    axes=axes)``.  Floats are summed one axis at a time (the last listed first; each axis in
+    order, from zero), then divided once.
+
     >>> global_avg_pool(np.array([[1, 2], [3, 5]])).tolist()
     [[Fraction(11, 4)]]
     """
-    x, axes, size = _global_axes("global_avg_pool", x, axes)
-    return avg_pool(x, size, axes=axes)
+    func = "global_avg_pool"
+    x, axes, size = _global_axes(func, x, axes)
+    total, kind = _global_sum(func, x, axes)
+    if kind == "float":
+        with np.errstate(**_IEEE):
+            return total / total.real.dtype.type(math.prod(size))
+    return finish(_ratio(total, math.prod(size)), "object")
 
 
 def global_lp_pool(x: Any, p: float, *, axes: Any = None) -> np.ndarray:
     """Lp norm over the whole of ``axes`` (default: every axis), kept as length-1 axes.
 
+    Exact inputs give the same SymPy numbers as ``lp_pool`` with a window over the whole of
+    ``axes``; floats sum ``|v|**p`` one axis at a time (as :func:`global_avg_pool`).
+
     >>> global_lp_pool(np.array([[3, 0], [0, 4]]), 2)
     array([[5]], dtype=object)
     """
-    x, axes, size = _global_axes("global_lp_pool", x, axes)
-    return lp_pool(x, p, size, axes=axes)
+    func = "global_lp_pool"
+    p = _check_p(func, p)
+    x, axes, _ = _global_axes(func, x, axes)
+    exact = x.dtype.kind not in "fc"
+    magnitude = np.abs(x.astype(object)) if exact else np.abs(x)
+    if p == math.inf:
+        best = global_max_pool(magnitude, axes=axes)
+        return _to_sympy(best) if exact else best
+    if not exact:
+        with np.errstate(**_IEEE):
+            total, _ = _global_sum(func, magnitude**p, axes)
+            return np.sqrt(total) if p == 2 else total ** (1 / p)
+    q = _exact_p(p)
+    total, _ = _global_sum(func, magnitude**q if isinstance(q, int) else _pow(magnitude, q), axes)
+    return finish(_root(total, q), "object")
 
 
 def global_weighted_pool(x: Any, weight: Callable[[Any], Any] | Any, *, axes: Any = None) -> np.ndarray:

@@ -353,10 +353,30 @@ def test_global_forms():
     x = np.array([[[1, 5, 2], [3, 2, -7]]])
     assert np.array_equal(global_max_pool(x, axes=(1, 2)), x.max(axis=(1, 2), keepdims=True))
     assert global_max_pool(x, return_indices=True)[1].tolist() == [[[1]]]
+    assert global_max_pool(x, axes=(2, 1), return_indices=True)[1].tolist() == [[[1 * 2 + 0]]]  # (col, row)
     assert global_avg_pool(x).tolist() == [[[Fraction(1 + 5 + 2 + 3 + 2 - 7, 6)]]]
     assert global_lp_pool(x, 1, axes=-1).tolist() == [[[1 + 5 + 2], [3 + 2 + 7]]]
     assert global_lp_pool(x, math.inf).tolist() == [[[7]]]
     assert global_weighted_pool([2, 4, 9], [1, 1, 0]).tolist() == [Fraction(2 + 4, 2)]
+    y = np.array([[3.0, 4.0], [0.0, 12.0]])
+    assert global_avg_pool(y).tolist() == [[(3.0 + 4.0 + 0.0 + 12.0) / 4]]
+    assert global_lp_pool(y, 2).tolist() == [[13.0]]
+
+
+@given(hnp.array_shapes(min_dims=1, max_dims=4, max_side=4), st.data())
+def test_global_forms_equal_a_window_over_the_axes(shape, data):
+    # The global forms reduce one axis at a time; they must equal the one-window general path.
+    x = data.draw(hnp.arrays(np.float64, shape, elements=st.sampled_from([0.0, -0.0, 1.0, 2.0, math.nan, -math.inf])))
+    axes = tuple(data.draw(st.permutations(range(x.ndim)))[: data.draw(st.integers(1, x.ndim))])
+    window = [x.shape[a] for a in axes]
+    values, index = global_max_pool(x, axes=axes, return_indices=True)
+    ref_values, ref_index = max_pool(x, window, axes=axes, return_indices=True)
+    assert np.array_equal(values, ref_values, equal_nan=True) and np.array_equal(index, ref_index)
+    assert np.array_equal(np.signbit(values), np.signbit(ref_values))
+    exact = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(-9, 9)))
+    assert global_avg_pool(exact, axes=axes).tolist() == avg_pool(exact, window, axes=axes).tolist()
+    assert global_lp_pool(exact, 2, axes=axes).tolist() == lp_pool(exact, 2, window, axes=axes).tolist()
+    assert global_lp_pool(exact, math.inf, axes=axes).tolist() == lp_pool(exact, math.inf, window, axes=axes).tolist()
 
 
 # --------------------------------------------------------------------------------------------
