@@ -47,7 +47,24 @@ PyTorch's Lp pool
 value (an odd ``p`` on negative inputs differs, or is NaN) and, in ceil mode, multiplies a
 clipped window's average by the full kernel size ``K`` instead of its cell count, overcounting it.
 :func:`lp_pool` is the true norm over the cells actually in the window; :func:`lp_pool_torch`
-reproduces torch's formula for adapters.
+reproduces torch's formula for adapters (to a few ulps, not bitwise: torch's vectorised float64
+``sqrt`` is not correctly rounded — it differed from ``math.sqrt`` on 1289 of 100000 random
+inputs, torch 2.13 CPU).
+
+Other differences from PyTorch (all tested)
+-------------------------------------------
+* ``avg_pool3d`` (and so ``lp_pool3d``) alone refuses an *unpadded* input shorter than the
+  window ("input image smaller than kernel size") even when padding or ceil mode gives an output;
+  refconv applies the rule of the 1-D and 2-D pools: the output length must be at least one.
+* A float window that holds padding only (dilation with padding, e.g. ``n=1, k=2, dilation=2,
+  padding=1``) is ``-inf`` in both; torch's index then points past the input, refconv's is ``-1``.
+
+Cost
+----
+One vectorised step per window tap over all outputs (the float path is a handful of NumPy
+operations per tap); exact inputs run in ``int64`` where :func:`refconv._arith.domain` proves it
+safe, else in Python numbers.  The global forms pool one whole axis at a time, ``sum(n)`` tap
+steps instead of ``prod(n)``.
 """
 
 from __future__ import annotations
