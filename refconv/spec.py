@@ -502,31 +502,53 @@ def pool_spec(
     input_shape = shape_tuple(func, "x.shape[axes]", input_shape)
     ndim = len(kernel_size)
     if len(input_shape) != ndim:
-        raise fail(func, "kernel_size", kernel_size, f"has {ndim} entries but {len(input_shape)} axes are pooled",
-                   "one window length per pooled axis")
+        raise fail(
+            func,
+            "kernel_size",
+            kernel_size,
+            f"has {ndim} entries but {len(input_shape)} axes are pooled",
+            "one window length per pooled axis",
+        )
     stride = kernel_size if stride is None else int_tuple(func, "stride", stride, ndim, minimum=1)
     dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
     if isinstance(padding, str):
-        raise fail(func, "padding", padding, "is a string, which pooling does not take (nor does torch)",
-                   f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs", TypeError)
+        raise fail(
+            func,
+            "padding",
+            padding,
+            "is a string, which pooling does not take (nor does torch)",
+            f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs",
+            TypeError,
+        )
     pads = pad_pairs(func, "padding", padding, ndim)
     if not isinstance(ceil_mode, bool):
         raise fail(func, "ceil_mode", ceil_mode, "is not a bool", "True or False", TypeError)
     for i, (k, pair) in enumerate(zip(kernel_size, pads)):
         if max(pair) > k // 2:
-            raise fail(func, "padding", padding,
-                       f"is more than half the window on axis {i}: pad {max(pair)} > k//2 = {k}//2 = {k // 2}",
-                       "pads <= kernel_size // 2 on each side (as torch requires)")
+            raise fail(
+                func,
+                "padding",
+                padding,
+                f"is more than half the window on axis {i}: pad {max(pair)} > k//2 = {k}//2 = {k // 2}",
+                "pads <= kernel_size // 2 on each side (as torch requires)",
+            )
     axes = tuple(
         AxisGeometry(n, k, s, d, lo, hi, ceil_mode)
         for n, k, s, d, (lo, hi) in zip(input_shape, kernel_size, stride, dilation, pads)
     )
     for i, g in enumerate(axes):
         if g.out < 1:
-            why = (f"the window spans d*(k-1)+1 = {g.dilation}*({g.k}-1)+1 = {g.extent} cells but the padded input "
-                   f"has n+lo+hi = {g.n}+{g.lo}+{g.hi} = {g.padded}")
+            why = (
+                f"the window spans d*(k-1)+1 = {g.dilation}*({g.k}-1)+1 = {g.extent} cells but the padded input "
+                f"has n+lo+hi = {g.n}+{g.lo}+{g.hi} = {g.padded}"
+            )
             if ceil_mode:
                 why += f" and ceil_mode allows only stride-1 = {g.stride - 1} more (output length {g.out})"
-            raise fail(func, "kernel_size", kernel_size, f"does not fit x.shape[axes]={input_shape} on axis {i}: {why}",
-                       "a window no longer than the padded input" + (" plus stride-1" if ceil_mode else ""))
+            raise fail(
+                func,
+                "kernel_size",
+                kernel_size,
+                f"does not fit x.shape[axes]={input_shape} on axis {i}: {why}",
+                "a window no longer than the padded input" + (" plus stride-1" if ceil_mode else ""),
+            )
     return ConvSpec(axes)
