@@ -249,7 +249,7 @@ _S92 = "§9.2"
 CHECKS = [
     Check(
         "prop-translation",
-        "Equivariance to translation: exact for wrap, on the stated region for zero padding, shifts by stride multiples",
+        "Equivariance to translation: exact for wrap, on a stated region for zero padding, shifts by stride multiples",
         _S92,
         "Hypothesis property + hand case + negative control",
         translation,
