@@ -14,6 +14,11 @@ Convolution as a matrix (§9.1, figure 9.6)
 Pooling (§9.3, figure 9.8)
     :func:`max_pool`, :func:`avg_pool`, :func:`lp_pool`, :func:`weighted_pool` and their global
     forms; :func:`pooled_unchanged_fraction` (:mod:`refconv.pooling`).
+Seed properties (§9.1-9.3, figures 9.2-9.5)
+    :mod:`refconv.properties` (reusable checks for any implementation) and
+    :mod:`refconv.strategies` (Hypothesis strategies), loaded on first use;
+    :func:`receptive_field` (figure 9.4); :func:`locally_connected` and
+    :func:`locally_connected_matrix`, the unshared layer of §9.2.
 The geometry
     :mod:`refconv.spec` normalises every argument form once; :mod:`refconv._taps` holds the
     index arithmetic; :mod:`refconv.methods` the algorithms that consume them.
@@ -49,7 +54,9 @@ from .pooling import (
     pooled_unchanged_fraction,
     weighted_pool,
 )
+from .receptive import ReceptiveField, receptive_field
 from .spec import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES, AxisGeometry, ConvSpec, output_shape
+from .unshared import locally_connected, locally_connected_matrix, locally_connected_weight_shape
 
 __version__ = "0.1.0"
 
@@ -87,4 +94,18 @@ __all__ = [
     "global_lp_pool",
     "global_weighted_pool",
     "pooled_unchanged_fraction",
+    "receptive_field",
+    "ReceptiveField",
+    "locally_connected",
+    "locally_connected_matrix",
+    "locally_connected_weight_shape",
 ]
+
+
+def __getattr__(name: str):
+    # refconv.strategies imports Hypothesis; load it (and refconv.properties) on first use only.
+    if name in ("strategies", "properties"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
