@@ -470,6 +470,7 @@ __all__ = [
 ]
 
 
+@_memoized
 def pool_spec(
     func: str,
     input_shape: Any,
