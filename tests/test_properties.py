@@ -652,3 +652,38 @@ def test_torch_conv2d_as_a_foreign_operator():
         P.conv_dot_test(torch_conv, torch_tconv, x, w, y, padding=1, stride=2).lhs
         == P.conv_dot_test(conv, conv_transpose, x, w, y, padding=1, stride=2).lhs
     )
+
+
+# --- the unshared layer itself ----------------------------------------------------------------------
+
+
+def test_locally_connected_hand():
+    assert locally_connected([1, 2, 3], [[1, 10], [100, 1000]]).tolist() == [1 * 1 + 2 * 10, 2 * 100 + 3 * 1000]
+    # Stride 2, "full" (pads (1, 1)): outputs read [0, 1], [2, 3]; each has its own two weights.
+    got = locally_connected([1, 2, 3], [[1, 10], [100, 1000]], mode="full", stride=2)
+    assert got.tolist() == [0 * 1 + 1 * 10, 2 * 100 + 3 * 1000]
+    A = locally_connected_matrix([[1, 10], [100, 1000]], (3,), mode="full", stride=2)
+    assert A.tolist() == [[10, 0, 0], [0, 100, 1000]]
+
+
+@given(rst.plain_problems(), st.data())
+def test_locally_connected_generated(p, data):
+    geometry = {k: p.kwargs[k] for k in ("mode", "stride", "dilation")}
+    shape = locally_connected_weight_shape(p.x.shape, p.w.shape, **geometry)
+    # Tied weights are the convolution; untied ones are what the matrix holds, in both formats.
+    assert np.array_equal(
+        locally_connected(p.x, np.broadcast_to(p.w, shape), **p.kwargs), correlate(p.x, p.w, **p.kwargs)
+    )
+    w = data.draw(rst.arrays(shape))
+    y = locally_connected(p.x, w, **p.kwargs).ravel()
+    assert np.array_equal(locally_connected_matrix(w, p.x.shape, **p.kwargs) @ p.x.ravel(), y)
+    assert np.array_equal(locally_connected_matrix(w, p.x.shape, format="sparse", **p.kwargs) @ p.x.ravel(), y)
+
+
+@fewer(2)
+@given(rst.plain_problems(kind="fraction", max_dims=2))
+def test_locally_connected_exact_kinds(p):
+    geometry = {k: p.kwargs[k] for k in ("mode", "stride", "dilation")}
+    shape = locally_connected_weight_shape(p.x.shape, p.w.shape, **geometry)
+    got = locally_connected(p.x, np.broadcast_to(p.w, shape), **p.kwargs)
+    assert got.dtype == object and np.array_equal(got, correlate(p.x, p.w, **p.kwargs))
