@@ -154,6 +154,12 @@ def verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _figures(args: argparse.Namespace) -> int:
+    from .figures import cli_main  # matplotlib is an optional extra: imported only for this command
+
+    return cli_main(args.out, dpi=args.dpi, only=args.only)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="refconv", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +172,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_verify.add_argument("--only", action="append", metavar="GLOB", help="run only claims matching GLOB")
     p_verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p_verify.set_defaults(handler=verify)
+    p_figures = sub.add_parser("figures", help="draw the seed's figures from refconv's computations (needs matplotlib)")
+    p_figures.add_argument("--out", required=True, metavar="DIR", help="write one PNG per figure and index.md here")
+    p_figures.add_argument("--dpi", type=int, default=110, help="resolution of the PNGs (default 110)")
+    p_figures.add_argument("--only", action="append", metavar="GLOB", help="draw only figures matching GLOB")
+    p_figures.set_defaults(handler=_figures)
     args = parser.parse_args(argv)
     return args.handler(args)
 
