@@ -1,8 +1,6 @@
 """refconv.strategies: valid by construction, covering every form, caps honoured and overridable."""
 
-import os
-import subprocess
-import sys
+import importlib.util
 from fractions import Fraction
 
 import numpy as np
@@ -122,15 +120,24 @@ def test_layer_caps_are_honoured(s):
     assert s.input_shape[0] == 1 and s.input_shape[1] <= 2 and s.weight_shape[0] <= 2
 
 
+def _fresh_strategies_module():
+    """Execute refconv/strategies.py again, as a new module, so it reads the environment afresh."""
+    spec = importlib.util.spec_from_file_location("refconv._strategies_env_copy", rst.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_environment_overrides_the_caps(monkeypatch):
-    # Read once at import: a fresh interpreter sees the variables.
-    env = {**os.environ, "REFCONV_MAX_SIDE": "2", "REFCONV_MAX_DIMS": "1"}
-    code = "import refconv.strategies as s; print(s.MAX_SIDE, s.MAX_DIMS, s.MAX_KERNEL)"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["2", "1", str(rst.MAX_KERNEL)]
+    monkeypatch.setenv("REFCONV_MAX_SIDE", "2")
+    monkeypatch.setenv("REFCONV_MAX_DIMS", "1")
+    fresh = _fresh_strategies_module()
+    assert (fresh.MAX_SIDE, fresh.MAX_DIMS, fresh.MAX_KERNEL) == (2, 1, rst.MAX_KERNEL)
+    spec = find(fresh.plain_specs(), lambda s: True, settings=FIND)
+    assert len(spec.input_shape) == 1 and spec.input_shape[0] <= 2
     monkeypatch.setenv("REFCONV_MAX_SIDE", "many")
     with pytest.raises(ValueError, match=r"REFCONV_MAX_SIDE='many' is not a positive integer; expected an int >= 1"):
-        rst._env_int("MAX_SIDE", 7)
+        _fresh_strategies_module()
     monkeypatch.setenv("REFCONV_MAX_SIDE", "0")
     with pytest.raises(ValueError, match=r"REFCONV_MAX_SIDE='0'"):
         rst._env_int("MAX_SIDE", 7)
@@ -165,6 +172,6 @@ def test_symbolic_problems_use_their_own_caps(p):
     assert str(p.x.flat[0]).startswith("x") and str(p.w.flat[0]).startswith("w")
 
 
-@given(rst.layer_problems(bias=True, kind="fraction"))
+@given(rst.layer_problems(bias=True, kind="fraction", max_dims=1, max_channels=2))
 def test_layer_problem_bias(p):
     assert p.bias.shape == (p.w.shape[0],) and isinstance(p.bias[0], Fraction)
