@@ -317,9 +317,7 @@ def test_weighted_pool_ignores_padding(geometry, c, data):
     assert set(got.flat) == {c}
 
 
-# refconv.strategies writes an all-equal kernel_size as one int, which refconv reads as a 1-axis
-# window (an int is a 1-tuple, DESIGN.md: "the last len(kernel_size) axes"): keep tuple windows.
-@given(rst.pooling_problems(op="max", kind="fraction").filter(lambda p: isinstance(p.kernel_size, tuple)))
+@given(rst.pooling_problems(op="max", kind="fraction"))
 def test_public_strategy_max_is_a_window_value(problem):
     got = problem.call(max_pool)
     assert set(got.flat) <= set(problem.x.flat)
