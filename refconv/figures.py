@@ -38,6 +38,7 @@ import html
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -1101,7 +1102,8 @@ def render(out_dir: Any, *, dpi: int = 110, only: Any = None, progress: Callable
     Returns
     -------
     list of IndexEntry
-        What was written, in :data:`FIGURES` order (also recorded in ``index.json``).
+        What was written, in :data:`FIGURES` order.  The index files list every figure in
+        ``out_dir``: those just drawn and those an earlier run (``only=...``) left there.
 
     Raises
     ------
@@ -1138,8 +1140,18 @@ def render(out_dir: Any, *, dpi: int = 110, only: Any = None, progress: Callable
         entries.append(IndexEntry(spec.name, spec.title, spec.seed, spec.quote, spec.caption(data), path))
         if progress is not None:
             progress(f"wrote {path}")
-    _write_index(out, entries)
+    _write_index(out, _merge(out, entries))
     return entries
+
+
+def _merge(out: Path, entries: list[IndexEntry]) -> list[IndexEntry]:
+    """The index lists every figure in ``out``: those just drawn and those an earlier run left there."""
+    try:
+        kept = {e.name: e for e in index_entries(out)}
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError):  # no (usable) earlier index
+        kept = {}
+    kept.update({e.name: e for e in entries})
+    return [kept[f.name] for f in FIGURES if f.name in kept]
 
 
 def _require_matplotlib() -> None:
@@ -1172,8 +1184,13 @@ def _write_index(out: Path, entries: list[IndexEntry]) -> None:
     (out / "index.html").write_text(_html_page(entries), encoding="utf-8")
 
 
+def _md(text: str) -> str:
+    """Plain text for Markdown: ``a*w + b*x`` must not turn into emphasis, ``[[-1, 1]]`` into a link."""
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+
+
 def _full_caption_md(e: IndexEntry) -> str:
-    return f"*Seed {e.seed}:* “{e.quote}” {e.caption}"
+    return f"*Seed {_md(e.seed)}:* “{_md(e.quote)}” {_md(e.caption)}"
 
 
 def _html_figures(entries: list[IndexEntry], href: Callable[[IndexEntry], str], heading: str) -> str:

@@ -277,6 +277,16 @@ def test_command_line(tmp_path, capsys):
     assert "matches no figure" in capsys.readouterr().err
 
 
+def test_partial_renders_accumulate_in_the_index(tmp_path):
+    pytest.importorskip("matplotlib")
+    F.render(tmp_path, dpi=DPI, only="fig-9.1")
+    F.render(tmp_path, dpi=DPI, only=["matrix-toeplitz"])
+    assert [e.name for e in F.index_entries(tmp_path)] == ["fig-9.1", "matrix-toeplitz"]
+    md = (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert "](fig-9.1.png)" in md and "](matrix-toeplitz.png)" in md
+    assert r"a\*w + b\*x + e\*y + f\*z" in md  # Markdown-escaped: no emphasis
+
+
 def test_missing_matplotlib_is_a_clear_message(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'refconv\[figures\]'"):
