@@ -294,3 +294,20 @@ def test_missing_matplotlib_is_a_clear_message(monkeypatch, tmp_path, capsys):
     assert F.cli_main(str(tmp_path), only=["fig-9.1"]) == 2
     assert "needs matplotlib" in capsys.readouterr().err
     assert not (tmp_path / "index.md").exists()
+
+
+def test_verify_check_agrees_and_catches_a_wrong_picture(monkeypatch):
+    from refconv.checks import figures as checks
+
+    assert "9.2/9.3" in checks.figures_data()
+    good = F.figure_9_2_data
+
+    def wrong():  # a figure whose drawn pattern lost one connection
+        d = good()
+        pattern = d.sparse_pattern.copy()
+        pattern[0, 0] = False
+        return d._replace(sparse_pattern=pattern)
+
+    monkeypatch.setattr(F, "figure_9_2_data", wrong)
+    with pytest.raises(AssertionError):
+        checks.figures_data()
