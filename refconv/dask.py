@@ -318,4 +318,86 @@ def max_pool(
     return _blocked(x, spec, axes, fill, block, x.dtype)
 
 
-__all__ = ["correlate", "convolve", "conv", "max_pool"]
+def avg_pool(
+    x: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    axes: Any = None,
+) -> da.Array:
+    """:func:`refconv.avg_pool` on a Dask array: window sums per block, then the divisor.
+
+    The sums are the in-memory window sums (zeros in padded and overhang cells); the divisor of
+    each output — ``divisor_override``, or the count of window cells inside the padded input
+    (``count_include_pad``) or inside the input — comes from the geometry block by block, and the
+    division is the in-memory one, so floats are bit-identical and exact inputs give the same
+    Fractions.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> avg_pool(da.from_array(np.array([1, 2, 3, 4, 5]), chunks=2), 2, padding=1,
+    ...          count_include_pad=False).compute().tolist()
+    [Fraction(1, 1), Fraction(5, 2), Fraction(9, 2)]
+    """
+    func = "avg_pool"
+    x, spec, axes = _pool_setup(func, x, kernel_size, stride, padding, 1, ceil_mode, axes)
+    pooling.avg_pool(
+        np.zeros((1,) * x.ndim, dtype=x.dtype),
+        (1,) * len(axes),
+        axes=axes,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+    )  # validate flags
+    dtype = np.dtype(object) if x.dtype.kind in "iuO" else x.dtype
+
+    def block(b: np.ndarray) -> np.ndarray:
+        return pooling.avg_pool(b, spec.kernel_shape, stride=spec.stride, divisor_override=1, axes=axes)
+
+    sums = _blocked(x, spec, axes, 0, block, dtype)
+    if count_include_pad:
+        edges = (lambda g: -g.lo, lambda g: g.n + g.hi)
+    else:
+        edges = (lambda g: 0, lambda g: g.n)
+
+    def divide(total: np.ndarray, block_info=None) -> np.ndarray:
+        if divisor_override is not None:
+            divisor = np.array(int(divisor_override))
+        else:
+            where = block_info[0]["array-location"]
+            divisor = pooling._counts(spec, *edges, outputs=tuple(range(*where[a]) for a in axes))
+            divisor = divisor.reshape(tuple(divisor.shape[axes.index(a)] if a in axes else 1 for a in range(ndim)))
+        if dtype != object:
+            return total / divisor.astype(total.real.dtype)
+        return pooling._ratio(total, divisor)
+
+    ndim = x.ndim
+    return sums.map_blocks(divide, dtype=dtype, meta=np.empty((0,) * x.ndim, dtype=dtype))
+
+
+def lp_pool(
+    x: Any, p: float, kernel_size: Any, *, stride: Any = None, ceil_mode: bool = False, axes: Any = None
+) -> da.Array:
+    """:func:`refconv.lp_pool` on a Dask array: ceil overhang cells hold 0, which adds nothing.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> lp_pool(da.from_array(np.array([3, 4, 0, 5, 12]), chunks=2), 2, 2, ceil_mode=True).compute().tolist()
+    [5, 5, 12]
+    """
+    func = "lp_pool"
+    x, spec, axes = _pool_setup(func, x, kernel_size, stride, 0, 1, ceil_mode, axes)
+    probe = pooling.lp_pool(np.zeros((1,) * x.ndim, dtype=x.dtype), p, (1,) * len(axes), axes=axes)
+
+    def block(b: np.ndarray) -> np.ndarray:
+        return pooling.lp_pool(b, p, spec.kernel_shape, stride=spec.stride, axes=axes)
+
+    return _blocked(x, spec, axes, 0, block, probe.dtype)
+
+
+__all__ = ["correlate", "convolve", "conv", "max_pool", "avg_pool", "lp_pool"]

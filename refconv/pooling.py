@@ -362,12 +362,14 @@ def max_pool(
 # average
 
 
-def _counts(spec: ConvSpec, lo_edge: Callable, hi_edge: Callable) -> np.ndarray:
+def _counts(spec: ConvSpec, lo_edge: Callable, hi_edge: Callable, outputs: tuple | None = None) -> np.ndarray:
     """Per output, the number of window taps with ``lo_edge(g) <= source < hi_edge(g)`` on every
-    axis, as an array over the output's pooled axes."""
+    axis, as an array over the output's pooled axes (only the ``outputs`` ranges, one ``range``
+    per axis, when given: refconv.dask divides block by block)."""
     per_axis = []
-    for g in spec.axes:
-        src = source_index(np.arange(g.out)[:, None], np.arange(g.k)[None, :], g)
+    for i, g in enumerate(spec.axes):
+        o = np.arange(g.out) if outputs is None else np.arange(outputs[i].start, outputs[i].stop)
+        src = source_index(o[:, None], np.arange(g.k)[None, :], g)
         per_axis.append(((src >= lo_edge(g)) & (src < hi_edge(g))).sum(axis=1))
     return reduce(np.multiply, np.ix_(*per_axis))
 

@@ -140,3 +140,32 @@ def test_out_of_core_demo_runs_small(capsys):
     report = demo.main(["--side", "300", "--chunk", "70", "--no-cluster"])
     assert report["checksum_ok"] and report["chunk_ok"]
     assert report["result_shape"] == [298, 298]
+
+
+@st.composite
+def pool_cases(draw, dtype):
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=2, max_side=11))
+    elements = st.integers(-50, 50) if dtype == np.int64 else st.floats(-50, 50, width=64)
+    x = draw(hnp.arrays(dtype, shape, elements=elements))
+    k = draw(st.integers(1, min(3, *shape[-2:])))
+    kw = dict(stride=draw(st.integers(1, 3)), ceil_mode=draw(st.booleans()))
+    return x, (k, k), kw, draw(chunkings(shape))
+
+
+@given(pool_cases(np.int64) | pool_cases(np.float64), st.booleans(), st.sampled_from([None, 3]))
+@settings(max_examples=30)
+def test_avg_pool_equals_in_memory(case, include_pad, divisor):
+    x, k, kw, chunks = case
+    kw = dict(kw, padding=k[0] // 2, count_include_pad=include_pad, divisor_override=divisor)
+    expected = refconv.pooling.avg_pool(x, k, **kw)
+    got = rdask.avg_pool(da.from_array(x, chunks=chunks), k, **kw).compute(scheduler="sync")
+    assert got.tolist() == expected.tolist()  # bit-identical floats, equal Fractions
+
+
+@given(pool_cases(np.int64), st.sampled_from([1, 2, 3]))
+@settings(max_examples=15)
+def test_lp_pool_equals_in_memory(case, p):
+    x, k, kw, chunks = case
+    expected = refconv.pooling.lp_pool(x, p, k, **kw)
+    got = rdask.lp_pool(da.from_array(x, chunks=chunks), p, k, **kw).compute(scheduler="sync")
+    assert got.tolist() == expected.tolist()
