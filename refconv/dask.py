@@ -371,7 +371,7 @@ def avg_pool(
             where = block_info[0]["array-location"]
             divisor = pooling._counts(spec, *edges, outputs=tuple(range(*where[a]) for a in axes))
             divisor = divisor.reshape(tuple(divisor.shape[axes.index(a)] if a in axes else 1 for a in range(ndim)))
-        if dtype != object:
+        if dtype.kind != "O":
             return total / divisor.astype(total.real.dtype)
         return pooling._ratio(total, divisor)
 
