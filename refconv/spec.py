@@ -107,31 +107,49 @@ class AxisGeometry:
     hi: int = 0
     ceil_mode: bool = False
 
+    # The bodies live in module functions (below): mutation testing (mutmut) skips decorated
+    # functions, and this arithmetic is the one geometry everything else reads.
     @property
     def extent(self) -> int:
         """Cells one window spans: ``d*(k-1) + 1``."""
-        return self.dilation * (self.k - 1) + 1
+        return _extent(self)
 
     @property
     def padded(self) -> int:
         """Length of the padded input, ``n + lo + hi``."""
-        return self.n + self.lo + self.hi
+        return _padded(self)
 
     @property
     def out(self) -> int:
         """Output length (may be <= 0 for an impossible problem; specs refuse those)."""
-        span = self.padded - self.extent
-        if not self.ceil_mode:
-            return span // self.stride + 1
-        out = -(-span // self.stride) + 1
-        if out > 1 and (out - 1) * self.stride >= self.n + self.lo:
-            out -= 1
-        return out
+        return _out(self)
 
     @property
     def overhang(self) -> int:
         """Cells past the padded input that ceil_mode's last window reaches (0 otherwise)."""
-        return max(0, (self.out - 1) * self.stride + self.extent - self.padded)
+        return _overhang(self)
+
+
+def _extent(g: AxisGeometry) -> int:
+    return g.dilation * (g.k - 1) + 1
+
+
+def _padded(g: AxisGeometry) -> int:
+    return g.n + g.lo + g.hi
+
+
+def _out(g: AxisGeometry) -> int:
+    span = _padded(g) - _extent(g)
+    if not g.ceil_mode:
+        return span // g.stride + 1
+    out = -(-span // g.stride) + 1
+    if out > 1 and (out - 1) * g.stride >= g.n + g.lo:
+        out -= 1
+    return out
+
+
+def _overhang(g: AxisGeometry) -> int:
+    return max(0, (_out(g) - 1) * g.stride + _extent(g) - _padded(g))
 
 
 @dataclass(frozen=True)
@@ -212,6 +230,7 @@ def _memoized(builder):
                 cache[key] = spec
         return spec
 
+    wrapper.cache_clear = cache.clear  # as functools.lru_cache's; tests and mutation runs use it
     return wrapper
 
 
@@ -258,8 +277,7 @@ def _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ce
     return ConvSpec(axes, boundary)
 
 
-@_memoized
-def plain_spec(
+def _plain_spec(
     func: str,
     input_shape: Any,
     kernel_shape: Any,
@@ -295,8 +313,10 @@ def plain_spec(
     return _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
 
 
-@_memoized
-def layer_spec(
+plain_spec = _memoized(_plain_spec)
+
+
+def _layer_spec(
     func: str,
     spatial_shape: Any,
     kernel_shape: Any,
@@ -330,6 +350,9 @@ def layer_spec(
         )
     pads = _resolve_pads(func, "padding", padding, kernel_shape, dilation, "torch")
     return _build(func, spatial_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
+
+
+layer_spec = _memoized(_layer_spec)
 
 
 def transpose_spec(
@@ -372,26 +395,40 @@ def transpose_spec(
     stride = int_tuple(func, "stride", stride, ndim, minimum=1)
     dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
     if isinstance(padding, str):
-        raise fail(func, "padding", padding, "is a string, which transposed convolutions do not take (nor does torch)",
-                   f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs", TypeError)
+        raise fail(
+            func,
+            "padding",
+            padding,
+            "is a string, which transposed convolutions do not take (nor does torch)",
+            f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs",
+            TypeError,
+        )
     pads = pad_pairs(func, "padding", padding, ndim)
     given = output_padding
     output_padding = int_tuple(func, "output_padding", output_padding, ndim, minimum=0)
     for i, (p, s, d) in enumerate(zip(output_padding, stride, dilation)):
         if p >= s and p >= d:
-            raise fail(func, "output_padding", given,
-                       f"has {p} on axis {i}, not smaller than stride {s} or dilation {d}",
-                       "output_padding < stride or output_padding < dilation on every axis (as in torch)")
+            raise fail(
+                func,
+                "output_padding",
+                given,
+                f"has {p} on axis {i}, not smaller than stride {s} or dilation {d}",
+                "output_padding < stride or output_padding < dilation on every axis (as in torch)",
+            )
     axes = []
     for i, (m, k, s, d, (lo, hi), p) in enumerate(
         zip(spatial_shape, kernel_shape, stride, dilation, pads, output_padding)
     ):
         n = (m - 1) * s + d * (k - 1) + 1 - lo - hi + p
         if n < 1:
-            raise fail(func, "padding", padding,
-                       f"leaves no output on axis {i}: (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding = "
-                       f"({m}-1)*{s} + {d}*({k}-1) + 1 - {lo} - {hi} + {p} = {n}",
-                       "padding small enough for an output length >= 1")
+            raise fail(
+                func,
+                "padding",
+                padding,
+                f"leaves no output on axis {i}: (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding = "
+                f"({m}-1)*{s} + {d}*({k}-1) + 1 - {lo} - {hi} + {p} = {n}",
+                "padding small enough for an output length >= 1",
+            )
         axes.append(AxisGeometry(n, k, s, d, lo, hi - p))
     spec = ConvSpec(tuple(axes))
     # The defining property, kept honest: the forward convolution lands exactly on the input.
@@ -470,8 +507,7 @@ __all__ = [
 ]
 
 
-@_memoized
-def pool_spec(
+def _pool_spec(
     func: str,
     input_shape: Any,
     kernel_size: Any,
@@ -553,3 +589,6 @@ def pool_spec(
                 "a window no longer than the padded input" + (" plus stride-1" if ceil_mode else ""),
             )
     return ConvSpec(axes)
+
+
+pool_spec = _memoized(_pool_spec)
