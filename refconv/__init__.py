@@ -19,6 +19,10 @@ Seed properties (§9.1-9.3, figures 9.2-9.5)
     :mod:`refconv.strategies` (Hypothesis strategies), loaded on first use;
     :func:`receptive_field` (figure 9.4); :func:`locally_connected` and
     :func:`locally_connected_matrix`, the unshared layer of §9.2.
+The oracle (float implementations)
+    :func:`exact` (correctly rounded exact result of float inputs), :func:`error_bound`
+    (rigorous bounds: direct, Winograd, FFT; mixed-precision presets), :func:`check` and
+    :func:`assert_conforms` (the conformance checker, loaded on first use).
 The geometry
     :mod:`refconv.spec` normalises every argument form once; :mod:`refconv._taps` holds the
     index arithmetic; :mod:`refconv.methods` the algorithms that consume them.
@@ -26,8 +30,10 @@ The main job
     ``refconv verify`` (:mod:`refconv.cli`) checks every claim and prints a table.
 """
 
+from .bounds import Arithmetic, Bound, error_bound
 from .convolution import convolve, correlate
 from .costs import ConvCost, conv_cost
+from .exact import exact
 from .layer import conv, conv_transpose
 from .matrices import (
     StructureCheck,
@@ -99,10 +105,24 @@ __all__ = [
     "locally_connected",
     "locally_connected_matrix",
     "locally_connected_weight_shape",
+    "exact",
+    "error_bound",
+    "Bound",
+    "Arithmetic",
+    "check",
+    "CheckResult",
+    "assert_conforms",
 ]
+
+#: Names loaded on first use: the conformance checker imports Hypothesis.
+_LAZY = {"check": "conformance", "CheckResult": "conformance", "assert_conforms": "conformance"}
 
 
 def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     # refconv.strategies imports Hypothesis; load it (and refconv.properties) on first use only.
     if name in ("strategies", "properties"):
         import importlib
