@@ -131,9 +131,15 @@ def _html(rows) -> str:
     )
 
 
-def write_report(path: str, rows) -> None:
-    """Write the report: HTML when ``path`` ends in ``.html``/``.htm``, Markdown otherwise."""
-    text = _html(rows) if path.lower().endswith((".html", ".htm")) else _markdown(rows)
+def write_report(path: str, rows, extra: str = "") -> None:
+    """Write the report: HTML when ``path`` ends in ``.html``/``.htm``, Markdown otherwise.
+
+    ``extra`` (a Markdown section or an HTML fragment, e.g. the figures' links) is appended.
+    """
+    if path.lower().endswith((".html", ".htm")):
+        text = _html(rows).replace("</body></html>", extra + "</body></html>")
+    else:
+        text = _markdown(rows) + (("\n" + extra) if extra else "")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
 
@@ -149,7 +155,13 @@ def verify(args: argparse.Namespace) -> int:
     failed = [c.name for c, ok, _, _ in rows if not ok]
     print("\n" + _summary(rows))
     if args.report:
-        write_report(args.report, rows)
+        extra = ""
+        if args.figures:
+            from .figures import render, report_section  # matplotlib: an optional extra
+
+            render(args.figures)
+            extra = report_section(args.figures, args.report, html=args.report.lower().endswith((".html", ".htm")))
+        write_report(args.report, rows, extra=extra)
         print(f"report written to {args.report}")
     return 1 if failed else 0
 
@@ -170,6 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also write the report with the seed's quotations (Markdown; HTML if FILE ends in .html)",
     )
     p_verify.add_argument("--only", action="append", metavar="GLOB", help="run only claims matching GLOB")
+    p_verify.add_argument(
+        "--figures",
+        metavar="DIR",
+        help="with --report: also draw the seed's figures into DIR (needs matplotlib) and link them from the report",
+    )
     p_verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p_verify.set_defaults(handler=verify)
     p_figures = sub.add_parser("figures", help="draw the seed's figures from refconv's computations (needs matplotlib)")

@@ -50,3 +50,13 @@ def test_unknown_command_exits_with_usage():
     with pytest.raises(SystemExit) as info:
         cli.main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_verify_report_links_the_figures(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    report, figures = tmp_path / "report.html", tmp_path / "figs"
+    assert cli.main(["verify", "--quiet", "--only", "fig-9.1", "--report", str(report), "--figures", str(figures)]) == 0
+    text = report.read_text()
+    assert 'href="figs/fig-9.1.png"' in text or "figs/fig-9.1.png" in text
+    assert (figures / "fig-9.1.png").stat().st_size > 1000
+    assert text.rstrip().endswith("</body></html>")
