@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Mutation testing of refconv's core with mutmut 3 (pip install mutmut), one module at a time.
+#
+#   tools/mutation.sh                 # every core module: spec taps direct matrices pooling bounds
+#   tools/mutation.sh spec pooling    # some of them
+#   MUTATION_SAMPLE='*_out*' tools/mutation.sh spec   # only the mutants whose names match (CI sample)
+#
+# Each module runs in its own scratch copy of the tracked files (MUTATION_DIR, default
+# /tmp/refconv-mutation/<module>), so the repository never holds mutmut's `mutants/` tree and a
+# run sees a fixed snapshot of the sources.  The copy's [tool.mutmut] section (pyproject.toml)
+# is rewritten to mutate that one module and to run only the fast tests that exercise it;
+# mutmut then runs, for each mutant, only the tests that call the mutated function.
+# Hypothesis runs the `dev` profile with a fixed seed (deterministic verdicts), and
+# tools/mutation_plugin.py empties refconv's memo caches before every test (a cached spec would
+# hide the call from mutmut's test-to-function map).  Results: <dir>/mutants/mutmut-cicd-stats.json
+# and a summary line per module; `cd <dir> && mutmut results` lists the survivors and
+# `mutmut show NAME` shows one.  MUTATION_JOBS sets the workers (default 1: the machine is shared).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+python="${PYTHON:-$repo/.venv/bin/python}"
+mutmut="$(dirname "$python")/mutmut"
+base="${MUTATION_DIR:-/tmp/refconv-mutation}"
+jobs="${MUTATION_JOBS:-1}"
+modules=("$@")
+[ ${#modules[@]} -eq 0 ] && modules=(spec taps direct matrices pooling bounds)
+
+killers="tests/test_mutation_killers.py"
+declare -A source tests
+source[spec]="refconv/spec.py"
+tests[spec]="tests/test_spec.py tests/test_taps.py tests/test_convolution.py tests/test_layer.py tests/test_pooling.py tests/test_argument_validation.py $killers refconv/spec.py"
+source[taps]="refconv/_taps.py"
+tests[taps]="tests/test_taps.py tests/test_convolution.py tests/test_methods.py tests/test_pooling.py $killers refconv/_taps.py"
+source[direct]="refconv/methods/direct.py"
+tests[direct]="tests/test_methods.py tests/test_convolution.py tests/test_layer.py $killers"
+source[matrices]="refconv/matrices.py"
+tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_argument_validation.py $killers refconv/matrices.py"
+source[pooling]="refconv/pooling.py"
+tests[pooling]="tests/test_pooling.py tests/test_argument_validation.py $killers refconv/pooling.py"
+source[bounds]="refconv/bounds.py"
+tests[bounds]="$killers refconv/bounds.py"
+
+toml_list() { # words -> a TOML list of strings
+    local out="" w
+    for w in "$@"; do out+="\"$w\", "; done
+    echo "[${out%, }]"
+}
+
+for module in "${modules[@]}"; do
+    [ -n "${source[$module]:-}" ] || { echo "unknown module '$module'; expected: ${!source[*]}" >&2; exit 2; }
+    work="$base/$module"
+    rm -rf "$work" && mkdir -p "$work"
+    (cd "$repo" && git ls-files -z | xargs -0 cp --parents -t "$work" 2>/dev/null || true)
+    existing=()
+    for t in ${tests[$module]}; do [ -e "$work/$t" ] && existing+=("$t"); done
+    # Replace the [tool.mutmut] section by this module's settings (same keys, narrower values).
+    "$python" - "$work/pyproject.toml" "${source[$module]}" "$(toml_list "${existing[@]}")" <<'EOF'
+import re, sys
+path, module, selection = sys.argv[1:]
+text = re.sub(r"\n\[tool\.mutmut\]\n(?:(?!\n\[).)*", "", open(path).read(), flags=re.S)
+text += f"""
+[tool.mutmut]
+source_paths = ["refconv"]
+only_mutate = ["{module}"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "mutation_plugin", "--hypothesis-seed=0", "-x", "-q",
+                       "-k", "not torch and not dask"]
+pytest_add_cli_args_test_selection = {selection}
+"""
+open(path, "w").write(text)
+EOF
+    echo "== $module: mutating ${source[$module]} against ${existing[*]}"
+    start=$(date +%s)
+    (
+        cd "$work"
+        export HYPOTHESIS_PROFILE=dev PYTHONPATH="$work/tools" OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+        "$mutmut" run --max-children "$jobs" ${MUTATION_SAMPLE:+"$MUTATION_SAMPLE"} >"$work/mutmut.log" 2>&1 || true
+        "$mutmut" export-cicd-stats >/dev/null 2>&1 || true
+    )
+    "$python" - "$work/mutants/mutmut-cicd-stats.json" "$module" "$(($(date +%s) - start))" <<'EOF'
+import json, sys
+path, module, seconds = sys.argv[1:]
+try:
+    s = json.load(open(path))
+except OSError:
+    sys.exit(f"{module}: no results (see the mutmut.log beside {path})")
+tried = s["total"] - s["skipped"]
+score = 100 * (s["killed"] + s["timeout"]) / max(tried, 1)
+print(f"{module}: {s['killed']} killed + {s['timeout']} timeout of {tried} mutants = {score:.1f}%  "
+      f"(survived {s['survived']}, no tests {s['no_tests']}, suspicious {s['suspicious']}, "
+      f"segfault {s['segfault']}; {seconds} s)")
+EOF
+done
