@@ -334,6 +334,7 @@ def check(
     op: str | None = None,
     *,
     like: Any = None,
+    where: Callable[[tuple, dict], bool] | None = None,
     dtype: Any = "float32",
     max_examples: int = 100,
     seed: int = 0,
@@ -404,6 +405,8 @@ def check(
             base = _BASE[op](opt)
         else:
             base = space.problems(opt).filter(lambda case: space.supports(*case))
+        if where is not None:
+            base = base.filter(lambda case: where(*case))
         return base.map(counted)
 
     if op not in _BASE:
