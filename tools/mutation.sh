@@ -82,9 +82,11 @@ try:
     s = json.load(open(path))
 except OSError:
     sys.exit(f"{module}: no results (see the mutmut.log beside {path})")
-tried = s["total"] - s["skipped"]
+# Mutants with a verdict (a sample leaves the others unchecked); "no tests" counts as surviving.
+tried = sum(s[k] for k in ("killed", "timeout", "survived", "no_tests", "suspicious", "segfault"))
 score = 100 * (s["killed"] + s["timeout"]) / max(tried, 1)
-print(f"{module}: {s['killed']} killed + {s['timeout']} timeout of {tried} mutants = {score:.1f}%  "
+print(f"{module}: {s['killed']} killed + {s['timeout']} timeout of {tried} mutants = {score:.1f}% "
+      f"({s['total']} generated)  "
       f"(survived {s['survived']}, no tests {s['no_tests']}, suspicious {s['suspicious']}, "
       f"segfault {s['segfault']}; {seconds} s)")
 EOF
