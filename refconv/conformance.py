@@ -103,44 +103,39 @@ def _literal(a: Any) -> str:
 # Values: shrinkable small integers, Hypothesis floats, or seeded random floats
 # ---------------------------------------------------------------------------------------------
 
-_ELEMENTWISE_LIMIT = 256
+_ELEMENTWISE_LIMIT = 4096
+_EVERY_ELEMENT_LIMIT = 64
 
 
-def _random_array(seed: int, style: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+def _random_array(seed: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """Seeded values for arrays too large to draw element by element (they do not shrink)."""
     rng = np.random.default_rng(seed)
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         return rng.integers(int(info.min), int(info.max), size=shape, endpoint=True, dtype=dtype)
-    if style == "uniform":
-        a = rng.uniform(-2, 2, shape)
-    else:  # "spread": random signs, mantissas and exponents over 2**-8 .. 2**8, some zeros
-        a = rng.choice([-1.0, 1.0], shape) * rng.uniform(1, 2, shape) * 2.0 ** rng.integers(-8, 9, shape)
-        a[rng.random(shape) < 0.1] = 0.0
-    return a.astype(dtype)
+    return rng.uniform(-2, 2, shape).astype(dtype)
 
 
 def _values(shape: tuple, dtype: np.dtype) -> st.SearchStrategy[np.ndarray]:
-    """Operand values.  Listed simplest first, so shrinking moves towards small integers."""
+    """Operand values, drawn element by element so that failures shrink to simple numbers.
+
+    Small integers first (shrinking moves there when they still fail: exact, readable
+    counterexamples), then floats of every kind Hypothesis makes (mantissas that expose wrong
+    arithmetic: float16 accumulation, rounded products).
+    """
     from hypothesis.extra import numpy as hnp
 
-    size = math.prod(shape)
-    options = []
-    if size <= _ELEMENTWISE_LIMIT:
-        if dtype.kind in "iu":
-            info = np.iinfo(dtype)
-            options.append(
-                hnp.arrays(dtype, shape, elements=st.integers(int(info.min), int(info.max)), fill=st.nothing())
-            )
-        else:
-            options.append(hnp.arrays(dtype, shape, elements=st.integers(-3, 3).map(float), fill=st.nothing()))
-            width = 8 * dtype.itemsize
-            floats = st.floats(-4, 4, width=width, allow_nan=False, allow_infinity=False)
-            options.append(hnp.arrays(dtype, shape, elements=floats, fill=st.nothing()))
-    styles = ("uniform",) if dtype.kind in "iu" else ("uniform", "spread")
-    options.append(
-        st.builds(_random_array, st.integers(0, 2**32 - 1), st.sampled_from(styles), st.just(shape), st.just(dtype))
-    )
-    return st.one_of(options)
+    if math.prod(shape) > _ELEMENTWISE_LIMIT:
+        return st.builds(_random_array, st.integers(0, 2**32 - 1), st.just(shape), st.just(dtype))
+    # Small arrays (kernels, biases, small inputs) get every element drawn; large ones a drawn fill
+    # value and a sparse set of drawn elements (Hypothesis's default), which keeps shrinking fast.
+    fill = st.nothing() if math.prod(shape) <= _EVERY_ELEMENT_LIMIT else None
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return hnp.arrays(dtype, shape, elements=st.integers(int(info.min), int(info.max)), fill=fill)
+    small = hnp.arrays(dtype, shape, elements=st.integers(-3, 3).map(float), fill=fill)
+    floats = st.floats(-4, 4, width=8 * dtype.itemsize, allow_nan=False, allow_infinity=False)
+    return small | hnp.arrays(dtype, shape, elements=floats, fill=fill)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,22 +153,32 @@ class Options:
     max_side: int = 7
     long_side: int = 48
     bias: bool | None = None
+    stage: str = "full"  # "tiny": lengths <= 3, few channels; "full": the whole space
 
 
-def _long_or_short(make: Callable[[int, int, int], st.SearchStrategy], opt: Options) -> st.SearchStrategy:
-    """Short problems of every rank, or 1-D problems with tens of outputs (tiled code breaks there)."""
+def _sized(make: Callable[[int, int, int, bool], st.SearchStrategy], opt: Options) -> st.SearchStrategy:
+    """The geometries of a stage.  ``make(min_rank, max_rank, side, small)`` builds one family;
+    ``small`` caps batch and channels.
+
+    ``"tiny"``: lengths up to 3 and few channels -- most bugs show there, and a failure found on a
+    tiny problem shrinks in a fraction of a second.  ``"full"``: lengths up to ``max_side`` in
+    every rank, or 1-D problems of up to ``long_side`` cells (tens of outputs, where tiled
+    implementations go wrong) with few channels.
+    """
     lo, hi = min(opt.ranks), max(opt.ranks)
-    short = make(lo, hi, opt.max_side)
-    if opt.long_side <= opt.max_side:
-        return short
-    return st.one_of(short, make(1, 1, opt.long_side))
+    if opt.stage == "tiny":
+        return make(lo, hi, min(3, opt.max_side), True)
+    options = [make(lo, hi, opt.max_side, False)]
+    if opt.long_side > opt.max_side:
+        options.append(make(1, 1, opt.long_side, True))
+    return st.one_of(options)
 
 
 def _plain_problems(opt: Options) -> st.SearchStrategy[tuple]:
-    def make(lo, hi, side):
+    def make(lo, hi, side, small):
         return rst.plain_specs(min_dims=lo, max_dims=hi, max_side=side)
 
-    return _long_or_short(make, opt).flatmap(
+    return _sized(make, opt).flatmap(
         lambda s: st.tuples(
             _values(s.input_shape, opt.dtype), _values(s.kernel_shape, opt.dtype), st.just(s.kwargs)
         ).map(lambda t: ((t[0], t[1]), t[2]))
@@ -188,12 +193,19 @@ def _bias(opt: Options, channels: int) -> st.SearchStrategy:
 def _conv_problems(opt: Options) -> st.SearchStrategy[tuple]:
     paddings = tuple(p for p in rst.PADDINGS if opt.peer is None or p != "pairs")
 
-    def make(lo, hi, side):
+    def make(lo, hi, side, small):
+        batch, groups, channels = (2, 2, 4) if small else (3, 3, 6)
         return rst.layer_specs(
-            min_dims=lo, max_dims=hi, max_side=side, paddings=paddings, max_batch=3, max_groups=3, max_channels=6
+            min_dims=lo,
+            max_dims=hi,
+            max_side=side,
+            paddings=paddings,
+            max_batch=batch,
+            max_groups=groups,
+            max_channels=channels,
         )
 
-    return _long_or_short(make, opt).flatmap(
+    return _sized(make, opt).flatmap(
         lambda s: st.tuples(
             _values(s.input_shape, opt.dtype),
             _values(s.weight_shape, opt.dtype),
@@ -204,13 +216,13 @@ def _conv_problems(opt: Options) -> st.SearchStrategy[tuple]:
 
 
 @st.composite
-def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None):
+def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None, small: bool):
     """``conv_transpose`` problems: torch's layout ``(C_in, C_out/groups, *k)``, output_padding
     smaller than the stride or the dilation, and (for torch) padding at most ``d*(k-1)``."""
     ndim = draw(st.integers(lo, hi))
-    groups = draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 2 if small else 3))
     c_in, c_out_g = groups * draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    batch = draw(st.integers(1, 3))
+    batch = draw(st.integers(1, 2 if small else 3))
     m, k, s, d, p, op = [], [], [], [], [], []
     for _ in range(ndim):
         m.append(draw(st.integers(1, side)))
@@ -236,10 +248,10 @@ def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None):
 
 
 def _transpose_problems(opt: Options) -> st.SearchStrategy[tuple]:
-    def make(lo, hi, side):
-        return _transpose_geometry(lo, hi, max(1, side // 2), opt.peer)
+    def make(lo, hi, side, small):
+        return _transpose_geometry(lo, hi, max(1, side // 2), opt.peer, small)
 
-    return _long_or_short(make, opt).flatmap(
+    return _sized(make, opt).flatmap(
         lambda g: st.tuples(_values(g[0], opt.dtype), _values(g[1], opt.dtype), _bias(opt, g[2]), st.just(g[3])).map(
             lambda t: (t[:3], t[3])
         )
@@ -247,8 +259,8 @@ def _transpose_problems(opt: Options) -> st.SearchStrategy[tuple]:
 
 
 def _pool_problems(kind: str, opt: Options) -> st.SearchStrategy[tuple]:
-    def make(lo, hi, side):
-        specs = rst.pooling_specs(op=kind, min_dims=lo, max_dims=min(hi, 3), max_side=side)
+    def make(lo, hi, side, small):
+        specs = rst.pooling_specs(op=kind, min_dims=lo, max_dims=min(hi, 3), max_side=side, max_leading=2)
         if opt.peer == "torch":
             # torch pools take (C, *spatial) or (N, C, *spatial): at least one leading axis.
             specs = specs.map(
@@ -269,7 +281,7 @@ def _pool_problems(kind: str, opt: Options) -> st.SearchStrategy[tuple]:
         x = draw(_values(tuple(s.input_shape), opt.dtype))
         return (x, s.kernel_size), kwargs
 
-    return _long_or_short(make, opt).flatmap(extra)
+    return _sized(make, opt).flatmap(extra)
 
 
 def _rank(kernel_size) -> int:
@@ -402,7 +414,9 @@ def _judge_normwise(got, y64, b, value, kind) -> Verdict:
     lead = b.value.shape
     err = np.sqrt(((got.astype(np.float64) - y64) ** 2).reshape(lead + (-1,)).sum(axis=-1))
     # float64 evaluation of the norm: relative error well below 2**-40, absorbed by this slack.
-    ratio = err * (1 - 2.0**-40) / np.asarray(b.value)
+    bound = np.asarray(b.value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(bound > 0, err * (1 - 2.0**-40) / bound, np.where(err > 0, np.inf, 0.0))
     worst = float(ratio.max(initial=0.0))
     if worst > 1:
         index = tuple(int(i) for i in np.unravel_index(np.argmax(ratio), ratio.shape))
@@ -480,6 +494,14 @@ class CheckResult:
         )
 
 
+class _StopShrinking(BaseException):
+    """Raised past the shrink budget: a BaseException, so Hypothesis stops at once."""
+
+
+def _magnitude(problem: Problem) -> float:
+    return float(sum(np.abs(np.asarray(a, dtype=np.float64)).sum() for a in problem.args if isinstance(a, np.ndarray)))
+
+
 class _Failed(AssertionError):
     def __init__(self, problem: Problem, verdict: Verdict):
         super().__init__(verdict.reason)
@@ -536,6 +558,7 @@ def check(
     long_side: int = 48,
     bias: bool | None = None,
     shrink: bool = True,
+    max_shrinks: int = 150,
 ) -> CheckResult:
     """Check an implementation of ``op`` against refconv's exact reference, and shrink a failure.
 
@@ -568,6 +591,9 @@ def check(
         Layer ops: always, never or sometimes a bias.
     shrink : bool
         Shrink a failure to a minimal problem (on by default).
+    max_shrinks : int
+        Calls of ``impl`` spent shrinking after the first failure; the smallest failing problem
+        seen by then is reported (Hypothesis's shrinker is stopped, deterministically).
 
     Returns
     -------
@@ -594,7 +620,8 @@ def check(
         raise fail(func, "dtype", dtype, "is not a dtype", "a float or integer NumPy dtype", TypeError) from None
     if dt.kind not in "iuf" or (dt.kind == "f" and dt.itemsize > 8):
         raise fail(func, "dtype", dtype, "is not supported", "float16/32/64 or an integer dtype")
-    for name, value in (("max_examples", max_examples), ("max_side", max_side), ("long_side", long_side)):
+    integers = (("max_examples", max_examples), ("max_side", max_side), ("long_side", long_side))
+    for name, value in (*integers, ("max_shrinks", max_shrinks)):
         if not is_int(value):
             raise fail(func, name, value, "is not an integer", "an int >= 1", TypeError)
         if value < 1:
@@ -610,56 +637,72 @@ def check(
         from .bounds import PRESETS
 
         check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))
-    opt = Options(dt, tuple(ranks), peer, max_side, long_side, bias)
-    strategy = STRATEGIES[form.name](opt)
-    state = {"calls": 0, "worst": 0.0, "ratios": []}
+    state = {"calls": 0, "worst": 0.0, "ratios": [], "best": None, "first": 0}
+
+    def failed(problem: Problem, verdict: Verdict):
+        # Keep the smallest failure seen: the shrinker is stopped after max_shrinks more calls.
+        key = (problem.size, _magnitude(problem))
+        if state["best"] is None:
+            state["first"] = state["calls"]
+        if state["best"] is None or key < state["best"][0]:
+            state["best"] = (key, problem, verdict)
+        raise _Failed(problem, verdict)
 
     def attempt(case):
+        if state["best"] is not None and state["calls"] - state["first"] >= max_shrinks:
+            raise _StopShrinking
         args, kwargs = case
         problem = Problem(form.name, tuple(args), dict(kwargs))
         state["calls"] += 1
         try:
             actual = problem.call(impl)
         except Exception as exc:  # the implementation raised: a failure, reported with its message
-            raise _Failed(problem, Verdict(False, f"raised {type(exc).__name__}: {exc}", got=repr(exc))) from None
+            failed(problem, Verdict(False, f"raised {type(exc).__name__}: {exc}", got=repr(exc)))
         verdict = judge(actual, problem, dtype=dt, arithmetic=arithmetic, method=method)
         if not verdict.passed:
-            raise _Failed(problem, verdict)
+            failed(problem, verdict)
         state["worst"] = max(state["worst"], verdict.ratio)
         state["ratios"].append(verdict.ratio)
 
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
-    run = settings(
-        database=None,
-        max_examples=max_examples,
-        derandomize=False,
-        deadline=None,
-        phases=phases,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-    )(hypothesis_seed(seed)(given(strategy)(attempt)))
-    try:
-        run()
-    except _Failed as failure:
-        v, problem = failure.verdict, failure.problem
-        return CheckResult(
-            False,
-            form.name,
-            problem,
-            v.reason,
-            v.got,
-            v.expected,
-            v.bound,
-            v.index,
-            max(state["worst"], v.ratio),
-            state["calls"],
-            seed,
-            _repro(impl, problem, dt, arithmetic, method),
-            dt.name,
-            state["ratios"],
-        )
+    # Two stages, each a deterministic Hypothesis run: tiny problems first (a third of the budget),
+    # then the whole space.  A failure found early on a tiny problem shrinks fast.
+    tiny = max(1, max_examples // 3)
+    for stage, budget, stage_seed in (("tiny", tiny, seed), ("full", max_examples - tiny, seed + 1)):
+        if budget < 1:
+            continue
+        opt = Options(dt, tuple(ranks), peer, max_side, long_side, bias, stage)
+        run = settings(
+            database=None,
+            max_examples=budget,
+            derandomize=False,
+            deadline=None,
+            phases=phases,
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+            print_blob=False,
+        )(hypothesis_seed(stage_seed)(given(STRATEGIES[form.name](opt))(attempt)))
+        try:
+            run()
+        except (_Failed, _StopShrinking):
+            _, problem, v = state["best"]
+            return CheckResult(
+                False,
+                form.name,
+                problem,
+                v.reason,
+                v.got,
+                v.expected,
+                v.bound,
+                v.index,
+                max(state["worst"], v.ratio),
+                state["calls"],
+                seed,
+                _repro(impl, problem, dt, arithmetic, method),
+                dt.name,
+                state["ratios"],
+            )
     return CheckResult(
         True,
         form.name,
