@@ -110,6 +110,31 @@ def torch_conv_transpose(x, w, bias=None, *, stride=1, padding=0, output_padding
     ).numpy()
 
 
+def _pool_rank(kernel_size):
+    return 1 if isinstance(kernel_size, int) else len(kernel_size)
+
+
+def torch_avg_pool(
+    x, kernel_size, *, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    r = _pool_rank(kernel_size)
+    kw = dict(stride=stride, padding=padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+    if r > 1:
+        kw["divisor_override"] = divisor_override
+    return {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[r](torch.from_numpy(x), kernel_size, **kw).numpy()
+
+
+def torch_max_pool(x, kernel_size, *, stride=None, padding=0, dilation=1, ceil_mode=False):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    fn = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[_pool_rank(kernel_size)]
+    return fn(
+        torch.from_numpy(x), kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    ).numpy()
+
+
 # --- broken implementations -----------------------------------------------------------------------
 
 
@@ -248,6 +273,22 @@ def correlate_raises_on_dilation(x, w, *, dilation=1, **kw):
     return refconv_correlate(x, w, dilation=dilation, **kw)
 
 
+def avg_pool_count_include_pad_ignored(x, kernel_size, *, count_include_pad=True, **kw):
+    return refconv.avg_pool(x, kernel_size, count_include_pad=True, **kw)
+
+
+def avg_pool_divisor_override_ignored(x, kernel_size, *, divisor_override=None, **kw):
+    return refconv.avg_pool(x, kernel_size, **kw)
+
+
+def max_pool_ceil_mode_ignored(x, kernel_size, *, ceil_mode=False, **kw):
+    return refconv.max_pool(x, kernel_size, **kw)
+
+
+def max_pool_dilation_ignored(x, kernel_size, *, dilation=1, **kw):
+    return refconv.max_pool(x, kernel_size, **kw)
+
+
 #: (implementation, op, dtype, extra check() options).
 BROKEN = [
     (conv_kernel_flipped, "conv", "float32", {}),
@@ -271,6 +312,10 @@ BROKEN = [
     (correlate_same_torch_split, "correlate", "float64", {}),
     (correlate_symmetric_as_reflect, "correlate", "float64", {}),
     (correlate_raises_on_dilation, "correlate", "float64", {}),
+    (avg_pool_count_include_pad_ignored, "avg_pool", "float32", {}),
+    (avg_pool_divisor_override_ignored, "avg_pool", "float32", {}),
+    (max_pool_ceil_mode_ignored, "max_pool", "float32", {}),
+    (max_pool_dilation_ignored, "max_pool", "float64", {}),
 ]
 
 
@@ -299,6 +344,10 @@ CORRECT = [
     (refconv_conv_transpose, "conv_transpose"),
     (torch_conv_transpose, "conv_transpose"),
     (refconv_correlate, "correlate"),
+    (refconv.avg_pool, "avg_pool"),
+    (torch_avg_pool, "avg_pool"),
+    (refconv.max_pool, "max_pool"),
+    (torch_max_pool, "max_pool"),
 ]
 
 
