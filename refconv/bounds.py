@@ -485,6 +485,7 @@ def _fft(form, ops, kwargs, arith) -> Bound:
         "model bound for mixed-radix, real-input or overlap-add FFTs (pocketfft, cuFFT)",
         f"twiddle error mu = u; t = {t} radix-2 stages",
         "per feature map: ||y^ - y||_2 over the map's outputs",
+        "no underflow or overflow",
     )
     return Bound(np.asarray(value), "normwise", "fft", arith, source, assumptions, dict(c_N=c_n, t=t, S=s))
 
@@ -575,7 +576,11 @@ def _winograd(form, ops, kwargs, arith, transform) -> Bound:
     source = (
         "componentwise Winograd bound [derived] from fl(Mv) = (M + dM)v, |dM| <= gamma_k|M| (Higham §3.5), notes §2.2"
     )
-    assumptions = (f"transforms as given (m={m_out}, r={r}); K = {K}", "transform-domain sum over channels")
+    assumptions = (
+        f"transforms as given (m={m_out}, r={r}); K = {K}",
+        "transform-domain sum over channels",
+        "no underflow or overflow in the transforms",
+    )
     return Bound(value, "componentwise", "winograd", arith, source, assumptions, dict(K=K, magnitude=Y))
 
 

@@ -1,0 +1,366 @@
+"""Error bounds: hand-derived values, the derived formulas tested numerically, and the presets.
+
+Each emulated implementation below computes a plain "valid" correlation in a declared arithmetic,
+rounding every operation exactly as that arithmetic would (Fractions, rounded by
+``refconv.exact.round_rational``, itself tested against a candidate search in test_exact.py).  A
+correct implementation of that arithmetic must stay within the bound for *every* input: the tests
+draw the inputs with Hypothesis.
+"""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from refconv import correlate, error_bound, exact
+from refconv.bounds import FORMATS, PRESETS, WINOGRAD, gamma, round_to
+from refconv.exact import round_rational
+from refconv.layer import conv
+
+U32, U16 = 2.0**-24, 2.0**-11
+SLOW = settings(max_examples=max(10, settings.default.max_examples // 2))  # Fraction emulations are slow
+
+# --- emulated arithmetics ---------------------------------------------------------------------------
+
+
+def _round(v: Fraction, dtype, mode: str) -> Fraction:
+    near = float(round_rational(np.array([v], dtype=object), dtype)[0])
+    if mode == "rz" and abs(Fraction(near)) > abs(v):
+        near = float(np.nextafter(np.array(near, dtype=dtype), np.array(0, dtype=dtype)))
+    return Fraction(near)
+
+
+def _sum(terms, dtype, mode, order):
+    if order == "pairwise" and len(terms) > 1:
+        half = len(terms) // 2
+        return _round(_sum(terms[:half], dtype, mode, order) + _sum(terms[half:], dtype, mode, order), dtype, mode)
+    acc = None
+    for t in terms[::-1] if order == "reverse" else terms:
+        acc = t if acc is None else _round(acc + t, dtype, mode)
+    return acc
+
+
+def emulate(
+    x,
+    w,
+    *,
+    inputs=None,
+    input_rounding="rn",
+    products=None,
+    acc=np.float32,
+    acc_rounding="rn",
+    order="forward",
+    out=None,
+):
+    """A valid correlation in the declared arithmetic, every rounding done exactly once."""
+    xi = round_to(x, inputs, input_rounding) if inputs else x
+    wi = round_to(w, inputs, input_rounding) if inputs else w
+    windows = np.lib.stride_tricks.sliding_window_view(xi.astype(np.float64), w.shape)
+    y = np.empty(windows.shape[: x.ndim])
+    for index in np.ndindex(*y.shape):
+        terms = [Fraction(float(a)) * Fraction(float(b)) for a, b in zip(windows[index].ravel(), wi.ravel())]
+        if products is not None:
+            terms = [_round(t, products, acc_rounding) for t in terms]
+        s = _sum(terms, acc, acc_rounding, order)
+        y[index] = float(_round(s, out, "rn")) if out is not None else float(s)
+    return y
+
+
+def floats32(shape):
+    return hnp.arrays(np.float32, shape, elements=st.floats(-4, 4, width=32, allow_subnormal=False))
+
+
+def normal32(shape):
+    """No underflow in any product or transform: zero, or magnitudes in [2**-20, 4]."""
+    mag = st.floats(2.0**-20, 4, width=32)
+    return hnp.arrays(np.float32, shape, elements=st.just(0.0) | mag | mag.map(lambda v: -v))
+
+
+problems = st.sampled_from([((7,), (3,)), ((9,), (4,)), ((4, 5), (2, 3)), ((5, 5), (3, 3))]).flatmap(
+    lambda s: st.tuples(floats32(s[0]), floats32(s[1]))
+)
+
+
+def within(y, x, w, **bound_kwargs):
+    e = exact("correlate", x, w, dtype=np.float64)
+    b = error_bound(x, w, op="correlate", **bound_kwargs)
+    err = np.abs(y - e)
+    assert np.all(err <= b.value), (err.tolist(), b.value.tolist())
+
+
+# --- hand-derived values ---------------------------------------------------------------------------------
+
+
+def test_hand_values_direct():
+    # 3 products of ones in float32, round to nearest: 3 u M with M = 3 (times the 1 + 2**-40 safety).
+    b = error_bound(np.ones(5, np.float32), np.ones(3, np.float32), op="correlate")
+    assert np.allclose(b.value, 3 * U32 * 3, rtol=1e-11)
+    assert np.all(b.value >= 3 * U32 * 3)
+    # Truncating accumulation (u = 2**-23), products exact: gamma_{n-1} with n = 3.
+    tc = error_bound(np.ones(5, np.float32), np.ones(3, np.float32), op="correlate", arithmetic="F16_F16_F32_TC")
+    assert np.allclose(tc.value, (2 * 2.0**-23 / (1 - 2 * 2.0**-23)) * 3, rtol=1e-11)
+
+
+def test_padding_taps_do_not_count():
+    b = error_bound(np.ones(4), np.ones(3), op="correlate", mode="same")
+    assert b.terms["n"].tolist() == [2, 3, 3, 2]
+    assert b.terms["M"][0] == pytest.approx(2) and b.terms["M"][1] == pytest.approx(3)
+    # Zero values are exact too: a zero input cell removes its product.
+    z = error_bound(np.array([1.0, 0.0, 1.0, 1.0]), np.ones(2), op="correlate")
+    assert z.terms["n"].tolist() == [1, 1, 2]
+
+
+def test_bias_is_one_more_term():
+    x, w = np.ones((1, 1, 3), np.float32), np.ones((1, 1, 2), np.float32)
+    with_bias = error_bound(x, w, np.array([1.0], np.float32), op="conv")
+    assert with_bias.terms["n"].tolist() == [[[3, 3]]]
+    assert np.allclose(with_bias.value, 3 * U32 * 3, rtol=1e-11)
+
+
+def test_output_rounding_and_input_terms():
+    # float32 inputs exactly representable in float16 -> no input term; the bound is the F32 one.
+    x, w = np.ones(4, np.float32), np.ones(2, np.float32)
+    b = error_bound(x, w, op="correlate", arithmetic="F16_F16_F32")
+    assert b.terms["u_x"] == 0 and b.terms["u_w"] == 0
+    # Not representable (1 + 2**-20): the input term (1+u)^2 - 1 appears (products exact: n - 1 additions).
+    x2 = np.full(4, 1 + 2.0**-20, np.float32)
+    b2 = error_bound(x2, w, op="correlate", arithmetic="F16_F16_F32")
+    # u_x = u16, u_w = 0, c = (n-1) u32 with n = 2; plus float32 underflow n*eta and the float16
+    # conversion underflow eta16 * sum|w| = 2**-24 * 2.
+    M = 2 * (1 + 2.0**-20)
+    bracket = U16 + U32 + U16 * U32
+    expected = bracket * M + 2 * 2.0**-149 + (1 + bracket) * 2.0**-24 * 2
+    assert b2.value[0] == pytest.approx(expected, rel=1e-12) and b2.value[0] >= expected
+    # float16 storage of a float32 accumulation: + u_out |y|.
+    f16 = error_bound(x.astype(np.float16), w.astype(np.float16), op="correlate", arithmetic="F16_F16_F32")
+    assert f16.terms["u_out"] == U16
+
+
+def test_gamma_is_infinite_past_one():
+    assert float(gamma(3, 0.25)) == 3.0 and math.isinf(float(gamma(4, 0.25)))
+
+
+def test_bound_is_not_below_its_formula_in_exact_arithmetic():
+    # Evaluate B = [(1+c) - 1] M + n eta exactly (Fractions) and compare with the float64 value.
+    x = np.array([0.1, 0.7, -0.3, 2.5, 1e-3], np.float32)
+    w = np.array([0.9, -1.1, 0.25], np.float32)
+    b = error_bound(x, w, op="correlate")
+    for i in range(3):
+        M = sum(abs(Fraction(float(x[i + t]))) * abs(Fraction(float(w[t]))) for t in range(3))
+        exact_bound = 3 * Fraction(2) ** -24 * M + 3 * Fraction(2) ** -149
+        assert Fraction(float(b.value[i])) >= exact_bound
+
+
+# --- the derived formulas, numerically: emulated correct implementations stay within -----------------
+
+
+@SLOW
+@given(problems, st.sampled_from(["forward", "reverse", "pairwise"]))
+def test_float32_any_order_within_bound(case, order):
+    x, w = case
+    y = emulate(x, w, products=np.float32, acc=np.float32, order=order)
+    within(y, x, w)
+
+
+@SLOW
+@given(problems)
+def test_f16_inputs_f32_accumulation_within_preset(case):
+    x, w = case
+    y = emulate(x, w, inputs="f16", acc=np.float32)
+    within(y, x, w, arithmetic="F16_F16_F32")
+
+
+@SLOW
+@given(problems)
+def test_bf16_inputs_within_preset(case):
+    x, w = case
+    within(emulate(x, w, inputs="bf16", acc=np.float32), x, w, arithmetic="BF16_BF16_F32")
+
+
+@SLOW
+@given(problems)
+def test_tf32_truncating_tensor_core_within_preset(case):
+    x, w = case
+    y = emulate(x, w, inputs="tf32", input_rounding="rz", acc=np.float32, acc_rounding="rz")
+    within(y, x, w, arithmetic="TF32_TF32_F32")
+
+
+@SLOW
+@given(problems)
+def test_f16_everything_within_default_float16_bound(case):
+    x, w = (a.astype(np.float16) for a in case)
+    y = emulate(x, w, products=np.float16, acc=np.float16)
+    within(y, x, w)
+
+
+@SLOW
+@given(problems)
+def test_f32_accumulate_f16_store_within_float16_bound(case):
+    # Accumulating in float32 and storing float16 is covered by the (larger) all-float16 bound.
+    x, w = (a.astype(np.float16) for a in case)
+    within(emulate(x, w, acc=np.float32, out=np.float16), x, w)
+
+
+@SLOW
+@given(problems)
+def test_bf16x3_split_within_preset(case):
+    x, w = case
+
+    def split(a):
+        hi = round_to(a, "bf16")
+        mid = round_to((a - hi).astype(np.float32), "bf16")
+        return hi, mid
+
+    (xh, xm), (wh, wm) = split(x), split(w)
+    # Three bf16 GEMMs (hi*hi, hi*mid, mid*hi; products exact in float32), then their float32 sum.
+    parts = [emulate(a, b, acc=np.float32).ravel() for a, b in ((xh, wh), (xh, wm), (xm, wh))]
+
+    def add(a, b):
+        return _round(Fraction(float(a)) + Fraction(float(b)), np.float32, "rn")
+
+    y = np.array([float(add(add(a, b), c)) for a, b, c in zip(*parts)])
+    within(y.reshape(exact("correlate", x, w).shape), x, w, arithmetic="BF16x3_F32")
+
+
+# --- the bound catches wrong arithmetic -----------------------------------------------------------------
+
+
+def test_f16_inputs_exceed_the_float32_bound():
+    # float32 inputs rounded to float16 (1 + 2**-20 -> 1): error 2**-20 against a bound ~ 2**-24.
+    x, w = np.array([1 + 2.0**-20, 1.0], np.float32), np.array([1.0], np.float32)
+    y = emulate(x, w, inputs="f16", acc=np.float32)
+    b = error_bound(x, w, op="correlate")
+    e = exact("correlate", x, w, dtype=np.float64)
+    assert abs(y[0] - e[0]) > b.value[0]
+    assert abs(y[0] - e[0]) <= error_bound(x, w, op="correlate", arithmetic="F16_F16_F32").value[0]
+
+
+def test_products_rounded_to_f16_exceed_the_float32_bound():
+    x = np.array([1.0009765625 + 2.0**-15, 3.0], np.float32)
+    w = np.array([1.25, 1.0], np.float32)
+    y = emulate(x, w, products=np.float16, acc=np.float32)
+    e = exact("correlate", x, w, dtype=np.float64)
+    assert abs(y[0] - e[0]) > error_bound(x, w, op="correlate").value[0]
+
+
+# --- fast algorithms ------------------------------------------------------------------------------------
+
+
+def winograd_1d(x, w, transform):
+    at, g, bt = (np.asarray(m, dtype=np.float32) for m in WINOGRAD[transform])
+    m, r = at.shape[0], g.shape[1]
+    outs = x.shape[0] - r + 1
+    tiles = -(-outs // m)
+    d = np.zeros(tiles * m + r - 1, np.float32)
+    d[: x.shape[0]] = x
+    u = g @ w
+    return np.concatenate([at @ (u * (bt @ d[t * m : t * m + m + r - 1])) for t in range(tiles)])[:outs]
+
+
+def winograd_2d(x, w, transform):
+    at, g, bt = (np.asarray(m, dtype=np.float32) for m in WINOGRAD[transform])
+    m, r = at.shape[0], g.shape[1]
+    outs = [n - r + 1 for n in x.shape]
+    tiles = [-(-o // m) for o in outs]
+    d = np.zeros([t * m + r - 1 for t in tiles], np.float32)
+    d[: x.shape[0], : x.shape[1]] = x
+    u = g @ w @ g.T
+    y = np.zeros([t * m for t in tiles], np.float32)
+    for i in range(tiles[0]):
+        for j in range(tiles[1]):
+            tile = d[i * m : i * m + m + r - 1, j * m : j * m + m + r - 1]
+            y[i * m : (i + 1) * m, j * m : (j + 1) * m] = at @ (u * (bt @ tile @ bt.T)) @ at.T
+    return y[: outs[0], : outs[1]]
+
+
+@given(st.integers(3, 40).flatmap(lambda n: normal32((n,))), normal32((3,)), st.sampled_from(["F(2,3)", "F(4,3)"]))
+def test_winograd_1d_within_winograd_bound(x, w, transform):
+    within(winograd_1d(x, w, transform), x, w, method="winograd", transform=transform)
+
+
+@SLOW
+@given(
+    st.tuples(st.integers(3, 9), st.integers(3, 9)).flatmap(normal32),
+    normal32((3, 3)),
+    st.sampled_from(["F(2,3)", "F(4,3)"]),
+)
+def test_winograd_2d_within_winograd_bound(x, w, transform):
+    within(winograd_2d(x, w, transform), x, w, method="winograd", transform=transform)
+
+
+def test_winograd_breaks_the_direct_bound_but_not_its_own():
+    # One large and several small inputs in a tile: Winograd spreads the large one's error.
+    x = np.array([1000.0, 0.001, -0.002, 0.003, 0.001, -0.001, 0.002, 0.001], np.float32)
+    w = np.array([0.3, -0.7, 0.11], np.float32)
+    y = winograd_1d(x, w, "F(4,3)")
+    e = exact("correlate", x, w, dtype=np.float64)
+    direct = error_bound(x, w, op="correlate").value
+    assert np.any(np.abs(y - e) > direct)
+    assert np.all(np.abs(y - e) <= error_bound(x, w, op="correlate", method="winograd", transform="F(4,3)").value)
+
+
+def test_winograd_transforms_are_exact_on_integers():
+    # AT[(G g) * (BT d)] is the correlation: checked in rationals for both default transforms.
+    for name, (at, g, bt) in WINOGRAD.items():
+        m, r = len(at), len(g[0])
+        at, bt = np.array(at, dtype=object), np.array(bt, dtype=object)
+        g = np.array([[Fraction(v).limit_denominator(100) for v in row] for row in g], dtype=object)
+        d, k = np.arange(1, m + r, dtype=object), np.array([2, -3, 5], dtype=object)[:r]
+        assert (at.dot(g.dot(k) * bt.dot(d))).tolist() == correlate(d, k).tolist(), name
+
+
+@SLOW
+@given(
+    st.integers(8, 300).flatmap(lambda n: hnp.arrays(np.float32, n, elements=st.floats(-1e4, 1e4, width=32))),
+    st.integers(1, 20).flatmap(floats32),
+)
+def test_fft_within_normwise_bound(x, w):
+    if w.size > x.size:
+        x, w = w, x
+    e = exact("correlate", x, w, dtype=np.float64)
+    b = error_bound(x, w, op="correlate", method="fft")
+    assert b.kind == "normwise" and b.value.shape == ()
+    for y in (correlate(x, w, method="fft"), scipy.signal.fftconvolve(x, w[::-1], mode="valid")):
+        assert np.linalg.norm(y - e) <= b.value
+
+
+@SLOW
+@given(st.integers(1, 2), st.integers(1, 3), st.integers(4, 12))
+def test_fft_conv_channels_within_normwise_bound(n, c, side):
+    x = np.linspace(-3, 3, n * 2 * c * side * side, dtype=np.float32).reshape(n, 2 * c, side, side) ** 3
+    w = np.linspace(-1, 2, 3 * c * 9, dtype=np.float32).reshape(3, c, 3, 3)
+    kw = dict(padding=1, groups=2) if c else {}
+    w = np.concatenate([w, w[::-1]])
+    e = exact("conv", x, w, dtype=np.float64, **kw)
+    b = error_bound(x, w, op="conv", method="fft", **kw)
+    err = np.sqrt(((conv(x, w, method="fft", **kw) - e) ** 2).sum(axis=(2, 3)))
+    assert b.value.shape == (n, 6) and np.all(err <= b.value)
+
+
+# --- formats ---------------------------------------------------------------------------------------------
+
+
+@given(hnp.arrays(np.float32, 20, elements=st.floats(-(2.0**100), 2.0**100, width=32)))
+def test_bf16_round_to_nearest_matches_torch(a):
+    torch = pytest.importorskip("torch")
+    expected = torch.from_numpy(a).to(torch.bfloat16).to(torch.float32).numpy()
+    assert np.array_equal(round_to(a, "bf16"), expected)
+
+
+@given(hnp.arrays(np.float32, 20, elements=st.floats(-6e4, 6e4, width=32)))
+def test_f16_rounding_brackets_the_value(a):
+    near, zero = round_to(a, "f16"), round_to(a, "f16", "rz")
+    assert np.array_equal(near, a.astype(np.float16).astype(np.float32))
+    # Toward zero: never larger in magnitude, and less than one float16 spacing below.
+    spacing = np.spacing(np.abs(zero).astype(np.float16)).astype(np.float32)
+    assert np.all(np.abs(zero) <= np.abs(a)) and np.all(np.abs(a - zero) < spacing)
+
+
+def test_presets_are_named_like_jax():
+    assert {"F32_F32_F32", "TF32_TF32_F32", "BF16_BF16_F32", "F16_F16_F32", "BF16x3_F32"} <= set(PRESETS)
+    assert PRESETS["TF32_TF32_F32"].input_rounding == "rz" and FORMATS["tf32"].p == 11
