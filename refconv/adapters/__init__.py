@@ -451,6 +451,42 @@ def plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...]
     return sized(make, opt).flatmap(with_values)
 
 
+def layer_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
+    """``((x, w, bias), kwargs)`` for ``conv`` from :func:`refconv.strategies.layer_specs`.
+
+    ``caps`` narrow the specs (``paddings``, ``padding_modes``, ...); ``presets`` replace the
+    padding by a preset's explicit pads half the time (with any stride: TF/JAX/ONNX "SAME"
+    depends on it), so that a peer's own "same" spellings are exercised.
+    """
+    from hypothesis import strategies as st
+
+    from .. import strategies as rst
+    from ..conformance import _values
+    from ..conventions import same_pads
+
+    opt = narrowed(opt, ranks)
+    caps = {"max_batch": 3, "max_groups": 3, "max_channels": 6, **caps}
+
+    def make(lo, hi, side):
+        return rst.layer_specs(min_dims=lo, max_dims=hi, max_side=side, **caps)
+
+    @st.composite
+    def with_values(draw, s):
+        kwargs = dict(s.kwargs)
+        spatial, kernel = s.input_shape[2:], s.weight_shape[2:]
+        if presets and draw(st.booleans()):
+            stride = tuple(draw(st.integers(1, 3)) for _ in spatial)
+            preset = draw(st.sampled_from(presets))
+            kwargs["stride"] = stride
+            kwargs["padding"] = same_pads(preset, spatial, kernel, stride=stride, dilation=kwargs["dilation"])
+        x, w = draw(_values(s.input_shape, opt.dtype)), draw(_values(s.weight_shape, opt.dtype))
+        with_bias = draw(st.booleans()) if opt.bias is None else opt.bias
+        bias = draw(_values((s.weight_shape[0],), opt.dtype)) if with_bias else None
+        return (x, w, bias), kwargs
+
+    return sized(make, opt).flatmap(with_values)
+
+
 def lp_problems(opt: Any, leading: int = 0) -> Any:
     """``((x, p, kernel_size), kwargs)`` for ``lp_pool``: p in {1, 1.5, 2, 3, 4}, windows as torch's.
 
@@ -517,6 +553,7 @@ __all__ = [
     "adapters",
     "available",
     "base_problems",
+    "layer_problems",
     "lp_problems",
     "narrowed",
     "sized",

@@ -1,0 +1,285 @@
+"""JAX with refconv's signatures: ``lax.conv_general_dilated`` and ``lax.reduce_window``.
+
+What the adapter knows:
+
+- ``conv_general_dilated``'s default layouts are refconv's (``NC*``, ``OI*``); ``groups`` is
+  ``feature_group_count``; it has no bias (added after, as ``flax.linen.Conv`` does) and no
+  padding modes (only zeros).  Padding is explicit ``(lo, hi)`` pairs or a name: the adapter uses
+  ``"VALID"``, ``"SAME"`` (TF's rule: the larger half after, depending on the stride --
+  :data:`refconv.conventions.SAME_PRESETS` ``"jax"``) or ``"SAME_LOWER"`` (``"jax_lower"``)
+  whenever the pads are those, so JAX's own rule is what runs.
+- ``conv_transpose`` is a convolution of the input dilated by the stride (``lhs_dilation``), with
+  the kernel flipped and its channel axes swapped per group, padded by ``d*(k-1) - lo`` before and
+  ``d*(k-1) - hi + output_padding`` after (negative pads crop, as JAX allows) -- the
+  ``transpose_kernel=True`` form of ``lax.conv_transpose``, with groups.
+- Pools are ``reduce_window`` (max with ``-inf`` padding; add, then divide by the tap count, as
+  ``flax.linen.avg_pool`` does); JAX has no ``ceil_mode``, so the adapter pads the last window's
+  overhang explicitly (``AxisGeometry.overhang``), where it holds the init value and is not
+  counted.
+- float64 needs ``jax_enable_x64``: each call runs under ``jax.enable_x64(True)``.
+
+Examples
+--------
+>>> conv.translate(np.ones((1, 1, 5)), np.ones((1, 1, 2)), stride=2, padding=((0, 1),))
+jax.lax.conv_general_dilated(x, w, window_strides=(2,), padding='SAME', rhs_dilation=(1,), feature_group_count=1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ..conformance import Options
+from ..conventions import same_pads
+from ..spec import layer_spec, pool_spec, transpose_spec
+from . import PeerCall, adapter, base_problems, layer_problems, narrowed, refuse, require_dtype
+
+_DTYPES = ("float16", "float32", "float64")
+
+
+def available() -> bool:
+    """Whether jax and jaxlib are installed (imported on the first call of an adapter)."""
+    from . import available as peer_available
+
+    return peer_available("jax")
+
+
+def _run(f):
+    """Run ``f(jax)`` with 64-bit types enabled (else float64 operands are silently float32)."""
+    import jax
+
+    with jax.enable_x64(True):
+        return np.asarray(f(jax))
+
+
+def _padding(spec) -> Any:
+    """JAX's name for ``spec``'s pads when it has one (so its own rule runs), else the pairs."""
+    if all(pair == (0, 0) for pair in spec.pads):
+        return "VALID"
+    geometry = {"stride": spec.stride, "dilation": spec.dilation}
+    for name, preset in (("SAME", "jax"), ("SAME_LOWER", "jax_lower")):
+        if spec.pads == same_pads(preset, spec.input_shape, spec.kernel_shape, **geometry):
+            return name
+    return spec.pads
+
+
+def _conv_problems(opt: Options):
+    return layer_problems(opt, (1, 2, 3), presets=("jax", "jax_lower"), padding_modes=("zeros",))
+
+
+def _add_bias(jax, y, b):
+    return y if b is None else y + jax.numpy.asarray(b).reshape((1, -1) + (1,) * (y.ndim - 2))
+
+
+@adapter("conv", "jax", _conv_problems, dtypes=_DTYPES, conventions="NC*/OI*; 'SAME' = TF rule; zeros only")
+def conv(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> PeerCall:
+    """``jax.lax.conv_general_dilated`` (plus the bias), as :func:`refconv.conv`.
+
+    Examples
+    --------
+    >>> conv.translate(np.ones((1, 2, 6, 6)), np.ones((2, 1, 3, 3)), padding=((0, 1), (2, 0)), groups=2)
+    jax.lax.conv_general_dilated(x, w, window_strides=(1, 1), padding=((0, 1), (2, 0)), rhs_dilation=(1, 1),
+                                 feature_group_count=2)
+    """
+    name = "jax.conv"
+    x, w = np.asarray(x), np.asarray(w)
+    require_dtype(name, x, _DTYPES)
+    rank = w.ndim - 2
+    spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
+    if padding_mode != "zeros":
+        raise refuse(name, f"padding_mode={padding_mode!r} (lax pads with zeros)")
+    if x.ndim != rank + 2:
+        raise refuse(name, f"an unbatched input of shape {x.shape} (lax wants N, C, *spatial)")
+    keywords = {
+        "window_strides": spec.stride,
+        "padding": _padding(spec),
+        "rhs_dilation": spec.dilation,
+        "feature_group_count": int(groups),
+    }
+    b = None if bias is None else np.asarray(bias)
+
+    def run():
+        return _run(lambda jax: _add_bias(jax, jax.lax.conv_general_dilated(x, w, **keywords), b))
+
+    return PeerCall("jax.lax.conv_general_dilated", ("x", "w"), keywords, run)
+
+
+def _transpose_problems(opt: Options):
+    return base_problems("conv_transpose", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+
+
+@adapter("conv_transpose", "jax", _transpose_problems, dtypes=_DTYPES, conventions="lhs_dilation; kernel flipped")
+def conv_transpose(
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> PeerCall:
+    """``jax.lax.conv_general_dilated`` with ``lhs_dilation``, as :func:`refconv.conv_transpose`.
+
+    Examples
+    --------
+    >>> conv_transpose.translate(np.ones((1, 1, 3)), np.ones((1, 1, 2)), stride=2)
+    jax.lax.conv_general_dilated(x, flipped w, window_strides=(1,), padding=((1, 1),), lhs_dilation=(2,),
+                                 rhs_dilation=(1,), feature_group_count=1)
+    """
+    name = "jax.conv_transpose"
+    x, w = np.asarray(x), np.asarray(w)
+    require_dtype(name, x, _DTYPES)
+    rank = w.ndim - 2
+    if x.ndim != rank + 2:
+        raise refuse(name, f"an unbatched input of shape {x.shape} (lax wants N, C, *spatial)")
+    kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
+    forward = transpose_spec(name, x.shape[-rank:], w.shape[2:], **kw)
+    # The forward pads are (lo, hi - output_padding); the transposed convolution pads the dilated
+    # input by the window's reach minus them.
+    pads = tuple((g.extent - 1 - g.lo, g.extent - 1 - g.hi) for g in forward.axes)
+    g = int(groups)
+    c_in, c_out_g = w.shape[0], w.shape[1]
+    # (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), per group, and every spatial axis reversed.
+    swapped = (
+        w.reshape((g, c_in // g, c_out_g) + w.shape[2:]).swapaxes(1, 2).reshape((g * c_out_g, c_in // g) + w.shape[2:])
+    )
+    flipped = np.ascontiguousarray(swapped[(slice(None), slice(None)) + (slice(None, None, -1),) * rank])
+    keywords = {
+        "window_strides": (1,) * rank,
+        "padding": pads,
+        "lhs_dilation": forward.stride,
+        "rhs_dilation": forward.dilation,
+        "feature_group_count": g,
+    }
+    b = None if bias is None else np.asarray(bias)
+
+    def run():
+        return _run(lambda jax: _add_bias(jax, jax.lax.conv_general_dilated(x, flipped, **keywords), b))
+
+    return PeerCall("jax.lax.conv_general_dilated", ("x", "flipped w"), keywords, run)
+
+
+def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
+    x = np.asarray(x)
+    require_dtype(name, x, _DTYPES)
+    rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
+    if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
+        raise refuse(name, f"axes={axes!r} (the adapter pools the last axes)")
+    spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
+    lead = (1,) * (x.ndim - rank)
+    window = {
+        "window_dimensions": lead + spec.kernel_shape,
+        "window_strides": lead + spec.stride,
+        # ceil_mode's last window reaches `overhang` cells past the padded input: pad them too.
+        "padding": ((0, 0),) * len(lead) + tuple((g.lo, g.hi + g.overhang) for g in spec.axes),
+        "window_dilation": lead + spec.dilation,
+    }
+    return x, spec, lead, window
+
+
+def _pool_problems(kind: str):
+    def problems(opt: Options):
+        return base_problems(f"{kind}_pool", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+
+    return problems
+
+
+@adapter("max_pool", "jax", _pool_problems("max"), dtypes=_DTYPES, conventions="reduce_window(max, -inf)")
+def max_pool(
+    x: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    axes: Any = None,
+) -> PeerCall:
+    """``jax.lax.reduce_window(x, -inf, lax.max, ...)``, as :func:`refconv.max_pool`.
+
+    Examples
+    --------
+    >>> max_pool.translate(np.ones((2, 6)), 3, stride=2, padding=1, ceil_mode=True)
+    jax.lax.reduce_window(x, -inf, jax.lax.max, window_dimensions=(1, 3), window_strides=(1, 2),
+                          padding=((0, 0), (1, 2)), window_dilation=(1, 1))
+    """
+    name = "jax.max_pool"
+    geometry = {"stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
+    x, spec, lead, window = _pool_geometry(name, x, kernel_size, axes, **geometry)
+    init = np.array(-np.inf, dtype=x.dtype)
+
+    def run():
+        return _run(lambda jax: jax.lax.reduce_window(x, init, jax.lax.max, **window))
+
+    return PeerCall("jax.lax.reduce_window", ("x", "-inf", "jax.lax.max"), window, run)
+
+
+@adapter(
+    "avg_pool",
+    "jax",
+    _pool_problems("avg"),
+    dtypes=_DTYPES,
+    conventions="reduce_window(add) / reduce_window(add) of ones (flax's avg_pool)",
+)
+def avg_pool(
+    x: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    axes: Any = None,
+) -> PeerCall:
+    """``jax.lax.reduce_window(x, 0, lax.add, ...)`` over the tap count, as :func:`refconv.avg_pool`.
+
+    The count is ``reduce_window`` of ones: padded with ones (``count_include_pad``) or zeros, and
+    zeros in the ceil-mode overhang (PyTorch's divisor, which refconv's is).
+
+    Examples
+    --------
+    >>> avg_pool.translate(np.ones(6), 3, stride=2, padding=1, ceil_mode=True)
+    jax.lax.reduce_window(x, 0, jax.lax.add, window_dimensions=(3,), window_strides=(2,), padding=((1, 2),),
+                          window_dilation=(1,))
+    """
+    name = "jax.avg_pool"
+    geometry = {"stride": stride, "padding": padding, "ceil_mode": ceil_mode}
+    x, spec, lead, window = _pool_geometry(name, x, kernel_size, axes, **geometry)
+    zero = np.array(0, dtype=x.dtype)
+
+    def run():
+        def f(jax):
+            total = jax.lax.reduce_window(x, zero, jax.lax.add, **window)
+            if divisor_override is not None:
+                return total / np.array(divisor_override, dtype=x.dtype)
+            ones = np.ones(spec.input_shape, dtype=x.dtype)
+            if count_include_pad:  # padded cells count, the overhang does not
+                ones = np.pad(ones, spec.pads, constant_values=1)
+                pads = tuple((0, g.overhang) for g in spec.axes)
+            else:
+                pads = tuple((g.lo, g.hi + g.overhang) for g in spec.axes)
+            count_window = {key: value[len(lead) :] for key, value in window.items() if key != "padding"}
+            count = jax.lax.reduce_window(ones, zero, jax.lax.add, padding=pads, **count_window)
+            return total / count
+
+        return _run(f)
+
+    return PeerCall("jax.lax.reduce_window", ("x", "0", "jax.lax.add"), window, run)
+
+
+__all__ = ["available", "conv", "conv_transpose", "max_pool", "avg_pool"]
