@@ -525,7 +525,14 @@ def _winograd(form, ops, kwargs, arith, transform) -> Bound:
     m_out, r = at.shape[0], g_mat.shape[1]
     alpha = m_out + r - 1
     if at.shape[1] != alpha or g_mat.shape[0] != alpha or bt.shape != (alpha, alpha):
-        raise fail(func, "transform", transform, "has inconsistent shapes", "AT (m, m+r-1), G (m+r-1, r), BT square")
+        shapes = f"with shapes AT {at.shape}, G {g_mat.shape}, BT {bt.shape}"
+        raise fail(
+            func,
+            "transform",
+            "(AT, G, BT)",
+            f"{shapes} is inconsistent",
+            "AT (m, m+r-1), G (m+r-1, r), BT (m+r-1, m+r-1)",
+        )
     if any(k != r for k in spec.kernel_shape):
         raise fail(
             func,

@@ -1,0 +1,239 @@
+"""Bad calls of the oracle: error_bound, exact, round_to, check, assert_conforms."""
+
+import numpy as np
+import pytest
+
+import refconv
+from refconv import error_bound, exact
+from refconv.bounds import round_to
+from refconv.conformance import assert_conforms, check
+
+X = np.arange(6, dtype=np.float32)
+W = np.ones(3, dtype=np.float32)
+X2 = np.ones((1, 1, 5, 5), dtype=np.float32)
+W2 = np.ones((1, 1, 3, 3), dtype=np.float32)
+
+
+def row(call, exc, match, id):
+    return pytest.param(call, exc, match, id=id)
+
+
+ROWS = [
+    row(
+        lambda: error_bound(X, W, op="conv2d"),
+        ValueError,
+        r"error_bound: op='conv2d' is not recognised",
+        "oracle-bound-op",
+    ),
+    row(lambda: error_bound(X, W, op=2), TypeError, r"error_bound: op=2 is not a string", "oracle-bound-op-type"),
+    row(
+        lambda: error_bound(X, W, op="correlate", method="strassen"),
+        ValueError,
+        r"method='strassen' is not recognised.*'direct', 'winograd', 'fft'",
+        "oracle-bound-method",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", arithmetic="F32"),
+        ValueError,
+        r"arithmetic='F32' is not recognised.*'F32_F32_F32'",
+        "oracle-bound-preset",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", arithmetic="f32_f32_f32"),
+        ValueError,
+        r"arithmetic='f32_f32_f32' is not recognised",
+        "oracle-bound-preset-case",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", arithmetic=32),
+        TypeError,
+        r"arithmetic=32 is not a string",
+        "oracle-bound-preset-type",
+    ),
+    row(
+        lambda: error_bound(np.arange(6), np.ones(3, int), op="correlate"),
+        TypeError,
+        r"error_bound: dtype=None cannot be inferred: no float operand",
+        "oracle-bound-int-operands",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", dtype="int64"),
+        ValueError,
+        r"dtype='int64' is not a float dtype with a bound",
+        "oracle-bound-dtype",
+    ),
+    row(
+        lambda: error_bound(X, np.ones(4, np.float32), op="correlate", method="winograd"),
+        ValueError,
+        r"transform=None has no default for kernel \(4,\)",
+        "oracle-bound-winograd-kernel",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", method="winograd", stride=2),
+        ValueError,
+        r"method='winograd' is bounded here for 1-D/2-D, stride 1, dilation 1 only",
+        "oracle-bound-winograd-stride",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", method="winograd", transform="F(6,3)"),
+        ValueError,
+        r"transform='F\(6,3\)' is not recognised.*'F\(2,3\)'",
+        "oracle-bound-winograd-name",
+    ),
+    row(
+        lambda: error_bound(
+            X, W, op="correlate", method="winograd", transform=(np.ones((2, 4)), np.ones((3, 3)), np.eye(4))
+        ),
+        ValueError,
+        r"transform='\(AT, G, BT\)' with shapes AT \(2, 4\), G \(3, 3\), BT \(4, 4\) is inconsistent",
+        "oracle-bound-winograd-shapes",
+    ),
+    row(
+        lambda: error_bound(X2, W2, op="conv_transpose", method="fft"),
+        ValueError,
+        r"op='conv_transpose' has no fast-algorithm bound",
+        "oracle-bound-fft-op",
+    ),
+    row(
+        lambda: error_bound(X, W, np.ones(1), op="correlate"),
+        TypeError,
+        r"error_bound: args=.*3 positional arguments.* do not fit op='correlate'",
+        "oracle-bound-too-many",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", stride=0),
+        ValueError,
+        r"correlate: stride=0 has an entry 0 < 1",
+        "oracle-bound-geometry",
+    ),
+    row(
+        lambda: exact("correlate", np.arange(3), np.ones(2)),
+        TypeError,
+        r"exact_value: x=.* has dtype int64; expected a float16, float32 or float64 array",
+        "oracle-exact-int",
+    ),
+    row(
+        lambda: exact("correlate", X, W, dtype="int32"),
+        ValueError,
+        r"exact: dtype='int32' is not a float dtype refconv rounds to",
+        "oracle-exact-dtype",
+    ),
+    row(
+        lambda: exact("correlate", X, W, dtype="nonsense"),
+        TypeError,
+        r"exact: dtype='nonsense' is not a dtype",
+        "oracle-exact-dtype-type",
+    ),
+    row(lambda: exact("fft", X, W), ValueError, r"exact: op='fft' is not recognised", "oracle-exact-op"),
+    row(
+        lambda: exact("correlate", [1, 2], [1]),
+        TypeError,
+        r"exact: args='no float array' has no float operand",
+        "oracle-exact-lists",
+    ),
+    row(
+        lambda: round_to(X, "fp8"), ValueError, r"round_to: fmt='fp8' is not recognised.*'bf16'", "oracle-round-format"
+    ),
+    row(
+        lambda: round_to(X, "bf16", "rd"),
+        ValueError,
+        r"round_to: rounding='rd' is not recognised.*'rn', 'rz'",
+        "oracle-round-mode",
+    ),
+    row(
+        lambda: round_to(np.arange(3), "bf16"),
+        TypeError,
+        r"round_to: a=.* has dtype int64; expected a float array",
+        "oracle-round-int",
+    ),
+    row(
+        lambda: round_to(np.array([0.1]), "bf16"),
+        ValueError,
+        r"round_to: a=.* is not exactly float32, so rounding to bf16 would round twice",
+        "oracle-round-double",
+    ),
+    row(
+        lambda: check(3, "conv"),
+        TypeError,
+        r"check: impl=3 is not callable; expected a function called like refconv's op",
+        "oracle-check-impl",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv2d"),
+        ValueError,
+        r"check: op='conv2d' is not recognised.*'conv'",
+        "oracle-check-op",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", dtype="complex64"),
+        ValueError,
+        r"check: dtype='complex64' is not supported; expected float16/32/64 or an integer dtype",
+        "oracle-check-dtype",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", dtype="nonsense"),
+        TypeError,
+        r"check: dtype='nonsense' is not a dtype",
+        "oracle-check-dtype-type",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", max_examples=0),
+        ValueError,
+        r"check: max_examples=0 is < 1",
+        "oracle-check-examples",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", max_examples=2.5),
+        TypeError,
+        r"check: max_examples=2.5 is not an integer",
+        "oracle-check-examples-type",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", max_shrinks=-1),
+        ValueError,
+        r"check: max_shrinks=-1 is < 1",
+        "oracle-check-shrinks",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", seed="a"),
+        TypeError,
+        r"check: seed='a' is not an integer",
+        "oracle-check-seed",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", method="gemm"),
+        ValueError,
+        r"check: method='gemm' is not recognised",
+        "oracle-check-method",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", peer="jax"),
+        ValueError,
+        r"check: peer='jax' is not recognised.*'torch'",
+        "oracle-check-peer",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", ranks=()),
+        ValueError,
+        r"check: ranks=\(\) is not a tuple of spatial ranks",
+        "oracle-check-ranks",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", ranks=(0, 1)),
+        ValueError,
+        r"check: ranks=\(0, 1\) is not a tuple of spatial ranks",
+        "oracle-check-ranks-zero",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", arithmetic="TF32"),
+        ValueError,
+        r"check: arithmetic='TF32' is not recognised",
+        "oracle-check-arithmetic",
+    ),
+    row(
+        lambda: assert_conforms(X, "conv3d", X, W),
+        ValueError,
+        r"assert_conforms: op='conv3d' is not recognised",
+        "oracle-assert-op",
+    ),
+]
