@@ -194,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_figures.add_argument("--dpi", type=int, default=110, help="resolution of the PNGs (default 110)")
     p_figures.add_argument("--only", action="append", metavar="GLOB", help="draw only figures matching GLOB")
     p_figures.set_defaults(handler=_figures)
+    from .adapters.cli import add_parser as add_check_parser  # `refconv check TARGET --op OP`
+
+    add_check_parser(sub)
     args = parser.parse_args(argv)
     return args.handler(args)
 

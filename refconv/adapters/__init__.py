@@ -113,6 +113,36 @@ class PeerCall:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A known nonconformance of a peer: what, where it is reported, and which problems avoid it.
+
+    ``avoids(args, kwargs)`` is true for problems the finding cannot touch, so that the rest of
+    the peer can still be checked (``check(..., skip_known=True)``).
+    """
+
+    name: str
+    summary: str
+    link: str
+    avoids: Callable[[tuple, dict], bool] = field(repr=False, compare=False)
+
+
+def no_subnormals(args: tuple, kwargs: dict) -> bool:
+    """No operand element is nonzero below ``sqrt(tiny)``: no product or input is subnormal.
+
+    Examples
+    --------
+    >>> no_subnormals((np.array([1.0, 1e-200]),), {}), no_subnormals((np.array([0.0, 1e-100]),), {})
+    (False, True)
+    """
+    for a in args:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            small = np.sqrt(np.finfo(a.dtype).tiny)
+            if np.any((a != 0) & (np.abs(a) < small)):
+                return False
+    return True
+
+
+@dataclass(frozen=True)
 class Adapter:
     """What refconv knows about one adapted peer function.
 
@@ -136,6 +166,8 @@ class Adapter:
         The algorithm class of the peer (``"direct"`` or ``"fft"``): the bound it is judged under.
     conventions : str
         The conventions the adapter translates, in one line.
+    findings : tuple of Finding
+        Known nonconformances of the peer on this op.
     """
 
     name: str
@@ -146,6 +178,7 @@ class Adapter:
     dtypes: tuple[str, ...] = ("float32", "float64")
     method: str = "direct"
     conventions: str = ""
+    findings: tuple[Finding, ...] = ()
 
     def supports(self, args: tuple, kwargs: dict) -> bool:
         """Whether the peer can express the call ``op(*args, **kwargs)`` (the peer is not run)."""
@@ -168,6 +201,7 @@ def adapter(
     dtypes: tuple[str, ...] = ("float32", "float64"),
     method: str = "direct",
     conventions: str = "",
+    findings: tuple[Finding, ...] = (),
 ) -> Callable[[Callable[..., PeerCall]], Callable[..., Any]]:
     """Register a translator (refconv's signature -> :class:`PeerCall`) as the adapter function.
 
@@ -180,7 +214,8 @@ def adapter(
         def run(*args: Any, **kwargs: Any) -> Any:
             return translate(*args, **kwargs)()
 
-        info = Adapter(f"{peer}.{translate.__name__}", op, peer, translate, problems, dtypes, method, conventions)
+        name = f"{peer}.{translate.__name__}"
+        info = Adapter(name, op, peer, translate, problems, dtypes, method, conventions, findings)
         run.translate = translate
         run.adapter = info
         ADAPTERS[info.name] = info
@@ -335,6 +370,7 @@ def check(
     *,
     like: Any = None,
     where: Callable[[tuple, dict], bool] | None = None,
+    skip_known: bool = False,
     dtype: Any = "float32",
     max_examples: int = 100,
     seed: int = 0,
@@ -407,6 +443,9 @@ def check(
             base = space.problems(opt).filter(lambda case: space.supports(*case))
         if where is not None:
             base = base.filter(lambda case: where(*case))
+        if skip_known and space is not None:
+            for finding in space.findings:
+                base = base.filter(lambda case, f=finding: f.avoids(*case))
         return base.map(counted)
 
     if op not in _BASE:
@@ -547,6 +586,8 @@ __all__ = [
     "PEERS",
     "ADAPTERS",
     "Adapter",
+    "Finding",
+    "no_subnormals",
     "PeerCall",
     "Unsupported",
     "adapter",

@@ -34,9 +34,17 @@ import numpy as np
 from ..conformance import Options
 from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
-from . import PeerCall, adapter, base_problems, layer_problems, narrowed, refuse, require_dtype
+from . import Finding, PeerCall, adapter, base_problems, layer_problems, narrowed, no_subnormals, refuse, require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
+
+#: XLA's CPU backend runs with denormals-are-zero and flush-to-zero.
+SUBNORMALS = Finding(
+    "xla-cpu-flushes-subnormals",
+    "XLA on CPU treats subnormal inputs and results as zero: conv_general_dilated([1.0], [2**-1040]) is 0",
+    "jax-ml/jax#16200 (working as intended), jax-ml/jax#26658, openxla/xla#22858",
+    no_subnormals,
+)
 
 
 def available() -> bool:
@@ -73,7 +81,14 @@ def _add_bias(jax, y, b):
     return y if b is None else y + jax.numpy.asarray(b).reshape((1, -1) + (1,) * (y.ndim - 2))
 
 
-@adapter("conv", "jax", _conv_problems, dtypes=_DTYPES, conventions="NC*/OI*; 'SAME' = TF rule; zeros only")
+@adapter(
+    "conv",
+    "jax",
+    _conv_problems,
+    dtypes=_DTYPES,
+    conventions="NC*/OI*; 'SAME' = TF rule; zeros only",
+    findings=(SUBNORMALS,),
+)
 def conv(
     x: Any,
     w: Any,
@@ -120,7 +135,14 @@ def _transpose_problems(opt: Options):
     return base_problems("conv_transpose", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
 
 
-@adapter("conv_transpose", "jax", _transpose_problems, dtypes=_DTYPES, conventions="lhs_dilation; kernel flipped")
+@adapter(
+    "conv_transpose",
+    "jax",
+    _transpose_problems,
+    dtypes=_DTYPES,
+    conventions="lhs_dilation; kernel flipped",
+    findings=(SUBNORMALS,),
+)
 def conv_transpose(
     x: Any,
     w: Any,
@@ -198,7 +220,14 @@ def _pool_problems(kind: str):
     return problems
 
 
-@adapter("max_pool", "jax", _pool_problems("max"), dtypes=_DTYPES, conventions="reduce_window(max, -inf)")
+@adapter(
+    "max_pool",
+    "jax",
+    _pool_problems("max"),
+    dtypes=_DTYPES,
+    conventions="reduce_window(max, -inf)",
+    findings=(SUBNORMALS,),
+)
 def max_pool(
     x: Any,
     kernel_size: Any,
@@ -234,6 +263,7 @@ def max_pool(
     _pool_problems("avg"),
     dtypes=_DTYPES,
     conventions="reduce_window(add) / reduce_window(add) of ones (flax's avg_pool)",
+    findings=(SUBNORMALS,),
 )
 def avg_pool(
     x: Any,

@@ -33,7 +33,7 @@ import numpy as np
 from ..conformance import Options
 from ..conventions import BOUNDARY_ALIASES
 from ..spec import plain_spec
-from . import PeerCall, adapter, peer_mode, plain_problems, refuse, require_dtype
+from . import Finding, PeerCall, adapter, peer_mode, plain_problems, refuse, require_dtype
 
 _DTYPES = ("float32", "float64")
 #: refconv boundary -> scipy.signal's 2-D name, and -> ndimage's name (its canonical one).
@@ -251,10 +251,25 @@ def _ndimage_problems(opt: Options):
     return plain_problems(opt, (1, 2, 3), presets=("torch",), **caps)
 
 
+def _no_tiny_weights(args: tuple, kwargs: dict) -> bool:
+    w = np.asarray(args[1], dtype=np.float64)
+    return not np.any((w != 0) & (np.abs(w) <= np.finfo(np.float64).eps))
+
+
+#: ndimage's N-d correlate keeps only weights with |w| > DBL_EPSILON (scipy/ndimage/src/ni_filters.c,
+#: NI_Correlate builds its footprint so); correlate1d keeps them all.
+TINY_WEIGHTS = Finding(
+    "ndimage-drops-tiny-weights",
+    "scipy.ndimage.correlate/convolve treat every weight with |w| <= 2**-52 as zero: "
+    "correlate([1e20], [1e-17]) is 0, not 1000 (correlate1d gives 1000)",
+    "scipy/ndimage/src/ni_filters.c (NI_Correlate: fabs(w) > DBL_EPSILON); no scipy issue found",
+    _no_tiny_weights,
+)
+
 _NDIMAGE = "input's shape out; split by origin; reflect=symmetric, mirror=reflect, nearest=edge"
 
 
-@adapter("correlate", "scipy", _ndimage_problems, conventions=_NDIMAGE)
+@adapter("correlate", "scipy", _ndimage_problems, conventions=_NDIMAGE, findings=(TINY_WEIGHTS,))
 def ndimage_correlate(
     x: Any, w: Any, *, mode: Any = "valid", stride: Any = 1, dilation: Any = 1, boundary: str = "constant"
 ) -> PeerCall:
@@ -270,7 +285,7 @@ def ndimage_correlate(
     return _ndimage("scipy.ndimage_correlate", "correlate")(x, w, mode, stride, dilation, boundary)
 
 
-@adapter("convolve", "scipy", _ndimage_problems, conventions=_NDIMAGE)
+@adapter("convolve", "scipy", _ndimage_problems, conventions=_NDIMAGE, findings=(TINY_WEIGHTS,))
 def ndimage_convolve(
     x: Any, w: Any, *, mode: Any = "valid", stride: Any = 1, dilation: Any = 1, boundary: str = "constant"
 ) -> PeerCall:

@@ -1,0 +1,118 @@
+"""``refconv check TARGET [--op OP] [--dtype ...]``: check one implementation from the shell.
+
+TARGET is an adapter (``torch``, ``scipy.correlate2d``; a peer name alone checks all of its
+adapters, or its adapter for ``--op``) or ``module:function``, a function with refconv's
+signature for ``--op``.  Progress goes to stderr; the final table to stdout, then the repro of
+every failure.  Exit status: 0 when everything checked conforms, 1 when something does not, 2
+for a bad command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from . import ADAPTERS, PEERS, Unsupported, adapters, available, check, resolve
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``check`` subcommand to ``refconv``'s subparsers."""
+    p = sub.add_parser("check", help="check one implementation (an adapter or module:function); exit 1 if it fails")
+    p.add_argument("target", metavar="TARGET", help="adapter (torch, scipy.correlate2d, ...) or module:function")
+    p.add_argument("--op", help="the op: conv, conv_transpose, correlate, convolve, max_pool, avg_pool")
+    p.add_argument(
+        "--dtype", nargs="+", metavar="DTYPE", help="operand dtypes (default: float32 float64, those the peer has)"
+    )
+    p.add_argument("--max-examples", type=int, default=200, metavar="N", help="examples per dtype (default 200)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="Hypothesis seed (default 0)")
+    p.add_argument("--like", metavar="ADAPTER", help="draw the problems ADAPTER supports (for a user's wrapper)")
+    p.add_argument("--skip-known", action="store_true", help="avoid the adapter's known findings")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(handler=run)
+
+
+def _targets(args: argparse.Namespace) -> list[tuple[str, Any]]:
+    """``(label, target)`` pairs: every adapter of a bare peer name (without --op), else the one target."""
+    if args.target in PEERS and args.op is None:
+        if not available(args.target):
+            raise Unsupported(f"refconv check: {args.target} is not installed")
+        from ..exact import OPS
+
+        return [(a.name, a.name) for a in adapters(args.target) if a.op in OPS]
+    _, info = resolve(args.target, args.op)
+    return [(info.name if info is not None else args.target, args.target)]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``refconv check``; the exit status."""
+    progress_on = not args.quiet
+    try:
+        targets = _targets(args)
+    except (ValueError, TypeError, ImportError) as exc:
+        print(f"refconv check: {exc}", file=sys.stderr)
+        return 2
+    rows, failures = [], []
+    for label, target in targets:
+        _, info = resolve(target, args.op)
+        space = ADAPTERS.get(args.like) if args.like else info
+        dtypes = args.dtype or [d for d in ("float32", "float64") if space is None or d in space.dtypes]
+        for dtype in dtypes:
+            start = time.perf_counter()
+
+            def progress(n: int, label=label, dtype=dtype) -> None:
+                if progress_on and (n % 10 == 0 or n == 1):
+                    sys.stderr.write(f"\r{label} {dtype}: {n} problems drawn")
+                    sys.stderr.flush()
+
+            try:
+                result = check(
+                    target,
+                    args.op,
+                    like=args.like,
+                    dtype=dtype,
+                    max_examples=args.max_examples,
+                    seed=args.seed,
+                    skip_known=args.skip_known,
+                    progress=progress,
+                )
+            except Unsupported as exc:
+                rows.append((label, args.op or info.op, dtype, "UNSUPPORTED", "-", "-", "-", str(exc)))
+                continue
+            except (ValueError, TypeError) as exc:
+                print(f"\nrefconv check: {exc}", file=sys.stderr)
+                return 2
+            elapsed = time.perf_counter() - start
+            if progress_on:
+                sys.stderr.write(f"\r{label} {dtype}: {'ok' if result.passed else 'FAILED'} ({elapsed:.1f}s)\n")
+            verdict = "PASS" if result.passed else "FAIL"
+            note = "" if result.passed else result.reason
+            if not result.passed and space is not None:
+                case = (result.counterexample.args, result.counterexample.kwargs)
+                known = [f for f in space.findings if not f.avoids(*case)]
+                if known:
+                    note = f"known finding {known[0].name} ({known[0].link}); --skip-known avoids it"
+            ratio = f"{result.worst_ratio:.3g}"
+            rows.append((label, result.op, dtype, verdict, str(result.examples), ratio, f"{elapsed:.1f}s", note))
+            if not result.passed:
+                failures.append(result)
+    print(_table(rows))
+    for result in failures:
+        print()
+        print(result)
+    if any(r[3] == "UNSUPPORTED" for r in rows) and all(r[3] == "UNSUPPORTED" for r in rows):
+        return 2
+    return 1 if failures else 0
+
+
+def _table(rows: list[tuple]) -> str:
+    head = ("target", "op", "dtype", "verdict", "examples", "worst |err|/bound", "time", "note")
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head) - 1)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(head, widths)) + "  " + head[-1]]
+    lines.append("  ".join("-" * w for w in widths) + "  ----")
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+    return "\n".join(lines)
+
+
+__all__ = ["add_parser", "run"]
