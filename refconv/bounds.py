@@ -185,10 +185,12 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
     Round to nearest (ties to even) or toward zero ("rz"); overflow gives ``inf`` under "rn".
     Useful to emulate TF32/bfloat16 inputs.
 
-    >>> round_to(np.array([1 + 2**-9, 1 + 3 * 2**-9], dtype=np.float32), "bf16").tolist()  # ties to even
+    bfloat16 keeps 8 significant bits, so near 1 its spacing is 2**-7; ties go to even:
+
+    >>> round_to(np.array([1 + 2**-8, 1 + 3 * 2**-8], dtype=np.float32), "bf16").tolist()
     [1.0, 1.015625]
-    >>> round_to(np.array([1 + 2**-9, -(1 + 2**-8 + 2**-9)]), "bf16", "rz").tolist()
-    [1.0, -1.0078125]
+    >>> round_to(np.array([1 + 2**-7 + 2**-9, -(1 + 2**-7 + 2**-8)]), "bf16", "rz").tolist()
+    [1.0078125, -1.0078125]
     """
     func = "round_to"
     fmt = FORMATS[check_choice(func, "fmt", fmt, tuple(FORMATS))] if isinstance(fmt, str) else fmt
