@@ -8,13 +8,14 @@ import numpy as np
 
 from ._arith import as_operand, convert, domain, finish
 from .methods import get_method
-from .spec import plain_spec
+from .spec import check_spec_cells, plain_spec
 
 
 def _plain(func, x, w, *, flip, mode, stride, dilation, boundary, method):
     x = as_operand(func, "x", x)
     w = as_operand(func, "w", w)
     spec = plain_spec(func, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
+    check_spec_cells(func, "mode", mode, spec, given=x.size + w.size)
     if flip:
         w = np.flip(w)
     kind = domain(func, {"x": x, "w": w})

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from ._validation import fail, shape_tuple
 from .matrices import _axis_counts
-from .spec import plain_spec
+from .spec import check_cells, plain_spec
 
 
 class ConvCost(NamedTuple):
@@ -118,6 +118,8 @@ def conv_cost(
     spec = plain_spec(
         "conv_cost", input_shape, kernel_shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary
     )
+    for a, g in enumerate(spec.axes):  # the stored-entry count reads an (outputs x taps) table per axis
+        check_cells(func, "input_shape", input_shape, f"an index table on axis {a}", (g.out, g.k))
     outputs = math.prod(spec.output_shape)
     inputs = math.prod(spec.input_shape)
     k = spec.taps

@@ -25,7 +25,7 @@ import numpy as np
 from ._arith import as_operand, convert, domain, finish
 from ._validation import check_choice, fail, is_int
 from .methods import get_method
-from .spec import ConvSpec, layer_spec, plain_spec, transpose_spec
+from .spec import ConvSpec, check_cells, check_spec_cells, layer_spec, plain_spec, transpose_spec
 
 #: torch ``padding_mode`` -> refconv (``numpy.pad``) boundary.
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -233,6 +233,7 @@ def conv(
         func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
     )
     n = x.shape[0]
+    check_spec_cells(func, "padding", padding, spec, lead_in=(n, c_in), lead_out=(n, c_out), given=x.size + w.size)
     w_cf = w.reshape((groups, c_out // groups) + w.shape[1:])
     y = _run(
         func,
@@ -270,6 +271,20 @@ def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tupl
     spec = plain_spec(func, lengths, fwd.kernel_shape, mode=tuple(pads), dilation=fwd.dilation)
     assert spec.output_shape == fwd.input_shape, (spec, fwd)
     return tuple(spread), tuple(crop), spec
+
+
+def _check_transpose_cells(func, fwd: ConvSpec, spec: ConvSpec | None, x, w, c_out, stride, dilation) -> None:
+    """Refuse a stride-dilated grid, padded grid or output past the budget (refconv.spec.CELL_LIMIT)."""
+    # Name the argument that makes the arrays large: the dilation when the kernel's reach
+    # exceeds the stride-dilated input, the stride otherwise.
+    reach = max(g.dilation * (g.k - 1) - (g.out - 1) * g.stride for g in fwd.axes)
+    name, value = ("dilation", dilation) if reach > 0 else ("stride", stride)
+    n, c_in, given = x.shape[0], x.shape[1], x.size + w.size
+    grid = tuple((g.out - 1) * g.stride + 1 for g in fwd.axes)
+    check_cells(func, name, value, "a stride-dilated input", (n, c_in, *grid), given)
+    if spec is not None:
+        check_spec_cells(func, name, value, spec, lead_in=(n, c_in), given=given)
+    check_cells(func, name, value, "an output", (n, c_out, *fwd.input_shape), given)
 
 
 def conv_transpose(
@@ -369,6 +384,7 @@ def conv_transpose(
         func, x.shape[2:], w.shape[2:], padding=padding, output_padding=output_padding, stride=stride, dilation=dilation
     )
     spread, crop, spec = _adjoint_geometry(fwd, func)
+    _check_transpose_cells(func, fwd, spec, x, w, c_out, stride, dilation)
     # (C_in, C_out/G, *K) -> channel form (G, C_out/G, C_in/G, *K), flipped: the adjoint's kernel.
     rank = fwd.ndim
     w_cf = w.reshape((groups, c_in // groups) + w.shape[1:]).swapaxes(1, 2)

@@ -41,7 +41,10 @@ number is :func:`refconv.conv_cost`'s ``sparse_nnz``.
 
 Size limits
 -----------
-Dense and SymPy matrices are counted before anything is allocated: past :data:`DENSE_LIMIT`
+The index tables every format is built from (one entry per output and tap) are sized first and
+refused past :data:`refconv.spec.CELL_LIMIT` cells, naming ``input_shape`` (or ``method`` for
+``correlate(..., method="dense"|"sparse")``).  Dense and SymPy matrices are counted before
+anything is allocated: past :data:`DENSE_LIMIT`
 (``10**8`` entries, 800 MB of int64) or :data:`SYMPY_LIMIT` (``10**6`` entries) the builders
 raise ``ValueError`` naming the entry count, the bytes and ``format="sparse"``.
 
@@ -76,7 +79,7 @@ import scipy.sparse as sp
 from ._arith import as_operand, convert, domain
 from ._taps import FILL, gather_index
 from ._validation import check_choice, fail, is_int, shape_tuple
-from .spec import ConvSpec, layer_spec, plain_spec
+from .spec import ConvSpec, check_cells, layer_spec, plain_spec
 
 #: Largest dense matrix (in entries) the builders allocate: 10**8 entries is 800 MB of int64.
 DENSE_LIMIT = 10**8
@@ -198,6 +201,9 @@ def _assemble(func: str, spec: ConvSpec, w: np.ndarray, kind: str, groups: int, 
     """The matrix of ``spec`` with layer-form weights ``w`` ``(c_out, c_in_g, *kernel)``."""
     c_out, c_in_g = w.shape[:2]
     shape = (c_out * math.prod(spec.output_shape), c_in_g * groups * math.prod(spec.input_shape))
+    # Every format is built from (row, column, tap) index tables of this shape: size them first.
+    name, value = ("method", fmt) if method else ("input_shape", spec.input_shape)
+    check_cells(func, name, value, "an index table (outputs x taps)", (shape[0], c_in_g * spec.taps), w.size)
     _guard(func, fmt, spec, shape, c_out * c_in_g, w.dtype, method)
     rows, cols, taps = _triplets(spec, c_out, c_in_g, groups)
     data = w.ravel()[taps]
@@ -518,7 +524,10 @@ def multilevel_circulant(w: Any, input_shape: Any, *, format: str = "dense"):
     >>> bool((C @ x.ravel() == convolve(x, w, mode=((1, 0), (1, 0)), boundary="wrap").ravel()).all())
     True
     """
-    func = "multilevel_circulant"
+    return _circulant("multilevel_circulant", w, input_shape, format)
+
+
+def _circulant(func: str, w: Any, input_shape: Any, format: Any):
     w = as_operand(func, "w", w)
     fmt = _format(func, format)
     spec = _circulant_spec(func, w, input_shape)
@@ -565,7 +574,7 @@ def doubly_block_circulant(w: Any, input_shape: Any, *, format: str = "dense"):
     arr = as_operand(func, "w", w)
     if arr.ndim != 2:
         raise fail(func, "w", arr, f"has {arr.ndim} axes", "a 2-D kernel (multilevel_circulant takes any rank)")
-    return multilevel_circulant(arr, input_shape, format=format)
+    return _circulant(func, arr, input_shape, format)
 
 
 def circulant_eigenvalues(w: Any, input_shape: Any, *, exact: bool | None = None) -> np.ndarray:
@@ -613,6 +622,9 @@ def circulant_eigenvalues(w: Any, input_shape: Any, *, exact: bool | None = None
     if not isinstance(exact, bool):
         raise fail(func, "exact", exact, "is not a bool or None", "True, False or None", TypeError)
     shape = spec.input_shape
+    check_cells(
+        func, "input_shape", input_shape, "an index table (outputs x taps)", (math.prod(shape), spec.taps), w.size
+    )
     rows, cols, taps = _triplets(spec, 1, 1, 1)
     first = cols == 0
     column = np.zeros(math.prod(shape), dtype=object if exact else w.dtype)

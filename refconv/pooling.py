@@ -37,7 +37,9 @@ Exactness
   mean, never a floor division; SymPy inputs give SymPy results.  Float inputs: the sum over
   the window's taps in row-major order, starting from zero, then one division.
 * ``lp_pool`` of exact inputs is an object array of SymPy numbers (``sympy.Integer(5)``,
-  ``2*sqrt(2)``): the exact p-th root.  ``p = math.inf`` is ``max |v|``.
+  ``2*sqrt(2)``): the exact p-th root.  ``p = math.inf`` is ``max |v|``.  A ``p = a/b`` (its
+  exact value: ``0.1`` is ``3602879701896397/2**55``) whose powers would exceed
+  :data:`POWER_BITS_LIMIT` bits is refused (``ValueError``) before any power is computed.
 * ``weighted_pool`` with rational weights and exact inputs gives Fractions; SymPy weights (an
   irrational distance such as ``sqrt(2)`` fed to ``exp``) give SymPy numbers.
 
@@ -476,6 +478,42 @@ def _check_p(func: str, p: Any):
     return p
 
 
+#: Largest exact power :func:`lp_pool` computes, in bits: for ``p = a/b`` (its exact value),
+#: ``max(a, b)`` times the bits of the largest ``|v|`` (``|v|**a`` and the root's ``b``-th power).
+POWER_BITS_LIMIT = 10**6
+
+
+def _bits(v) -> int:
+    """Bits of an exact number's numerator or denominator, whichever is longer (1 for SymPy irrationals)."""
+    if isinstance(v, (int, np.integer)):
+        return int(v).bit_length()
+    if isinstance(v, numbers.Rational):
+        return max(int(v.numerator).bit_length(), int(v.denominator).bit_length())
+    if _is_sympy(v) and v.is_Rational:
+        return max(int(v.p).bit_length(), int(v.q).bit_length())
+    return 1
+
+
+def _check_power(func: str, p, magnitude: np.ndarray):
+    """The exact ``p`` (:func:`_exact_p`), refused before computing powers past :data:`POWER_BITS_LIMIT`."""
+    q = _exact_p(p)
+    a, b = (q, 1) if isinstance(q, int) else (q.numerator, q.denominator)
+    bits = max(map(_bits, magnitude.flat), default=1)
+    size = max(a, b) * max(bits, 1)
+    if size > POWER_BITS_LIMIT:
+        exactly = f"{a}/{b}" if len(f"{a}/{b}") <= 40 else f"a/b with {a.bit_length()}-bit a and {b.bit_length()}-bit b"
+        about = f"{size:,}" if size < 10**12 else f"2**{size.bit_length() - 1}"
+        raise fail(
+            func,
+            "p",
+            p,
+            f"is exactly {exactly}: raising exact x (entries of up to {bits} bits) to it needs numbers of about "
+            f"{about} bits, over the limit of {POWER_BITS_LIMIT:,} (refconv.pooling.POWER_BITS_LIMIT)",
+            "p with a small numerator and denominator (e.g. Fraction(1, 10), not 0.1), or float x",
+        )
+    return q
+
+
 def _exact_p(p):
     """``p`` as an exact rational: an int when integral (floats are dyadic rationals, so exact)."""
     q = Fraction(p)
@@ -545,7 +583,7 @@ def lp_pool(
         with np.errstate(**_IEEE):
             total = _window_sum(moved**p, spec)
             return _restore(np.sqrt(total) if p == 2 else total ** (1 / p), axes)
-    q = _exact_p(p)
+    q = _check_power(func, p, moved)
     # Integral p stays in Python ints/Fractions until the root; a fractional p needs SymPy powers.
     total = _window_sum(moved**q if isinstance(q, int) else _pow(moved, q), spec)
     return _restore(finish(_root(total, q), "object"), axes)
@@ -884,7 +922,7 @@ def global_lp_pool(x: Any, p: float, *, axes: Any = None) -> np.ndarray:
         with np.errstate(**_IEEE):
             total, _ = _global_sum(func, magnitude**p, axes)
             return np.sqrt(total) if p == 2 else total ** (1 / p)
-    q = _exact_p(p)
+    q = _check_power(func, p, magnitude)
     total, _ = _global_sum(func, magnitude**q if isinstance(q, int) else _pow(magnitude, q), axes)
     return finish(_root(total, q), "object")
 

@@ -30,6 +30,16 @@ torch (``padding=``)    after (``hi``)        ``torch.nn.functional.conv*d``, JA
                                               ONNX ``SAME_UPPER``, ``scipy.signal.correlate2d``
 ======================  ====================  ===============================================
 
+Memory budget
+-------------
+Every array a computation allocates — the padded input, the output, the dilated grid of a
+transposed convolution, the index table of a matrix — is sized from the spec *before* it is
+allocated, and refused with a ``ValueError`` giving its size when it would exceed the operands'
+own size by more than :data:`CELL_LIMIT` cells (``10**8``: 800 MB of float64).  So a huge pad,
+dilation or stride fails at once instead of exhausting memory; raise
+``refconv.spec.CELL_LIMIT`` to ask for more.  Output shapes themselves
+(:func:`output_shape`) are arithmetic and have no limit.
+
 Parameter names across libraries
 --------------------------------
 :data:`PARAMETER_NAMES` maps every refconv parameter to its name in SciPy, PyTorch, JAX
@@ -87,6 +97,9 @@ _BOUNDARY_HINTS = {
     "grid-mirror": "ndimage's 'grid-mirror' is 'symmetric'",
     "grid-constant": "ndimage's 'grid-constant' is 'constant'",
 }
+#: Cells an allocation may exceed the operands' own size by (see "Memory budget" above).
+CELL_LIMIT = 10**8
+
 _MODES = ("valid", "same", "full")
 _MODE_HINTS = {
     "same_upper": "use the layer function's padding='same' or explicit pads",
@@ -232,6 +245,40 @@ def _memoized(builder):
 
     wrapper.cache_clear = cache.clear  # as functools.lru_cache's; tests and mutation runs use it
     return wrapper
+
+
+def check_cells(func: str, name: str, value: Any, what: str, shape: tuple[int, ...], given: int = 0) -> None:
+    """Refuse, before allocating it, an array of ``shape`` past ``given + CELL_LIMIT`` cells.
+
+    ``given`` is the size of the operands the caller already holds; ``name=value`` is the
+    argument that makes the array large.
+
+    >>> try:
+    ...     check_cells("f", "mode", 10**9, "a padded input", (2 * 10**9 + 3,))
+    ... except ValueError as exc:
+    ...     print(str(exc).split(" over ")[0])
+    f: mode=1000000000 needs a padded input of shape (2000000003,), 2,000,000,003 cells,
+    """
+    cells = math.prod(shape)
+    if cells > given + CELL_LIMIT:
+        raise fail(
+            func,
+            name,
+            value,
+            f"needs {what} of shape {tuple(shape)}, {cells:,} cells, over the limit of {CELL_LIMIT:,} cells beyond "
+            f"the operands' {given:,} (refconv.spec.CELL_LIMIT)",
+            "a smaller problem, or a larger refconv.spec.CELL_LIMIT",
+        )
+
+
+def check_spec_cells(
+    func: str, name: str, value: Any, spec: ConvSpec, *, lead_in: tuple = (), lead_out: tuple = (), given: int = 0
+) -> None:
+    """:func:`check_cells` for the padded input ``(*lead_in, *padded)`` and the output
+    ``(*lead_out, *out)`` of ``spec``."""
+    padded = tuple(g.padded + g.overhang for g in spec.axes)
+    check_cells(func, name, value, "a padded input", tuple(lead_in) + padded, given)
+    check_cells(func, name, value, "an output", tuple(lead_out) + spec.output_shape, given)
 
 
 def same_pads(extent: int, rule: str) -> tuple[int, int]:
