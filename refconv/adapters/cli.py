@@ -28,6 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-examples", type=int, default=200, metavar="N", help="examples per dtype (default 200)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="Hypothesis seed (default 0)")
     p.add_argument("--like", metavar="ADAPTER", help="draw the problems ADAPTER supports (for a user's wrapper)")
+    p.add_argument("--ranks", type=int, nargs="+", metavar="R", help="spatial ranks to draw (default: 1 2)")
     p.add_argument("--skip-known", action="store_true", help="avoid the adapter's known findings")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=run)
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     skip_known=args.skip_known,
                     progress=progress,
+                    **({"ranks": tuple(args.ranks)} if args.ranks else {}),
                 )
             except Unsupported as exc:
                 rows.append((label, args.op or info.op, dtype, "UNSUPPORTED", "-", "-", "-", str(exc)))
