@@ -100,15 +100,18 @@ def pad(x: np.ndarray, spec: ConvSpec, axes: Sequence[int], fill=0) -> np.ndarra
     return x
 
 
-def tap_slices(spec: ConvSpec, tap: Sequence[int]) -> tuple[slice, ...]:
+def tap_slices(spec: ConvSpec, tap: Sequence[int], rows: tuple[int, int] | None = None) -> tuple[slice, ...]:
     """Slices of the padded input that every output reads through kernel tap ``tap``.
 
     Padded cell ``source_index(o, t) + lo`` for ``o = 0, 1, ..., out-1``: a strided view.
+    ``rows=(first, stop)`` restricts the first axis to outputs ``first .. stop-1`` (the direct
+    method works in slabs of rows that fit in cache).
     """
     out = []
-    for g, t in zip(spec.axes, tap):
-        start = source_index(0, t, g) + g.lo
-        out.append(slice(start, start + (g.out - 1) * g.stride + 1, g.stride))
+    for axis, (g, t) in enumerate(zip(spec.axes, tap)):
+        first, stop = rows if axis == 0 and rows is not None else (0, g.out)
+        start = source_index(first, t, g) + g.lo
+        out.append(slice(start, start + (stop - first - 1) * g.stride + 1, g.stride))
     return tuple(out)
 
 

@@ -39,6 +39,9 @@ from ..spec import ConvSpec
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
 
+#: Output elements per slab of rows in the one-channel loop (about 256 KiB of float64).
+SLAB_ELEMENTS = 1 << 15
+
 
 def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Cross-correlate channel-form ``x`` with channel-form ``w`` (see the module docstring)."""
@@ -59,11 +62,25 @@ def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarra
 
 def _scaled_view_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.ndarray:
     out = np.empty(padded.shape[:3] + spec.output_shape, dtype=np.result_type(padded, kernel))
+    # Slabs of output rows small enough that a slab and its views stay in cache across the
+    # taps: each tap then re-reads cached data instead of streaming the whole array again.
+    # With two taps or fewer (fused into one pass) or Python objects there is nothing to gain.
+    row = max(1, out[0, 0, 0, 0].size if spec.ndim > 1 else 1) * out.shape[0]
+    whole = out.dtype == object or spec.taps <= 2
+    step = spec.output_shape[0] if whole else max(1, SLAB_ELEMENTS // row)
+    for first in range(0, spec.output_shape[0], step):
+        rows = (first, min(first + step, spec.output_shape[0]))
+        _tap_sum(padded, kernel, spec, out[:, :, :, rows[0] : rows[1]], rows)
+    return out
+
+
+def _tap_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec, out: np.ndarray, rows) -> None:
+    """``out = sum_t kernel[t] * view_t`` in row-major tap order, written in place."""
     scratch = None
     pending = None  # a first term with weight ±1 not yet written: (view, weight)
     started = False
     for tap in taps(spec):
-        view, c = padded[(Ellipsis, *tap_slices(spec, tap))], kernel[tap]
+        view, c = padded[(Ellipsis, *tap_slices(spec, tap, rows))], kernel[tap]
         unit = _is_unit(c)
         if not started and pending is None and unit:
             pending = (view, c)
@@ -95,7 +112,6 @@ def _scaled_view_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> 
             np.add(out, scratch, out=out)
     if not started:  # a single tap of weight ±1
         _write(out, *pending)
-    return out
 
 
 def _is_unit(c) -> bool:
