@@ -118,3 +118,77 @@ def test_bad_preset_and_names():
         same_pads("torch", (5,), (2,), stride=2)
     with pytest.raises(ValueError, match=r"boundary: name='symmetric' is not recognised"):
         boundary("torch", "symmetric")
+
+
+# ---- every preset against its peer's actual output (issue 13) ------------------------------------
+
+
+@st.composite
+def strided_problem(draw, max_dims=2):
+    ndim = draw(st.integers(1, max_dims))
+    shape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=1, max_side=9))
+    kshape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=1, max_side=4))
+    stride = tuple(draw(st.integers(1, 3)) for _ in shape)
+    dilation = tuple(draw(st.integers(1, 3)) for _ in shape)
+    x = draw(hnp.arrays(np.float64, shape, elements=st.integers(-9, 9).map(float)))
+    w = draw(hnp.arrays(np.float64, kshape, elements=st.integers(-9, 9).map(float)))
+    return x, w, stride, dilation
+
+
+@given(st.sampled_from(sorted(SAME_PRESETS)), strided_problem(max_dims=3))
+def test_every_preset_resolves_to_explicit_pads(preset, problem):
+    x, w, stride, dilation = problem
+    if preset == "torch":
+        stride = (1,) * x.ndim
+    if preset not in ("tf", "jax", "jax_lower", "onnx_upper", "onnx_lower", "torch"):
+        stride = dilation = (1,) * x.ndim  # the scipy/numpy/ndimage presets have neither
+    pads = same_pads(preset, x.shape, w.shape, stride=stride, dilation=dilation)
+    assert len(pads) == x.ndim and all(lo >= 0 and hi >= 0 for lo, hi in pads)
+    for (lo, hi), n, k, s, d in zip(pads, x.shape, w.shape, stride, dilation):
+        extent = d * (k - 1) + 1
+        # "same": the output has ceil(n / s) cells (n for stride 1), the window's reach split in two.
+        assert lo + hi >= 0 and abs(lo - hi) <= 1
+        if n + lo + hi >= extent:
+            assert (n + lo + hi - extent) // s + 1 == -(-n // s)
+    # Explicit pads reproduce the preset exactly when refconv uses them.
+    if all(n + lo + hi >= d * (k - 1) + 1 for (lo, hi), n, k, d in zip(pads, x.shape, w.shape, dilation)):
+        assert correlate(x, w, mode=pads, stride=stride, dilation=dilation).shape == tuple(
+            -(-n // s) for n, s in zip(x.shape, stride)
+        )
+
+
+@given(st.sampled_from([("jax", "SAME"), ("jax_lower", "SAME_LOWER")]), strided_problem())
+def test_jax_presets_agree_with_lax(names, problem):
+    jax = pytest.importorskip("jax")
+    preset, padding = names
+    x, w, stride, dilation = problem
+    pads = same_pads(preset, x.shape, w.shape, stride=stride, dilation=dilation)
+    with jax.enable_x64(True):
+        got = jax.lax.conv_general_dilated(x[None, None], w[None, None], stride, padding, rhs_dilation=dilation)
+    got = np.asarray(got)[0, 0]
+    fits = all(n + lo + hi >= d * (k - 1) + 1 for (lo, hi), n, k, d in zip(pads, x.shape, w.shape, dilation))
+    if fits:
+        assert np.array_equal(correlate(x, w, mode=pads, stride=stride, dilation=dilation), got)
+    else:  # the window is longer than the padded input: JAX returns an empty axis
+        assert got.size == 0
+    # TF's SAME is JAX's SAME (lax.padtype_to_pads implements TF's rule).
+    if preset == "jax":
+        assert same_pads("tf", x.shape, w.shape, stride=stride, dilation=dilation) == pads
+
+
+@given(st.sampled_from([("onnx_upper", "SAME_UPPER"), ("onnx_lower", "SAME_LOWER")]), strided_problem())
+def test_onnx_presets_agree_with_onnxruntime(names, problem):
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
+
+    preset, auto_pad = names
+    x, w, stride, _ = problem
+    x, w = x.astype(np.float32), w.astype(np.float32)
+    pads = same_pads(preset, x.shape, w.shape, stride=stride)  # ORT refuses SAME_* with dilation
+    node = helper.make_node("Conv", ["x", "w"], ["y"], strides=list(stride), auto_pad=auto_pad)
+    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, (1, 1, *a.shape)) for n, a in (("x", x), ("w", w))]
+    graph = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"x": x[None, None], "w": w[None, None]})[0][0, 0]
+    assert np.array_equal(correlate(x.astype(float), w.astype(float), mode=pads, stride=stride), got)
