@@ -124,7 +124,7 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     # refconv.strategies imports Hypothesis; load it (and refconv.properties) on first use only.
-    if name in ("strategies", "properties"):
+    if name in ("strategies", "properties", "adapters"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
