@@ -207,6 +207,27 @@ def adapter(
 
     The returned function runs the translated call; ``.translate`` gives the call without running
     it and ``.adapter`` the :class:`Adapter`.
+
+    Examples
+    --------
+    An adapter of a function that only takes "valid" problems (it registers as ``mine.correlate``):
+
+    >>> def space(opt):
+    ...     from refconv.strategies import plain_specs
+    ...     from hypothesis.extra.numpy import arrays
+    ...     return plain_specs(modes=("valid",), max_stride=1, max_dilation=1).flatmap(
+    ...         lambda s: arrays(opt.dtype, s.input_shape).flatmap(
+    ...             lambda x: arrays(opt.dtype, s.kernel_shape).map(lambda w: ((x, w), s.kwargs))))
+    >>> @adapter("correlate", "mine", space)
+    ... def correlate(x, w, *, mode="valid", stride=1, dilation=1, boundary="constant"):
+    ...     if mode != "valid":
+    ...         raise refuse("mine.correlate", f"mode={mode!r}")
+    ...     return PeerCall("np.correlate", ("x", "w"), {"mode": "valid"}, lambda: np.correlate(x, w))
+    >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([1.0, 10.0]))
+    array([21., 32.])
+    >>> correlate.adapter.supports((np.ones(3), np.ones(2)), {"mode": "full"})
+    False
+    >>> del ADAPTERS["mine.correlate"]
     """
 
     def register(translate: Callable[..., PeerCall]) -> Callable[..., Any]:
@@ -243,11 +264,17 @@ def adapters(peer: str | None = None, op: str | None = None) -> list[Adapter]:
 
 
 def refuse(name: str, what: str) -> Unsupported:
-    """The :class:`Unsupported` for adapter ``name``: ``"<name>: <what> (not supported by the peer)"``."""
+    """The :class:`Unsupported` for adapter ``name``: ``"<name>: <what> is not supported by the peer"``.
+
+    Examples
+    --------
+    >>> refuse("numpy.correlate", "stride (2,)")
+    Unsupported('numpy.correlate: stride (2,) is not supported by the peer')
+    """
     return Unsupported(f"{name}: {what} is not supported by the peer")
 
 
-def require_dtype(name: str, x: np.ndarray, dtypes: tuple[str, ...]) -> None:
+def _require_dtype(name: str, x: np.ndarray, dtypes: tuple[str, ...]) -> None:
     """Refuse operands whose dtype the peer does not compute in."""
     if x.dtype.name not in dtypes:
         raise refuse(name, f"dtype {x.dtype.name} (it computes in {', '.join(dtypes)})")
@@ -280,12 +307,12 @@ def peer_mode(name: str, spec: Any, same: str) -> str:
     raise refuse(name, f"padding {spec.pads} (its modes: valid, full {full}, same {centre})")
 
 
-def ints(value: Any, ndim: int) -> tuple[int, ...]:
+def _ints(value: Any, ndim: int) -> tuple[int, ...]:
     """An int or per-axis ints, as a tuple (already validated by refconv's spec)."""
     return (int(value),) * ndim if is_int(value) else tuple(int(v) for v in value)
 
 
-def flat_leading(x: np.ndarray, rank: int) -> tuple[np.ndarray, tuple[int, ...]]:
+def _flat_leading(x: np.ndarray, rank: int) -> tuple[np.ndarray, tuple[int, ...]]:
     """``x`` as ``(1, C, *spatial)`` with every leading axis folded into ``C`` (pooling is per plane)."""
     lead = x.shape[: x.ndim - rank]
     return x.reshape((1, int(np.prod(lead, dtype=int)), *x.shape[x.ndim - rank :])), lead
@@ -454,12 +481,12 @@ def check(
         return conformance.check(impl, op, dtype=dt, max_examples=max_examples, seed=seed, shrink=shrink, **options)
 
 
-def base_problems(op: str, opt: Any) -> Any:
+def _base_problems(op: str, opt: Any) -> Any:
     """refconv's checker's own problems for ``op`` (the torch-valid space when ``opt.peer == "torch"``)."""
     return _BASE[op](opt)
 
 
-def plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
+def _plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
     """``((x, w), kwargs)`` for ``correlate``/``convolve`` from :func:`refconv.strategies.plain_specs`.
 
     ``caps`` narrow the specs (``modes``, ``max_stride``, ``max_dilation``, ``boundaries``) to the
@@ -473,7 +500,7 @@ def plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...]
     from ..conformance import _values
     from ..conventions import same_pads
 
-    opt = narrowed(opt, ranks)
+    opt = _narrowed(opt, ranks)
 
     def make(lo, hi, side):
         return rst.plain_specs(min_dims=lo, max_dims=hi, max_side=side, **caps)
@@ -487,10 +514,10 @@ def plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...]
             kwargs["mode"] = same_pads(preset, s.input_shape, s.kernel_shape, **geometry)
         return (draw(_values(s.input_shape, opt.dtype)), draw(_values(s.kernel_shape, opt.dtype))), kwargs
 
-    return sized(make, opt).flatmap(with_values)
+    return _sized(make, opt).flatmap(with_values)
 
 
-def layer_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
+def _layer_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
     """``((x, w, bias), kwargs)`` for ``conv`` from :func:`refconv.strategies.layer_specs`.
 
     ``caps`` narrow the specs (``paddings``, ``padding_modes``, ...); ``presets`` replace the
@@ -503,7 +530,7 @@ def layer_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...]
     from ..conformance import _values
     from ..conventions import same_pads
 
-    opt = narrowed(opt, ranks)
+    opt = _narrowed(opt, ranks)
     caps = {"max_batch": 3, "max_groups": 3, "max_channels": 6, **caps}
 
     def make(lo, hi, side):
@@ -523,10 +550,10 @@ def layer_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...]
         bias = draw(_values((s.weight_shape[0],), opt.dtype)) if with_bias else None
         return (x, w, bias), kwargs
 
-    return sized(make, opt).flatmap(with_values)
+    return _sized(make, opt).flatmap(with_values)
 
 
-def lp_problems(opt: Any, leading: int = 0) -> Any:
+def _lp_space(opt: Any, leading: int = 0) -> Any:
     """``((x, p, kernel_size), kwargs)`` for ``lp_pool``: p in {1, 1.5, 2, 3, 4}, windows as torch's.
 
     Values: small integers for every ``p`` (sums of ``x**p`` are then exact, so their sign is
@@ -553,10 +580,10 @@ def lp_problems(opt: Any, leading: int = 0) -> Any:
         x = draw(_values(shape, opt.dtype) if p in (2, 4) else small)
         return (x, p, s.kernel_size), dict(s.kwargs)
 
-    return sized(make, narrowed(opt, (1, 2, 3))).flatmap(problem)
+    return _sized(make, _narrowed(opt, (1, 2, 3))).flatmap(problem)
 
 
-def sized(make: Callable[[int, int, int], Any], opt: Any) -> Any:
+def _sized(make: Callable[[int, int, int], Any], opt: Any) -> Any:
     """The geometries of a run's stage, as :func:`refconv.check` sizes its own (``make(lo, hi, side)``).
 
     Stage "tiny": sides up to 3; otherwise sides up to ``max_side`` in every rank, or 1-D problems
@@ -573,7 +600,7 @@ def sized(make: Callable[[int, int, int], Any], opt: Any) -> Any:
     return st.one_of(options)
 
 
-def narrowed(opt: Any, ranks: tuple[int, ...], long_side: bool = True) -> Any:
+def _narrowed(opt: Any, ranks: tuple[int, ...], long_side: bool = True) -> Any:
     """``opt`` with its ranks narrowed to the peer's (and no long 1-D problems if it has no 1-D)."""
     keep = tuple(r for r in opt.ranks if r in ranks) or (min(ranks),)
     changes = {"ranks": keep}
@@ -593,12 +620,6 @@ __all__ = [
     "adapter",
     "adapters",
     "available",
-    "base_problems",
-    "layer_problems",
-    "lp_problems",
-    "narrowed",
-    "sized",
-    "plain_problems",
     "peer_mode",
     "refuse",
     "check",

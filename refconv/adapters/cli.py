@@ -18,7 +18,16 @@ from . import ADAPTERS, PEERS, Unsupported, adapters, available, check, resolve
 
 
 def add_parser(sub: Any) -> None:
-    """Add the ``check`` subcommand to ``refconv``'s subparsers."""
+    """Add the ``check`` subcommand to ``refconv``'s subparsers.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="refconv")
+    >>> add_parser(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["check", "torch", "--op", "conv", "--dtype", "float64"])
+    >>> args.target, args.op, args.dtype, args.handler is run
+    ('torch', 'conv', ['float64'], True)
+    """
     p = sub.add_parser("check", help="check one implementation (an adapter or module:function); exit 1 if it fails")
     p.add_argument("target", metavar="TARGET", help="adapter (torch, scipy.correlate2d, ...) or module:function")
     p.add_argument("--op", help="the op: conv, conv_transpose, correlate, convolve, max_pool, avg_pool")
@@ -47,7 +56,18 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``refconv check``; the exit status."""
+    """Run ``refconv check``; the exit status.
+
+    Examples
+    --------
+    >>> from refconv.cli import main
+    >>> main(["check", "numpy.convolve", "--dtype", "float64", "--max-examples", "5", "--quiet"])
+    ... # doctest: +ELLIPSIS
+    target          op        dtype    verdict  examples  worst |err|/bound  time  note
+    --------------  --------  -------  -------  --------  -----------------  ----...
+    numpy.convolve  convolve  float64  PASS     5         ...
+    0
+    """
     progress_on = not args.quiet
     try:
         targets = _targets(args)

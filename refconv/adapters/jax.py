@@ -34,7 +34,17 @@ import numpy as np
 from ..conformance import Options
 from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
-from . import Finding, PeerCall, adapter, base_problems, layer_problems, narrowed, no_subnormals, refuse, require_dtype
+from . import (
+    Finding,
+    PeerCall,
+    _base_problems,
+    _layer_problems,
+    _narrowed,
+    _require_dtype,
+    adapter,
+    no_subnormals,
+    refuse,
+)
 
 _DTYPES = ("float16", "float32", "float64")
 
@@ -74,7 +84,7 @@ def _padding(spec) -> Any:
 
 
 def _conv_problems(opt: Options):
-    return layer_problems(opt, (1, 2, 3), presets=("jax", "jax_lower"), padding_modes=("zeros",))
+    return _layer_problems(opt, (1, 2, 3), presets=("jax", "jax_lower"), padding_modes=("zeros",))
 
 
 def _add_bias(jax, y, b):
@@ -110,7 +120,7 @@ def conv(
     """
     name = "jax.conv"
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     rank = w.ndim - 2
     spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
     if padding_mode != "zeros":
@@ -132,7 +142,7 @@ def conv(
 
 
 def _transpose_problems(opt: Options):
-    return base_problems("conv_transpose", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+    return _base_problems("conv_transpose", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
 
 
 @adapter(
@@ -164,7 +174,7 @@ def conv_transpose(
     """
     name = "jax.conv_transpose"
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     rank = w.ndim - 2
     if x.ndim != rank + 2:
         raise refuse(name, f"an unbatched input of shape {x.shape} (lax wants N, C, *spatial)")
@@ -197,7 +207,7 @@ def conv_transpose(
 
 def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
     x = np.asarray(x)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
     if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
         raise refuse(name, f"axes={axes!r} (the adapter pools the last axes)")
@@ -215,7 +225,7 @@ def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: A
 
 def _pool_problems(kind: str):
     def problems(opt: Options):
-        return base_problems(f"{kind}_pool", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+        return _base_problems(f"{kind}_pool", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
 
     return problems
 

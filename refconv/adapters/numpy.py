@@ -25,7 +25,7 @@ import numpy as np
 
 from ..conformance import Options
 from ..spec import plain_spec
-from . import PeerCall, adapter, peer_mode, plain_problems, refuse, require_dtype
+from . import PeerCall, _plain_problems, _require_dtype, adapter, peer_mode, refuse
 
 _DTYPES = ("float16", "float32", "float64")
 
@@ -36,14 +36,14 @@ def available() -> bool:
 
 
 def _problems(opt: Options):
-    return plain_problems(
+    return _plain_problems(
         opt, (1,), modes=("valid", "same", "full"), max_stride=1, max_dilation=1, boundaries=("constant",)
     )
 
 
 def _translate(name: str, function: str, x: Any, w: Any, mode: Any, stride: Any, dilation: Any, boundary: str):
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     if x.ndim != 1 or w.ndim != 1:
         raise refuse(name, f"rank {x.ndim} (numpy's are 1-D)")
     spec = plain_spec(name, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)

@@ -38,14 +38,14 @@ from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
 from . import (
     PeerCall,
+    _base_problems,
+    _flat_leading,
+    _layer_problems,
+    _lp_space,
+    _narrowed,
+    _require_dtype,
     adapter,
-    base_problems,
-    flat_leading,
-    layer_problems,
-    lp_problems,
-    narrowed,
     refuse,
-    require_dtype,
 )
 
 _FLOATS = ("float16", "float32")
@@ -109,7 +109,7 @@ def _auto_pad(spec) -> dict:
 
 
 def _conv_problems(opt: Options):
-    return layer_problems(opt, (1, 2, 3), presets=("onnx_upper", "onnx_lower"), padding_modes=("zeros",))
+    return _layer_problems(opt, (1, 2, 3), presets=("onnx_upper", "onnx_lower"), padding_modes=("zeros",))
 
 
 @adapter("conv", "onnxruntime", _conv_problems, dtypes=_FLOATS, conventions="auto_pad SAME_UPPER/LOWER; zeros only")
@@ -133,7 +133,7 @@ def conv(
     """
     name = "onnxruntime.conv"
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _FLOATS)
+    _require_dtype(name, x, _FLOATS)
     rank = w.ndim - 2
     spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
     if padding_mode != "zeros":
@@ -152,7 +152,7 @@ def conv(
 
 
 def _transpose_problems(opt: Options):
-    return base_problems("conv_transpose", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+    return _base_problems("conv_transpose", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
 
 
 @adapter("conv_transpose", "onnxruntime", _transpose_problems, dtypes=_FLOATS, conventions="output_padding < stride")
@@ -180,7 +180,7 @@ def conv_transpose(
     """
     name = "onnxruntime.conv_transpose"
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _FLOATS)
+    _require_dtype(name, x, _FLOATS)
     rank = w.ndim - 2
     if x.ndim != rank + 2:
         raise refuse(name, f"an unbatched input of shape {x.shape} (ONNX wants N, C, *spatial)")
@@ -204,12 +204,12 @@ def conv_transpose(
 
 def _pool(name: str, x: Any, kernel_size: Any, axes: Any, dtypes: tuple[str, ...], **geometry: Any):
     x = np.asarray(x)
-    require_dtype(name, x, dtypes)
+    _require_dtype(name, x, dtypes)
     rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
     if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
         raise refuse(name, f"axes={axes!r} (ONNX pools the spatial axes after N, C)")
     spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
-    planes, lead = flat_leading(x, rank)
+    planes, lead = _flat_leading(x, rank)
     attributes = {
         "kernel_shape": list(spec.kernel_shape),
         "strides": list(spec.stride),  # ONNX's default stride is 1, refconv's the window
@@ -230,7 +230,7 @@ def _unfold(call: PeerCall, lead: tuple) -> PeerCall:
 
 def _pool_problems(kind: str):
     def problems(opt: Options):
-        return base_problems(f"{kind}_pool", dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+        return _base_problems(f"{kind}_pool", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
 
     return problems
 
@@ -299,7 +299,7 @@ def avg_pool(
 
 
 def _lp_problems(opt: Options):
-    return lp_problems(narrowed(opt, (1, 2, 3)))
+    return _lp_space(_narrowed(opt, (1, 2, 3)))
 
 
 @adapter("lp_pool", "onnxruntime", _lp_problems, dtypes=_FLOATS, conventions="the p-norm (abs); integer p")

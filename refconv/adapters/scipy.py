@@ -33,7 +33,7 @@ import numpy as np
 from ..conformance import Options
 from ..conventions import BOUNDARY_ALIASES
 from ..spec import plain_spec
-from . import Finding, PeerCall, adapter, peer_mode, plain_problems, refuse, require_dtype
+from . import Finding, PeerCall, _plain_problems, _require_dtype, adapter, peer_mode, refuse
 
 _DTYPES = ("float32", "float64")
 #: refconv boundary -> scipy.signal's 2-D name, and -> ndimage's name (its canonical one).
@@ -50,7 +50,7 @@ def available() -> bool:
 
 def _spec(name: str, x: Any, w: Any, mode: Any, stride: Any, dilation: Any, boundary: str):
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     spec = plain_spec(name, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
     for key in ("stride", "dilation"):
         if any(v != 1 for v in getattr(spec, key)):
@@ -79,7 +79,7 @@ def _signal_nd(name: str, function: str, keywords: dict):
 
 
 def _nd_problems(opt: Options):
-    return plain_problems(
+    return _plain_problems(
         opt, (1, 2, 3), modes=("valid", "same", "full"), max_stride=1, max_dilation=1, boundaries=("constant",)
     )
 
@@ -170,7 +170,7 @@ def _problems_2d(preset: str):
     def problems(opt: Options):
         boundaries = ("constant", "wrap", "symmetric")
         caps = {"modes": ("valid", "same", "full"), "max_stride": 1, "max_dilation": 1, "boundaries": boundaries}
-        return plain_problems(opt, (2,), presets=(preset,), **caps)
+        return _plain_problems(opt, (2,), presets=(preset,), **caps)
 
     return problems
 
@@ -248,7 +248,7 @@ def _ndimage(name: str, function: str):
 
 def _ndimage_problems(opt: Options):
     caps = {"modes": ("same",), "max_stride": 1, "max_dilation": 1}
-    return plain_problems(opt, (1, 2, 3), presets=("torch",), **caps)
+    return _plain_problems(opt, (1, 2, 3), presets=("torch",), **caps)
 
 
 def _no_tiny_weights(args: tuple, kwargs: dict) -> bool:

@@ -35,7 +35,7 @@ import numpy as np
 from .._validation import pad_pairs
 from ..conformance import Options
 from ..spec import layer_spec, pool_spec, transpose_spec
-from . import PeerCall, adapter, base_problems, flat_leading, ints, narrowed, refuse, require_dtype
+from . import PeerCall, _base_problems, _flat_leading, _ints, _narrowed, _require_dtype, adapter, refuse
 
 _DTYPES = ("float16", "float32", "float64")
 _RANKS = (1, 2, 3)
@@ -72,11 +72,11 @@ def _symmetric(name: str, pads: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
 
 
 def _layer_problems(opt: Options):
-    return base_problems("conv", narrowed(opt, _RANKS))
+    return _base_problems("conv", _narrowed(opt, _RANKS))
 
 
 def _transpose_problems(opt: Options):
-    return base_problems("conv_transpose", narrowed(opt, _RANKS))
+    return _base_problems("conv_transpose", _narrowed(opt, _RANKS))
 
 
 @adapter(
@@ -106,7 +106,7 @@ def conv(
     """
     name = "torch.conv"
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     rank = _rank(name, w.ndim - 2)
     spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
     if isinstance(padding, str) and padding in ("same", "valid"):
@@ -166,7 +166,7 @@ def conv_transpose(
     """
     name = "torch.conv_transpose"
     x, w = np.asarray(x), np.asarray(w)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     rank = _rank(name, w.ndim - 2)
     kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
     spec = transpose_spec(name, x.shape[-rank:], w.shape[2:], **kw)
@@ -174,7 +174,7 @@ def conv_transpose(
     keywords = {
         "stride": spec.stride,
         "padding": pad,
-        "output_padding": ints(output_padding, rank),
+        "output_padding": _ints(output_padding, rank),
         "groups": int(groups),
         "dilation": spec.dilation,
     }
@@ -193,13 +193,13 @@ def conv_transpose(
 
 def _pool_setup(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
     x = np.asarray(x)
-    require_dtype(name, x, _DTYPES)
+    _require_dtype(name, x, _DTYPES)
     rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
     _rank(name, rank)
     if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
         raise refuse(name, f"axes={axes!r} (torch pools the last axes)")
     spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
-    planes, lead = flat_leading(x, rank)
+    planes, lead = _flat_leading(x, rank)
     return planes, lead, rank, spec
 
 
@@ -216,7 +216,7 @@ def _pool_call(function: str, planes: np.ndarray, lead: tuple, keywords: dict) -
 
 def _pool_problems(kind: str):
     def problems(opt: Options):
-        return base_problems(f"{kind}_pool", narrowed(opt, _RANKS))
+        return _base_problems(f"{kind}_pool", _narrowed(opt, _RANKS))
 
     return problems
 
@@ -298,9 +298,9 @@ def avg_pool(
 
 
 def _lp_problems(opt: Options):
-    from . import lp_problems
+    from . import _lp_space
 
-    return lp_problems(narrowed(opt, _RANKS), leading=1)
+    return _lp_space(_narrowed(opt, _RANKS), leading=1)
 
 
 @adapter(
