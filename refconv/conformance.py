@@ -156,26 +156,34 @@ class Options:
     stage: str = "full"  # "tiny": lengths <= 3, few channels; "full": the whole space
 
 
-def _sized(make: Callable[[int, int, int, bool], st.SearchStrategy], opt: Options) -> st.SearchStrategy:
-    """The geometries of a stage.  ``make(min_rank, max_rank, side, small)`` builds one family;
-    ``small`` caps batch and channels.
+def _sized(make: Callable[[int, int, int, str], st.SearchStrategy], opt: Options) -> st.SearchStrategy:
+    """The geometries of a stage.  ``make(min_rank, max_rank, side, family)`` builds one family:
 
-    ``"tiny"``: lengths up to 3 and few channels -- most bugs show there, and a failure found on a
-    tiny problem shrinks in a fraction of a second.  ``"full"``: lengths up to ``max_side`` in
-    every rank, or 1-D problems of up to ``long_side`` cells (tens of outputs, where tiled
-    implementations go wrong) with few channels.
+    ``"tiny"``: lengths up to 3, at most 2 batches and 4 channels -- most bugs show there, and a
+    failure found on a tiny problem shrinks in a fraction of a second; ``"full"``: lengths up to
+    ``max_side`` in every rank, up to 3 batches, 3 groups and 6 channels; ``"long"``: 1-D
+    problems of up to ``long_side`` cells (tens of outputs, where tiled implementations go
+    wrong), one batch and at most 2 channels, so that they stay small enough to shrink.
+
+    Stage ``"tiny"`` draws the tiny family; stage ``"full"`` all three, tiny first, so that the
+    shrinker can move a failure found on a large problem to a tiny one in one step.
     """
     lo, hi = min(opt.ranks), max(opt.ranks)
+    tiny = make(lo, hi, min(3, opt.max_side), "tiny")
     if opt.stage == "tiny":
-        return make(lo, hi, min(3, opt.max_side), True)
-    options = [make(lo, hi, opt.max_side, False)]
+        return tiny
+    options = [tiny, make(lo, hi, opt.max_side, "full")]
     if opt.long_side > opt.max_side:
-        options.append(make(1, 1, opt.long_side, True))
+        options.append(make(1, 1, opt.long_side, "long"))
     return st.one_of(options)
 
 
+#: Caps of (batch, groups, channels) per family.
+_CAPS = {"tiny": (2, 2, 4), "full": (3, 3, 6), "long": (1, 2, 2)}
+
+
 def _plain_problems(opt: Options) -> st.SearchStrategy[tuple]:
-    def make(lo, hi, side, small):
+    def make(lo, hi, side, family):
         return rst.plain_specs(min_dims=lo, max_dims=hi, max_side=side)
 
     return _sized(make, opt).flatmap(
@@ -193,8 +201,8 @@ def _bias(opt: Options, channels: int) -> st.SearchStrategy:
 def _conv_problems(opt: Options) -> st.SearchStrategy[tuple]:
     paddings = tuple(p for p in rst.PADDINGS if opt.peer is None or p != "pairs")
 
-    def make(lo, hi, side, small):
-        batch, groups, channels = (2, 2, 4) if small else (3, 3, 6)
+    def make(lo, hi, side, family):
+        batch, groups, channels = _CAPS[family]
         return rst.layer_specs(
             min_dims=lo,
             max_dims=hi,
@@ -216,13 +224,14 @@ def _conv_problems(opt: Options) -> st.SearchStrategy[tuple]:
 
 
 @st.composite
-def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None, small: bool):
+def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None, family: str):
     """``conv_transpose`` problems: torch's layout ``(C_in, C_out/groups, *k)``, output_padding
     smaller than the stride or the dilation, and (for torch) padding at most ``d*(k-1)``."""
     ndim = draw(st.integers(lo, hi))
-    groups = draw(st.integers(1, 2 if small else 3))
+    max_batch, max_groups, _ = _CAPS[family]
+    groups = draw(st.integers(1, max_groups))
     c_in, c_out_g = groups * draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    batch = draw(st.integers(1, 2 if small else 3))
+    batch = draw(st.integers(1, max_batch))
     m, k, s, d, p, op = [], [], [], [], [], []
     for _ in range(ndim):
         m.append(draw(st.integers(1, side)))
@@ -248,8 +257,8 @@ def _transpose_geometry(draw, lo: int, hi: int, side: int, peer: str | None, sma
 
 
 def _transpose_problems(opt: Options) -> st.SearchStrategy[tuple]:
-    def make(lo, hi, side, small):
-        return _transpose_geometry(lo, hi, max(1, side // 2), opt.peer, small)
+    def make(lo, hi, side, family):
+        return _transpose_geometry(lo, hi, max(1, side // 2), opt.peer, family)
 
     return _sized(make, opt).flatmap(
         lambda g: st.tuples(_values(g[0], opt.dtype), _values(g[1], opt.dtype), _bias(opt, g[2]), st.just(g[3])).map(
@@ -259,8 +268,9 @@ def _transpose_problems(opt: Options) -> st.SearchStrategy[tuple]:
 
 
 def _pool_problems(kind: str, opt: Options) -> st.SearchStrategy[tuple]:
-    def make(lo, hi, side, small):
-        specs = rst.pooling_specs(op=kind, min_dims=lo, max_dims=min(hi, 3), max_side=side, max_leading=2)
+    def make(lo, hi, side, family):
+        leading = 1 if family == "long" else 2
+        specs = rst.pooling_specs(op=kind, min_dims=lo, max_dims=min(hi, 3), max_side=side, max_leading=leading)
         if opt.peer == "torch":
             # torch pools take (C, *spatial) or (N, C, *spatial): at least one leading axis.
             specs = specs.map(
@@ -550,7 +560,7 @@ def check(
     op: str = "conv",
     *,
     dtype: Any = "float32",
-    max_examples: int = 100,
+    max_examples: int = 200,
     seed: int = 0,
     arithmetic: Any = None,
     method: str = "direct",
