@@ -28,6 +28,7 @@ refconv.adapters.Unsupported: torch.conv: asymmetric padding ((1, 0),) is not su
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -122,7 +123,9 @@ def conv(
         def run():
             torch = _torch()
             f = getattr(torch.nn.functional, f"conv{rank}d")
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings():
+                # torch warns that an even "same" may copy the input: a performance note, not ours.
+                warnings.filterwarnings("ignore", message="Using padding='same'")
                 return f(_tensor(x), _tensor(w), None if b is None else _tensor(b), **common).numpy()
 
         return PeerCall(
