@@ -64,6 +64,7 @@ def int_tuple(func: str, name: str, value: Any, ndim: int, *, minimum: int) -> t
 
 
 def _per_axis(func: str, name: str, value: Any, ndim: int) -> tuple:
+    value = _scalar_of(value)
     if isinstance(value, (str, bytes)) or value is None:
         raise fail(func, name, value, "is not an integer or a tuple of integers", f"an int or {ndim} ints", TypeError)
     if isinstance(value, (Sequence, np.ndarray)):
@@ -82,6 +83,7 @@ def pad_pairs(func: str, name: str, value: Any, ndim: int) -> tuple[tuple[int, i
     Pads must be non-negative: negative padding (cropping) is a different operation.
     """
     bad = f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs"
+    value = _scalar_of(value)
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, np.bool_)):
         raise fail(func, name, value, "is not a padding", bad, TypeError)
     if is_int(value):
@@ -99,6 +101,7 @@ def pad_pairs(func: str, name: str, value: Any, ndim: int) -> tuple[tuple[int, i
         raise fail(func, name, value, "is not a padding", bad, TypeError)
     pairs = []
     for pair in items:
+        pair = _scalar_of(pair)
         if isinstance(pair, (str, bytes)) or not isinstance(pair, (Sequence, np.ndarray)) or len(pair) != 2:
             raise fail(func, name, value, f"has an entry {pair!r} that is not an int or a pair", bad, TypeError)
         if not all(is_int(v) for v in pair):
@@ -109,8 +112,14 @@ def pad_pairs(func: str, name: str, value: Any, ndim: int) -> tuple[tuple[int, i
     return tuple(pairs)
 
 
+def _scalar_of(value: Any) -> Any:
+    """A 0-d array as the scalar it holds (it has no ``len`` and cannot be iterated)."""
+    return value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def shape_tuple(func: str, name: str, value: Any, *, minimum: int = 1) -> tuple[int, ...]:
     """A shape: a non-empty sequence of ints ``>= minimum`` (or a single int)."""
+    value = _scalar_of(value)
     if is_int(value):
         value = (value,)
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):

@@ -44,9 +44,9 @@ from typing import Any
 import numpy as np
 
 from . import convolution, layer, pooling
-from ._arith import INT64_MAX, _abs_sum_max
+from ._arith import INT64_MAX, _abs_sum_max, as_operand
 from ._taps import FILL, padded_index
-from ._validation import fail
+from ._validation import check_choice, fail
 from .layer import PADDING_MODES
 from .spec import AxisGeometry, ConvSpec, layer_spec, plain_spec
 
@@ -61,7 +61,8 @@ def _as_dask(func: str, x: Any) -> da.Array:
     if isinstance(x, da.Array):
         return x
     if isinstance(x, np.ndarray):
-        return da.from_array(x, chunks="auto")
+        # Dask cannot size object cells for automatic chunks: exact object arrays are one chunk.
+        return da.from_array(x, chunks=-1 if x.dtype == object else "auto")
     raise fail(func, "x", x, "is not an array", "a dask.array.Array or numpy.ndarray", TypeError)
 
 
@@ -155,14 +156,25 @@ def _blocked(
 
 def _plain(func: str, x: Any, w: Any, flip: bool, mode, stride, dilation, boundary, method) -> da.Array:
     x = _as_dask(func, x)
-    w = np.asarray(w)
+    w = as_operand(func, "w", w)
     spec = plain_spec(func, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
     kernel = np.flip(w) if flip else w
     dtype = _result_dtype(func, x, kernel[None], lead=1)
     axes = tuple(range(x.ndim))
 
     def block(b: np.ndarray) -> np.ndarray:
-        return convolution.correlate(b, kernel, mode="valid", stride=spec.stride, dilation=spec.dilation, method=method)
+        # Errors in a block name the function the user called (the kernel is already flipped).
+        return convolution._plain(
+            func,
+            b,
+            kernel,
+            flip=False,
+            mode="valid",
+            stride=spec.stride,
+            dilation=spec.dilation,
+            boundary="constant",
+            method=method,
+        )
 
     return _blocked(x, spec, axes, 0, block, dtype)
 
@@ -236,7 +248,9 @@ def conv(
     """
     func = "conv"
     x = _as_dask(func, x)
-    w = np.asarray(w)
+    w = as_operand(func, "w", w)
+    if bias is not None:
+        bias = as_operand(func, "bias", bias)
     if x.ndim != w.ndim or w.ndim < 3:
         raise fail(
             func,
@@ -245,7 +259,7 @@ def conv(
             f"does not match w.shape={w.shape}",
             "x (N, C_in, *spatial) with w (C_out, C_in/groups, *kernel)",
         )
-    boundary = PADDING_MODES.get(padding_mode, padding_mode)
+    boundary = PADDING_MODES[check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES))]
     spec = layer_spec(
         func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
     )

@@ -631,6 +631,13 @@ def circulant_eigenvalues(w: Any, input_shape: Any, *, exact: bool | None = None
     np.add.at(column, rows[first], np.flip(w).ravel()[taps[first]])
     column = column.reshape(shape)
     if not exact:
+        if column.dtype == object:  # numpy's FFT takes numbers, not Fractions or Python ints
+            try:
+                column = column.astype(np.complex128)
+            except (TypeError, OverflowError) as exc:
+                raise fail(
+                    func, "exact", exact, f"needs w as complex floats, which it is not ({exc})", "exact=True"
+                ) from None
         return np.fft.fftn(column)
     if kind == "float":
         raise fail(
@@ -717,7 +724,10 @@ def _nonzero_entries(func: str, A: Any) -> tuple[tuple[int, int], np.ndarray, np
             raise fail(
                 func, "A", A, "is not a matrix", "a 2-D NumPy array, scipy.sparse array or SymPy matrix", TypeError
             )
-        arr = np.asarray(A)
+        try:
+            arr = np.asarray(A)
+        except (ValueError, TypeError) as exc:  # ragged nested lists
+            raise fail(func, "A", A, f"is not a rectangular matrix ({exc})", "a 2-D matrix", TypeError) from None
         if arr.ndim != 2:
             raise fail(func, "A", A, f"has {arr.ndim} axes", "a 2-D matrix")
         if arr.dtype.kind not in "iufcO":

@@ -775,7 +775,11 @@ def weighted_pool(
     >>> weighted_pool([1, 2, 3, 4], 2, [1, 3])          # (1 + 6)/4, (3 + 12)/4
     array([Fraction(7, 4), Fraction(15, 4)], dtype=object)
     """
-    func = "weighted_pool"
+    return _weighted_pool("weighted_pool", x, kernel_size, weight, stride, padding, axes)
+
+
+def _weighted_pool(func: str, x, kernel_size, weight, stride, padding, axes) -> np.ndarray:
+    """:func:`weighted_pool`, its errors naming ``func`` (the global form calls it too)."""
     moved, spec, axes = _setup(func, x, kernel_size, axes, stride=stride, padding=padding)
     exact = moved.dtype.kind not in "fc"
     w = _weights(func, weight, spec.kernel_shape, exact)
@@ -826,6 +830,10 @@ def _global_axes(func: str, x: Any, axes: Any) -> tuple[np.ndarray, tuple[int, .
     else:
         count = len(axes) if isinstance(axes, (tuple, list)) else 1
         chosen = _axes(func, axes, x.ndim, count, (None,) * count)
+    empty = [a for a in chosen if x.shape[a] == 0]
+    if empty:
+        why = f"has length 0 on pooled axis {empty[0]} (x.shape={x.shape})"
+        raise fail(func, "x", given, why, "pooled axes of length >= 1")
     return x, chosen, tuple(x.shape[a] for a in chosen)
 
 
@@ -933,8 +941,9 @@ def global_weighted_pool(x: Any, weight: Callable[[Any], Any] | Any, *, axes: An
     >>> global_weighted_pool([1, 5, 3], lambda d: 2 - d)     # (1 + 10 + 3) / (1 + 2 + 1)
     array([Fraction(7, 2)], dtype=object)
     """
-    x, axes, size = _global_axes("global_weighted_pool", x, axes)
-    return weighted_pool(x, size, weight, axes=axes)
+    func = "global_weighted_pool"
+    x, axes, size = _global_axes(func, x, axes)
+    return _weighted_pool(func, x, size, weight, None, 0, axes)
 
 
 def pooled_unchanged_fraction(
@@ -988,4 +997,6 @@ def pooled_unchanged_fraction(
     shifted = np.take(x, np.arange(0, n - shift), axis=axis)
     before, after = pool(original, kernel_size, **options), pool(shifted, kernel_size, **options)
     same = np.asarray(before == after, dtype=bool)
+    if same.size == 0:
+        raise fail(func, "x", given, f"of shape {x.shape} gives no pooled outputs to compare", "a non-empty x")
     return Fraction(int(same.sum()), same.size)
