@@ -288,6 +288,8 @@ def same_pads(extent: int, rule: str) -> tuple[int, int]:
     >>> same_pads(4, "centred"), same_pads(4, "torch"), same_pads(3, "torch")
     ((2, 1), (1, 2), (1, 1))
     """
+    if rule not in ("centred", "torch"):
+        raise ValueError(f"same_pads: rule={rule!r} is not recognised; expected 'centred' or 'torch'")
     total = extent - 1
     small = total // 2
     return (total - small, small) if rule == "centred" else (small, total - small)
