@@ -121,23 +121,24 @@ class AxisGeometry:
     ceil_mode: bool = False
 
     # The bodies live in module functions (below): mutation testing (mutmut) skips decorated
-    # functions, and this arithmetic is the one geometry everything else reads.
-    @property
+    # functions, and this arithmetic is the one geometry everything else reads.  Values are
+    # cached on the (frozen) instance: specs are memoized and read on every call.
+    @functools.cached_property
     def extent(self) -> int:
         """Cells one window spans: ``d*(k-1) + 1``."""
         return _extent(self)
 
-    @property
+    @functools.cached_property
     def padded(self) -> int:
         """Length of the padded input, ``n + lo + hi``."""
         return _padded(self)
 
-    @property
+    @functools.cached_property
     def out(self) -> int:
         """Output length (may be <= 0 for an impossible problem; specs refuse those)."""
         return _out(self)
 
-    @property
+    @functools.cached_property
     def overhang(self) -> int:
         """Cells past the padded input that ceil_mode's last window reaches (0 otherwise)."""
         return _overhang(self)
@@ -172,35 +173,35 @@ class ConvSpec:
     axes: tuple[AxisGeometry, ...]
     boundary: str = "constant"
 
-    @property
+    @functools.cached_property
     def ndim(self) -> int:
         return len(self.axes)
 
-    @property
+    @functools.cached_property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(g.n for g in self.axes)
 
-    @property
+    @functools.cached_property
     def kernel_shape(self) -> tuple[int, ...]:
         return tuple(g.k for g in self.axes)
 
-    @property
+    @functools.cached_property
     def output_shape(self) -> tuple[int, ...]:
         return tuple(g.out for g in self.axes)
 
-    @property
+    @functools.cached_property
     def stride(self) -> tuple[int, ...]:
         return tuple(g.stride for g in self.axes)
 
-    @property
+    @functools.cached_property
     def dilation(self) -> tuple[int, ...]:
         return tuple(g.dilation for g in self.axes)
 
-    @property
+    @functools.cached_property
     def pads(self) -> tuple[tuple[int, int], ...]:
         return tuple((g.lo, g.hi) for g in self.axes)
 
-    @property
+    @functools.cached_property
     def taps(self) -> int:
         """Number of kernel taps, ``prod(kernel_shape)``."""
         return math.prod(self.kernel_shape)
