@@ -443,7 +443,7 @@ def test_a_hang_is_reported():
 KNOWN_BUGS = {
     "assert_conforms": "assert_conforms(None, 'conv') raises numpy's 'at least one array or dtype is required'",
     "error_bound": "error_bound(op='avg_pool', dtype=np.float32) raises IndexError",
-    "exact": "exact('conv', None) raises IndexError",
+    "exact": "exact('conv', None, dtype=np.float32) raises IndexError",
 }
 
 
