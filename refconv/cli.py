@@ -172,6 +172,53 @@ def _figures(args: argparse.Namespace) -> int:
     return cli_main(args.out, dpi=args.dpi, only=args.only)
 
 
+def _parse_kernel(text: str):
+    """``"w x; y z"`` -> a 2x2 object array of SymPy symbols (numbers become SymPy numbers)."""
+    import numpy as np
+    import sympy
+
+    rows = [row.replace(",", " ").split() for row in text.split(";")]
+    if not rows or any(len(r) != len(rows[0]) or not r for r in rows):
+        raise ValueError(
+            f"KERNEL={text!r} is not rectangular; expected rows of equal length separated by ';', e.g. 'w x; y z'"
+        )
+    kernel = np.array([[sympy.sympify(v) for v in r] for r in rows], dtype=object)
+    return kernel[0] if len(rows) == 1 else kernel
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    """Print the symbolic matrix of a correlation (and, with --apply, its outputs on symbols)."""
+    import numpy as np
+    import sympy
+
+    from .convolution import correlate
+    from .matrices import conv_matrix
+
+    try:
+        kernel = _parse_kernel(args.kernel)
+        shape = tuple(int(v) for v in args.input_shape.lower().split("x"))
+        kw = dict(mode=args.mode, stride=args.stride, dilation=args.dilation, boundary=args.boundary)
+        matrix = conv_matrix(kernel, shape, format="sympy", **kw)
+    except (ValueError, TypeError, sympy.SympifyError) as exc:
+        print(f"refconv matrix: {exc}", file=sys.stderr)
+        return 2
+    print(f"conv_matrix(w={args.kernel!r}, input_shape={shape}, {', '.join(f'{k}={v!r}' for k, v in kw.items())}):")
+    print(sympy.pretty(matrix, wrap_line=False))
+    if args.apply:
+        names = (
+            sympy.symbols(f"x0:{int(np.prod(shape))}")
+            if np.prod(shape) > 26
+            else sympy.symbols(" ".join("abcdefghijklmnopqrstuvwxyz"[: int(np.prod(shape))]))
+        )
+        image = np.array(names, dtype=object).reshape(shape)
+        print("\ninput:")
+        print(sympy.pretty(sympy.Matrix(image.reshape(shape[0], -1))))
+        print("\ncorrelate(input, w):")
+        out = correlate(image, kernel, **kw)
+        print(sympy.pretty(sympy.Matrix(out.reshape(out.shape[0], -1)), wrap_line=False))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="refconv", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +241,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_figures.add_argument("--dpi", type=int, default=110, help="resolution of the PNGs (default 110)")
     p_figures.add_argument("--only", action="append", metavar="GLOB", help="draw only figures matching GLOB")
     p_figures.set_defaults(handler=_figures)
+    p_matrix = sub.add_parser(
+        "matrix",
+        help="print the symbolic matrix of a correlation, e.g. figure 9.1: refconv matrix 'w x; y z' 3x4 --apply",
+    )
+    p_matrix.add_argument("kernel", help="kernel rows separated by ';', entries symbols or numbers: 'w x; y z'")
+    p_matrix.add_argument("input_shape", help="input shape, e.g. 3x4")
+    p_matrix.add_argument("--mode", default="valid", choices=("valid", "same", "full"))
+    p_matrix.add_argument("--stride", type=int, default=1)
+    p_matrix.add_argument("--dilation", type=int, default=1)
+    p_matrix.add_argument("--boundary", default="constant")
+    p_matrix.add_argument("--apply", action="store_true", help="also show correlate() on an input of symbols")
+    p_matrix.set_defaults(handler=_matrix)
     from .adapters.cli import add_parser as add_check_parser  # `refconv check TARGET --op OP`
 
     add_check_parser(sub)

@@ -60,3 +60,21 @@ def test_verify_report_links_the_figures(tmp_path, capsys):
     assert 'href="figs/fig-9.1.png"' in text or "figs/fig-9.1.png" in text
     assert (figures / "fig-9.1.png").stat().st_size > 1000
     assert text.rstrip().endswith("</body></html>")
+
+
+def test_matrix_prints_figure_9_1(capsys):
+    assert cli.main(["matrix", "w x; y z", "3x4", "--apply"]) == 0
+    out = capsys.readouterr().out
+    # The matrix row of the top-left output: w x 0 0 y z 0 0 ... (typed from the definition).
+    assert "a⋅w + b⋅x + e⋅y + f⋅z" in out and "g⋅w + h⋅x + k⋅y + l⋅z" in out
+    assert out.count("⎡") >= 3  # matrix, input, output
+
+
+def test_matrix_toeplitz_rows_and_bad_kernel(capsys):
+    assert cli.main(["matrix", "a b c", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "⎡a  b  c  0  0⎤" in out and "⎣0  0  a  b  c⎦" in out
+    assert cli.main(["matrix", "a b; c", "5"]) == 2
+    assert "KERNEL='a b; c' is not rectangular" in capsys.readouterr().err
+    assert cli.main(["matrix", "a b", "1"]) == 2  # kernel longer than the input: refconv's own error
+    assert "does not fit" in capsys.readouterr().err
