@@ -120,11 +120,17 @@ def domain(func: str, operands: dict[str, np.ndarray], *, lead: int = 0) -> str:
         return "object"
     if any(k in "fc" for k in kinds.values()):
         return "float"
+    return "int64" if fits_int64(operands, lead=lead) else "object"
+
+
+def fits_int64(operands: dict[str, np.ndarray], *, lead: int = 0) -> bool:
+    """The no-overflow rule: ``max|x| * max_c sum|w_c| (+ max|bias|) <= 2**63 - 1`` for integer
+    operands (integer dtypes, or object arrays of Python ints), so every partial sum fits int64."""
     x, w = operands["x"], operands["w"]
     bound = _abs_max(x) * _abs_sum_max(w, lead)
     if "bias" in operands:
         bound += _abs_max(operands["bias"])
-    return "int64" if bound <= INT64_MAX else "object"
+    return bound <= INT64_MAX
 
 
 def convert(arr: np.ndarray, kind: str, float_dtype=None) -> np.ndarray:

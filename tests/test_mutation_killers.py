@@ -10,11 +10,14 @@ the error bounds (``refconv.bounds``).  Mutants judged equivalent are listed in 
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
 import refconv
 from refconv import _taps, spec
+from refconv.methods import direct
 from refconv.spec import AxisGeometry, ConvSpec
 
 # ============================================================================================
@@ -162,3 +165,137 @@ def test_tap_slices_restricted_to_a_slab_of_rows():
 def test_boundary_index_refuses_an_unknown_boundary():
     with pytest.raises(ValueError, match=r"^boundary_index: boundary='mirror' is not recognised$"):
         _taps.boundary_index(np.arange(3), 3, "mirror")
+
+
+# ============================================================================================
+# refconv.methods.direct: every ±1 fusion branch, slabs, im2col chunks, exact rescaling
+
+
+def _brute(x, w, stride=1, pad=0):
+    """Equation 9.6 by its definition, zero padding, with Python arithmetic (independent of refconv)."""
+    x, w = np.asarray(x, dtype=object), np.asarray(w, dtype=object)
+    nd = x.ndim
+    stride = (stride,) * nd if isinstance(stride, int) else stride
+    padded = np.zeros(tuple(n + 2 * pad for n in x.shape), dtype=object)
+    padded[tuple(slice(pad, pad + n) for n in x.shape)] = x
+    out_shape = tuple((p - k) // s + 1 for p, k, s in zip(padded.shape, w.shape, stride))
+    out = np.empty(out_shape, dtype=object)
+    for o in np.ndindex(*out_shape):
+        out[o] = sum(
+            (padded[tuple(oi * s + ti for oi, s, ti in zip(o, stride, t))] * w[t] for t in np.ndindex(*w.shape)),
+            start=0,
+        )
+    return out
+
+
+_UNIT_KERNELS = [
+    [1], [-1], [2], [1, 1], [1, -1], [-1, 1], [-1, -1], [1, 3], [-1, 3], [3, 1], [3, -1],
+    [1, 1, 1], [1, -1, 2, -1], [-1, -1, -1], [0, 1, -1], [2, -1, 1], [-1, 2, 1, 1],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kernel", _UNIT_KERNELS, ids=str)
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, object])
+def test_unit_weights_fused_or_not_equal_the_definition(kernel, dtype):
+    x = np.array([3, -1, 4, 1, -5, 9, 2, -6], dtype=dtype)
+    w = np.array(kernel, dtype=dtype)
+    expected = _brute(x, w)
+    got = refconv.correlate(x, w, method="direct")
+    assert got.tolist() == expected.tolist()
+    # The same kernels in 2-D (a row kernel over 2 rows) and with a stride.
+    x2 = np.stack([x, x[::-1]])
+    assert refconv.correlate(x2, w[None], method="direct").tolist() == _brute(x2, w[None]).tolist()
+    assert refconv.correlate(x, w, stride=2, method="direct").tolist() == _brute(x, w, stride=2).tolist()
+
+
+@pytest.mark.parametrize("slab", [1, 2, 5, 7, 10**6])
+def test_slabs_of_rows_give_the_whole_result(monkeypatch, slab):
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", slab)
+    x = np.arange(7 * 6).reshape(7, 6) % 11 - 5
+    for w in ([[1, 2, -1], [0, 3, 1]], [[1, -1], [-1, 1], [2, 2]], [[1, 1, 1]]):
+        assert refconv.correlate(x, w, method="direct").tolist() == _brute(x, w).tolist()
+        assert refconv.correlate(x, w, mode=1, method="direct").tolist() == _brute(x, w, pad=1).tolist()
+        assert refconv.correlate(x, w, stride=(2, 1), method="direct").tolist() == _brute(x, w, stride=(2, 1)).tolist()
+    # A batch of channels through the layer function (the slab spans every leading axis).
+    xs = np.stack([x, -x]).reshape(2, 1, 7, 6)
+    w = np.array([[[[1, 2, -1], [0, 3, 1]]]])
+    got = refconv.conv(xs, w, method="direct")
+    assert got[0, 0].tolist() == _brute(x, w[0, 0]).tolist() and got[1, 0].tolist() == _brute(-x, w[0, 0]).tolist()
+
+
+def _brute_conv(x, w, groups=1):
+    """conv by its definition: y[n, c] = sum_i x[n, g*Ci + i] (*) w[c, i], valid, stride 1."""
+    n_, c_in = x.shape[:2]
+    c_out, ci = w.shape[:2]
+    out = []
+    for n in range(n_):
+        maps = []
+        for c in range(c_out):
+            g = c // (c_out // groups)
+            maps.append(sum((_brute(x[n, g * ci + i], w[c, i]) for i in range(ci)), start=0))
+        out.append(maps)
+    return np.array(out, dtype=object)
+
+
+@pytest.mark.parametrize("budget", [1, 8 * 2 * 2 * 12, 1 << 28])
+def test_im2col_in_chunks_of_taps_equals_the_definition(monkeypatch, budget):
+    # x (2, 4, 4, 5), w (3, 2, 2, 3), groups 2: per_tap = B*G*Ci*P*8 = 2*2*2*(3*3)*8 bytes.
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", budget)
+    x = (np.arange(2 * 4 * 4 * 5).reshape(2, 4, 4, 5) * 7) % 13 - 6
+    w = (np.arange(4 * 2 * 2 * 3).reshape(4, 2, 2, 3) * 5) % 7 - 3
+    got = refconv.conv(x, w, groups=2, method="direct")
+    assert got.dtype == np.int64
+    assert got.tolist() == _brute_conv(x, w, groups=2).tolist()
+    floats = refconv.conv(x.astype(np.float64), w.astype(np.float64), groups=2, method="direct")
+    assert floats.dtype == np.float64 and floats.tolist() == _brute_conv(x, w, groups=2).tolist()
+    f32 = refconv.conv(x.astype(np.float32), w.astype(np.float32), method="direct", groups=2)
+    assert f32.dtype == np.float32
+
+
+def test_exact_rationals_rescale_to_fractions_in_lowest_terms():
+    # (1/2 + 1/2) = 1 and (1/2 + 1/3) = 5/6: Fractions, reduced.
+    got = refconv.correlate(np.array([Fraction(1, 2), Fraction(1, 2), Fraction(1, 3)], dtype=object), [1, 1])
+    assert got.tolist() == [Fraction(1), Fraction(5, 6)]
+    assert all(type(v) is Fraction for v in got) and got[0].denominator == 1 and got[1].denominator == 6
+    # Fractions in w only, ints in x: 2*(1/4) + 3*(3/4) = 11/4, 3*(1/4) + 4*(3/4) = 15/4.
+    got = refconv.correlate(np.array([2, 3, 4], dtype=object), np.array([Fraction(1, 4), Fraction(3, 4)], dtype=object))
+    assert got.tolist() == [Fraction(11, 4), Fraction(15, 4)]
+    # A denominator past int64: 2**40 * 3**30 > 2**63, so the rescale runs in Python ints.
+    a, b = Fraction(1, 2**40), Fraction(1, 3**30)
+    got = refconv.correlate(np.array([a, 2 * a], dtype=object), np.array([b], dtype=object))
+    assert got.tolist() == [a * b, 2 * a * b] and got[1] == Fraction(1, 2**39 * 3**30)
+    # Products past int64 (2**62 * 4 * 2): Python ints, still reduced.
+    big = np.array([Fraction(2**62, 3), Fraction(2**62, 3)], dtype=object)
+    assert refconv.correlate(big, np.array([4, 4], dtype=object)).tolist() == [Fraction(2**65, 3)]
+    # Python ints only: denominator 1, exact ints past int64.
+    assert refconv.correlate(np.array([2**70, 1], dtype=object), [3, 5]).tolist() == [3 * 2**70 + 5]
+
+
+def test_symbolic_entries_skip_the_rational_path():
+    import sympy
+
+    a, b = sympy.symbols("a b")
+    assert direct._as_scaled_integers(np.array([a, 1], dtype=object), np.array([1], dtype=object)) is None
+    got = refconv.correlate(np.array([a, b, 1], dtype=object), np.array([2, Fraction(1, 2)], dtype=object))
+    assert got.tolist() == [2 * a + b / 2, 2 * b + sympy.Rational(1, 2)]
+
+
+def test_scaled_integers_are_int64_only_when_the_bound_allows():
+    lead = (None, None, None)
+    X, W, d = direct._as_scaled_integers(
+        np.array([Fraction(1, 2), 3], dtype=object)[lead], np.array([Fraction(2, 3)], dtype=object)[lead]
+    )
+    # x scaled by 2: [1, 6]; w scaled by 3: [2]; D = 2*3.
+    assert X.dtype == W.dtype == np.int64 and X.ravel().tolist() == [1, 6] and W.ravel().tolist() == [2] and d == 6
+    X, W, d = direct._as_scaled_integers(
+        np.array([Fraction(2**62, 5)], dtype=object)[lead], np.array([2, 2], dtype=object)[lead]
+    )
+    # bound 2**62 * (2 + 2) = 2**64 > 2**63: Python ints.
+    assert X.dtype == object and X.ravel().tolist() == [2**62] and d == 5
+    # A zero x bounds every sum by 0, but a w past int64 cannot be an int64 operand.
+    X, W, d = direct._as_scaled_integers(
+        np.array([Fraction(0)], dtype=object)[lead], np.array([Fraction(2**70, 3)], dtype=object)[lead]
+    )
+    assert W.dtype == object and W.ravel().tolist() == [2**70] and d == 3
+    zero = refconv.correlate(np.array([Fraction(0)], dtype=object), np.array([Fraction(2**70, 3)], dtype=object))
+    assert zero.tolist() == [0]

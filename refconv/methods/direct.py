@@ -32,7 +32,7 @@ from numbers import Rational
 
 import numpy as np
 
-from .._arith import domain
+from .._arith import INT64_MAX, _abs_max, fits_int64
 from .._taps import pad, tap_slices, taps
 from ..spec import ConvSpec
 
@@ -174,7 +174,9 @@ def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
         scaled.append(_numerator(arr) * (d // dens))
         denominator *= d
     X, W = scaled
-    if domain("correlate", {"x": X, "w": W}, lead=2) == "int64":
+    # X and W hold Python ints (object arrays): the int64 rule of refconv._arith decides, and
+    # each must itself be an int64 (a zero x makes the bound 0 whatever w holds).
+    if fits_int64({"x": X, "w": W}, lead=2) and max(_abs_max(X), _abs_max(W)) <= INT64_MAX:
         X, W = X.astype(np.int64), W.astype(np.int64)
     return X, W, denominator
 
@@ -186,7 +188,7 @@ def _rescale(y: np.ndarray, denominator: int) -> np.ndarray:
     if y.dtype == np.int64 and denominator <= _INT64_MAX:
         # Reduce with a vectorised gcd, then build each Fraction from coprime parts directly.
         g = np.gcd(y, np.int64(denominator))
-        numerators, denominators = (y // g).tolist(), (np.int64(denominator) // g).tolist()
+        numerators, denominators = (y // g).ravel().tolist(), (np.int64(denominator) // g).ravel().tolist()
         out = np.empty(len(numerators), dtype=object)
         out[:] = list(map(_coprime_fraction, numerators, denominators))
         return out.reshape(y.shape)
