@@ -299,3 +299,91 @@ def test_scaled_integers_are_int64_only_when_the_bound_allows():
     assert W.dtype == object and W.ravel().tolist() == [2**70] and d == 3
     zero = refconv.correlate(np.array([Fraction(0)], dtype=object), np.array([Fraction(2**70, 3)], dtype=object))
     assert zero.tolist() == [0]
+
+
+class _CountingNumpy:
+    """NumPy, counting the calls of a few functions (the direct method's documented economies)."""
+
+    def __init__(self, names):
+        self.calls = dict.fromkeys(names, 0)
+
+    def __getattr__(self, name):
+        attr = getattr(np, name)
+        if name not in self.calls:
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+@pytest.mark.parametrize(
+    ("kernel", "multiplies"),
+    [([1.0, -1.0, 1.0], 0), ([-1.0], 0), ([1.0, 1.0], 0), ([2.0, 1.0], 1), ([1.0, 2.0], 1), ([2.0, -1.0, 3.0], 2)],
+)
+def test_unit_weights_are_applied_without_a_multiplication(monkeypatch, kernel, multiplies):
+    # Module docstring: "a weight of +1/-1 is applied as an addition/subtraction ... it saves a pass".
+    spy = _CountingNumpy(["multiply"])
+    monkeypatch.setattr(direct, "np", spy)
+    x = np.array([1.5, -2.0, 4.0, 0.25, 8.0])
+    got = refconv.correlate(x, kernel, method="direct")
+    assert got.tolist() == _brute(x, kernel).tolist()
+    assert spy.calls["multiply"] == multiplies
+
+
+def test_slabs_hold_about_slab_elements_outputs(monkeypatch):
+    # A 2-D float problem with 3x3 taps: out (40, 50), one row of outputs is 50 elements, so a
+    # slab of SLAB_ELEMENTS = 1000 holds 1000 // 50 = 20 rows: slabs (0, 20) and (20, 40).
+    seen = []
+    real = direct._tap_sum
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", 1000)
+    monkeypatch.setattr(direct, "_tap_sum", lambda *a: (seen.append(a[4]), real(*a)))
+    x = np.arange(42 * 52, dtype=np.float64).reshape(42, 52) % 7
+    w = np.arange(9.0).reshape(3, 3)
+    assert refconv.correlate(x, w, method="direct").tolist() == _brute(x, w).tolist()
+    assert seen == [(0, 20), (20, 40)]
+    # 1-D: a row is one element; with 2 taps or fewer (fused) or objects, one slab.
+    seen.clear()
+    refconv.correlate(np.arange(2500.0), np.ones(3), method="direct")
+    assert seen == [(0, 1000), (1000, 2000), (2000, 2498)]
+    seen.clear()
+    refconv.correlate(np.arange(2500.0), np.ones(2), method="direct")
+    assert seen == [(0, 2499)]
+    seen.clear()
+    # Python ints past the int64 bound (2**62 * 3 > 2**63) stay objects: one slab.
+    refconv.correlate(np.full(2500, 2**62, dtype=object), np.ones(3, dtype=int).astype(object), method="direct")
+    assert seen == [(0, 2498)]
+    # A batch of 4 maps: a row of outputs is 4 x 50 elements, 1000 // 200 = 5 rows per slab.
+    seen.clear()
+    refconv.conv(np.stack([x] * 4)[:, None], w[None, None], method="direct")
+    assert seen[:2] == [(0, 5), (5, 10)] and len(seen) == 8
+
+
+def test_im2col_chunks_keep_the_stacked_copy_under_the_budget(monkeypatch):
+    # x (2, 3, 6, 6), w (4, 3, 3, 3): P = 4*4 = 16 outputs, per tap B*G*Ci*P*8 = 2*1*3*16*8 = 768
+    # bytes; a budget of 3000 bytes takes 3000 // 768 = 3 taps per chunk: ceil(9/3) = 3 products.
+    spy = _CountingNumpy(["matmul"])
+    monkeypatch.setattr(direct, "np", spy)
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 3000)
+    x = np.arange(2 * 3 * 6 * 6).reshape(2, 3, 6, 6) % 5 - 2
+    w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
+    assert refconv.conv(x, w, method="direct").tolist() == _brute_conv(x, w).tolist()
+    assert spy.calls["matmul"] == 3
+    spy.calls["matmul"] = 0
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 768 * 9)  # all nine taps in one chunk
+    refconv.conv(x, w, method="direct")
+    assert spy.calls["matmul"] == 1
+    spy.calls["matmul"] = 0
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 1)  # less than one tap: still one tap per chunk
+    refconv.conv(x, w, method="direct")
+    assert spy.calls["matmul"] == 9
+
+
+def test_the_coprime_constructor_does_not_renormalise():
+    make = direct._probe_from_coprime()
+    assert make(3, 4) == Fraction(3, 4) and type(make(3, 4)) is Fraction
+    # Coprime parts are trusted as given (the saving): 2/4 stays 2/4 rather than becoming 1/2.
+    assert make(2, 4).denominator == 4
+    assert direct._coprime_fraction(5, 6) == Fraction(5, 6)
