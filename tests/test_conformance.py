@@ -327,7 +327,12 @@ SIZE_LIMIT = {"conv_tail_tile_dropped": 100}
 
 @pytest.mark.parametrize(("impl", "op", "dtype", "options"), BROKEN, ids=[b[0].__name__ for b in BROKEN])
 def test_broken_implementation_is_caught_small(impl, op, dtype, options):
-    result = check(impl, op, dtype=dtype, seed=1, **BUDGET, **options)
+    # Hypothesis mixes in constants from the modules loaded in the process, so the examples a seed
+    # draws depend on what ran before: allow three seeded runs, each deterministic on its own.
+    for seed in (1, 2, 3):
+        result = check(impl, op, dtype=dtype, seed=seed, **BUDGET, **options)
+        if not result.passed:
+            break
     assert not result.passed, f"{impl.__name__} was not caught: {result}"
     # Shrunk: a handful of input cells, not the random problem that first failed.
     assert result.counterexample.size <= SIZE_LIMIT.get(impl.__name__, 64), str(result)
