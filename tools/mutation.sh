@@ -3,7 +3,8 @@
 #
 #   tools/mutation.sh                 # every core module: spec taps direct matrices pooling bounds
 #   tools/mutation.sh spec pooling    # some of them
-#   MUTATION_SAMPLE='*_out*' tools/mutation.sh spec   # only the mutants whose names match (CI sample)
+#   MUTATION_SAMPLE='refconv.spec.x__out*' tools/mutation.sh spec   # only matching mutants (a CI sample)
+#   MUTATION_SAMPLE="$(cat survivors.txt)" tools/mutation.sh spec   # re-run a list of mutant names
 #
 # Each module runs in its own scratch copy of the tracked files (MUTATION_DIR, default
 # /tmp/refconv-mutation/<module>), so the repository never holds mutmut's `mutants/` tree and a
@@ -72,7 +73,10 @@ EOF
     (
         cd "$work"
         export HYPOTHESIS_PROFILE=dev PYTHONPATH="$work/tools" OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-        "$mutmut" run --max-children "$jobs" ${MUTATION_SAMPLE:+"$MUTATION_SAMPLE"} >"$work/mutmut.log" 2>&1 || true
+        set -f  # MUTATION_SAMPLE holds names and globs, one or more, separated by spaces
+        # shellcheck disable=SC2086
+        "$mutmut" run --max-children "$jobs" ${MUTATION_SAMPLE:-} >"$work/mutmut.log" 2>&1 || true
+        set +f
         "$mutmut" export-cicd-stats >/dev/null 2>&1 || true
     )
     "$python" - "$work/mutants/mutmut-cicd-stats.json" "$module" "$(($(date +%s) - start))" <<'EOF'
