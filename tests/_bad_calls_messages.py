@@ -8,11 +8,25 @@ expected <what is allowed>``.
 """
 
 import re
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from refconv import conv, conv_transpose, convolve, correlate, max_pool, output_shape
+from refconv import (
+    avg_pool,
+    conv,
+    conv_transpose,
+    convolve,
+    correlate,
+    global_avg_pool,
+    global_lp_pool,
+    lp_pool,
+    max_pool,
+    output_shape,
+    pooled_unchanged_fraction,
+    weighted_pool,
+)
 from refconv.spec import layer_spec, pool_spec, transpose_spec
 
 
@@ -251,5 +265,101 @@ ROWS = [
         "limit of 100,000,000 cells beyond the operands' 5 (refconv.spec.CELL_LIMIT); expected a smaller problem, "
         "or a larger refconv.spec.CELL_LIMIT",
         "budget-padded",
+    ),
+    # pooling
+    row(
+        lambda: avg_pool([1, 2], 2, divisor_override=2.0),
+        TypeError,
+        "avg_pool: divisor_override=2.0 is not an int; expected None or a nonzero int",
+        "avg-divisor-float",
+    ),
+    row(
+        lambda: avg_pool([1, 2], 2, divisor_override=0),
+        ValueError,
+        "avg_pool: divisor_override=0 is zero; expected None or a nonzero int (as torch)",
+        "avg-divisor-zero",
+    ),
+    row(
+        lambda: avg_pool([1, 2], 2, count_include_pad=1),
+        TypeError,
+        "avg_pool: count_include_pad=1 is not a bool; expected True or False",
+        "avg-count-include-pad",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction([1, 2, 3], 1, axis=1.0),
+        TypeError,
+        "pooled_unchanged_fraction: axis=1.0 is not an int; expected an axis number",
+        "puf-axis-float",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction([1, 2, 3], 1, axis=1),
+        ValueError,
+        "pooled_unchanged_fraction: axis=1 is out of range for x.ndim=1; expected an axis in [-1, 1)",
+        "puf-axis-range",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction(5, 1),
+        ValueError,
+        "pooled_unchanged_fraction: x=5 is 0-dimensional; expected an array with at least one axis",
+        "puf-0d",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction([1, 2, 3], 1, shift=1.5),
+        TypeError,
+        "pooled_unchanged_fraction: shift=1.5 is not an int; expected an int >= 1",
+        "puf-shift-float",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction([1, 2, 3], 1, shift=3),
+        ValueError,
+        "pooled_unchanged_fraction: shift=3 leaves no overlap of x.shape[-1]=3 with its shift; expected 1 <= shift < 3",
+        "puf-shift-range",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction([1, 2, 3], 1, pool="max"),
+        TypeError,
+        "pooled_unchanged_fraction: pool='max' is not callable; expected a pooling function such as max_pool",
+        "puf-pool",
+    ),
+    row(
+        lambda: pooled_unchanged_fraction(np.zeros((0, 3)), 1),
+        ValueError,
+        "pooled_unchanged_fraction: x=<ndarray shape=(0, 3) dtype=float64> of shape (0, 3) gives no pooled outputs "
+        "to compare; expected a non-empty x",
+        "puf-no-outputs",
+    ),
+    row(
+        lambda: global_avg_pool(7),
+        ValueError,
+        "global_avg_pool: x=7 is 0-dimensional; expected an array with at least one axis",
+        "gap-0d",
+    ),
+    row(
+        lambda: global_lp_pool(np.zeros((2, 0)), 2),
+        ValueError,
+        "global_lp_pool: x=<ndarray shape=(2, 0) dtype=float64> has length 0 on pooled axis 1 (x.shape=(2, 0)); "
+        "expected pooled axes of length >= 1",
+        "glp-empty-axis",
+    ),
+    row(
+        lambda: weighted_pool([1, 2], 2, np.array([0.5, 0.5])),
+        TypeError,
+        "weighted_pool: weight=<ndarray shape=(2,) dtype=float64> gives float64 weights while x is exact; expected "
+        "exact weights (int, Fraction, SymPy) for exact x, or a float x",
+        "weighted-float-weights",
+    ),
+    row(
+        # windows [pad, 1], [1, 2], [2, 3], [3, pad] with weights (0, 1/2): totals 1/2, 1/2, 1/2, 0.
+        lambda: weighted_pool([1, 2, 3], 2, [0, Fraction(1, 2)], stride=1, padding=1),
+        ValueError,
+        "weighted_pool: weight=[0, Fraction(1, 2)] gives window (3,) a total weight of zero on its input cells; "
+        "expected a positive total weight on every window",
+        "weighted-zero-total",
+    ),
+    row(
+        lambda: lp_pool(np.ones(3), 2, 2, ceil_mode=1),
+        TypeError,
+        "lp_pool: ceil_mode=1 is not a bool; expected True or False",
+        "lp-ceil",
     ),
 ]
