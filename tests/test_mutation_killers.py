@@ -511,3 +511,42 @@ def test_distance_weights_exact_and_float():
 def test_weight_refusals_name_the_tap(weight, exc, message):
     with pytest.raises(exc, match=r"^weighted_pool: " + message):
         refconv.weighted_pool(np.array([1.0, 2.0]), 2, weight)
+
+
+def test_lp_pool_float_powers_and_default_floor_mode():
+    x = np.array([3.0, 4.0, 5.0])
+    # Floor mode by default: one window [3, 4]; ceil mode adds the clipped [5].
+    assert refconv.lp_pool(x, 2, 2).tolist() == [5.0]
+    assert refconv.lp_pool(x, 2, 2, ceil_mode=True).tolist() == [5.0, 5.0]
+    # p = 3: (27 + 64)**(1/3); p = 1: 3 + 4; p = 0.5: (sqrt 3 + 2)**2.
+    assert np.allclose(refconv.lp_pool(x, 3, 2), [91 ** (1 / 3)], rtol=1e-15)
+    assert refconv.lp_pool(x, 1, 2).tolist() == [7.0]
+    assert np.allclose(refconv.lp_pool(x, 0.5, 2), [(3**0.5 + 2) ** 2], rtol=1e-15)
+    # p = inf: max |v| over windows of -x, in float.
+    assert refconv.lp_pool(-x, float("inf"), 2, stride=1).tolist() == [4.0, 5.0]
+    assert refconv.lp_pool(np.array([-3, 1, -2]), float("inf"), 3).tolist() == [3]
+
+
+def test_average_pooling_keeps_a_float32_dtype_and_divides_by_the_documented_counts():
+    x = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    got = refconv.avg_pool(x, 3, stride=1, padding=1)
+    # Windows [pad, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, pad]: divisor 3 (padding counts).
+    assert got.dtype == np.float32 and np.allclose(got, [1.0, 2.0, 3.0, 7 / 3], rtol=1e-6)
+    got = refconv.avg_pool(x, 3, stride=1, padding=1, count_include_pad=False)
+    assert np.allclose(got, [1.5, 2.0, 3.0, 3.5], rtol=1e-6)
+    # The dask path's per-block divisors: outputs 1..2 of the same geometry, ranges per axis.
+    from refconv.pooling import _counts
+
+    g = spec.pool_spec("f", (4,), (3,), stride=1, padding=1)
+    assert _counts(g, lambda a: 0, lambda a: a.n).tolist() == [2, 3, 3, 2]
+    assert _counts(g, lambda a: 0, lambda a: a.n, outputs=(range(1, 3),)).tolist() == [3, 3]
+    assert _counts(g, lambda a: 0, lambda a: a.n, outputs=(range(3, 4),)).tolist() == [2]
+
+
+def test_weighted_pool_of_float_x_with_exact_weights_runs_in_floats():
+    got = refconv.weighted_pool(np.array([1.0, 3.0], np.float32), 2, lambda d: Fraction(1, 3))
+    assert got.dtype == np.float32 and got.tolist() == [2.0]
+    got = refconv.weighted_pool(np.array([1.0, 3.0]), 2, np.array([Fraction(1, 4), Fraction(3, 4)], dtype=object))
+    assert got.dtype == np.float64 and got.tolist() == [1 / 4 + 9 / 4]
+    # Float weights and float x: (2*1 + 4*3) / (1 + 3).
+    assert refconv.weighted_pool(np.array([2.0, 4.0]), 2, np.array([1.0, 3.0])).tolist() == [14 / 4]
