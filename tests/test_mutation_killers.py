@@ -550,3 +550,36 @@ def test_weighted_pool_of_float_x_with_exact_weights_runs_in_floats():
     assert got.dtype == np.float64 and got.tolist() == [1 / 4 + 9 / 4]
     # Float weights and float x: (2*1 + 4*3) / (1 + 3).
     assert refconv.weighted_pool(np.array([2.0, 4.0]), 2, np.array([1.0, 3.0])).tolist() == [14 / 4]
+
+
+# ============================================================================================
+# refconv.spec: the memory budget's arithmetic
+
+
+def test_check_cells_allows_exactly_the_limit_beyond_the_operands(monkeypatch):
+    monkeypatch.setattr(spec, "CELL_LIMIT", 7)
+    spec.check_cells("f", "mode", 1, "a padded input", (10,), given=3)  # 10 = 3 + 7: allowed
+    spec.check_cells("f", "mode", 1, "a padded input", (7,))  # no operands: 7 allowed
+    with pytest.raises(ValueError, match=r"^f: mode=1 needs a padded input of shape \(11,\), 11 cells"):
+        spec.check_cells("f", "mode", 1, "a padded input", (11,), given=3)
+    with pytest.raises(ValueError, match=r"^f: mode=1 needs a padded input of shape \(8,\), 8 cells"):
+        spec.check_cells("f", "mode", 1, "a padded input", (8,))
+
+
+def test_check_spec_cells_counts_the_ceil_overhang_and_the_output(monkeypatch):
+    # n=6, k=3, s=2, pads (1, 1), ceil: padded 8 cells plus an overhang of 1 = 9.
+    g = spec.pool_spec("f", (6,), (3,), stride=2, padding=1, ceil_mode=True)
+    monkeypatch.setattr(spec, "CELL_LIMIT", 9)
+    spec.check_spec_cells("f", "padding", 1, g)
+    monkeypatch.setattr(spec, "CELL_LIMIT", 8)
+    with pytest.raises(ValueError, match=r"^f: padding=1 needs a padded input of shape \(9,\), 9 cells"):
+        spec.check_spec_cells("f", "padding", 1, g)
+    # Many output channels: the output (1, 100, 5) outgrows the padded input (1, 1, 5).
+    monkeypatch.setattr(spec, "CELL_LIMIT", 100)
+    message = (
+        "conv: padding=0 needs an output of shape (1, 100, 5), 500 cells, over the limit of 100 cells beyond the "
+        "operands' 105 (refconv.spec.CELL_LIMIT); expected a smaller problem, or a larger refconv.spec.CELL_LIMIT"
+    )
+    with pytest.raises(ValueError) as info:
+        refconv.conv(np.ones((1, 1, 5)), np.ones((100, 1, 1)))
+    assert str(info.value) == message
