@@ -48,7 +48,7 @@ from ._arith import INT64_MAX, _abs_sum_max, as_operand
 from ._taps import FILL, padded_index
 from ._validation import check_choice, fail
 from .layer import PADDING_MODES
-from .spec import AxisGeometry, ConvSpec, layer_spec, plain_spec
+from .spec import AxisGeometry, ConvSpec, check_cells, layer_spec, plain_spec
 
 try:
     import dask.array as da
@@ -89,6 +89,11 @@ def _pad_lazily(x: da.Array, spec: ConvSpec, axes: tuple[int, ...], fill) -> da.
     for axis, g in zip(axes, spec.axes):
         if g.lo == g.hi == g.overhang == 0:
             continue
+        if spec.boundary == "constant":  # fill cells only at the ends: no index map to build
+            widths = [(0, 0)] * x.ndim
+            widths[axis] = (g.lo, g.hi + g.overhang)
+            x = da.pad(x, widths, mode="constant", constant_values=fill)
+            continue
         index = padded_index(g, spec.boundary)
         if spec.boundary != "constant" and g.overhang:
             index[g.n + g.lo + g.hi :] = FILL
@@ -103,6 +108,16 @@ def _pad_lazily(x: da.Array, spec: ConvSpec, axes: tuple[int, ...], fill) -> da.
             widths[axis] = (before, after)
             x = da.pad(x, widths, mode="constant", constant_values=fill)
     return x
+
+
+def _check_padding(func: str, name: str, value: Any, x: da.Array, spec: ConvSpec, axes: tuple[int, ...]) -> None:
+    """The in-memory padding budget (:func:`refconv.spec.check_cells`), counted beyond ``x``'s own
+    cells: out of core, the input may be huge but its padding may not (a pad of ``10**9`` would
+    build a task per padded chunk and an index map as long as the pad)."""
+    shape = list(x.shape)
+    for axis, g in zip(axes, spec.axes):
+        shape[axis] = g.padded + g.overhang
+    check_cells(func, name, value, "a padded input", tuple(shape), given=x.size)
 
 
 def _output_chunks(g: AxisGeometry, input_chunks: tuple[int, ...]) -> tuple[int, ...]:
@@ -158,9 +173,10 @@ def _plain(func: str, x: Any, w: Any, flip: bool, mode, stride, dilation, bounda
     x = _as_dask(func, x)
     w = as_operand(func, "w", w)
     spec = plain_spec(func, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
+    axes = tuple(range(x.ndim))
+    _check_padding(func, "mode", mode, x, spec, axes)
     kernel = np.flip(w) if flip else w
     dtype = _result_dtype(func, x, kernel[None], lead=1)
-    axes = tuple(range(x.ndim))
 
     def block(b: np.ndarray) -> np.ndarray:
         # Errors in a block name the function the user called (the kernel is already flipped).
@@ -263,6 +279,7 @@ def conv(
     spec = layer_spec(
         func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
     )
+    _check_padding(func, "padding", padding, x, spec, tuple(range(2, x.ndim)))
     c_out = w.shape[0]
     extra = 0 if bias is None else int(np.max(np.abs(np.asarray(bias).astype(object)), initial=0))
     dtype = _result_dtype(func, x, w, lead=1, extra=extra)

@@ -265,4 +265,18 @@ if rdask is not None:
             "dask-avg-divisor",
         ),
         row(lambda: rdask.lp_pool(np.ones(5), -1, 2), ValueError, r"^lp_pool: p=-1 is not positive", "dask-lp-p"),
+        # Out of core the input may be huge, but not its padding: the in-memory budget, beyond x.
+        row(
+            lambda: rdask.correlate(np.arange(5), np.ones(2), mode=((10**9, 0),), boundary="wrap"),
+            ValueError,
+            r"^correlate: mode=\(\(1000000000, 0\),\) needs a padded input of shape \(1000000005,\), "
+            r"1,000,000,005 cells, over the limit of 100,000,000 cells beyond the operands' 5",
+            "dask-huge-pad",
+        ),
+        row(
+            lambda: rdask.conv(np.ones((1, 1, 4)), np.ones((1, 1, 2)), padding=10**9),
+            ValueError,
+            r"^conv: padding=1000000000 needs a padded input of shape \(1, 1, 2000000004\)",
+            "dask-conv-huge-pad",
+        ),
     ]
