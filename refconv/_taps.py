@@ -15,6 +15,8 @@ import numpy as np
 
 from .spec import AxisGeometry, ConvSpec
 
+_INT64_MAX = 2**63 - 1
+
 #: Marks a padded cell that holds the fill value rather than a copy of an input cell.
 FILL = -1
 
@@ -26,8 +28,12 @@ def source_index(o, t, g: AxisGeometry):
     >>> g = AxisGeometry(n=5, k=3, stride=2, dilation=2, lo=1, hi=1)
     >>> [source_index(1, t, g) for t in range(3)]
     [1, 3, 5]
+
+    A stride (dilation) past int64 is valid only with one output (one tap), where it multiplies
+    ``o = 0`` (``t = 0``): it is left out, since NumPy's index arrays cannot hold it.
     """
-    return o * g.stride + t * g.dilation - g.lo
+    stride, dilation = (0 if isinstance(v, int) and v > _INT64_MAX else v for v in (g.stride, g.dilation))
+    return o * stride + t * dilation - g.lo
 
 
 def boundary_index(i: np.ndarray, n: int, boundary: str) -> np.ndarray:

@@ -644,6 +644,7 @@ def error_bound(
     """
     func = "error_bound"
     form = op_form(func, op)
+    form.bind(func, args, kwargs)
     fn = form.resolve()
     check_choice(func, "method", method, ("direct", "winograd", "fft"))
     operands = [

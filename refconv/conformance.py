@@ -761,7 +761,29 @@ def assert_conforms(
     AssertionError: correlate(x: float64 (3,), w: float64 (2,)) at output (1,): got 0.6, expected 0.5, bound ...
     """
     form = op_form("assert_conforms", op)
-    problem = Problem(form.name, tuple(np.asarray(a) if isinstance(a, list) else a for a in args), kwargs)
+    form.bind("assert_conforms", args, kwargs)
+    # The operands (not a pool's kernel_size) as arrays, as refconv's function would take them.
+    n_operands = 3 if form.kind == "bilinear" else 1
+    args = tuple(a if i >= n_operands or a is None else np.asarray(a) for i, a in enumerate(args))
+    if dtype is not None:
+        try:
+            kind = np.dtype(dtype).kind
+        except TypeError:
+            kind = None
+        if kind not in ("i", "u", "f"):
+            raise fail(
+                "assert_conforms", "dtype", dtype, "is not a numeric dtype", "an integer or float dtype, or None"
+            )
+        # The float reference rounds float operands' exact result; integer operands are judged exactly.
+        if kind == "f" and any(a.dtype.kind in "iu" for a in args[:n_operands] if a is not None):
+            raise fail(
+                "assert_conforms",
+                "dtype",
+                dtype,
+                "is a float dtype but the operands are integers",
+                "dtype=None (integer results are judged exactly), or float operands",
+            )
+    problem = Problem(form.name, args, kwargs)
     verdict = judge(actual, problem, dtype=dtype, arithmetic=arithmetic, method=method)
     if verdict.passed:
         return

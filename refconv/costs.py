@@ -116,7 +116,14 @@ def conv_cost(
             "shapes of the same rank",
         )
     spec = plain_spec(
-        "conv_cost", input_shape, kernel_shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary
+        "conv_cost",
+        input_shape,
+        kernel_shape,
+        mode=mode,
+        stride=stride,
+        dilation=dilation,
+        boundary=boundary,
+        names=("input_shape", "kernel_shape"),
     )
     for a, g in enumerate(spec.axes):  # the stored-entry count reads an (outputs x taps) table per axis
         check_cells(func, "input_shape", input_shape, f"an index table on axis {a}", (g.out, g.k))

@@ -46,9 +46,9 @@ import numpy as np
 from . import convolution, layer, pooling
 from ._arith import INT64_MAX, _abs_sum_max, as_operand
 from ._taps import FILL, padded_index
-from ._validation import check_choice, fail
+from ._validation import check_choice, fail, shape_tuple
 from .layer import PADDING_MODES
-from .spec import AxisGeometry, ConvSpec, check_cells, layer_spec, plain_spec
+from .spec import AxisGeometry, ConvSpec, check_cells, layer_spec, plain_spec, pool_spec
 
 try:
     import dask.array as da
@@ -281,10 +281,13 @@ def conv(
     )
     _check_padding(func, "padding", padding, x, spec, tuple(range(2, x.ndim)))
     c_out = w.shape[0]
-    extra = 0 if bias is None else int(np.max(np.abs(np.asarray(bias).astype(object)), initial=0))
-    dtype = _result_dtype(func, x, w, lead=1, extra=extra)
-    if bias is not None and np.asarray(bias).dtype.kind in "fc":
-        dtype = np.result_type(dtype, np.asarray(bias).dtype)
+    if bias is not None and bias.dtype == object:  # Fractions, SymPy or big ints: exact objects
+        dtype = np.dtype(object)
+    else:
+        extra = 0 if bias is None else int(np.max(np.abs(bias.astype(object)), initial=0))
+        dtype = _result_dtype(func, x, w, lead=1, extra=extra)
+        if bias is not None and bias.dtype.kind in "fc":
+            dtype = np.result_type(dtype, bias.dtype)
     x = x.rechunk({1: -1})
     axes = tuple(range(2, x.ndim))
 
@@ -296,9 +299,8 @@ def conv(
 
 def _pool_setup(func: str, x: Any, kernel_size, stride, padding, dilation, ceil_mode, axes):
     x = _as_dask(func, x)
-    probe_axes = pooling._axes(func, axes, x.ndim, len(np.atleast_1d(kernel_size)), tuple(np.atleast_1d(kernel_size)))
-    from .spec import pool_spec
-
+    kernel_size = shape_tuple(func, "kernel_size", kernel_size)  # as the in-memory _setup validates it
+    probe_axes = pooling._axes(func, axes, x.ndim, len(kernel_size), kernel_size)
     spec = pool_spec(
         func,
         tuple(x.shape[a] for a in probe_axes),

@@ -37,6 +37,7 @@ returned as ``+0.0``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -68,6 +69,76 @@ class OpForm:
     def resolve(self):
         """refconv's own function for this op (imported lazily: ops land in separate modules)."""
         return getattr(importlib.import_module(self.module), self.function)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The operands every call of this op needs, in positional order."""
+        return ("x", "w") if self.kind == "bilinear" else ("x", "kernel_size")
+
+    def bind(self, func: str, args: tuple, kwargs: dict, kinds: str = "iuf") -> None:
+        """Refuse, naming ``func``'s parameter, a call of this op that refconv's function would
+        not take: arguments its signature does not bind, a missing (or None) operand, or an
+        operand array whose dtype kind is not in ``kinds``.
+
+        >>> OPS["conv"].bind("exact", (np.ones(3),), {})
+        Traceback (most recent call last):
+        ...
+        TypeError: exact: w=None is missing; expected op='conv' called with x, w (and bias) as refconv.conv takes them
+        >>> OPS["max_pool"].bind("exact", (np.ones(3), 2), {"mode": "same"})
+        Traceback (most recent call last):
+        ...
+        TypeError: exact: mode='same' is not a keyword of refconv.max_pool; expected stride, padding, dilation, ...
+        """
+        params = inspect.signature(self.resolve()).parameters
+        positional = [n for n, p in params.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+        keywords = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        if len(args) > len(positional):
+            raise fail(
+                func,
+                "args",
+                f"{len(args)} operands",
+                f"is too many for op={self.name!r}",
+                f"at most {len(positional)}: {', '.join(positional)}",
+                TypeError,
+            )
+        for name, value in kwargs.items():
+            if name not in params:
+                raise fail(
+                    func,
+                    name,
+                    value,
+                    f"is not a keyword of refconv.{self.function}",
+                    ", ".join(keywords[:3]) + (", ..." if len(keywords) > 3 else ""),
+                    TypeError,
+                )
+        bound = dict(zip(positional, args))
+        for name, value in kwargs.items():
+            if name in bound:
+                raise fail(func, name, value, "is given twice (as an operand and a keyword)", "one of them", TypeError)
+            bound[name] = value
+        for name in self.required:
+            if bound.get(name) is None:
+                optional = " (and bias)" if self.bias else ""
+                raise fail(
+                    func,
+                    name,
+                    None,
+                    "is missing",
+                    f"op={self.name!r} called with {', '.join(self.required)}{optional} as "
+                    f"refconv.{self.function} takes them",
+                    TypeError,
+                )
+        for name in ("x", "w", "bias"):
+            value = bound.get(name)
+            if value is None:
+                continue
+            wanted = {"f": "a float16, float32 or float64 array", "iuf": "an integer or float array"}[kinds]
+            try:
+                dt = np.asarray(value).dtype
+            except (ValueError, TypeError):  # ragged nested lists
+                raise fail(func, name, value, "is not a rectangular array", wanted, TypeError) from None
+            if dt.kind not in kinds:
+                raise fail(func, name, value, f"has dtype {dt}", wanted, TypeError)
 
 
 #: The oracle's table of ops.  A new op plugs in with one row here, one strategy in
@@ -361,6 +432,7 @@ def exact_value(op: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
     ('dyadic', [1.0, 6.25])
     """
     form = op_form("exact_value", op)
+    form.bind("exact_value", args, kwargs, kinds="f")
     fn = form.resolve()
     if form.kind == "select":
         return "float", fn(*args, **kwargs)
@@ -439,6 +511,7 @@ def exact(op: str, *args: Any, dtype: Any = None, **kwargs: Any) -> np.ndarray:
     [[[0.8, 1.0]]]
     """
     form = op_form("exact", op)
+    form.bind("exact", args, kwargs, kinds="f")
     if dtype is None:
         floats = [np.asarray(a) for a in args if isinstance(a, np.ndarray) and np.asarray(a).dtype.kind == "f"]
         if not floats:

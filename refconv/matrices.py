@@ -374,7 +374,16 @@ def conv_matrix(
     if w.ndim == 0:
         raise fail(func, "w", w, "is a scalar", "an array with at least one axis")
     input_shape = _input_shape(func, input_shape, w.ndim, f"w has {w.ndim} (w.shape={w.shape})")
-    spec = plain_spec(func, input_shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
+    spec = plain_spec(
+        func,
+        input_shape,
+        w.shape,
+        mode=mode,
+        stride=stride,
+        dilation=dilation,
+        boundary=boundary,
+        names=("input_shape", "w"),
+    )
     w, kind = _weights(func, w)
     return _assemble(func, spec, w[None, None], kind, 1, fmt)
 

@@ -317,14 +317,34 @@ def _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ce
     for i, g in enumerate(axes):
         if g.out < 1:
             x_name, w_name = names
+            x_label, w_label = (n if n.endswith("shape") else f"{n} shape" for n in names)
             raise ValueError(
-                f"{func}: {w_name} shape {tuple(kernel_shape)} does not fit {x_name} shape "
+                f"{func}: {w_label} {tuple(kernel_shape)} does not fit {x_label} "
                 f"{tuple(input_shape)} along axis {i}: the window spans d*(k-1)+1 = "
                 f"{g.dilation}*({g.k}-1)+1 = {g.extent} cells but the padded input has "
                 f"n+lo+hi = {g.n}+{g.lo}+{g.hi} = {g.padded}; expected a window no longer than "
                 f"the padded input (did you swap {x_name} and {w_name}?)"
             )
     return ConvSpec(axes, boundary)
+
+
+def _shapes(func: str, input_shape: Any, kernel_shape: Any, names: tuple[str, str], axes: str) -> tuple[tuple, tuple]:
+    """Both shapes as int tuples of one rank; ``names`` are arrays (``axes`` says which of their
+    axes are meant) or the shape parameters themselves."""
+    x_name, w_name = (n if n.endswith("shape") else f"{n}{axes}" for n in names)
+    input_shape = shape_tuple(func, x_name, input_shape)
+    kernel_shape = shape_tuple(func, w_name, kernel_shape)
+    if len(input_shape) == len(kernel_shape):
+        return input_shape, kernel_shape
+    if (x_name, w_name) == ("x.shape", "w.shape"):
+        raise ValueError(
+            f"{func}: x.ndim={len(input_shape)} and w.ndim={len(kernel_shape)} differ "
+            f"(x.shape={input_shape}, w.shape={kernel_shape}); expected arrays of the same rank"
+        )
+    raise ValueError(
+        f"{func}: {w_name}={kernel_shape} has {len(kernel_shape)} axes but {x_name}={input_shape} has "
+        f"{len(input_shape)}; expected shapes of the same rank"
+    )
 
 
 def _plain_spec(
@@ -337,30 +357,27 @@ def _plain_spec(
     dilation: Any = 1,
     boundary: str = "constant",
     ceil_mode: bool = False,
+    names: tuple[str, str] = ("x", "w"),
 ) -> ConvSpec:
     """Normalise the NumPy/SciPy-style arguments of ``correlate``/``convolve`` to a ConvSpec.
 
     ``mode`` is ``"valid"``, ``"same"`` (centred: larger half of the padding before), ``"full"``,
     or explicit pads: an int, one int per axis, or one ``(before, after)`` pair per axis.
+    ``names`` are the caller's parameters that hold the two shapes, for its error messages:
+    the arrays ``("x", "w")``, or the shapes themselves (``("input_shape", "kernel_shape")``).
 
     >>> plain_spec("f", (5,), (2,), mode="same").pads
     ((1, 0),)
     >>> plain_spec("f", (3, 4), (2, 2)).output_shape
     (2, 3)
     """
-    input_shape = shape_tuple(func, "x.shape", input_shape)
-    kernel_shape = shape_tuple(func, "w.shape", kernel_shape)
-    if len(input_shape) != len(kernel_shape):
-        raise ValueError(
-            f"{func}: x.ndim={len(input_shape)} and w.ndim={len(kernel_shape)} differ "
-            f"(x.shape={input_shape}, w.shape={kernel_shape}); expected arrays of the same rank"
-        )
+    input_shape, kernel_shape = _shapes(func, input_shape, kernel_shape, names, ".shape")
     ndim = len(input_shape)
     stride = int_tuple(func, "stride", stride, ndim, minimum=1)
     dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
     boundary = check_choice(func, "boundary", boundary, BOUNDARIES, _BOUNDARY_HINTS)
     pads = _resolve_pads(func, "mode", mode, kernel_shape, dilation, "centred")
-    return _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
+    return _build(func, input_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, names)
 
 
 plain_spec = _memoized(_plain_spec)
@@ -376,8 +393,11 @@ def _layer_spec(
     dilation: Any = 1,
     boundary: str = "constant",
     ceil_mode: bool = False,
+    names: tuple[str, str] = ("x", "w"),
 ) -> ConvSpec:
     """Normalise PyTorch-style ``padding``/``stride``/``dilation`` of a layer to a ConvSpec.
+
+    ``names`` as in :func:`plain_spec` (the arrays' spatial axes, or the shapes themselves).
 
     ``padding`` is an int, one int per spatial axis, ``"valid"``, ``"same"`` (torch's split: the
     larger half after; stride 1 only, as in torch) or one ``(before, after)`` pair per axis.
@@ -385,8 +405,7 @@ def _layer_spec(
     >>> layer_spec("f", (5,), (4,), padding="same").pads
     ((1, 2),)
     """
-    spatial_shape = shape_tuple(func, "x.shape[2:]", spatial_shape)
-    kernel_shape = shape_tuple(func, "w.shape[2:]", kernel_shape)
+    spatial_shape, kernel_shape = _shapes(func, spatial_shape, kernel_shape, names, ".shape[2:]")
     ndim = len(spatial_shape)
     stride = int_tuple(func, "stride", stride, ndim, minimum=1)
     dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
@@ -399,7 +418,7 @@ def _layer_spec(
             "stride 1, or explicit (before, after) pads",
         )
     pads = _resolve_pads(func, "padding", padding, kernel_shape, dilation, "torch")
-    return _build(func, spatial_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, ("x", "w"))
+    return _build(func, spatial_shape, kernel_shape, stride, dilation, pads, boundary, ceil_mode, names)
 
 
 layer_spec = _memoized(_layer_spec)
@@ -439,8 +458,7 @@ def transpose_spec(
     >>> transpose_spec("f", (4,), (3,), padding=1, output_padding=1, stride=2).axes[0]
     AxisGeometry(n=8, k=3, stride=2, dilation=1, lo=1, hi=0, ceil_mode=False)
     """
-    spatial_shape = shape_tuple(func, "x.shape[2:]", spatial_shape)
-    kernel_shape = shape_tuple(func, "w.shape[2:]", kernel_shape)
+    spatial_shape, kernel_shape = _shapes(func, spatial_shape, kernel_shape, ("x", "w"), ".shape[2:]")
     ndim = len(spatial_shape)
     stride = int_tuple(func, "stride", stride, ndim, minimum=1)
     dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
@@ -526,9 +544,17 @@ def output_shape(
             f"was given together with mode={mode!r}",
             "mode= (SciPy convention) or padding= (PyTorch convention), not both",
         )
+    names = ("input_shape", "kernel_shape")
     if padding is not None:
         spec = layer_spec(
-            func, input_shape, kernel_shape, padding=padding, stride=stride, dilation=dilation, ceil_mode=ceil_mode
+            func,
+            input_shape,
+            kernel_shape,
+            padding=padding,
+            stride=stride,
+            dilation=dilation,
+            ceil_mode=ceil_mode,
+            names=names,
         )
     else:
         spec = plain_spec(
@@ -539,6 +565,7 @@ def output_shape(
             stride=stride,
             dilation=dilation,
             ceil_mode=ceil_mode,
+            names=names,
         )
     return spec.output_shape
 

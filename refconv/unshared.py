@@ -49,7 +49,13 @@ def locally_connected_weight_shape(
     ((280, 319, 1, 2), True)
     """
     spec = plain_spec(
-        "locally_connected_weight_shape", input_shape, kernel_shape, mode=mode, stride=stride, dilation=dilation
+        "locally_connected_weight_shape",
+        input_shape,
+        kernel_shape,
+        mode=mode,
+        stride=stride,
+        dilation=dilation,
+        names=("input_shape", "kernel_shape"),
     )
     return spec.output_shape + spec.kernel_shape
 

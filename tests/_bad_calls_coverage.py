@@ -265,6 +265,12 @@ if rdask is not None:
             "dask-avg-divisor",
         ),
         row(lambda: rdask.lp_pool(np.ones(5), -1, 2), ValueError, r"^lp_pool: p=-1 is not positive", "dask-lp-p"),
+        row(
+            lambda: rdask.max_pool(np.ones(3), [None, []]),
+            TypeError,
+            r"^max_pool: kernel_size=\(None, \[\]\) is not a shape; expected a tuple of ints",
+            "dask-max-kernel-junk",
+        ),
         # Out of core the input may be huge, but not its padding: the in-memory budget, beyond x.
         row(
             lambda: rdask.correlate(np.arange(5), np.ones(2), mode=((10**9, 0),), boundary="wrap"),

@@ -83,7 +83,7 @@ ROWS = [
     row(
         lambda: conv_matrix(w1, (1,)),
         ValueError,
-        r"conv_matrix: w shape \(2,\) does not fit x shape \(1,\)",
+        r"conv_matrix: w shape \(2,\) does not fit input_shape \(1,\).*\(did you swap input_shape and w\?\)",
         "matrix-kernel-too-long",
     ),
     row(lambda: conv_matrix(5, (1,)), ValueError, r"conv_matrix: w=.* is a scalar", "matrix-scalar-w"),
@@ -247,7 +247,7 @@ ROWS = [
     row(
         lambda: conv_cost((5,), (6,)),
         ValueError,
-        r"conv_cost: w shape \(6,\) does not fit x shape \(5,\)",
+        r"conv_cost: kernel_shape \(6,\) does not fit input_shape \(5,\)",
         "matrix-cost-too-long",
     ),
     row(

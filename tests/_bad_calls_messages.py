@@ -184,17 +184,19 @@ ROWS = [
     row(
         lambda: output_shape((5,), (7,), padding=0),
         ValueError,
-        "output_shape: w shape (7,) does not fit x shape (5,) along axis 0: the window spans d*(k-1)+1 = 1*(7-1)+1 "
-        "= 7 cells but the padded input has n+lo+hi = 5+0+0 = 5; expected a window no longer than the padded input "
-        "(did you swap x and w?)",
+        "output_shape: kernel_shape (7,) does not fit input_shape (5,) along axis 0: the window spans "
+        "d*(k-1)+1 = 1*(7-1)+1 = 7 cells but the padded input has n+lo+hi = 5+0+0 = 5; expected a window no "
+        "longer than the padded input "
+        "(did you swap input_shape and kernel_shape?)",
         "oshape-layer-no-fit",
     ),
     row(
         lambda: output_shape((5,), (7,), mode="valid"),
         ValueError,
-        "output_shape: w shape (7,) does not fit x shape (5,) along axis 0: the window spans d*(k-1)+1 = 1*(7-1)+1 "
-        "= 7 cells but the padded input has n+lo+hi = 5+0+0 = 5; expected a window no longer than the padded input "
-        "(did you swap x and w?)",
+        "output_shape: kernel_shape (7,) does not fit input_shape (5,) along axis 0: the window spans "
+        "d*(k-1)+1 = 1*(7-1)+1 = 7 cells but the padded input has n+lo+hi = 5+0+0 = 5; expected a window no "
+        "longer than the padded input "
+        "(did you swap input_shape and kernel_shape?)",
         "oshape-plain-no-fit",
     ),
     # pool_spec, through the pools and directly

@@ -135,9 +135,19 @@ ROWS = [
         r"padding='same' is not supported with stride=\(2,\)",
         "oshape-same-stride",
     ),
-    row(lambda: output_shape((5, 5), (2,)), ValueError, r"x.ndim=2 and w.ndim=1 differ", "oshape-rank"),
-    row(lambda: output_shape("55", (2,)), TypeError, r"x.shape='55' is not a shape", "oshape-str"),
+    row(
+        lambda: output_shape((5, 5), (2,)),
+        ValueError,
+        r"kernel_shape=\(2,\) has 1 axes but input_shape=\(5, 5\) has 2",
+        "oshape-rank",
+    ),
+    row(lambda: output_shape("55", (2,)), TypeError, r"input_shape='55' is not a shape", "oshape-str"),
     row(lambda: output_shape((5,), (2,), ceil_mode=1), TypeError, r"ceil_mode=1 is not a bool", "oshape-ceil"),
-    row(lambda: output_shape((2,), (5,)), ValueError, r"w shape \(5,\) does not fit x shape \(2,\)", "oshape-nofit"),
-    row(lambda: output_shape((5,), (2.0,)), TypeError, r"w.shape=\(2.0,\) is not a shape", "oshape-float-kernel"),
+    row(
+        lambda: output_shape((2,), (5,)),
+        ValueError,
+        r"kernel_shape \(5,\) does not fit input_shape \(2,\)",
+        "oshape-nofit",
+    ),
+    row(lambda: output_shape((5,), (2.0,)), TypeError, r"kernel_shape=\(2.0,\) is not a shape", "oshape-float-kernel"),
 ]

@@ -71,6 +71,18 @@ def test_fractions_and_python_ints_are_exact():
     assert got.dtype == object and got.tolist() == [0, 0, 3 * 2**62 + 15]
 
 
+def test_an_exact_bias_keeps_the_result_exact():
+    # Integer x and w with a Fraction bias: the blocks are Fractions, never cast to int64 (once 0).
+    x = np.array([[[1, 2, 3]], [[4, 5, 6]]])
+    w = np.array([[[1, -1]]])
+    got = rdask.conv(da.from_array(x, chunks=(1, 1, 2)), w, np.array([Fraction(1, 2)], dtype=object)).compute()
+    assert got.dtype == object
+    assert got.tolist() == [[[Fraction(1 - 2) + Fraction(1, 2)] * 2]] * 2  # 1-2+1/2, 2-3+1/2; 4-5+1/2, ...
+    big = np.array([2**62], dtype=object)  # 2**62 + 2*2**61: past int64, exact Python ints
+    got = rdask.conv(np.full((1, 2, 1), 2**61), np.ones((1, 2, 1), dtype=int), big).compute()
+    assert got.tolist() == [[[2**63]]]
+
+
 @st.composite
 def layer_cases(draw):
     n, groups = draw(st.integers(1, 3)), draw(st.integers(1, 2))

@@ -204,5 +204,9 @@ def test_agrees_with_layer_functions_on_exact_floats():
 
 
 def test_refuses_non_float_operands():
-    with pytest.raises(TypeError, match=r"exact_value: x=.* has dtype int64"):
+    with pytest.raises(TypeError, match=r"^exact: x=.* has dtype int64"):
         exact("correlate", np.array([1, 2]), np.array([1.0]))
+    with pytest.raises(TypeError, match=r"^exact_value: w=.* has dtype <U1"):
+        exact_value("correlate", np.array([1.0, 2.0]), np.array(["a"]))
+    with pytest.raises(TypeError, match=r"^exact: w=\[\[1.0\], \[1.0, 2.0\]\] is not a rectangular array"):
+        exact("correlate", np.array([1.0, 2.0]), [[1.0], [1.0, 2.0]])

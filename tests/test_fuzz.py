@@ -280,7 +280,8 @@ def _alarm(signum, frame):
 
 #: The shared geometry's messages call the operands ``x`` and ``w`` ("w shape (5,) does not fit x
 #: shape (2,)", "x.ndim=2 and w.ndim=1 differ") also where a function takes their shapes.
-_OPERAND_ALIASES = {"input_shape": {"x"}, "kernel_shape": {"w"}, "args": {"x", "w", "bias"}}
+#: Parameters that forward operands: `*args` of an op (correlate/conv: x, w, bias; pools: x, kernel_size).
+_OPERAND_ALIASES = {"input_shape": {"x"}, "kernel_shape": {"w"}, "args": {"x", "w", "bias", "kernel_size"}}
 
 
 def _parameter_names(name: str, fn, args: tuple, kwargs: dict) -> set[str]:
@@ -446,14 +447,10 @@ def test_a_hang_is_reported():
         CALL_SECONDS = saved
 
 
-#: Public functions of modules other engineers are still polishing (refconv.conformance, .bounds,
-#: .exact), where the fuzz finds errors that name no parameter; each has a minimal strict-xfail
-#: repro in tests/test_resources.py.  Non-strict: the fuzz passes again once they are fixed.
-KNOWN_BUGS = {
-    "assert_conforms": "assert_conforms(None, 'conv') raises numpy's 'at least one array or dtype is required'",
-    "error_bound": "error_bound(op='avg_pool', dtype=np.float32) raises IndexError",
-    "exact": "exact('conv', None, dtype=np.float32) raises IndexError",
-}
+#: Public functions where the fuzz found errors that name no parameter and that are not fixed
+#: yet, each with the repro as its reason (non-strict xfails: the fuzz passes again once fixed).
+#: Empty: the last ones (error_bound, exact, assert_conforms) now name the missing operand.
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _cases():

@@ -319,30 +319,78 @@ def test_the_digest_check_can_fail():
 
 
 # ============================================================================================
-# Bugs the fuzz found in modules owned by other engineers (strict xfails: they pass once fixed)
+# Bugs the fuzz found (once strict xfails; fixed): each names its parameter now
 
 
-@pytest.mark.xfail(strict=True, reason="error_bound without operands raises IndexError (bounds.py)")
 def test_error_bound_without_operands_names_the_arguments():
-    with pytest.raises((ValueError, TypeError), match=r"^error_bound: "):
+    with pytest.raises(
+        TypeError, match=r"^error_bound: x=None is missing; expected op='avg_pool' called with x, kernel_size"
+    ):
         refconv.error_bound(op="avg_pool", dtype=np.float32)
 
 
-@pytest.mark.xfail(strict=True, reason="exact('conv', None, dtype=np.float32) raises IndexError (exact.py)")
 def test_exact_with_a_none_operand_names_it():
-    with pytest.raises((ValueError, TypeError), match=r"^exact: "):
+    with pytest.raises(TypeError, match=r"^exact: x=None is missing; expected op='conv' called with x, w \(and bias\)"):
         refconv.exact("conv", None, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"^exact: w=None is missing"):
+        refconv.exact("correlate", np.ones(3), None)
+    # A keyword operand counts: avg_pool's kernel_size may be named.
+    assert refconv.exact("avg_pool", np.array([1.0, 2.0]), kernel_size=2).tolist() == [1.5]
 
 
-@pytest.mark.xfail(strict=True, reason="assert_conforms with no operands raises NumPy's message (conformance.py)")
 def test_assert_conforms_without_operands_names_them():
-    with pytest.raises((ValueError, TypeError), match=r"^assert_conforms: "):
+    with pytest.raises(TypeError, match=r"^assert_conforms: x=None is missing"):
         refconv.assert_conforms(None, "conv")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="locally_connected_weight_shape's errors name x/w, not its parameters (unshared.py)"
-)
-def test_locally_connected_weight_shape_names_its_parameters():
-    with pytest.raises(ValueError, match=r"^locally_connected_weight_shape: (input_shape|kernel_shape)"):
+def test_shape_functions_name_their_shape_parameters():
+    with pytest.raises(
+        ValueError, match=r"^locally_connected_weight_shape: kernel_shape \(6,\) does not fit input_shape"
+    ):
         refconv.locally_connected_weight_shape((5,), (6,))
+    with pytest.raises(ValueError, match=r"^conv_cost: kernel_shape \(6,\) does not fit input_shape \(5,\)"):
+        refconv.conv_cost((5,), (6,))
+    with pytest.raises(ValueError, match=r"^output_shape: .*\(did you swap input_shape and kernel_shape\?\)"):
+        refconv.output_shape((5,), (6,), padding=0)
+    with pytest.raises(ValueError, match=r"^conv_matrix: w shape \(6,\) does not fit input_shape \(5,\)"):
+        refconv.conv_matrix(np.ones(6), (5,))
+
+
+def test_output_shape_refuses_shapes_of_different_ranks_in_either_convention():
+    # The layer convention once zipped (5,) with (2, 3) and answered (4,).
+    for geometry in ({"padding": 0}, {"mode": "valid"}):
+        with pytest.raises(
+            ValueError, match=r"^output_shape: kernel_shape=\(2, 3\) has 2 axes but input_shape=\(5,\) has 1"
+        ):
+            refconv.output_shape((5,), (2, 3), **geometry)
+
+
+#: A stride past int64 with one output (or a dilation with one tap) moves nothing, and once
+#: overflowed NumPy's index arrays.  Each call's single output is the stride-1 first output.
+_HUGE = [2**63, 2**64 + 1]
+_ONE_OUTPUT = {
+    "correlate": (lambda s: refconv.correlate([0, 1, 2, 3], [1, 2], stride=s), [0 * 1 + 1 * 2]),
+    "correlate-sparse": (lambda s: refconv.correlate([0, 1, 2, 3], [1, 2], stride=s, method="sparse"), [2]),
+    "correlate-dense": (lambda s: refconv.correlate([0, 1, 2, 3], [1, 2], stride=s, method="dense"), [2]),
+    "max_pool": (lambda s: refconv.max_pool(np.array([0, 1, 2, 3]), 2, stride=s), [1]),
+    "max_pool-indices": (lambda s: refconv.max_pool(np.array([0, 1, 2, 3]), 2, stride=s, return_indices=True)[1], [1]),
+    "avg_pool": (lambda s: refconv.avg_pool(np.array([0, 1, 2, 3]), 2, stride=s), [Fraction(0 + 1, 2)]),
+    "lp_pool": (lambda s: refconv.lp_pool(np.array([3, 4, 2, 3]), 2, 2, stride=s), [5]),
+    "weighted_pool": (
+        lambda s: refconv.weighted_pool(np.array([0, 1, 2, 3]), 2, lambda d: 1, stride=s),
+        [Fraction(1, 2)],
+    ),
+    "conv_matrix": (
+        lambda s: refconv.conv_matrix(np.array([1, 2]), (4,), stride=s, format="sparse").toarray()[0],
+        [1, 2, 0, 0],
+    ),
+    "conv_cost": (lambda s: list(refconv.conv_cost((4,), (2,), stride=s).output_shape), [1]),
+    "correlate-dilation": (lambda s: refconv.correlate([1, 2, 3], [5], dilation=s), [5, 10, 15]),
+}
+
+
+@pytest.mark.parametrize("stride", _HUGE)
+@pytest.mark.parametrize("name", sorted(_ONE_OUTPUT))
+def test_a_stride_past_int64_gives_the_single_output(name, stride):
+    call, expected = _ONE_OUTPUT[name]
+    assert np.asarray(call(stride)).tolist() == expected
