@@ -31,6 +31,28 @@ def is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def check_bool(func: str, name: str, value: Any, *, none: bool = False) -> bool | None:
+    """``value`` as a bool (NumPy's included), or None where ``none`` allows it.
+
+    >>> check_bool("f", "shrink", 1)
+    Traceback (most recent call last):
+    ...
+    TypeError: f: shrink=1 is not a bool; expected True or False
+    """
+    if none and value is None:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        raise fail(
+            func,
+            name,
+            value,
+            "is not a bool" + (" or None" if none else ""),
+            "True, False or None" if none else "True or False",
+            TypeError,
+        )
+    return bool(value)
+
+
 def check_choice(func: str, name: str, value: Any, choices: Sequence[str], hint: dict | None = None):
     """Return ``value`` if it is one of ``choices``; suggest the right spelling otherwise."""
     if not isinstance(value, str):

@@ -34,7 +34,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from . import strategies as rst
-from ._validation import check_choice, fail, is_int
+from ._validation import check_bool, check_choice, fail, is_int
 from .bounds import Arithmetic, error_bound
 from .exact import OPS, exact_value, op_form, rounded
 
@@ -644,6 +644,8 @@ def check(
             raise fail(func, name, value, "is < 1", "an int >= 1")
     if not is_int(seed):
         raise fail(func, "seed", seed, "is not an integer", "an int", TypeError)
+    bias = check_bool(func, "bias", bias, none=True)
+    shrink = check_bool(func, "shrink", shrink)
     check_choice(func, "method", method, ("direct", "winograd", "fft"))
     if peer is not None:
         check_choice(func, "peer", peer, ("torch",))
@@ -765,11 +767,25 @@ def assert_conforms(
     # The operands (not a pool's kernel_size) as arrays, as refconv's function would take them.
     n_operands = 3 if form.kind == "bilinear" else 1
     args = tuple(a if i >= n_operands or a is None else np.asarray(a) for i, a in enumerate(args))
+    dtypes = {name: a.dtype for name, a in zip(("x", "w", "bias"), args[:n_operands]) if a is not None}
+    kinds = {dt.kind for dt in dtypes.values()}
+    if kinds & {"i", "u"} and "f" in kinds:
+        name = next(n for n, dt in dtypes.items() if dt.kind in "iu")
+        raise fail(
+            "assert_conforms",
+            name,
+            args[("x", "w", "bias").index(name)],
+            f"is an integer array beside float operands ({', '.join(f'{n}: {dt}' for n, dt in dtypes.items())})",
+            "operands of one kind: all integer (judged exactly) or all float (judged under the bound)",
+            TypeError,
+        )
     if dtype is not None:
         try:
             kind = np.dtype(dtype).kind
         except TypeError:
-            kind = None
+            raise fail(
+                "assert_conforms", "dtype", dtype, "is not a dtype", "an integer or float dtype, or None", TypeError
+            ) from None
         if kind not in ("i", "u", "f"):
             raise fail(
                 "assert_conforms", "dtype", dtype, "is not a numeric dtype", "an integer or float dtype, or None"

@@ -337,6 +337,7 @@ def max_pool(
     func = "max_pool"
     x, spec, axes = _pool_setup(func, x, kernel_size, stride, padding, dilation, ceil_mode, axes)
     if x.dtype.kind in "iu":
+        pooling._refuse_empty(func, spec, dilation, padding)  # as in memory: no -inf for exact x
         fill = np.iinfo(x.dtype).min
     elif x.dtype.kind == "f":
         fill = -np.inf

@@ -921,11 +921,13 @@ def _block_levels(func: str, A: Any, block_shape: Any) -> tuple[tuple[int, int],
 
 
 def _shape_of(func: str, A: Any) -> tuple[int, int]:
-    if sp.issparse(A) or _is_sympy_matrix(A):
-        return tuple(A.shape)
-    if isinstance(A, np.ndarray) and A.ndim == 2:
-        return A.shape
-    return _nonzero_entries(func, A)[0]
+    if sp.issparse(A) or _is_sympy_matrix(A) or (isinstance(A, np.ndarray) and A.ndim == 2):
+        shape = tuple(A.shape)
+    else:
+        shape = _nonzero_entries(func, A)[0]
+    if 0 in shape:  # its levels would have length 0: say so of A, not of the levels derived from it
+        raise fail(func, "A.shape", shape, "is empty", "a matrix with at least one row and one column")
+    return shape
 
 
 def is_doubly_block_toeplitz(A: Any, block_shape: Any) -> StructureCheck:

@@ -82,7 +82,7 @@ import numpy as np
 
 from ._arith import _is_sympy, as_operand, convert, domain, finish
 from ._taps import FILL, gather_index, pad, source_index, tap_slices, taps
-from ._validation import fail, is_int, shape_tuple
+from ._validation import check_bool, fail, is_int, shape_tuple
 from .spec import ConvSpec, pool_spec
 
 __all__ = [
@@ -132,12 +132,6 @@ def _axes(func: str, axes: Any, ndim: int, k: int, kernel_size: tuple[int, ...])
     if len(set(out)) != len(out):
         raise fail(func, "axes", axes, "repeats an axis", "distinct axes")
     return tuple(out)
-
-
-def _check_bool(func: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise fail(func, name, value, "is not a bool", "True or False", TypeError)
-    return bool(value)
 
 
 def _setup(func: str, x: Any, kernel_size: Any, axes: Any, **geometry) -> tuple[np.ndarray, ConvSpec, tuple]:
@@ -254,17 +248,33 @@ def _max_core(
     return best, index, have
 
 
-def _refuse_empty(func, have, dilation, padding):
-    """Exact inputs have no ``-inf`` for a window that holds padding only."""
-    if not have.all():
-        where = tuple(int(i) for i in np.argwhere(~have)[0])
-        raise fail(
-            func,
-            "dilation",
-            dilation,
-            f"with padding={padding!r} leaves window {where} holding padding only, whose max is -inf",
-            "windows that reach an input cell for exact x (float x gives -inf, as torch)",
-        )
+def _refuse_empty(func: str, spec: ConvSpec, dilation: Any, padding: Any) -> None:
+    """Exact inputs have no ``-inf`` for a window that holds padding only.
+
+    A window reaches an input cell iff it does along every axis, so the first such window
+    (row-major) comes from one ``(out, k)`` table per axis, never from a table of all windows.
+    """
+    # bad[a][o]: output o's taps along axis a all land in padding (or the ceil overhang).
+    bad = [(gather_index(g, "constant") == FILL).all(axis=1) for g in spec.axes]
+    if not any(b.any() for b in bad):
+        return
+    where: list[int] = []
+    for a, b in enumerate(bad):
+        if b[0] or any(later.any() for later in bad[a + 1 :]):
+            where.append(0)  # index 0 here: the window is bad at this axis or a later one
+            if b[0]:
+                break
+        else:
+            where.append(int(np.argmax(b)))
+            break
+    where += [0] * (len(bad) - len(where))
+    raise fail(
+        func,
+        "dilation",
+        dilation,
+        f"with padding={padding!r} leaves window {tuple(where)} holding padding only, whose max is -inf",
+        "windows that reach an input cell for exact x (float x gives -inf, as torch)",
+    )
 
 
 def max_pool(
@@ -345,15 +355,16 @@ def max_pool(
     array([[7, 3]])
     """
     func = "max_pool"
-    return_indices = _check_bool(func, "return_indices", return_indices)
+    return_indices = check_bool(func, "return_indices", return_indices)
     moved, spec, axes = _setup(
         func, x, kernel_size, axes, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
     )
     if moved.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
-    best, index, have = _max_core(func, moved, spec, return_indices)
     if moved.dtype.kind != "f":
-        _refuse_empty(func, have, dilation, padding)
+        _refuse_empty(func, spec, dilation, padding)
+    best, index, _ = _max_core(func, moved, spec, return_indices)
+    if moved.dtype.kind != "f":
         best = finish(best, "object") if moved.dtype.kind == "O" else best
     if return_indices:
         return _restore(best, axes), _restore(index, axes)
@@ -443,7 +454,7 @@ def avg_pool(
     array([1.5, 3. , 5. , 6. ])
     """
     func = "avg_pool"
-    count_include_pad = _check_bool(func, "count_include_pad", count_include_pad)
+    count_include_pad = check_bool(func, "count_include_pad", count_include_pad)
     if divisor_override is not None:
         if not is_int(divisor_override):
             raise fail(func, "divisor_override", divisor_override, "is not an int", "None or a nonzero int", TypeError)
@@ -829,6 +840,8 @@ def _global_axes(func: str, x: Any, axes: Any) -> tuple[np.ndarray, tuple[int, .
         chosen = tuple(range(x.ndim))
     else:
         count = len(axes) if isinstance(axes, (tuple, list)) else 1
+        if count == 0:
+            raise fail(func, "axes", axes, "is empty", "at least one axis to pool over, or None for all")
         chosen = _axes(func, axes, x.ndim, count, (None,) * count)
     empty = [a for a in chosen if x.shape[a] == 0]
     if empty:
@@ -869,7 +882,7 @@ def global_max_pool(x: Any, *, axes: Any = None, return_indices: bool = False):
     array([[1]])
     """
     func = "global_max_pool"
-    return_indices = _check_bool(func, "return_indices", return_indices)
+    return_indices = check_bool(func, "return_indices", return_indices)
     x, axes, _ = _global_axes(func, x, axes)
     if x.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from refconv import correlate
 from refconv.costs import conv_cost
@@ -87,6 +88,18 @@ ROWS = [
         "matrix-kernel-too-long",
     ),
     row(lambda: conv_matrix(5, (1,)), ValueError, r"conv_matrix: w=.* is a scalar", "matrix-scalar-w"),
+    row(
+        lambda: is_toeplitz(np.zeros((0, 0))),
+        ValueError,
+        r"^is_toeplitz: A.shape=\(0, 0\) is empty; expected a matrix with at least one row and one column",
+        "matrix-toeplitz-empty",
+    ),
+    row(
+        lambda: is_circulant(sp.csr_array((0, 3))),
+        ValueError,
+        r"^is_circulant: A.shape=\(0, 3\) is empty",
+        "matrix-circulant-empty",
+    ),
     row(lambda: conv_matrix(None, (1,)), TypeError, r"conv_matrix: w=None is not an array", "matrix-w-none"),
     row(
         lambda: conv_matrix(np.array([1.0, 2.0], dtype=object), (5,)),

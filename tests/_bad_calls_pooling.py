@@ -264,6 +264,12 @@ ROWS = [
     # global forms and figure 9.8
     row(lambda: global_max_pool(5), ValueError, r"global_max_pool: x=5 is 0-dimensional", "pool-global-0d"),
     row(
+        lambda: global_avg_pool(X, axes=[]),
+        ValueError,
+        r"^global_avg_pool: axes=\[\] is empty; expected at least one axis to pool over, or None for all",
+        "pool-global-no-axes",
+    ),
+    row(
         lambda: global_avg_pool(X, axes=(0, 0)),
         ValueError,
         r"global_avg_pool: axes=\(0, 0\) repeats an axis",

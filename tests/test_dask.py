@@ -83,6 +83,22 @@ def test_an_exact_bias_keeps_the_result_exact():
     assert got.tolist() == [[[2**63]]]
 
 
+def test_max_pool_refuses_a_window_of_padding_only_for_exact_x_as_in_memory():
+    # Columns: one input column, taps at -1 and +1 (dilation 2, padding 1): window (0, 0) and its
+    # whole column of windows read padding only, which has no exact -inf.
+    x = np.arange(2).reshape(2, 1)
+    geometry = dict(stride=1, padding=(1, 1), dilation=(1, 2))
+    match = r"^max_pool: dilation=\(1, 2\) with padding=\(1, 1\) leaves window \(0, 0\) holding padding only"
+    with pytest.raises(ValueError, match=match):
+        refconv.max_pool(x, (2, 2), **geometry)
+    with pytest.raises(ValueError, match=match):
+        rdask.max_pool(da.from_array(x, chunks=1), (2, 2), **geometry)  # at once, not at compute()
+    # Float x has -inf, as torch: the same windows give -inf in both.
+    got = rdask.max_pool(da.from_array(x * 1.0, chunks=1), (2, 2), **geometry).compute()
+    assert np.array_equal(got, refconv.max_pool(x * 1.0, (2, 2), **geometry))
+    assert got.tolist() == [[-np.inf], [-np.inf], [-np.inf]]
+
+
 @st.composite
 def layer_cases(draw):
     n, groups = draw(st.integers(1, 3)), draw(st.integers(1, 2))
