@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import sympy
 
 import refconv
@@ -583,3 +584,352 @@ def test_check_spec_cells_counts_the_ceil_overhang_and_the_output(monkeypatch):
     with pytest.raises(ValueError) as info:
         refconv.conv(np.ones((1, 1, 5)), np.ones((100, 1, 1)))
     assert str(info.value) == message
+
+
+# ============================================================================================
+# refconv.matrices: every refusal's whole message, the guard's boundary and arithmetic, the
+# predicates' names and first offending pairs, and channel columns of the layer matrix
+
+_RAGGED = (
+    "setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 "
+    "dimensions. The detected shape was (2,) + inhomogeneous part."
+)
+_W_JUNK = {
+    "str": ("'abc'", "TypeError", "is not an array; expected an array of numbers"),
+    "bool": (None, "TypeError", "is a bool array; expected numbers (cast with .astype(int) for 0/1)"),
+    "mixed": (
+        None,
+        "TypeError",
+        "holds float 0.5; expected an object array of int, Fraction or SymPy expressions (or a float dtype)",
+    ),
+}
+
+
+def _matrix_refusals():
+    from refconv.matrices import (
+        circulant_eigenvalues,
+        conv_matrix,
+        doubly_block_circulant,
+        is_circulant,
+        is_doubly_block_circulant,
+        is_doubly_block_toeplitz,
+        is_multilevel_circulant,
+        is_multilevel_toeplitz,
+        is_toeplitz,
+        layer_matrix,
+        multilevel_circulant,
+    )
+
+    scalar = "w=<ndarray shape=() dtype=int64> is a scalar; expected an array with at least one axis"
+    w3 = np.ones((1, 1, 2), dtype=int)
+    cases = {
+        "conv_matrix-scalar": (lambda: conv_matrix(5, (3,)), ValueError, f"conv_matrix: {scalar}"),
+        "multilevel-scalar": (lambda: multilevel_circulant(5, (3,)), ValueError, f"multilevel_circulant: {scalar}"),
+        "eigen-scalar": (lambda: circulant_eigenvalues(5, (3,)), ValueError, f"circulant_eigenvalues: {scalar}"),
+        "dbc-rank": (
+            lambda: doubly_block_circulant([1, 2], (3,)),
+            ValueError,
+            "doubly_block_circulant: w=<ndarray shape=(2,) dtype=int64> has 1 axes; expected a 2-D kernel "
+            "(multilevel_circulant takes any rank)",
+        ),
+        "eigen-exact-type": (
+            lambda: circulant_eigenvalues([1, 2], (3,), exact="yes"),
+            TypeError,
+            "circulant_eigenvalues: exact='yes' is not a bool or None; expected True, False or None",
+        ),
+        "eigen-exact-float": (
+            lambda: circulant_eigenvalues(np.array([1.5, 2.0]), (3,), exact=True),
+            ValueError,
+            "circulant_eigenvalues: exact=True needs an exact w but w has dtype float64; expected exact=False, "
+            "or w as integers or an object array of Fractions",
+        ),
+        "eigen-shape": (
+            lambda: circulant_eigenvalues([1, 2], (3, 3)),
+            ValueError,
+            "circulant_eigenvalues: input_shape=(3, 3) has 2 axes but w has 1 (w.shape=(2,)); expected 1 axes",
+        ),
+        "layer-rank": (
+            lambda: layer_matrix([[1, 2]], (1, 3)),
+            ValueError,
+            "layer_matrix: w=<ndarray shape=(1, 2) dtype=int64> has 2 axes; expected (C_out, C_in // groups, "
+            "*kernel) with at least 3 axes",
+        ),
+        "layer-groups-type": (
+            lambda: layer_matrix(w3, (1, 3), groups=1.5),
+            TypeError,
+            "layer_matrix: groups=1.5 is not an integer; expected an int >= 1",
+        ),
+        "layer-groups-0": (
+            lambda: layer_matrix(w3, (1, 3), groups=0),
+            ValueError,
+            "layer_matrix: groups=0 is < 1; expected an int >= 1",
+        ),
+        "layer-groups-c-out": (
+            lambda: layer_matrix(np.ones((3, 1, 2)), (2, 3), groups=2),
+            ValueError,
+            "layer_matrix: groups=2 does not divide C_out = w.shape[0] = 3; expected a divisor of C_out and C_in",
+        ),
+        "layer-c-in": (
+            lambda: layer_matrix(np.ones((2, 1, 2)), (3, 3), groups=2),
+            ValueError,
+            "layer_matrix: input_shape=(3, 3) has C_in = 3 channels but w.shape[1] * groups = 1 * 2 = 2; expected "
+            "C_in == w.shape[1] * groups",
+        ),
+        "layer-padding-mode": (
+            lambda: layer_matrix(w3, (1, 3), padding_mode="constant"),
+            ValueError,
+            "layer_matrix: padding_mode='constant' is not a refconv name (numpy's 'constant' is torch's 'zeros'); "
+            "expected one of 'zeros', 'reflect', 'replicate', 'circular'",
+        ),
+        "layer-input-shape": (
+            lambda: layer_matrix(w3, (3,)),
+            ValueError,
+            "layer_matrix: input_shape=(3,) has 1 axes but w.shape=(1, 1, 2) needs (C_in, *spatial) with 1 spatial "
+            "axes; expected 2 axes",
+        ),
+        "A-str": (
+            lambda: is_toeplitz("abc"),
+            TypeError,
+            "is_toeplitz: A='abc' is not a matrix; expected a 2-D NumPy array, scipy.sparse array or SymPy matrix",
+        ),
+        "A-ragged": (
+            lambda: is_toeplitz([[1, 2], [3]]),
+            TypeError,
+            f"is_toeplitz: A=[[1, 2], [3]] is not a rectangular matrix ({_RAGGED}); expected a 2-D matrix",
+        ),
+        "A-rank": (
+            lambda: is_circulant(np.ones((2, 2, 2))),
+            ValueError,
+            "is_circulant: A=<ndarray shape=(2, 2, 2) dtype=float64> has 3 axes; expected a 2-D matrix",
+        ),
+        "A-dtype": (
+            lambda: is_toeplitz(np.array([["a", "b"]])),
+            TypeError,
+            "is_toeplitz: A=<ndarray shape=(1, 2) dtype=<U1> has dtype <U1; expected a numeric or object matrix",
+        ),
+        "multilevel-circulant-shape": (
+            lambda: is_multilevel_circulant(np.eye(3), (2,)),
+            ValueError,
+            "is_multilevel_circulant: shape=(2,) has product 2 but A has 3 rows (A.shape=(3, 3)); expected level "
+            "sizes whose product is the matrix size",
+        ),
+        "multilevel-toeplitz-rows": (
+            lambda: is_multilevel_toeplitz(np.eye(3), "ab", (3,)),
+            TypeError,
+            "is_multilevel_toeplitz: row_shape='ab' is not a shape; expected a tuple of ints",
+        ),
+        "multilevel-toeplitz-cols": (
+            lambda: is_multilevel_toeplitz(np.eye(3), (3,), "ab"),
+            TypeError,
+            "is_multilevel_toeplitz: col_shape='ab' is not a shape; expected a tuple of ints",
+        ),
+        "multilevel-toeplitz-levels": (
+            lambda: is_multilevel_toeplitz(np.eye(3), (3,), (3, 1)),
+            ValueError,
+            "is_multilevel_toeplitz: col_shape=(3, 1) has 2 levels but row_shape=(3,) has 1; expected one length "
+            "per level in each",
+        ),
+        "multilevel-toeplitz-columns": (
+            lambda: is_multilevel_toeplitz(np.ones((3, 2)), (3,), (3,)),
+            ValueError,
+            "is_multilevel_toeplitz: col_shape=(3,) has product 3 but A has 2 columns (A.shape=(3, 2)); expected "
+            "level sizes whose product is the matrix size",
+        ),
+        "dbt-block": (
+            lambda: is_doubly_block_toeplitz(np.eye(4), (3, 3)),
+            ValueError,
+            "is_doubly_block_toeplitz: block_shape=(3, 3) does not tile A.shape=(4, 4); expected a block shape "
+            "dividing the matrix shape",
+        ),
+        "dbc-block": (
+            lambda: is_doubly_block_circulant(np.eye(4), (3, 3)),
+            ValueError,
+            "is_doubly_block_circulant: block_shape=(3, 3) does not tile A.shape=(4, 4); expected a block shape "
+            "dividing the matrix shape",
+        ),
+    }
+    try:
+        three_d = sp.coo_array(np.ones((2, 2, 2)))
+    except (TypeError, ValueError):  # scipy < 1.15 has no N-d sparse arrays
+        three_d = None
+    if three_d is not None:
+        cases["A-sparse-rank"] = (
+            lambda: is_toeplitz(three_d),
+            ValueError,
+            f"is_toeplitz: A={_short(three_d)} is a 3-D sparse array; expected a 2-D matrix",
+        )
+    builders = {
+        "conv_matrix": (conv_matrix, np.ones((2, 2), dtype=int), (3, 3)),
+        "multilevel_circulant": (multilevel_circulant, np.ones((2, 2), dtype=int), (3, 3)),
+        "doubly_block_circulant": (doubly_block_circulant, np.ones((2, 2), dtype=int), (3, 3)),
+        "circulant_eigenvalues": (circulant_eigenvalues, np.ones((2, 2), dtype=int), (3, 3)),
+        "layer_matrix": (layer_matrix, w3, (1, 3)),
+    }
+    for name, (fn, w, shape) in builders.items():
+        mixed = w.astype(object)
+        mixed.flat[-1] = 0.5
+        for junk, value in (("str", "abc"), ("bool", w.astype(bool)), ("mixed", mixed)):
+            shown, exc, tail = _W_JUNK[junk]
+            shown = shown or _short(value)
+            cases[f"{name}-w-{junk}"] = (
+                lambda fn=fn, value=value, shape=shape: fn(value, shape),
+                TypeError if exc == "TypeError" else ValueError,
+                f"{name}: w={shown} {tail}",
+            )
+        if name != "circulant_eigenvalues":
+            cases[f"{name}-format"] = (
+                lambda fn=fn, w=w, shape=shape: fn(w, shape, format="csr"),
+                ValueError,
+                f"{name}: format='csr' is not recognised; expected one of 'dense', 'sparse', 'sympy'",
+            )
+    return cases
+
+
+def _short(value):
+    from refconv._validation import _short as short
+
+    return short(value)
+
+
+_MATRIX_REFUSALS = _matrix_refusals()
+
+
+@pytest.mark.parametrize("name", sorted(_MATRIX_REFUSALS))
+def test_matrix_refusals_say_exactly(name):
+    call, exc, message = _MATRIX_REFUSALS[name]
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_the_dense_limit_admits_exactly_its_entries(monkeypatch):
+    from refconv import matrices
+
+    w = np.array([1, 2], dtype=np.float32)
+    entries = 4 * 5  # 4 outputs x 5 inputs
+    monkeypatch.setattr(matrices, "DENSE_LIMIT", entries)
+    assert matrices.conv_matrix(w, (5,)).shape == (4, 5)
+    monkeypatch.setattr(matrices, "DENSE_LIMIT", entries - 1)
+    with pytest.raises(ValueError) as info:
+        matrices.conv_matrix(w, (5,))
+    # float32: 4 bytes an entry; the sparse form stores 2 taps x 4 outputs.
+    assert str(info.value) == (
+        "conv_matrix: format='dense' would build a 4 x 5 matrix of 20 entries (80 bytes of float32), over the "
+        'limit of 19 entries (refconv.matrices.DENSE_LIMIT); expected format="sparse", which stores 8 entries, '
+        "or a smaller input"
+    )
+    monkeypatch.setattr(matrices, "SYMPY_LIMIT", entries - 1)
+    with pytest.raises(ValueError) as info:
+        matrices.conv_matrix(w, (5,), format="sympy")
+    assert str(info.value) == (
+        "conv_matrix: format='sympy' would build a 4 x 5 matrix of 20 entries (at least 160 bytes of object "
+        'pointers), over the limit of 19 entries (refconv.matrices.SYMPY_LIMIT); expected format="sparse", which '
+        "stores 8 entries, or a smaller input"
+    )
+
+
+def test_the_dense_guard_counts_object_pointers_and_every_channel(monkeypatch):
+    from refconv import matrices
+
+    monkeypatch.setattr(matrices, "DENSE_LIMIT", 10)
+    with pytest.raises(ValueError) as info:
+        matrices.conv_matrix(np.array([1, 2], dtype=object), (5,))
+    assert "(at least 160 bytes of object pointers)" in str(info.value)  # 20 entries x 8 bytes
+    # Two output channels x one input channel, 2 taps on 4 outputs each: 16 stored entries; the
+    # matrix is (2*4) x (1*5).
+    with pytest.raises(ValueError) as info:
+        matrices.layer_matrix(np.ones((2, 1, 2), dtype=np.int64), (1, 5))
+    assert str(info.value) == (
+        "layer_matrix: format='dense' would build a 8 x 5 matrix of 40 entries (320 bytes of int64), over the "
+        'limit of 10 entries (refconv.matrices.DENSE_LIMIT); expected format="sparse", which stores 16 entries, '
+        "or a smaller input"
+    )
+
+
+def test_the_dense_method_names_method_in_its_refusals(monkeypatch):
+    with pytest.raises(ValueError) as info:
+        refconv.correlate(np.ones(20000), np.ones(2), method="dense")
+    assert str(info.value) == (
+        "correlate: method='dense' would build a 19,999 x 20,000 matrix of 399,980,000 entries (3,199,840,000 "
+        "bytes of float64), over the limit of 100,000,000 entries (refconv.matrices.DENSE_LIMIT); expected "
+        'method="sparse" or "direct", which stores 39,998 entries, or a smaller input'
+    )
+    # The (outputs x taps) index table is sized before the matrix: 5 outputs x 2 taps = 10 cells
+    # are allowed beyond the kernel's 2 cells exactly when CELL_LIMIT >= 8.
+    # (Refusal first: the dense method caches the matrices it builds.)
+    monkeypatch.setattr(spec, "CELL_LIMIT", 7)
+    with pytest.raises(ValueError) as info:
+        refconv.correlate(np.arange(6), np.array([1, 3]), method="dense")
+    assert str(info.value).startswith(
+        "correlate: method='dense' needs an index table (outputs x taps) of shape (5, 2), 10 cells, over the "
+        "limit of 7 cells beyond the operands' 2"
+    )
+    monkeypatch.setattr(spec, "CELL_LIMIT", 8)
+    assert refconv.correlate(np.arange(6), np.array([1, 3]), method="dense").tolist() == [3, 7, 11, 15, 19]
+
+
+def test_circulant_eigenvalues_size_their_table_beyond_the_kernel(monkeypatch):
+    from refconv.matrices import circulant_eigenvalues
+
+    # 4 outputs x 2 taps = 8 cells, the kernel holds 2: allowed exactly when CELL_LIMIT >= 6.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 6)
+    assert circulant_eigenvalues(np.array([1, 1]), (4,)).tolist() == [2, 1 - sympy.I, 0, 1 + sympy.I]
+    monkeypatch.setattr(spec, "CELL_LIMIT", 5)
+    with pytest.raises(ValueError, match=r"^circulant_eigenvalues: input_shape=\(4,\) needs an index table"):
+        circulant_eigenvalues(np.array([1, 1]), (4,))
+
+
+def test_matrix_entries_that_sum_taps_do_not_wrap_a_narrow_dtype():
+    # One input cell under "full" with wrap: both taps read it, so every entry is 100 + 100 = 200,
+    # which int8 cannot hold.
+    A = refconv.conv_matrix(np.array([100, 100], dtype=np.int8), (1,), mode="full", boundary="wrap")
+    assert A.tolist() == [[200], [200]]
+    S = refconv.conv_matrix(np.array([100, 100], dtype=np.int8), (1,), mode="full", boundary="wrap", format="sparse")
+    assert S.toarray().tolist() == [[200], [200]]
+
+
+def test_the_layer_matrix_puts_each_input_channel_in_its_own_columns():
+    # Two input channels, one output: y = corr(x0, w0) + corr(x1, w1), written out.
+    x = np.array([[1, 2, 3], [10, 20, 30]])
+    w = np.array([[[1, 2], [3, 4]]])  # (C_out=1, C_in=2, k=2)
+    A = refconv.layer_matrix(w, (2, 3))
+    assert A.tolist() == [[1, 2, 0, 3, 4, 0], [0, 1, 2, 0, 3, 4]]
+    assert (A @ x.ravel()).tolist() == [1 * 1 + 2 * 2 + 3 * 10 + 4 * 20, 1 * 2 + 2 * 3 + 3 * 20 + 4 * 30]
+    S = refconv.layer_matrix(w, (2, 3), format="sparse")
+    assert S.toarray().tolist() == A.tolist()
+
+
+@pytest.mark.parametrize(
+    ("predicate", "args", "structure", "pair"),
+    [
+        ("is_toeplitz", (), "Toeplitz matrix", ((0, 0), (1, 1))),
+        ("is_circulant", (), "circulant matrix", ((0, 0), (1, 1))),
+        ("is_multilevel_toeplitz", ((2,), (2,)), "multilevel Toeplitz matrix", ((0, 0), (1, 1))),
+        ("is_multilevel_circulant", ((2,),), "multilevel circulant matrix", ((0, 0), (1, 1))),
+    ],
+)
+def test_predicates_name_their_structure_and_the_first_pair(predicate, args, structure, pair):
+    from refconv import matrices
+
+    check = getattr(matrices, predicate)(np.array([[1, 2], [3, 4]]), *args)
+    assert (bool(check), check.structure, check.pair) == (False, structure, pair)
+    assert check.why == f"A[0, 0] = 1 but A[1, 1] = 4; a {structure} needs them equal"
+    holds = getattr(matrices, predicate)(np.array([[1, 2], [2, 1]]), *args)
+    assert (bool(holds), holds.structure, holds.why, holds.pair) == (True, structure, "", None)
+
+
+def test_circulant_predicates_see_the_wrapped_pair_that_toeplitz_ignores():
+    from refconv import matrices
+
+    A = np.array([[1, 2], [3, 1]])  # Toeplitz; circulant would need A[0, 1] == A[1, 0]
+    assert matrices.is_toeplitz(A)
+    for check in (matrices.is_circulant(A), matrices.is_multilevel_circulant(A, (2,))):
+        assert not check and check.pair == ((0, 1), (1, 0)) and check.values == (2, 3)
+    assert not matrices.is_multilevel_circulant(A, (2,))
+    B = np.array([[1, 2, 0, 0], [3, 1, 0, 0], [0, 0, 1, 2], [0, 0, 3, 5]])
+    dbt = matrices.is_doubly_block_toeplitz(B, (2, 2))  # blocks T00 != T11 at their (1, 1) entries
+    assert (dbt.structure, dbt.pair) == ("doubly block Toeplitz matrix", ((1, 1), (3, 3)))
+    dbc = matrices.is_doubly_block_circulant(B, (2, 2))  # block T00 fails its own wrap first
+    assert (dbc.structure, dbc.pair) == ("doubly block circulant matrix", ((0, 1), (1, 0)))
+    rect = matrices.is_doubly_block_circulant(np.eye(4), (2, 1))
+    assert (bool(rect), rect.why) == (False, "level 0 has 2 rows but 4 columns; a circulant level must be square")
