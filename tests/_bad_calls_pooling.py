@@ -185,7 +185,7 @@ ROWS = [
         lambda: lp_pool_torch(x1, 2, 2),
         TypeError,
         r"lp_pool_torch: x=.* has dtype int64; expected a float array",
-        "pool-lp-torch-int",
+        "pool-lp-peer-formula-int",
     ),
     # weighted
     row(

@@ -393,7 +393,7 @@ def test_the_coprime_constructor_does_not_renormalise():
 # refconv.pooling: torch's Lp formula, the global forms, distance weights
 
 
-def test_lp_pool_torch_reproduces_torchs_formula_by_hand():
+def test_lp_pool_in_the_peer_convention_by_hand_not_the_norm():
     from refconv.pooling import lp_pool_torch
 
     # Windows [3, 4], [2, 2], [5] (ceil): mean of squares 25/2, 4, 25/1, times K = 2, square root.
@@ -933,3 +933,131 @@ def test_circulant_predicates_see_the_wrapped_pair_that_toeplitz_ignores():
     assert (dbc.structure, dbc.pair) == ("doubly block circulant matrix", ((0, 1), (1, 0)))
     rect = matrices.is_doubly_block_circulant(np.eye(4), (2, 1))
     assert (bool(rect), rect.why) == (False, "level 0 has 2 rows but 4 columns; a circulant level must be square")
+
+
+# ============================================================================================
+# refconv.pooling: every refusal's whole message
+
+_POWER_TAIL = (
+    "over the limit of 1,000,000 (refconv.pooling.POWER_BITS_LIMIT); expected p with a small numerator and "
+    "denominator (e.g. Fraction(1, 10), not 0.1), or float x"
+)
+_POOLING_REFUSALS = {
+    "max-complex": (
+        lambda: refconv.max_pool(np.array([1j, 2]), 2),
+        TypeError,
+        "max_pool: x=<ndarray shape=(2,) dtype=complex128> is complex, which has no order; expected real numbers",
+    ),
+    "global-max-complex": (
+        lambda: refconv.global_max_pool(np.array([1j, 2])),
+        TypeError,
+        "global_max_pool: x=<ndarray shape=(2,) dtype=complex128> is complex, which has no order; expected real "
+        "numbers",
+    ),
+    "axes-type": (
+        lambda: refconv.max_pool(np.ones((2, 2)), 2, axes="a"),
+        TypeError,
+        "max_pool: axes='a' is not an int or a tuple of ints; expected a tuple of axis numbers",
+    ),
+    "axes-repeat": (
+        lambda: refconv.avg_pool(np.ones((2, 2)), (1, 1), axes=(0, 0)),
+        ValueError,
+        "avg_pool: axes=(0, 0) repeats an axis; expected distinct axes",
+    ),
+    "axes-count": (
+        lambda: refconv.avg_pool(np.ones((2, 2)), (1, 1), axes=(0,)),
+        ValueError,
+        "avg_pool: axes=(0,) names 1 axes but kernel_size=(1, 1) has 2 entries; expected one axis per window length",
+    ),
+    "kernel-rank": (
+        lambda: refconv.max_pool(np.ones(3), (1, 1)),
+        ValueError,
+        "max_pool: kernel_size=(1, 1) has 2 entries but x.ndim=1; expected at most x.ndim window lengths",
+    ),
+    "p-type": (
+        lambda: refconv.lp_pool(np.ones(3), "2", 2),
+        TypeError,
+        "lp_pool: p='2' is not a real number; expected p > 0 or math.inf",
+    ),
+    "global-p-type": (
+        lambda: refconv.global_lp_pool(np.ones(3), "2"),
+        TypeError,
+        "global_lp_pool: p='2' is not a real number; expected p > 0 or math.inf",
+    ),
+    # Entries of 1/3 have 2-bit parts; p = 10**9/7 needs about 2 * 10**9 bits.
+    "power-fraction": (
+        lambda: refconv.lp_pool(np.array([Fraction(1, 3)]), Fraction(10**9, 7), 1),
+        ValueError,
+        "lp_pool: p=Fraction(1000000000, 7) is exactly 1000000000/7: raising exact x (entries of up to 2 bits) "
+        f"to it needs numbers of about 2,000,000,000 bits, {_POWER_TAIL}",
+    ),
+    # 2**1000 has 1001 bits; p = 10**6 needs 1001 * 10**6 bits.
+    "power-int": (
+        lambda: refconv.lp_pool(np.array([2**1000]), 10**6, 1),
+        ValueError,
+        "lp_pool: p=1000000 is exactly 1000000/1: raising exact x (entries of up to 1001 bits) to it needs numbers "
+        f"of about 1,001,000,000 bits, {_POWER_TAIL}",
+    ),
+    # A 134-bit numerator: the size (about 2 * 10**40 bits, between 2**133 and 2**134) is shown as a power.
+    "power-huge": (
+        lambda: refconv.lp_pool(np.array([3]), Fraction(10**40 + 1, 7), 1),
+        ValueError,
+        "lp_pool: p=Fraction(10000000000000000000000000000000000000001, 7) is exactly a/b with 133-bit a and "
+        "3-bit b: raising exact x (entries of up to 2 bits) to it needs numbers of about 2**133 bits, "
+        f"{_POWER_TAIL}",
+    ),
+    "weight-shape": (
+        lambda: refconv.weighted_pool(np.ones(3), 2, np.array([1, 1, 1])),
+        ValueError,
+        "weighted_pool: weight=<ndarray shape=(3,) dtype=int64> has shape (3,), not kernel_size=(2,); expected a "
+        "callable of the distance, or an array of shape kernel_size",
+    ),
+    "weight-junk": (
+        lambda: refconv.weighted_pool(np.ones(3), 2, "w"),
+        TypeError,
+        "weighted_pool: weight='w' is neither a callable nor an array; expected a callable of the distance to the "
+        "window centre, or an array of shape kernel_size",
+    ),
+    "weight-complex": (
+        lambda: refconv.weighted_pool(np.ones(3), 2, np.array([1j, 1])),
+        TypeError,
+        "weighted_pool: weight=<ndarray shape=(2,) dtype=complex128> is complex; expected real weights >= 0",
+    ),
+    "weight-sign": (
+        lambda: refconv.weighted_pool(np.ones(3), 2, np.array([sympy.Symbol("a"), 1], dtype=object)),
+        TypeError,
+        "weighted_pool: weight=<ndarray shape=(2,) dtype=object> gives a at tap (0,), whose sign is unknown; "
+        "expected real weights >= 0",
+    ),
+    "weight-negative": (
+        lambda: refconv.weighted_pool(np.ones(3), 2, np.array([1, -1])),
+        ValueError,
+        "weighted_pool: weight=<ndarray shape=(2,) dtype=int64> gives -1 at tap (1,); expected finite weights >= 0",
+    ),
+    "max-padding-only": (
+        lambda: refconv.max_pool(np.arange(1), 2, padding=1, dilation=2),
+        ValueError,
+        "max_pool: dilation=2 with padding=1 leaves window (0,) holding padding only, whose max is -inf; expected "
+        "windows that reach an input cell for exact x (float x gives -inf, as torch)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_POOLING_REFUSALS))
+def test_pooling_refusals_say_exactly(name):
+    call, exc, message = _POOLING_REFUSALS[name]
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_exact_max_pools_return_exact_objects():
+    # Fractions and Python ints stay exact objects, per window and globally (not floats).
+    x = np.array([Fraction(1, 3), Fraction(-1, 2), 2**70, 5], dtype=object)
+    got = refconv.max_pool(x, 2)
+    assert got.dtype == object and got.tolist() == [Fraction(1, 3), 2**70]
+    assert all(type(v) in (Fraction, int) for v in got)
+    g = refconv.global_max_pool(x)
+    assert g.dtype == object and g.tolist() == [2**70]
+    values, index = refconv.global_max_pool(x, return_indices=True)
+    assert (values.tolist(), index.tolist()) == ([2**70], [2])

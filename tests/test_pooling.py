@@ -410,7 +410,7 @@ def test_float_lp_agrees_with_exact_on_integers():
 # PyTorch's Lp pool versus the true norm
 
 
-def test_lp_differs_from_torch_where_documented():
+def test_lp_differs_from_the_peer_formula_where_documented():
     x = np.array([3.0, 4.0, 2.0, 2.0, 5.0])
     # Ceil mode clips the last window to [5]: the norm is 5, torch scales it by k=2: sqrt(2*25).
     assert lp_pool(x, 2, 2, ceil_mode=True)[-1] == 5.0

@@ -15,7 +15,9 @@
 # tools/mutation_plugin.py empties refconv's memo caches before every test (a cached spec would
 # hide the call from mutmut's test-to-function map).  Results: <dir>/mutants/mutmut-cicd-stats.json
 # and a summary line per module; `cd <dir> && mutmut results` lists the survivors and
-# `mutmut show NAME` shows one.  MUTATION_JOBS sets the workers (default 1: the machine is shared).
+# `mutmut show NAME` shows one.  Tests whose names say torch or dask are left out (a peer import per
+# mutant); refconv's own torch-convention code (pooling.lp_pool_torch) is tested under other names.
+# MUTATION_JOBS sets the workers (default 1: the machine is shared).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-$repo/.venv/bin/python}"
