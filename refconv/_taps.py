@@ -97,7 +97,7 @@ def pad(x: np.ndarray, spec: ConvSpec, axes: Sequence[int], fill=0) -> np.ndarra
         if g.lo == g.hi == g.overhang == 0:
             continue
         index = padded_index(g, spec.boundary)
-        if spec.boundary != "constant" and g.overhang:
+        if g.overhang:  # ceil overhang cells hold the fill value under every boundary
             index[g.n + g.lo + g.hi :] = FILL
         x = np.take(x, np.maximum(index, 0), axis=axis)
         holes = index == FILL

@@ -95,7 +95,7 @@ def _pad_lazily(x: da.Array, spec: ConvSpec, axes: tuple[int, ...], fill) -> da.
             x = da.pad(x, widths, mode="constant", constant_values=fill)
             continue
         index = padded_index(g, spec.boundary)
-        if spec.boundary != "constant" and g.overhang:
+        if g.overhang:  # ceil overhang cells hold the fill value under every boundary
             index[g.n + g.lo + g.hi :] = FILL
         real = np.flatnonzero(index != FILL)
         before, after = int(real[0]), len(index) - int(real[-1]) - 1
