@@ -364,3 +364,69 @@ def test_f16_rounding_brackets_the_value(a):
 def test_presets_are_named_like_jax():
     assert {"F32_F32_F32", "TF32_TF32_F32", "BF16_BF16_F32", "F16_F16_F32", "BF16x3_F32"} <= set(PRESETS)
     assert PRESETS["TF32_TF32_F32"].input_rounding == "rz" and FORMATS["tf32"].p == 11
+
+
+# --- average pooling: gamma_{k+1} for k-1 additions and one division [derived] ----------------------------
+
+
+def test_avg_pool_bound_by_hand():
+    # Windows [1, 2] and [3, 4]: k = 2 nonzero cells each, so gamma_3(u) times the mean of |x|
+    # (itself inflated by the float64 evaluation: (M + 4 eta64) / (1 - gamma_4(u64))), plus
+    # 3 eta of float32 for underflow, times the 1 + 2**-40 safety factor.  No output rounding:
+    # float32 output from float32 accumulation.
+    x = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
+    b = error_bound(x, 2, op="avg_pool")
+    u, u64 = Fraction(1, 2**24), Fraction(1, 2**53)
+    gamma3 = 3 * u / (1 - 3 * u)
+    inflate = 1 - 4 * u64 / (1 - 4 * u64)
+    for got, mean in zip(b.value, (Fraction(3, 2), Fraction(7, 2))):
+        m = (mean + 4 * Fraction(2) ** -1074) / inflate
+        expected = (gamma3 * m + 3 * Fraction(2) ** -149) * (1 + Fraction(1, 2**40))
+        assert abs(Fraction(float(got)) - expected) <= expected * Fraction(1, 2**50)
+    assert (b.kind, b.method) == ("componentwise", "direct")
+    assert b.terms["n"].tolist() == [2.0, 2.0]
+    # Zeros cost nothing: a window of one nonzero cell has gamma_2, and an all-zero window only eta.
+    z = error_bound(np.array([0.0, 5.0, 0.0, 0.0], dtype=np.float32), 2, op="avg_pool")
+    assert z.terms["n"].tolist() == [1.0, 0.0]
+    assert float(z.value[1]) == pytest.approx(2.0**-149 * (1 + 2.0**-40), rel=1e-12)
+    assert float(z.value[0]) == pytest.approx(float(gamma(2, U32)) * 2.5, rel=1e-9)
+
+
+def _emulated_avg_pool(x, k, stride, padding, count_include_pad, order, acc):
+    """1-D average pooling, each addition rounded to ``acc`` in the given order, one division."""
+    n = len(x)
+    y = []
+    for start in range(-padding, n + padding - k + 1, stride):
+        cells = [Fraction(float(x[i])) for i in range(start, start + k) if 0 <= i < n]
+        divisor = k if count_include_pad else len(cells)
+        s = _sum(cells, acc, "rn", order)
+        y.append(float(_round(s / divisor, np.float32, "rn")))
+    return np.array(y)
+
+
+@SLOW
+@given(
+    hnp.arrays(np.float32, st.integers(4, 12), elements=st.floats(-4, 4, width=32, allow_subnormal=False)),
+    st.integers(2, 4),
+    st.integers(1, 3),
+    st.booleans(),
+    st.sampled_from(["forward", "reverse", "pairwise"]),
+)
+def test_avg_pool_any_order_within_bound(x, k, stride, count_include_pad, order):
+    padding = k // 2
+    kw = dict(stride=stride, padding=padding, count_include_pad=count_include_pad)
+    y = _emulated_avg_pool(x, k, stride, padding, count_include_pad, order, np.float32)
+    e = exact("avg_pool", x, k, dtype=np.float64, **kw)
+    b = error_bound(x, k, op="avg_pool", **kw)
+    assert np.all(np.abs(y - e) <= b.value), (np.abs(y - e).tolist(), b.value.tolist())
+
+
+def test_avg_pool_in_float16_accumulation_exceeds_the_float32_bound():
+    # float16 holds 11 bits: 2048 + 1 rounds back to 2048 three times; the mean 512.75 becomes 512.
+    x = np.array([2048.0, 1.0, 1.0, 1.0], dtype=np.float32)
+    y = _emulated_avg_pool(x, 4, 4, 0, True, "forward", np.float16)
+    assert y.tolist() == [512.0]
+    b = error_bound(x, 4, op="avg_pool")
+    assert abs(512.0 - 512.75) > float(b.value[0])
+    # Declared as float16 arithmetic, the same error is within the bound.
+    assert abs(512.0 - 512.75) <= float(error_bound(x, 4, op="avg_pool", dtype=np.float16).value[0])

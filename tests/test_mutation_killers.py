@@ -1071,3 +1071,112 @@ def test_exact_max_pools_return_exact_objects():
     assert g.dtype == object and g.tolist() == [2**70]
     values, index = refconv.global_max_pool(x, return_indices=True)
     assert (values.tolist(), index.tolist()) == ([2**70], [2])
+
+
+# ============================================================================================
+# refconv.bounds: every refusal's whole message
+
+_X32, _W32 = np.arange(6, dtype=np.float32), np.ones(3, dtype=np.float32)
+_BOUND_REFUSALS = {
+    "round-dtype": (
+        lambda: refconv.bounds.round_to(np.array([1, 2]), "f16"),
+        TypeError,
+        "round_to: a=<ndarray shape=(2,) dtype=int64> has dtype int64; expected a float array",
+    ),
+    "round-fmt": (
+        lambda: refconv.bounds.round_to(np.array([1.0]), "f8"),
+        ValueError,
+        "round_to: fmt='f8' is not recognised; expected one of 'f64', 'f32', 'tf32', 'f16', 'bf16'",
+    ),
+    "round-mode": (
+        lambda: refconv.bounds.round_to(np.array([1.0]), "f16", "ru"),
+        ValueError,
+        "round_to: rounding='ru' is not recognised; expected one of 'rn', 'rz'",
+    ),
+    "round-twice": (
+        lambda: refconv.bounds.round_to(np.array([1 + 2.0**-30]), "bf16"),
+        ValueError,
+        "round_to: a=<ndarray shape=(1,) dtype=float64> is not exactly float32, so rounding to bf16 would "
+        "round twice; expected float32 values (cast first if that is what the implementation does)",
+    ),
+    "no-float": (
+        lambda: refconv.error_bound(np.arange(6), np.ones(3, dtype=int), op="correlate"),
+        TypeError,
+        "error_bound: dtype=None cannot be inferred: no float operand; expected dtype=float16/32/64",
+    ),
+    "dtype-int": (
+        lambda: refconv.error_bound(_X32, _W32, op="correlate", dtype="int32"),
+        ValueError,
+        "error_bound: dtype='int32' is not a float dtype with a bound; expected float16, float32 or float64",
+    ),
+    "pool-fft": (
+        lambda: refconv.error_bound(_X32, 2, op="avg_pool", method="fft"),
+        ValueError,
+        "error_bound: method='fft' has no bound for op='avg_pool'; expected 'direct'",
+    ),
+    "wino-stride": (
+        lambda: refconv.error_bound(_X32, _W32, op="correlate", method="winograd", stride=2),
+        ValueError,
+        "error_bound: method='winograd' is bounded here for 1-D/2-D, stride 1, dilation 1 only (got "
+        "ConvSpec(axes=(AxisGeometry(n=6, k=3, stride=2, dilation=1, lo=0, hi=0, ceil_mode=False),), "
+        "boundary='constant')); expected method='direct' or 'fft' for this problem",
+    ),
+    "wino-3d": (
+        lambda: refconv.error_bound(
+            np.ones((4, 4, 4), np.float32), np.ones((3, 3, 3), np.float32), op="correlate", method="winograd"
+        ),
+        ValueError,
+        "error_bound: method='winograd' is bounded here for 1-D/2-D, stride 1, dilation 1 only (got "
+        "ConvSpec(axes=(AxisGeometry(n=4, k=3, stride=1, dilation=1, lo=0, hi=0, ceil_mode=False), "
+        "AxisGeometry(n=4, k=3, stride=1, dilation=1, lo=0, hi=0, ceil_mode=False), AxisGeometry(n=4, k=3, "
+        "stride=1, dilation=1, lo=0, hi=0, ceil_mode=False)), boundary='constant')); expected method='direct' "
+        "or 'fft' for this problem",
+    ),
+    "wino-kernel": (
+        lambda: refconv.error_bound(_X32, np.ones(2, np.float32), op="correlate", method="winograd"),
+        ValueError,
+        "error_bound: transform=None has no default for kernel (2,); expected the (AT, G, BT) matrices the "
+        "implementation uses",
+    ),
+    "wino-name": (
+        lambda: refconv.error_bound(_X32, _W32, op="correlate", method="winograd", transform="F(3,3)"),
+        ValueError,
+        "error_bound: transform='F(3,3)' is not recognised; expected one of 'F(2,3)', 'F(4,3)'",
+    ),
+    "wino-shapes": (
+        lambda: refconv.error_bound(
+            _X32, _W32, op="correlate", method="winograd", transform=(np.ones((2, 4)), np.ones((4, 3)), np.ones((3, 3)))
+        ),
+        ValueError,
+        "error_bound: transform='(AT, G, BT)' with shapes AT (2, 4), G (4, 3), BT (3, 3) is inconsistent; "
+        "expected AT (m, m+r-1), G (m+r-1, r), BT (m+r-1, m+r-1)",
+    ),
+    "wino-taps": (
+        lambda: refconv.error_bound(
+            _X32, np.ones(5, np.float32), op="correlate", method="winograd", transform="F(2,3)"
+        ),
+        ValueError,
+        "error_bound: transform=(((1, 1, 1, 0), (0, 1, -1, -1)), ((1, 0, 0), (0.5, 0.5, 0.5), (0.5, -0.5, "
+        "0.5... is for kernels of 3 taps, not (5,); expected matching transform matrices",
+    ),
+    "method": (
+        lambda: refconv.error_bound(_X32, _W32, op="correlate", method="gemm"),
+        ValueError,
+        "error_bound: method='gemm' is not recognised; expected one of 'direct', 'winograd', 'fft'",
+    ),
+    "arith": (
+        lambda: refconv.error_bound(_X32, _W32, op="correlate", arithmetic="F8"),
+        ValueError,
+        "error_bound: arithmetic='F8' is not recognised; expected one of 'F64_F64_F64', 'F32_F32_F32', "
+        "'F16_F16_F16', 'F16_F16_F32', 'BF16_BF16_F32', 'F16_F16_F32_TC', 'BF16_BF16_F32_TC', "
+        "'TF32_TF32_F32', 'BF16x3_F32'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BOUND_REFUSALS))
+def test_bound_refusals_say_exactly(name):
+    call, exc, message = _BOUND_REFUSALS[name]
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value) == message
