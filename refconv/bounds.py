@@ -76,6 +76,7 @@ weighted pooling, Winograd beyond stride 1 / dilation 1 / zero padding / 1-D and
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -310,7 +311,8 @@ def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
     u_acc = acc.u(arith.accumulate_rounding)
     u_out = 0.0 if (out_fmt.p >= acc.p and out_fmt.e_max >= acc.e_max) else out_fmt.u("rn")
     mags = [None if a is None else np.abs(np.asarray(a, dtype=np.float64)) for a in ops]
-    M64 = np.asarray(_run(fn, form, mags, kwargs, np.float64), dtype=np.float64)
+    with np.errstate(over="ignore"):  # |x| (*) |w| may overflow float64: the bound is inf there
+        M64 = np.asarray(_run(fn, form, mags, kwargs, np.float64), dtype=np.float64)
     nonzero = [None if a is None else (np.asarray(a) != 0).astype(np.int64) for a in ops]
     n = np.asarray(_run(fn, form, nonzero, kwargs, np.int64), dtype=np.float64)
     m = float(n.max(initial=0)) + 1
@@ -366,7 +368,8 @@ def _avg_pool(fn, args, kwargs, arith, out_fmt, reference) -> Bound:
     out_fmt = arith.output or out_fmt
     u_acc = acc.u(arith.accumulate_rounding)
     u_out = 0.0 if out_fmt.p >= acc.p else out_fmt.u("rn")
-    mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), *args[1:], **kwargs), dtype=np.float64)
+    with np.errstate(over="ignore"):  # a window sum of |x| may overflow float64: the bound is inf there
+        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), *args[1:], **kwargs), dtype=np.float64)
     sum_kwargs = dict(kwargs, divisor_override=1)
     k = np.asarray(fn((x != 0).astype(np.int64), *args[1:], **sum_kwargs)).astype(np.float64)
     m = float(k.max(initial=0)) + 2
@@ -676,7 +679,7 @@ def error_bound(
     if form.kind == "linear":
         if method != "direct":
             raise fail(func, "method", method, f"has no bound for op={op!r}", "'direct'")
-        return _avg_pool(fn, args, kwargs, arith, out_fmt, reference)
+        return _finite_or_inf(_avg_pool(fn, args, kwargs, arith, out_fmt, reference))
     names = ("x", "w", "bias") if form.bias else ("x", "w")
     if len(args) < 2 or len(args) > len(names):
         raise fail(
@@ -688,10 +691,23 @@ def error_bound(
     else:
         call = fn
     if method == "direct":
-        return _direct(lambda a, b, c, **kw: call(a, b, c, **kw), form, ops, kwargs, arith, out_fmt, reference)
-    if method == "fft":
-        return _fft(form, ops, kwargs, arith)
-    return _winograd(form, ops, kwargs, arith, transform)
+        return _finite_or_inf(_direct(call, form, ops, kwargs, arith, out_fmt, reference))
+    # The fast-algorithm bounds assume no overflow: where |x| and |w| overflow float64, say inf.
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = _fft(form, ops, kwargs, arith) if method == "fft" else _winograd(form, ops, kwargs, arith, transform)
+    return _finite_or_inf(bound)
+
+
+def _finite_or_inf(bound: Bound) -> Bound:
+    """A NaN bound (``0 * inf`` where magnitudes overflowed float64) is no bound: make it ``inf``.
+
+    >>> _finite_or_inf(Bound(np.array([np.nan, 1.0]), "componentwise", "direct", PRESETS["F64_F64_F64"], "")).value
+    array([inf,  1.])
+    """
+    value = np.asarray(bound.value, dtype=np.float64)
+    if not np.isnan(value).any():
+        return bound
+    return dataclasses.replace(bound, value=np.where(np.isnan(value), np.inf, value))
 
 
 __all__ = [

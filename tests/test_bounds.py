@@ -430,3 +430,101 @@ def test_avg_pool_in_float16_accumulation_exceeds_the_float32_bound():
     assert abs(512.0 - 512.75) > float(b.value[0])
     # Declared as float16 arithmetic, the same error is within the bound.
     assert abs(512.0 - 512.75) <= float(error_bound(x, 4, op="avg_pool", dtype=np.float16).value[0])
+
+
+# --- the direct bound's ingredients, output rounding, references and overflow ---------------------------
+
+
+def test_direct_terms_by_hand():
+    # [1, -1, 2] (*) [1, 1]: two nonzero products per output, round to nearest in float32, no
+    # conversion or output rounding: bracket = n * u (Jeannerod-Rump), value = (bracket M + n eta) * safety.
+    x, w = np.array([1.0, -1.0, 2.0], dtype=np.float32), np.array([1.0, 1.0], dtype=np.float32)
+    b = error_bound(x, w, op="correlate")
+    t = b.terms
+    assert sorted(t) == ["M", "bracket", "eta_in", "n", "u_acc", "u_out", "u_w", "u_x"]
+    assert (t["u_acc"], t["u_out"], t["u_x"], t["u_w"], t["eta_in"]) == (U32, 0.0, 0.0, 0.0, 0.0)
+    assert t["n"].tolist() == [2.0, 2.0] and t["bracket"].tolist() == [2 * U32, 2 * U32]
+    inflate = 1 - float(gamma(3, 2.0**-53))  # m = max n + 1 = 3 float64 roundings in |x| (*) |w|
+    assert t["M"].tolist() == pytest.approx([(2 + 3 * 2.0**-1074) / inflate, (3 + 3 * 2.0**-1074) / inflate], rel=0)
+    expected = [(2 * U32 * m + 2 * 2.0**-149) * (1 + 2.0**-40) for m in t["M"]]
+    assert b.value.tolist() == pytest.approx(expected, rel=1e-15)
+    assert b.source.startswith("k*u, any order (Jeannerod & Rump, SIMAX 34(2) 2013)")
+    assert b.assumptions == ("any summation order", "no FTZ/DAZ")
+    rz = error_bound(x, w, op="correlate", arithmetic="TF32_TF32_F32")
+    assert rz.source.startswith("gamma_k, any order, u = 2**(1-p) (Higham 2002 §3.1, §4.2)")
+
+
+def test_a_conv_without_bias_is_bounded_like_its_correlation():
+    x, w = np.array([[[1.0, -1.0, 2.0]]], dtype=np.float32), np.array([[[1.0, 1.0]]], dtype=np.float32)
+    layer = error_bound(x, w, op="conv")
+    plain = error_bound(x[0, 0], w[0, 0], op="correlate")
+    assert layer.value.ravel().tolist() == plain.value.tolist()
+    assert np.isfinite(layer.value).all()
+
+
+def test_the_output_rounds_when_its_format_is_narrower_in_precision_or_range():
+    from refconv.bounds import Arithmetic
+
+    x, w = np.array([1.0, 2.0], dtype=np.float32), np.array([1.0], dtype=np.float32)
+    # bf16 accumulation (8 bits, fp32 range) stored as float16 (11 bits, range to 65504): more
+    # precision but less range, so storing still rounds, with float16's u.
+    narrower_range = Arithmetic("bf16 acc, f16 out", None, "rn", FORMATS["bf16"], "rn", output=FORMATS["f16"])
+    assert error_bound(x, w, op="correlate", arithmetic=narrower_range).terms["u_out"] == U16
+    wider = Arithmetic("f16 acc, f32 out", None, "rn", FORMATS["f16"], "rn", output=FORMATS["f32"])
+    assert error_bound(x, w, op="correlate", arithmetic=wider).terms["u_out"] == 0.0
+
+
+def test_a_reference_tightens_only_the_output_rounding_term():
+    from refconv.bounds import Arithmetic
+
+    f32_to_f16 = Arithmetic("f32 acc, f16 out", None, "rn", FORMATS["f32"], "rn", output=FORMATS["f16"])
+    x, w = np.array([1.0, -1.0, 3.0], dtype=np.float32), np.array([1.0, 1.0], dtype=np.float32)
+    plain = error_bound(x, w, op="correlate", arithmetic=f32_to_f16)
+    M = plain.terms["M"]
+    # Exact results 0 and 2: u_out |y| replaces u_out M (M = 2 and 4, |y| <= M), scaled by 1 + 2 u64.
+    tight = error_bound(x, w, op="correlate", arithmetic=f32_to_f16, reference=np.array([0.0, 2.0]))
+    saved = (plain.value - tight.value) / (1 + 2.0**-40)
+    assert saved.tolist() == pytest.approx([U16 * M[0], U16 * (M[1] - 2 * (1 + 2 * 2.0**-53))], rel=1e-12)
+    # A reference larger than M cannot loosen the bound.
+    loose = error_bound(x, w, op="correlate", arithmetic=f32_to_f16, reference=np.array([100.0, 100.0]))
+    assert loose.value.tolist() == plain.value.tolist()
+
+
+def test_overflow_gives_an_infinite_bound_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # float16 products within range whose sum (120000) passes float16's 65504.
+        b = error_bound(np.array([6e4, 6e4], dtype=np.float16), np.array([1, 1], dtype=np.float16), op="correlate")
+        assert b.value.tolist() == [np.inf]
+        assert b.assumptions[-1] == "overflow possible at 1 outputs: bound is inf there"
+        # |x| (*) |w| overflowing float64 itself: inf, never NaN, for every method and avg_pool.
+        # Outputs 1e308 + 1e308 + 1 (inf) and 1e308 + 1 + 1 (finite, below float64's 1.8e308).
+        big, ones = np.array([1e308, 1e308, 1.0, 1.0]), np.array([1.0, 1.0, 1.0])
+        direct = error_bound(big, ones, op="correlate").value
+        assert direct[0] == np.inf and 0 < direct[1] < np.inf
+        winograd = error_bound(big, ones, op="correlate", method="winograd").value
+        assert winograd[0] == np.inf and not np.isnan(winograd).any()
+        assert float(error_bound(big, ones, op="correlate", method="fft").value) == np.inf
+        pooled = error_bound(big, 2, op="avg_pool").value  # windows [1e308, 1e308] and [1, 1]
+        assert pooled[0] == np.inf and pooled[1] == pytest.approx(float(gamma(3, 2.0**-53)), rel=1e-9)
+    # NaN inputs give NaN outputs: the bound there is inf, not NaN (NaN would reject everything).
+    nan = error_bound(np.array([np.nan, 1.0, 1.0]), np.array([1.0, 1.0]), op="correlate").value
+    assert nan[0] == np.inf and np.isfinite(nan[1])
+
+
+def test_round_to_returns_a_copy_in_every_format():
+    a32 = np.array([1.0, 1.0 + 2.0**-20], dtype=np.float32)
+    for fmt in ("f64", "f32", "tf32", "f16", "bf16"):
+        r = round_to(a32, fmt)
+        assert r is not a32 and r.dtype == np.float32
+        r[0] = 7.0
+        assert a32[0] == 1.0
+    a64 = np.array([1.0 + 2.0**-30])
+    r = round_to(a64, "f64")
+    assert r is not a64 and r.tolist() == a64.tolist() and r.dtype == np.float64
+    # float64 values exactly float32 round like their float32 selves, returned as float64.
+    exact32 = np.array([1.0 + 2.0**-20])
+    assert round_to(exact32, "tf32").tolist() == [1.0] and round_to(exact32, "tf32").dtype == np.float64
+    assert round_to(exact32, "f32").tolist() == exact32.tolist()
