@@ -528,3 +528,84 @@ def test_round_to_returns_a_copy_in_every_format():
     exact32 = np.array([1.0 + 2.0**-20])
     assert round_to(exact32, "tf32").tolist() == [1.0] and round_to(exact32, "tf32").dtype == np.float64
     assert round_to(exact32, "f32").tolist() == exact32.tolist()
+
+
+# --- fast algorithms: the bounds' values and labels by hand ---------------------------------------------
+
+U64 = 2.0**-53
+
+
+def test_fft_bound_by_hand():
+    # x = [1, 2], w = [1]: a length-2 transform (t = 1 radix-2 stage); S = ||x||_2 ||w||_1 +
+    # ||x||_1 ||w||_2 = sqrt(5) + 3; one input channel (gamma_1); 2 + 1 + 10 float64 terms.
+    b = error_bound(np.array([1.0, 2.0]), np.array([1.0]), op="correlate", method="fft")
+    eta = U64 + float(gamma(4, U64)) * (math.sqrt(2) + U64)
+    c_n = eta / (1 - eta)
+    s = math.sqrt(5) + 3
+    expected = (3 * c_n + math.sqrt(5) * U64 + float(gamma(1, U64))) * s * (1 + 13 * 2.0**-52) * (1 + 2.0**-40)
+    assert float(b.value) == pytest.approx(expected, rel=1e-12)
+    assert (b.kind, b.method, b.terms["t"]) == ("normwise", "fft", 1)
+    assert b.terms["c_N"] == pytest.approx(c_n, rel=1e-15) and b.terms["S"].tolist() == [[pytest.approx(s)]]
+    assert b.source == (
+        "norm-wise, radix-2 Cooley-Tukey (Higham 2002 Thm 24.2); linear convolution through a zero-padded FFT "
+        "[derived], notes §2.1"
+    )
+    assert b.assumptions == (
+        "model bound for mixed-radix, real-input or overlap-add FFTs (pocketfft, cuFFT)",
+        "twiddle error mu = u; t = 1 radix-2 stages",
+        "per feature map: ||y^ - y||_2 over the map's outputs",
+        "no underflow or overflow",
+    )
+
+
+def test_fft_bound_of_a_layer_adds_the_bias_rounding():
+    # One more rounding per output: (1 + u) B + u (S + sqrt(#outputs) |b|); two outputs here.
+    x, w = np.array([[[1.0, 2.0, 3.0]]]), np.array([[[1.0, -1.0]]])
+    plain = float(error_bound(x, w, op="conv", method="fft").value[0, 0])
+    s = float(error_bound(x, w, op="conv", method="fft").terms["S"][0, 0])
+    biased = float(error_bound(x, w, np.array([4.0]), op="conv", method="fft").value[0, 0])
+    assert biased == pytest.approx((1 + U64) * plain + U64 * (s + math.sqrt(2) * 4.0) * (1 + 2.0**-40), rel=1e-9)
+    # The convolution's bound is the correlation's with the kernel flipped.
+    conv = error_bound(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0]), op="convolve", method="fft")
+    corr = error_bound(np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0]), op="correlate", method="fft")
+    assert float(conv.value) == float(corr.value)
+
+
+def test_winograd_bound_by_hand():
+    # F(2,3) on x = 1..6, w = [1, 2, 3]: two tiles d = x[0:4], x[2:6].  Magnitudes
+    # |AT| (|G||w| * |BT||d|): |G||w| = [1, 3, 3, 3]; |BT||d| = [4, 5, 5, 6] and [8, 9, 9, 10];
+    # rows [1, 1, 1, 0] and [0, 1, 1, 1] of |AT| give 4+15+15 = 34, 15+15+18 = 48, 8+27+27 = 62, 27+27+30 = 84.
+    x, w = np.arange(1.0, 7.0), np.array([1.0, 2.0, 3.0])
+    b = error_bound(x, w, op="correlate", method="winograd")
+    assert b.terms["magnitude"].ravel().tolist() == [34.0, 48.0, 62.0, 84.0]
+    # K = nd (k_A + k_G + k_B) + C + 1 + rho_G = (3 + 3 + 2) + 1 + 1 + 0 (G is dyadic): nonzeros per row.
+    assert b.terms["K"] == 10
+    scale = (1 + (1 + 4 * 4 + 10) * 2.0**-52) * (1 + 2.0**-40)  # C + 4 alpha nd + 10 float64 terms
+    expected = [float(gamma(10, U64)) * y * scale for y in (34, 48, 62, 84)]
+    assert b.value.tolist() == pytest.approx(expected, rel=1e-12)
+    assert (b.kind, b.method) == ("componentwise", "winograd")
+    assert b.source == (
+        "componentwise Winograd bound [derived] from fl(Mv) = (M + dM)v, |dM| <= gamma_k|M| (Higham §3.5), notes §2.2"
+    )
+    assert b.assumptions == (
+        "transforms as given (m=2, r=3); K = 10",
+        "transform-domain sum over channels",
+        "no underflow or overflow in the transforms",
+    )
+    # With a bias: one more rounding, (1 + u) B + u (Y + |b|).
+    xl, wl = x[None, None], w[None, None]
+    biased = error_bound(xl, wl, np.array([-5.0]), op="conv", method="winograd").value.ravel()
+    expected_b = [(1 + U64) * e + U64 * (y + 5) * (1 + 2.0**-40) for e, y in zip(expected, (34, 48, 62, 84))]
+    assert biased.tolist() == pytest.approx(expected_b, rel=1e-12)
+    # Convolution: the correlation with the kernel flipped.
+    flipped = error_bound(x, w[::-1].copy(), op="convolve", method="winograd")
+    assert flipped.value.tolist() == b.value.tolist()
+
+
+def test_fast_bounds_cover_only_the_bilinear_ops():
+    y, w = np.ones((1, 1, 3)), np.ones((1, 1, 2))
+    with pytest.raises(ValueError) as info:
+        error_bound(y, w, op="conv_transpose", method="fft")
+    assert str(info.value) == (
+        "error_bound: op='conv_transpose' has no fast-algorithm bound; expected 'conv', 'correlate' or 'convolve'"
+    )
