@@ -310,6 +310,7 @@ def _pool_setup(func: str, x: Any, kernel_size, stride, padding, dilation, ceil_
         dilation=dilation,
         ceil_mode=ceil_mode,
     )
+    _check_padding(func, "kernel_size", kernel_size, x, spec, probe_axes)  # ceil_mode's overhang, as in memory
     return x, spec, probe_axes
 
 

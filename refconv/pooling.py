@@ -83,7 +83,7 @@ import numpy as np
 from ._arith import _is_sympy, as_operand, convert, domain, finish
 from ._taps import FILL, gather_index, pad, source_index, tap_slices, taps
 from ._validation import check_bool, fail, is_int, shape_tuple
-from .spec import ConvSpec, pool_spec
+from .spec import ConvSpec, check_spec_cells, pool_spec
 
 __all__ = [
     "max_pool",
@@ -140,6 +140,9 @@ def _setup(func: str, x: Any, kernel_size: Any, axes: Any, **geometry) -> tuple[
     kernel_size = shape_tuple(func, "kernel_size", kernel_size)
     axes = _axes(func, axes, x.ndim, len(kernel_size), kernel_size)
     spec = pool_spec(func, tuple(x.shape[a] for a in axes), kernel_size, **geometry)
+    # ceil_mode's overhang grows with the window: kernel_size=10**9 on 3 cells is one valid window.
+    lead = tuple(n for a, n in enumerate(x.shape) if a not in axes)
+    check_spec_cells(func, "kernel_size", kernel_size, spec, lead_in=lead, lead_out=lead, given=x.size)
     return np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim)), spec, axes
 
 

@@ -271,6 +271,12 @@ if rdask is not None:
             r"^max_pool: kernel_size=\(None, \[\]\) is not a shape; expected a tuple of ints",
             "dask-max-kernel-junk",
         ),
+        row(
+            lambda: rdask.lp_pool(np.array([[3, 4, 5]]), 1, 10**9, ceil_mode=True),
+            ValueError,
+            r"^lp_pool: kernel_size=\(1000000000,\) needs a padded input of shape \(1, 1000000000\)",
+            "dask-lp-ceil-huge-window",
+        ),
         # Out of core the input may be huge, but not its padding: the in-memory budget, beyond x.
         row(
             lambda: rdask.correlate(np.arange(5), np.ones(2), mode=((10**9, 0),), boundary="wrap"),

@@ -263,6 +263,20 @@ ROWS = [
     row(lambda: weighted_pool(x1, 2, [1j, 1]), TypeError, r"weight=.* is complex", "pool-weight-complex"),
     # global forms and figure 9.8
     row(lambda: global_max_pool(5), ValueError, r"global_max_pool: x=5 is 0-dimensional", "pool-global-0d"),
+    # ceil_mode admits one window longer than the input; its overhang is padding under the budget
+    row(
+        lambda: lp_pool(np.array([[3, 4, 5]]), 1, 10**9, ceil_mode=True),
+        ValueError,
+        r"^lp_pool: kernel_size=\(1000000000,\) needs a padded input of shape \(1, 1000000000\), "
+        r"1,000,000,000 cells, over the limit of 100,000,000 cells beyond the operands' 3",
+        "pool-ceil-huge-window",
+    ),
+    row(
+        lambda: max_pool(np.ones((2, 3)), (10**9,), ceil_mode=True),
+        ValueError,
+        r"^max_pool: kernel_size=\(1000000000,\) needs a padded input of shape \(2, 1000000000\)",
+        "pool-max-ceil-huge-window",
+    ),
     row(
         lambda: global_avg_pool(X, axes=[]),
         ValueError,

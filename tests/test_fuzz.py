@@ -301,7 +301,10 @@ def _allowed_functions(name: str, args: tuple, kwargs: dict) -> set[str]:
         # The pool runs as the caller wrote it: its errors (or those of the refconv pool it wraps).
         allowed |= {getattr(pool, "__name__", ""), "max_pool", "avg_pool", "lp_pool"}
     if name in ("error_bound", "exact", "assert_conforms", "check"):
-        op = kwargs.get("op", args[1] if name == "assert_conforms" and len(args) > 1 else args[0] if args else None)
+        if name == "error_bound":  # op is a keyword with a default
+            op = kwargs.get("op", "conv")
+        else:
+            op = kwargs.get("op", args[1] if name == "assert_conforms" and len(args) > 1 else args[0] if args else None)
         if isinstance(op, str):
             allowed.add(op)
     return allowed

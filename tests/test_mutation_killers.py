@@ -5,7 +5,7 @@ derived by hand (as arithmetic in the test, never copied from the code under tes
 grouped by the mutated module: the geometry (``refconv.spec``), the index arithmetic
 (``refconv._taps``), the direct method, the sparse builder (``refconv.matrices``), pooling and
 the error bounds (``refconv.bounds``).  Mutants judged equivalent are listed in the README's
-"Mutation testing" section, each with its reason.
+"Testing the tests" section, each with its reason.
 """
 
 from __future__ import annotations
