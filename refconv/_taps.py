@@ -9,6 +9,7 @@ method's padded views, the sparse matrix's column indices, pooling's windows —
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -28,12 +29,8 @@ def source_index(o, t, g: AxisGeometry):
     >>> g = AxisGeometry(n=5, k=3, stride=2, dilation=2, lo=1, hi=1)
     >>> [source_index(1, t, g) for t in range(3)]
     [1, 3, 5]
-
-    A stride (dilation) past int64 is valid only with one output (one tap), where it multiplies
-    ``o = 0`` (``t = 0``): it is left out, since NumPy's index arrays cannot hold it.
     """
-    stride, dilation = (0 if isinstance(v, int) and v > _INT64_MAX else v for v in (g.stride, g.dilation))
-    return o * stride + t * dilation - g.lo
+    return o * g.stride + t * g.dilation - g.lo
 
 
 def boundary_index(i: np.ndarray, n: int, boundary: str) -> np.ndarray:
@@ -78,7 +75,21 @@ def gather_index(g: AxisGeometry, boundary: str) -> np.ndarray:
     """
     o = np.arange(g.out)[:, None]
     t = np.arange(g.k)[None, :]
-    return boundary_index(source_index(o, t, g), g.n, boundary)
+    return boundary_index(source_index(o, t, array_safe(g)), g.n, boundary)
+
+
+def array_safe(g: AxisGeometry) -> AxisGeometry:
+    """``g`` for index arithmetic on int64 arrays over its outputs ``0..out-1`` and taps ``0..k-1``.
+
+    A stride (dilation) past int64 is valid with one output (one tap) only, where it multiplies
+    ``o = 0`` (``t = 0``) and moves nothing; NumPy's int64 arrays cannot hold it, so it becomes 1.
+
+    >>> array_safe(AxisGeometry(n=3, k=2, stride=2**63)).stride
+    1
+    """
+    if (g.out == 1 and g.stride > _INT64_MAX) or (g.k == 1 and g.dilation > _INT64_MAX):
+        return dataclasses.replace(g, stride=1 if g.out == 1 else g.stride, dilation=1 if g.k == 1 else g.dilation)
+    return g
 
 
 def padded_index(g: AxisGeometry, boundary: str) -> np.ndarray:

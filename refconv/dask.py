@@ -405,7 +405,9 @@ def avg_pool(
         else:
             where = block_info[0]["array-location"]
             divisor = pooling._counts(spec, *edges, outputs=tuple(range(*where[a]) for a in axes))
-            divisor = divisor.reshape(tuple(divisor.shape[axes.index(a)] if a in axes else 1 for a in range(ndim)))
+            # _counts orders its axes as `axes` lists them; the block orders them as x does.
+            divisor = np.transpose(divisor, [axes.index(a) for a in sorted(axes)])
+            divisor = divisor.reshape(tuple(total.shape[a] if a in axes else 1 for a in range(ndim)))
         if dtype.kind != "O":
             return total / divisor.astype(total.real.dtype)
         return pooling._ratio(total, divisor)

@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 
 from ._arith import _is_sympy, as_operand, convert, domain, finish
-from ._taps import FILL, gather_index, pad, source_index, tap_slices, taps
+from ._taps import FILL, array_safe, gather_index, pad, source_index, tap_slices, taps
 from ._validation import check_bool, fail, is_int, shape_tuple
 from .spec import ConvSpec, check_spec_cells, pool_spec
 
@@ -385,7 +385,7 @@ def _counts(spec: ConvSpec, lo_edge: Callable, hi_edge: Callable, outputs: tuple
     per_axis = []
     for i, g in enumerate(spec.axes):
         o = np.arange(g.out) if outputs is None else np.arange(outputs[i].start, outputs[i].stop)
-        src = source_index(o[:, None], np.arange(g.k)[None, :], g)
+        src = source_index(o[:, None], np.arange(g.k)[None, :], array_safe(g))
         per_axis.append(((src >= lo_edge(g)) & (src < hi_edge(g))).sum(axis=1))
     return reduce(np.multiply, np.ix_(*per_axis))
 

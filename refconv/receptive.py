@@ -24,7 +24,7 @@ import numpy as np
 
 from ._taps import source_index
 from ._validation import fail, int_tuple, pad_pairs
-from .spec import AxisGeometry
+from .spec import AxisGeometry, check_cells
 
 __all__ = ["ReceptiveField", "receptive_field"]
 
@@ -147,10 +147,12 @@ def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
     for axis in range(ndim):
         # Walk unit 0 of the last layer down through every layer's index map (all taps), and
         # units 0 and 1 through tap 0 for the distance between neighbouring units.
-        cells, unit0, unit1 = np.array([0]), 0, 1
+        # Python ints (object arrays): a valid stride or dilation may exceed int64.
+        cells, unit0, unit1 = np.array([0], dtype=object), 0, 1
         for layer in reversed(stack):
             g = layer[axis]
-            cells = np.unique(source_index(cells[:, None], np.arange(g.k)[None, :], g))
+            check_cells(func, "layers", layers, f"a table of cells x taps on axis {axis}", (len(cells), g.k))
+            cells = np.unique(source_index(cells[:, None], np.arange(g.k, dtype=object)[None, :], g))
             unit0, unit1 = source_index(unit0, 0, g), source_index(unit1, 0, g)
         first = int(cells[0])
         size.append(int(cells[-1]) - first + 1)

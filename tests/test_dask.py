@@ -99,6 +99,16 @@ def test_max_pool_refuses_a_window_of_padding_only_for_exact_x_as_in_memory():
     assert got.tolist() == [[-np.inf], [-np.inf], [-np.inf]]
 
 
+def test_avg_pool_over_axes_listed_out_of_order():
+    # Window 3 along axis 0 (ceil mode: rows {0, 1, 2} and {3}, the overhang not counted), window 1
+    # along axis 1; axes=(1, 0) lists them backwards.  Column means: (0+2+4)/3, (1+3+5)/3; row 3: 6, 7.
+    x = np.arange(8).reshape(4, 2)
+    kw = dict(ceil_mode=True, axes=(1, 0))
+    got = rdask.avg_pool(da.from_array(x, chunks=(2, 1)), (1, 3), **kw).compute()
+    assert got.tolist() == [[2, 3], [6, 7]]
+    assert got.tolist() == refconv.avg_pool(x, (1, 3), **kw).tolist()
+
+
 @st.composite
 def layer_cases(draw):
     n, groups = draw(st.integers(1, 3)), draw(st.integers(1, 2))

@@ -164,14 +164,18 @@ def test_tap_slices_restricted_to_a_slab_of_rows():
     assert x[_taps.tap_slices(g, (1,), rows=(2, 4))].tolist() == [5, 7]
 
 
-def test_source_index_of_a_stride_or_dilation_past_int64():
-    # One output (stride 2**63) and one tap (dilation 2**64 + 1): NumPy's int64 index arrays never
-    # see them; output 0 reads cells -lo + t*d.
+def test_index_tables_of_a_stride_or_dilation_past_int64():
+    # One output (stride 2**63) and one tap (dilation 2**64 + 1): the int64 tables never see them;
+    # output 0 reads cells -lo + t*d.  Python ints keep the exact arithmetic.
     g = AxisGeometry(n=4, k=2, stride=2**63, dilation=1, lo=1, hi=0)
     assert g.out == 1
-    assert _taps.source_index(np.arange(1)[:, None], np.arange(2)[None, :], g).tolist() == [[-1, 0]]
+    assert _taps.gather_index(g, "constant").tolist() == [[-1, 0]]  # -1: the fill marker
+    assert _taps.source_index(1, 0, g) == 2**63 - 1
     g = AxisGeometry(n=3, k=1, stride=1, dilation=2**64 + 1)
-    assert _taps.source_index(np.arange(3)[:, None], np.arange(1)[None, :], g).tolist() == [[0], [1], [2]]
+    assert _taps.gather_index(g, "wrap").tolist() == [[0], [1], [2]]
+    assert _taps.array_safe(g).dilation == 1 and _taps.array_safe(g).stride == 1
+    wide = AxisGeometry(n=3, k=2, stride=2**63 - 1)  # fits int64: kept
+    assert _taps.array_safe(wide) is wide
 
 
 def test_boundary_index_refuses_an_unknown_boundary():

@@ -394,3 +394,13 @@ _ONE_OUTPUT = {
 def test_a_stride_past_int64_gives_the_single_output(name, stride):
     call, expected = _ONE_OUTPUT[name]
     assert np.asarray(call(stride)).tolist() == expected
+
+
+def test_receptive_fields_are_exact_past_int64_and_refuse_huge_tables():
+    # Layer 1: kernel 2, stride 2**63 (unit u reads cells u*2**63 + {0, 1}); layer 2 reads units 0, 1.
+    rf = refconv.receptive_field([(2, 2**63), (2, 1)])
+    assert rf.offsets == ((0, 1, 2**63, 2**63 + 1),)
+    assert (rf.size, rf.jump, rf.start) == ((2**63 + 2,), (2**63,), (0,))
+    assert refconv.receptive_field([(1, 1, 2**64 + 1)]).size == (1,)  # one tap: the dilation moves nothing
+    with pytest.raises(ValueError, match=r"^receptive_field: layers=\[\(1000000000,\)\] needs a table of cells x taps"):
+        refconv.receptive_field([(10**9,)])
