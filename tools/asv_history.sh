@@ -20,11 +20,17 @@ MACHINE=${ASV_MACHINE:-refconv-vm}
 PY=${PYTHON:-.venv/bin/python}
 
 # `asv machine --yes --machine X` records only the name (asv drops every detected value equal to
-# its default); store the name with asv's detected os/arch/cpu/num_cpu/ram instead.
+# its default); store the name with asv's detected os/arch/cpu/num_cpu/ram instead -- or, when
+# this machine name already has committed results, their recorded description: asv splits a
+# graph into series by these values, and a new VM of the same kind differs in its kernel build.
 "$PY" -c "
-import sys
+import json, pathlib, sys
 from asv.machine import Machine, MachineCollection
-MachineCollection.save(sys.argv[1], {**Machine.get_defaults(), 'machine': sys.argv[1]})" "$MACHINE"
+name, recorded = sys.argv[1], pathlib.Path('benchmarks/results') / sys.argv[1] / 'machine.json'
+info = {**Machine.get_defaults(), 'machine': name}
+if recorded.exists():
+    info.update({k: v for k, v in json.loads(recorded.read_text()).items() if k != 'version'})
+MachineCollection.save(name, info)" "$MACHINE"
 "$PY" -m asv run --machine "$MACHINE" --skip-existing-commits --show-stderr "$@" "$RANGE"
 "$PY" -m asv publish
 "$PY" tools/asv_vendor.py .asv/html
