@@ -692,6 +692,9 @@ def error_bound(
         call = fn
     if method == "direct":
         return _finite_or_inf(_direct(call, form, ops, kwargs, arith, out_fmt, reference))
+    if any(a is not None and a.size == 0 for a in ops[:2]):
+        shapes = f"x.shape={ops[0].shape}, w.shape={ops[1].shape}" if ops[1] is not None else "no w"
+        raise fail(func, "method", method, f"has no bound for empty operands ({shapes})", "method='direct'")
     # The fast-algorithm bounds assume no overflow: where |x| and |w| overflow float64, say inf.
     with np.errstate(over="ignore", invalid="ignore"):
         bound = _fft(form, ops, kwargs, arith) if method == "fft" else _winograd(form, ops, kwargs, arith, transform)

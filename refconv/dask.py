@@ -281,13 +281,15 @@ def conv(
     )
     _check_padding(func, "padding", padding, x, spec, tuple(range(2, x.ndim)))
     c_out = w.shape[0]
+    if bias is not None:
+        layer._check_bias(func, bias, w.shape[0])  # at once, as in memory, not when computed
     if bias is not None and bias.dtype == object:  # Fractions, SymPy or big ints: exact objects
         dtype = np.dtype(object)
+    elif bias is not None and bias.dtype.kind in "fc":  # NaN/inf biases too: no integer bound needed
+        dtype = np.result_type(_result_dtype(func, x, w, lead=1), bias.dtype)
     else:
         extra = 0 if bias is None else int(np.max(np.abs(bias.astype(object)), initial=0))
         dtype = _result_dtype(func, x, w, lead=1, extra=extra)
-        if bias is not None and bias.dtype.kind in "fc":
-            dtype = np.result_type(dtype, bias.dtype)
     x = x.rechunk({1: -1})
     axes = tuple(range(2, x.ndim))
 

@@ -277,6 +277,12 @@ if rdask is not None:
             r"^lp_pool: kernel_size=\(1000000000,\) needs a padded input of shape \(1, 1000000000\)",
             "dask-lp-ceil-huge-window",
         ),
+        row(
+            lambda: rdask.conv(np.ones((1, 1, 2)), np.ones((1, 1, 1)), np.nan),
+            ValueError,
+            r"^conv: bias.shape=\(\) does not match the 1 output channels; expected bias of shape \(1,\)",
+            "dask-conv-scalar-bias",
+        ),
         # Out of core the input may be huge, but not its padding: the in-memory budget, beyond x.
         row(
             lambda: rdask.correlate(np.arange(5), np.ones(2), mode=((10**9, 0),), boundary="wrap"),

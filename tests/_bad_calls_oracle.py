@@ -143,6 +143,13 @@ ROWS = [
         "oracle-check-shrink",
     ),
     row(
+        lambda: error_bound(np.zeros((2, 0, 3)), np.zeros((2, 0, 3)), op="conv", method="fft"),
+        ValueError,
+        r"^error_bound: method='fft' has no bound for empty operands \(x.shape=\(2, 0, 3\), w.shape=\(2, 0, 3\)\); "
+        r"expected method='direct'",
+        "oracle-bound-fft-empty",
+    ),
+    row(
         lambda: exact("max_pool", X, 2, 2),
         TypeError,
         r"^exact: args='3 operands' is too many for op='max_pool'; expected at most 2: x, kernel_size",
