@@ -348,10 +348,13 @@ def judge(
     form = OPS[problem.op]
     fn = form.resolve()
     got = np.asarray(actual)
-    operands = [a for a in problem.args if isinstance(a, np.ndarray)]
+    # The operands' dtypes (x, w, bias; a pool's kernel_size is no operand) decide the judgement.
+    n_operands = 3 if form.kind == "bilinear" else 1
+    operands = [a for a in problem.args[:n_operands] if isinstance(a, np.ndarray)]
     dtype = np.dtype(dtype) if dtype is not None else np.result_type(*operands)
-    # Exact integer results may come back as Python ints (object arrays), as refconv's own do.
-    exact_ints = got.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) for v in got.flat)
+    # Exact results of integer operands may come back as Python ints or Fractions (object arrays),
+    # as refconv's own do (avg_pool of ints).
+    exact_ints = got.dtype.kind == "O" and all(isinstance(v, (int, np.integer, Fraction)) for v in got.flat)
     if got.dtype.kind not in "iuf" and not exact_ints:
         return Verdict(False, f"returned dtype {got.dtype}, expected a numeric array", got=got)
     if dtype.kind in "iu":

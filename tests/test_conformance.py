@@ -6,6 +6,7 @@ can import them back; each breaks one convention in the way real implementations
 
 import math
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -454,3 +455,14 @@ def test_users_blur_bug_message_names_got_expected_bound_call():
         "bound ",
     ):
         assert part in message, message
+
+
+def test_assert_conforms_judges_exact_pool_results_exactly():
+    # avg_pool of integers is exact Fractions (3/2, 7/2): refconv's own result conforms, a floor
+    # division does not; kernel_size is not an operand (it never decides the dtype).
+    x = np.array([1, 2, 3, 4])
+    refconv.assert_conforms(np.array([Fraction(3, 2), Fraction(7, 2)], dtype=object), "avg_pool", x, 2)
+    with pytest.raises(AssertionError, match=r"got np.int64\(1\), expected Fraction\(3, 2\), bound 0 \(exact\)"):
+        refconv.assert_conforms(x.reshape(2, 2).sum(axis=1) // 2, "avg_pool", x, 2)
+    with pytest.raises(ValueError, match=r"^avg_pool: kernel_size=\(\) is empty"):
+        refconv.assert_conforms(np.array([], dtype=np.int64), "avg_pool", np.array(0), np.array([], dtype=object))
