@@ -68,6 +68,9 @@ def _as_dask(func: str, x: Any) -> da.Array:
 
 def _result_dtype(func: str, x: da.Array, w: np.ndarray, lead: int, extra: int = 0) -> np.dtype:
     """The dtype every block is cast to: the in-memory rule with the bound over x's dtype range."""
+    for name, dt in (("x.dtype", x.dtype), ("w.dtype", w.dtype)):
+        if dt.kind not in "iufcO":
+            raise fail(func, name, dt, "is not numeric", "an integer, float or object dtype", TypeError)
     if x.dtype == object or w.dtype == object:
         return np.dtype(object)
     if x.dtype.kind in "fc" or w.dtype.kind in "fc":

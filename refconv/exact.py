@@ -461,6 +461,11 @@ def exact_value(op: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
     ops = _float_operands("exact_value", args, names)
     x, w = ops[0], ops[1]
     bias = ops[2] if form.bias else None
+    if bias is not None and w is not None and w.ndim >= 2:  # added exactly here, so checked here
+        from .layer import _check_bias
+
+        c_out = w.shape[0] if form.name == "conv" else w.shape[1] * int(kwargs.get("groups", 1))
+        _check_bias(form.name, bias, c_out)  # the op's own message: the bias is its argument
     finite = [np.where(np.isfinite(a), a, 0) if a is not None else None for a in (x, w, bias)]
     # The direct method: every refconv method is exact on integers, and on the sign arrays below
     # (non-finite inputs) only the direct method keeps IEEE's inf/NaN classes.

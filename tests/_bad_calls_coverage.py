@@ -283,6 +283,12 @@ if rdask is not None:
             r"^conv: bias.shape=\(\) does not match the 1 output channels; expected bias of shape \(1,\)",
             "dask-conv-scalar-bias",
         ),
+        row(
+            lambda: rdask.correlate(np.array(["2026-12-03"], dtype="datetime64[D]"), np.ones(1)),
+            TypeError,
+            r"^correlate: x.dtype=dtype\('<M8\[D\]'\) is not numeric; expected an integer, float or object dtype",
+            "dask-datetime",
+        ),
         # Out of core the input may be huge, but not its padding: the in-memory budget, beyond x.
         row(
             lambda: rdask.correlate(np.arange(5), np.ones(2), mode=((10**9, 0),), boundary="wrap"),

@@ -150,6 +150,12 @@ ROWS = [
         "oracle-bound-fft-empty",
     ),
     row(
+        lambda: exact("conv", np.zeros((2, 1)), np.zeros((3, 2, 1)), np.zeros(2)),
+        ValueError,
+        r"^conv: bias.shape=\(2,\) does not match the 3 output channels; expected bias of shape \(3,\)",
+        "oracle-exact-bias-shape",
+    ),
+    row(
         lambda: exact("max_pool", X, 2, 2),
         TypeError,
         r"^exact: args='3 operands' is too many for op='max_pool'; expected at most 2: x, kernel_size",
