@@ -349,8 +349,7 @@ def judge(
     fn = form.resolve()
     got = np.asarray(actual)
     # The operands' dtypes (x, w, bias; a pool's kernel_size is no operand) decide the judgement.
-    n_operands = 3 if form.kind == "bilinear" else 1
-    operands = [a for a in problem.args[:n_operands] if isinstance(a, np.ndarray)]
+    operands = [a for a in problem.args[: len(form.operands)] if isinstance(a, np.ndarray)]
     dtype = np.dtype(dtype) if dtype is not None else np.result_type(*operands)
     # Exact results of integer operands may come back as Python ints or Fractions (object arrays),
     # as refconv's own do (avg_pool of ints).
@@ -768,16 +767,16 @@ def assert_conforms(
     form = op_form("assert_conforms", op)
     form.bind("assert_conforms", args, kwargs)
     # The operands (not a pool's kernel_size) as arrays, as refconv's function would take them.
-    n_operands = 3 if form.kind == "bilinear" else 1
+    n_operands = len(form.operands)
     args = tuple(a if i >= n_operands or a is None else np.asarray(a) for i, a in enumerate(args))
-    dtypes = {name: a.dtype for name, a in zip(("x", "w", "bias"), args[:n_operands]) if a is not None}
+    dtypes = {name: a.dtype for name, a in zip(form.operands, args) if a is not None}
     kinds = {dt.kind for dt in dtypes.values()}
     if kinds & {"i", "u"} and "f" in kinds:
         name = next(n for n, dt in dtypes.items() if dt.kind in "iu")
         raise fail(
             "assert_conforms",
             name,
-            args[("x", "w", "bias").index(name)],
+            args[form.operands.index(name)],
             f"is an integer array beside float operands ({', '.join(f'{n}: {dt}' for n, dt in dtypes.items())})",
             "operands of one kind: all integer (judged exactly) or all float (judged under the bound)",
             TypeError,
@@ -794,7 +793,7 @@ def assert_conforms(
                 "assert_conforms", "dtype", dtype, "is not a numeric dtype", "an integer or float dtype, or None"
             )
         # The float reference rounds float operands' exact result; integer operands are judged exactly.
-        if kind == "f" and any(a.dtype.kind in "iu" for a in args[:n_operands] if a is not None):
+        if kind == "f" and kinds & {"i", "u"}:
             raise fail(
                 "assert_conforms",
                 "dtype",

@@ -14,7 +14,6 @@ import math
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from ._validation import fail, shape_tuple
 from .matrices import _axis_counts
 from .spec import check_cells, plain_spec
 
@@ -105,18 +104,8 @@ def conv_cost(
     (21, 14, 35, 3, 35, 63, 15, 23, Fraction(35, 3), Fraction(9, 5))
     """
     func = "conv_cost"
-    input_shape = shape_tuple(func, "input_shape", input_shape)
-    kernel_shape = shape_tuple(func, "kernel_shape", kernel_shape)
-    if len(input_shape) != len(kernel_shape):
-        raise fail(
-            func,
-            "kernel_shape",
-            kernel_shape,
-            f"has {len(kernel_shape)} axes but input_shape={input_shape} has {len(input_shape)}",
-            "shapes of the same rank",
-        )
     spec = plain_spec(
-        "conv_cost",
+        func,
         input_shape,
         kernel_shape,
         mode=mode,

@@ -285,7 +285,7 @@ def conv(
     _check_padding(func, "padding", padding, x, spec, tuple(range(2, x.ndim)))
     c_out = w.shape[0]
     if bias is not None:
-        layer._check_bias(func, bias, w.shape[0])  # at once, as in memory, not when computed
+        layer._check_bias(func, bias, c_out)  # at once, as in memory, not when computed
     if bias is not None and bias.dtype == object:  # Fractions, SymPy or big ints: exact objects
         dtype = np.dtype(object)
     elif bias is not None and bias.dtype.kind in "fc":  # NaN/inf biases too: no integer bound needed

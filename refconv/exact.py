@@ -72,8 +72,13 @@ class OpForm:
 
     @property
     def required(self) -> tuple[str, ...]:
-        """The operands every call of this op needs, in positional order."""
+        """The arguments every call of this op needs, in positional order."""
         return ("x", "w") if self.kind == "bilinear" else ("x", "kernel_size")
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        """The leading positional arguments that are arrays of numbers (a pool's kernel_size is not)."""
+        return ("x", "w", "bias") if self.kind == "bilinear" else ("x",)
 
     def bind(self, func: str, args: tuple, kwargs: dict, kinds: str = "iuf") -> None:
         """Refuse, naming ``func``'s parameter, a call of this op that refconv's function would
@@ -128,7 +133,7 @@ class OpForm:
                     f"refconv.{self.function} takes them",
                     TypeError,
                 )
-        for name in ("x", "w", "bias"):
+        for name in self.operands:
             value = bound.get(name)
             if value is None:
                 continue

@@ -259,23 +259,19 @@ def _refuse_empty(func: str, spec: ConvSpec, dilation: Any, padding: Any) -> Non
     """
     # bad[a][o]: output o's taps along axis a all land in padding (or the ceil overhang).
     bad = [(gather_index(g, "constant") == FILL).all(axis=1) for g in spec.axes]
-    if not any(b.any() for b in bad):
+    # A bad window is bad along some axis a; the row-major first of those is zeros but for the
+    # first bad index along a, and the first of all is the least of these candidates.
+    candidates = [
+        tuple(int(np.argmax(b)) if i == a else 0 for i in range(len(bad))) for a, b in enumerate(bad) if b.any()
+    ]
+    if not candidates:
         return
-    where: list[int] = []
-    for a, b in enumerate(bad):
-        if b[0] or any(later.any() for later in bad[a + 1 :]):
-            where.append(0)  # index 0 here: the window is bad at this axis or a later one
-            if b[0]:
-                break
-        else:
-            where.append(int(np.argmax(b)))
-            break
-    where += [0] * (len(bad) - len(where))
+    where = min(candidates)
     raise fail(
         func,
         "dilation",
         dilation,
-        f"with padding={padding!r} leaves window {tuple(where)} holding padding only, whose max is -inf",
+        f"with padding={padding!r} leaves window {where} holding padding only, whose max is -inf",
         "windows that reach an input cell for exact x (float x gives -inf, as torch)",
     )
 

@@ -808,14 +808,6 @@ def _short(value):
 _MATRIX_REFUSALS = _matrix_refusals()
 
 
-@pytest.mark.parametrize("name", sorted(_MATRIX_REFUSALS))
-def test_matrix_refusals_say_exactly(name):
-    call, exc, message = _MATRIX_REFUSALS[name]
-    with pytest.raises(exc) as info:
-        call()
-    assert str(info.value) == message
-
-
 def test_the_dense_limit_admits_exactly_its_entries(monkeypatch):
     from refconv import matrices
 
@@ -1057,14 +1049,6 @@ _POOLING_REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(_POOLING_REFUSALS))
-def test_pooling_refusals_say_exactly(name):
-    call, exc, message = _POOLING_REFUSALS[name]
-    with pytest.raises(exc) as info:
-        call()
-    assert str(info.value) == message
-
-
 def test_exact_max_pools_return_exact_objects():
     # Fractions and Python ints stay exact objects, per window and globally (not floats).
     x = np.array([Fraction(1, 3), Fraction(-1, 2), 2**70, 5], dtype=object)
@@ -1178,9 +1162,23 @@ _BOUND_REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(_BOUND_REFUSALS))
-def test_bound_refusals_say_exactly(name):
-    call, exc, message = _BOUND_REFUSALS[name]
+# ============================================================================================
+# Every refusal above, its whole message: matrices, pooling and bounds.
+
+_REFUSALS = {
+    f"{module}-{name}": case
+    for module, table in (
+        ("matrices", _MATRIX_REFUSALS),
+        ("pooling", _POOLING_REFUSALS),
+        ("bounds", _BOUND_REFUSALS),
+    )
+    for name, case in table.items()
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REFUSALS))
+def test_refusals_say_exactly(name):
+    call, exc, message = _REFUSALS[name]
     with pytest.raises(exc) as info:
         call()
     assert str(info.value) == message
