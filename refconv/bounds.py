@@ -66,7 +66,8 @@ How the bound itself is evaluated
 is enlarged to ``(M64 + m 2**-1074) / (1 - gamma_m(2**-53))``.  ``n_i`` comes from refconv's
 exact int64 path on the nonzero indicators.  The bracket is expanded into its (non-negative)
 monomials so that no cancellation occurs, and the final float64 value is multiplied by
-``1 + 2**-40``, which dominates the few float64 roundings in the formula.  So the returned bound
+``1 + 2**-40``, which dominates the few float64 roundings in the formula, and (direct and average
+pooling) ``2**-1070`` is added, which dominates them where the value is subnormal.  So the returned bound
 is never below the mathematical one.  Where ``M`` or ``|y|`` could overflow a format, the bound
 is ``inf`` and ``Bound.assumptions`` says so.
 
@@ -246,6 +247,10 @@ def representable(a: np.ndarray, fmt: Format) -> bool:
 _U64 = 2.0**-53
 _ETA64 = 2.0**-1074
 _SAFETY = 1 + 2.0**-40
+#: Where the bound is subnormal, relative margins vanish in float64: the direct and avg_pool
+#: bounds (which cover underflow) add 2**-1070, more than the absolute rounding error of the
+#: dozen float64 operations that evaluate them there (2**-1075 each).
+_TINY = 2.0**-1070
 
 
 def gamma(k: Any, u: float) -> Any:
@@ -302,6 +307,30 @@ def _operand_format(a: np.ndarray) -> Format:
     return FORMATS[_DTYPE_FORMAT[np.dtype(a.dtype).name]]
 
 
+def _reference_abs(reference: Any, shape: tuple) -> np.ndarray:
+    """``|reference| (1 + 2**-52)``: the exact result may come rounded to float64 (half an ulp each way).
+
+    >>> _reference_abs([[1, -2]], (2,))
+    Traceback (most recent call last):
+    ValueError: error_bound: reference=[[1, -2]] has shape (1, 2); expected the op's output shape (2,)
+    """
+    func = "error_bound"
+    try:
+        ref = np.asarray(reference)
+        if ref.dtype.kind not in "biufO":
+            raise TypeError
+        # float(v) per object element: numpy would turn a None into NaN.
+        ref = np.array([float(v) for v in ref.ravel()]).reshape(ref.shape) if ref.dtype.kind == "O" else ref
+        ref = ref.astype(np.float64)
+    except (TypeError, ValueError):
+        raise fail(
+            func, "reference", reference, "is not an array of real numbers", "the exact result", TypeError
+        ) from None
+    if ref.shape != shape:
+        raise fail(func, "reference", reference, f"has shape {ref.shape}", f"the op's output shape {shape}")
+    return np.abs(ref) * (1 + 2 * _U64)
+
+
 def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
     x, w, bias = ops
     # M must carry only float64 rounding errors of a sum of products: refconv's direct method.
@@ -328,7 +357,7 @@ def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
         c = k * u_acc if arith.accumulate_rounding == "rn" else gamma(k, u_acc)
         # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.
         bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
-    y_abs = M if reference is None else np.minimum(M, np.abs(np.asarray(reference, dtype=np.float64)) * (1 + 2 * _U64))
+    y_abs = M if reference is None else np.minimum(M, _reference_abs(reference, M.shape))
     with np.errstate(over="ignore", invalid="ignore"):
         value = (1 + u_out) * bracket * M + u_out * y_abs + (1 + u_out) * n * acc.eta
         underflow_in = 0.0
@@ -345,7 +374,7 @@ def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
                     _run(fn, form, [mags[0], ones[1], None], kwargs, np.float64)
                 )
             underflow_in = eta
-        value = value * _SAFETY
+        value = value * _SAFETY + _TINY
     limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
     overflow = ~np.isfinite(M) | (M >= min(limits))
     if overflow.any():
@@ -374,10 +403,10 @@ def _avg_pool(fn, args, kwargs, arith, out_fmt, reference) -> Bound:
     k = np.asarray(fn((x != 0).astype(np.int64), *args[1:], **sum_kwargs)).astype(np.float64)
     m = float(k.max(initial=0)) + 2
     mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
-    y_abs = mean_abs if reference is None else np.abs(np.asarray(reference, dtype=np.float64)) * (1 + 2 * _U64)
+    y_abs = mean_abs if reference is None else _reference_abs(reference, mean_abs.shape)
     with np.errstate(over="ignore", invalid="ignore"):
         value = (1 + u_out) * gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * acc.eta
-        value = value * _SAFETY
+        value = value * _SAFETY + _TINY
     source = "gamma_{k+1} for k-1 additions and a division by the divisor [derived], Higham 2002 §4.2, notes §5"
     return Bound(
         value,
@@ -624,7 +653,9 @@ def error_bound(
     transform : (AT, G, BT), optional
         Winograd transform matrices actually used; default Lavin & Gray's F(2, 3).
     reference : array_like, optional
-        The exact result (or an enclosure of ``|y|``), which sharpens the output-rounding term.
+        The exact result (or an enclosure of ``|y|``), of the op's output shape, which sharpens the
+        output-rounding term of the direct and avg_pool bounds (the FFT and Winograd bounds have no
+        such term and do not read it).
 
     Returns
     -------

@@ -168,6 +168,31 @@ ROWS = [
         "oracle-bound-geometry",
     ),
     row(
+        lambda: error_bound(X, W, op="correlate", reference=np.zeros(3)),
+        ValueError,
+        r"^error_bound: reference=<ndarray shape=\(3,\) dtype=float64> has shape \(3,\); "
+        r"expected the op's output shape \(4,\)$",
+        "oracle-bound-reference-shape",
+    ),
+    row(
+        lambda: error_bound(X, 2, op="avg_pool", reference=[[1.0, 2.0, 3.0]]),
+        ValueError,
+        r"^error_bound: reference=\[\[1.0, 2.0, 3.0\]\] has shape \(1, 3\); expected the op's output shape \(3,\)$",
+        "oracle-bound-reference-shape-pool",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", reference=[None, 1, 2, 3]),
+        TypeError,
+        r"^error_bound: reference=\[None, 1, 2, 3\] is not an array of real numbers; expected the exact result$",
+        "oracle-bound-reference-none",
+    ),
+    row(
+        lambda: error_bound(X, W, op="correlate", reference=np.ones(4, complex)),
+        TypeError,
+        r"^error_bound: reference=<ndarray shape=\(4,\) dtype=complex128> is not an array of real numbers",
+        "oracle-bound-reference-complex",
+    ),
+    row(
         lambda: exact("correlate", np.arange(3), np.ones(2)),
         TypeError,
         r"exact: x=.* has dtype int64; expected a float16, float32 or float64 array",

@@ -8,7 +8,9 @@ draw the inputs with Hypothesis.
 """
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from refconv import correlate, error_bound, exact
-from refconv.bounds import FORMATS, PRESETS, WINOGRAD, gamma, round_to
+from refconv.bounds import FORMATS, PRESETS, WINOGRAD, Arithmetic, Format, gamma, round_to
 from refconv.exact import round_rational
 from refconv.layer import conv
 
@@ -609,3 +611,363 @@ def test_fast_bounds_cover_only_the_bilinear_ops():
     assert str(info.value) == (
         "error_bound: op='conv_transpose' has no fast-algorithm bound; expected 'conv', 'correlate' or 'convolve'"
     )
+
+
+# --- the documented formulas, recomputed independently ------------------------------------------
+#
+# Each test below restates a formula of refconv.bounds' docstring and evaluates it without
+# refconv: taps enumerated by plain loops over a numpy-padded input, magnitudes and counts in
+# exact rationals (Fractions), representability decided from the format's definition.  refconv's
+# float64 bound must never be below the exact formula (rigour) and must equal it times the
+# documented 1 + 2**-40 safety factor up to float64 evaluation error (no silent loosening).
+
+SAFETY = Fraction(1) + Fraction(2) ** -40
+_PAD = {"zeros": "constant", "circular": "wrap"}
+
+
+def _q(v) -> Fraction:
+    return Fraction(float(v))
+
+
+def _fits(v, fmt) -> bool:
+    """Whether ``v`` is a number of ``fmt``: an integer multiple of its quantum, within range."""
+    f = abs(_q(v))
+    if f == 0:
+        return True
+    quantum = Fraction(2) ** (max(math.floor(math.log2(f)), fmt.e_min) - fmt.p + 1)
+    return (f / quantum).denominator == 1 and f <= _q(fmt.realmax)
+
+
+def _gamma(k, u: Fraction) -> Fraction:
+    return k * u / (1 - k * u)
+
+
+def _layer_taps(x, w, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """Taps of a layer conv, x (C_in, *S), w (C_out, C_in/g, *K): ``(taps, outs, xp)``.
+
+    ``taps`` is ``{(o, *out_index): [(x_tap, w_tap, real_cell), ...]}``, ``outs`` the output's
+    spatial shape and ``xp`` the padded input.  ``padding`` is one width for every axis or one per
+    axis.  ``real_cell`` is 1 where the tap reads an input cell or a copy of one (circular padding),
+    0 on a zero pad: the conversion-underflow term counts those taps.
+    """
+    nd = w.ndim - 2
+    pads = (padding,) * nd if isinstance(padding, int) else padding
+    widths = [(0, 0)] + [(p, p) for p in pads]
+    xp = np.pad(x.astype(np.float64), widths, mode=_PAD[padding_mode])
+    real = np.pad(np.ones(x.shape), widths, mode=_PAD[padding_mode])
+    c_group, o_group = x.shape[0] // groups, w.shape[0] // groups
+    outs = [(xp.shape[1 + a] - dilation * (w.shape[2 + a] - 1) - 1) // stride + 1 for a in range(nd)]
+    taps = {}
+    for o in range(w.shape[0]):
+        first = (o // o_group) * c_group
+        for index in np.ndindex(*outs):
+            taps[(o, *index)] = [
+                (xp[(first + c, *pos)], w[(o, c, *k)], real[(first + c, *pos)])
+                for c in range(c_group)
+                for k in np.ndindex(*w.shape[2:])
+                for pos in [tuple(i * stride + t * dilation for i, t in zip(index, k))]
+            ]
+    return taps, tuple(outs), xp
+
+
+_magnitudes = st.floats(2.0**-6, 4, width=32)
+_values = st.sampled_from([0.0, 1.0, -3.0]) | _magnitudes | _magnitudes.map(lambda v: -v)
+
+
+@dataclass
+class Problem:
+    """An error_bound call (``args``, ``kwargs``) and, worked out without refconv, its ``taps``
+    (keyed by output index), ``bias``, output ``shape``, and the layer form the fast bounds see:
+    padded input ``xp`` (C_in, *P), ``kernel`` (C_out, C_in/g, *K) and ``groups``."""
+
+    args: tuple
+    kwargs: dict
+    taps: dict
+    bias: Any
+    shape: tuple
+    xp: np.ndarray
+    kernel: np.ndarray
+    groups: int
+
+
+@st.composite
+def conv_problems(draw, kinds=("correlate-1d", "correlate-2d", "convolve-1d", "conv-1d", "conv-2d"), fast=False):
+    """A :class:`Problem`.  ``fast=True`` keeps to what the Winograd bound covers: stride 1,
+    dilation 1, 3-tap kernels."""
+    kind = draw(st.sampled_from(kinds))
+    nd = int(kind[-2])
+    # Scaled by 2**-70, products are float32 subnormals: the underflow terms n * eta matter.
+    scale = np.float32(draw(st.sampled_from([1.0, 2.0**-70])))
+    arr = lambda shape: draw(hnp.arrays(np.float32, shape, elements=_values)) * scale  # noqa: E731
+    stride, dilation = (1, 1) if fast or nd == 2 else (draw(st.sampled_from([1, 2])), draw(st.sampled_from([1, 2])))
+    kernel_shape = (3,) * nd if fast else ((3,) if nd == 1 else (2, 3))
+    if kind.startswith(("correlate", "convolve")):
+        x, w = arr((7,) if nd == 1 else (5, 6)), arr(kernel_shape)
+        mode = draw(st.sampled_from(["valid", "full"]))
+        kernel = (w if kind.startswith("correlate") else np.flip(w))[None, None]
+        padding = tuple(dilation * (k - 1) for k in w.shape) if mode == "full" else 0
+        taps, outs, xp = _layer_taps(x[None], kernel, stride, padding, dilation)
+        kwargs = dict(op=kind[:-3], mode=mode, stride=stride, dilation=dilation)
+        taps = {index[1:]: pairs for index, pairs in taps.items()}
+        return Problem((x, w), kwargs, taps, None, outs, xp, kernel, 1)
+    groups, c_out = draw(st.sampled_from([1, 2])), draw(st.sampled_from([2, 4]))
+    x = arr((2, 7) if nd == 1 else (2, 5, 5))
+    w = arr((c_out, 2 // groups) + ((3,) * nd if fast or nd == 1 else (2, 2)))
+    bias = draw(st.none() | hnp.arrays(np.float32, c_out, elements=_values))
+    geometry = dict(
+        stride=stride,
+        padding=draw(st.sampled_from([0, 1])),
+        dilation=dilation,
+        groups=groups,
+        padding_mode=draw(st.sampled_from(["zeros", "circular"])),
+    )
+    taps, outs, xp = _layer_taps(x, w, **geometry)
+    return Problem((x, w, bias), dict(op="conv", **geometry), taps, bias, (c_out, *outs), xp, w, groups)
+
+
+ARITHMETICS = [PRESETS[name] for name in sorted(PRESETS)] + [
+    Arithmetic("as stored, accumulate in the dtype", None, "rn", None, "rn"),
+    Arithmetic("f32 acc, f16 out", None, "rn", FORMATS["f32"], "rn", FORMATS["f16"]),
+    Arithmetic("f16 in, truncated", FORMATS["f16"], "rz", FORMATS["f32"], "rz"),
+    # 2 p_in = p_acc: the products are still exact.
+    Arithmetic("12-bit in, f32 acc", Format("p12", 12, -126, 127), "rn", FORMATS["f32"], "rn"),
+]
+#: Each arithmetic gets its own examples (a fraction of the profile's: the formulas are in Fractions).
+PER_ARITHMETIC = settings(max_examples=max(6, settings.default.max_examples // 8))
+_DTYPES = {None: "f32", np.float16: "f16", np.float32: "f32", np.float64: "f64"}
+
+
+def _direct_formula(x, w, taps, bias, arith, out_fmt, reference: bool):
+    """``{index: (B_i, y_i, n_i)}`` and the scalar terms: the module docstring's bound (None:
+    overflow possible), the exact result and the nonzero-product count.
+
+    With ``reference``, ``|y_i|`` replaces ``M_i`` in the output-rounding term.  ``u_x`` and
+    ``u_w`` are per operand: zero when every element of it is a number of the input format.
+    """
+    acc = arith.accumulate or out_fmt
+    out = arith.output or out_fmt
+    u_acc = _q(acc.u(arith.accumulate_rounding))
+    u_out = Fraction(0) if (out.p >= acc.p and out.e_max >= acc.e_max) else _q(out.u())
+
+    def u_in(values):
+        if arith.inputs is None or all(_fits(v, arith.inputs) for v in values):
+            return Fraction(0)
+        return _q(arith.inputs.u(arith.input_rounding))
+
+    u_x, u_w = u_in(x.ravel()), u_in(w.ravel())
+    limit = min(f.realmax for f in (acc, out, arith.inputs) if f is not None)
+    bound = {}
+    for index, pairs in taps.items():
+        b = abs(_q(bias[index[0]])) if bias is not None else Fraction(0)
+        M = sum((abs(_q(a)) * abs(_q(c)) for a, c, _ in pairs), Fraction(0)) + b
+        n = sum(1 for a, c, _ in pairs if a != 0 and c != 0) + (b != 0)
+        if arith.split == "bf16x3":
+            bracket = 3 * Fraction(2) ** -16 + _gamma(3 * n, u_acc)
+        else:
+            products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
+            k = max(n - 1, 0) if products_exact else n
+            c = k * u_acc if arith.accumulate_rounding == "rn" else _gamma(k, u_acc)
+            bracket = (1 + u_x) * (1 + u_w) * (1 + c) - 1
+        y = sum((_q(a) * _q(c) for a, c, _ in pairs), Fraction(0)) + (_q(bias[index[0]]) if bias is not None else 0)
+        y_abs = min(M, abs(y)) if reference else M
+        value = (1 + u_out) * bracket * M + u_out * y_abs + (1 + u_out) * n * _q(acc.eta)
+        if arith.inputs is not None and u_x:
+            value += (1 + bracket) * _q(arith.inputs.eta) * sum(abs(_q(c)) * _q(r) for _, c, r in pairs)
+        if arith.inputs is not None and u_w:
+            value += (1 + bracket) * _q(arith.inputs.eta) * sum(abs(_q(a)) for a, _, _ in pairs)
+        bound[index] = (None if M >= _q(limit) else value, y, n)
+    eta_in = arith.inputs.eta if arith.inputs is not None and (u_x or u_w) else 0.0
+    return bound, dict(u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=eta_in)
+
+
+def _assert_pinned(got: float, formula: Fraction, where):
+    """``got`` is the formula times the 1 + 2**-40 safety factor, up to float64 evaluation error.
+
+    Where the formula is subnormal in float64, relative margins vanish: refconv adds 2**-1070
+    there instead (module docstring), so the check is absolute.
+    """
+    got = Fraction(got)
+    assert got >= formula, ("below the formula", where, float(got), float(formula))
+    if formula < Fraction(2) ** -1000:
+        assert got <= formula + Fraction(2) ** -1060, ("a subnormal formula got", where, float(got), float(formula))
+    else:
+        ratio = got / (formula * SAFETY)
+        assert 1 - Fraction(2) ** -48 <= ratio <= 1 + Fraction(2) ** -44, (where, float(ratio - 1))
+
+
+@pytest.mark.parametrize("arith", ARITHMETICS, ids=lambda a: a.name)
+@PER_ARITHMETIC
+@given(conv_problems(), st.sampled_from(list(_DTYPES)), st.booleans())
+def test_direct_bound_is_its_documented_formula(arith, problem, dtype, with_reference):
+    p = problem
+    args, kwargs, taps, bias, shape = p.args, p.kwargs, p.taps, p.bias, p.shape
+    out_fmt = FORMATS[_DTYPES[dtype]]
+    formula, terms = _direct_formula(*args[:2], taps, bias, arith, out_fmt, with_reference)
+    reference = None
+    if with_reference:  # the exact results, rounded to float64 (refconv allows for that rounding)
+        reference = np.array([float(y) for _, y, _ in formula.values()]).reshape(shape)
+    got = error_bound(*args, dtype=dtype, arithmetic=arith, reference=reference, **kwargs)
+    assert (got.kind, got.method, got.arithmetic.name) == ("componentwise", "direct", arith.name)
+    assert got.value.shape == shape and got.value.dtype == np.float64
+    assert {k: got.terms[k] for k in terms} == terms
+    assert got.terms["n"].tolist() == np.reshape([n for _, _, n in formula.values()], shape).tolist()
+    for index, (value, _, _) in formula.items():
+        if value is None:
+            assert got.value[index] == np.inf, index
+        else:
+            _assert_pinned(got.value[index], value, index)
+
+
+#: Nonzeros per row, at most, of AT, G and BT, and whether G holds a non-dyadic entry (1/6), hand-counted.
+_WINOGRAD_COUNTS = {"F(2,3)": (3, 3, 2, 0), "F(4,3)": (5, 3, 4, 1)}
+
+
+def _winograd_magnitude(p: Problem, transform: str) -> dict:
+    """``{index: Y}``: |AT| [sum_c (|G||g_c||G|^T) * (|BT||d_c||BT|^T)] |AT|^T per tile, in Fractions.
+
+    Tiles start every m cells of the padded input, zero-extended to whole tiles.
+    """
+    at, g_mat, bt = (np.vectorize(lambda v: abs(_q(v)), otypes=[object])(np.array(m)) for m in WINOGRAD[transform])
+    m, alpha = at.shape[0], bt.shape[0]
+    nd = p.kernel.ndim - 2
+    ext = np.zeros(p.xp.shape[:1] + tuple(-(-o // m) * m + alpha - m for o in p.shape[-nd:]), dtype=object)
+    ext[(slice(None), *(slice(0, n) for n in p.xp.shape[1:]))] = np.vectorize(_q, otypes=[object])(p.xp)
+    c_group, o_group = p.xp.shape[0] // p.groups, p.kernel.shape[0] // p.groups
+
+    def both_sides(a, v):  # a v a^T in 2-D, a v in 1-D
+        return a.dot(v) if nd == 1 else a.dot(v).dot(a.T)
+
+    Y = {}
+    for index in p.taps:
+        o, out = (index[0], index[1:]) if len(index) > nd else (0, index)
+        tile = tuple(slice(i // m * m, i // m * m + alpha) for i in out)
+        first = (o // o_group) * c_group
+        acc = sum(
+            both_sides(g_mat, np.vectorize(lambda v: abs(_q(v)), otypes=[object])(p.kernel[o, c]))
+            * both_sides(bt, np.vectorize(abs, otypes=[object])(ext[(first + c, *tile)]))
+            for c in range(c_group)
+        )
+        Y[index] = both_sides(at, acc)[tuple(i % m for i in out)]
+    return Y
+
+
+@pytest.mark.parametrize("transform", [None, "F(2,3)", "F(4,3)", "F(4,3) matrices"])
+@PER_ARITHMETIC
+@given(
+    conv_problems(kinds=("correlate-1d", "correlate-2d", "convolve-1d", "conv-1d", "conv-2d"), fast=True),
+    st.sampled_from(ARITHMETICS),
+)
+def test_winograd_bound_is_its_documented_formula(transform, problem, arith):
+    p = problem
+    name = "F(4,3)" if transform and transform.startswith("F(4,3)") else "F(2,3)"
+    given_transform = WINOGRAD[name] if transform == "F(4,3) matrices" else transform
+    got = error_bound(*p.args, method="winograd", transform=given_transform, arithmetic=arith, **p.kwargs)
+    nd = p.kernel.ndim - 2
+    k_a, k_g, k_b, rho = _WINOGRAD_COUNTS[name]
+    K = nd * (k_a + k_g + k_b) + p.kernel.shape[1] + 1 + rho
+    acc = arith.accumulate or FORMATS["f32"]
+    u = _q(acc.u(arith.accumulate_rounding))
+    m = 2 if name == "F(2,3)" else 4
+    assert (got.kind, got.method, got.terms["K"]) == ("componentwise", "winograd", K)
+    assert got.assumptions[0] == f"transforms as given (m={m}, r=3); K = {K}"
+    assert got.value.shape == p.shape
+    magnitude = got.terms["magnitude"].reshape(p.shape)
+    for index, Y in _winograd_magnitude(p, name).items():
+        formula = _gamma(K, u) * Y
+        if p.bias is not None:
+            formula = (1 + u) * formula + u * (Y + abs(_q(p.bias[index[0]])))
+        assert abs(Fraction(float(magnitude[index])) - Y) <= Y * Fraction(2) ** -45, (index, magnitude[index], Y)
+        _assert_pinned(got.value[index], formula, index)
+
+
+@pytest.mark.parametrize("arith", ARITHMETICS, ids=lambda a: a.name)
+@PER_ARITHMETIC
+@given(conv_problems())
+def test_fft_bound_is_its_documented_formula(arith, problem):
+    # ||y^ - y||_2 <= (3 c_N + sqrt(5) u + gamma_C(u)) S per feature map, S = sum_c (||x_c||_2
+    # ||w_c||_1 + ||x_c||_1 ||w_c||_2) over the padded input's channels of the map's group; t
+    # radix-2 stages per axis for the full linear convolution; a bias adds one rounding.  In
+    # float64 (sqrt is irrational), scaled by the documented 1 + (size) 2**-52 evaluation margin.
+    p = problem
+    got = error_bound(*p.args, method="fft", arithmetic=arith, **p.kwargs)
+    nd = p.kernel.ndim - 2
+    dilation = p.kwargs["dilation"]
+    full = [n + dilation * (k - 1) for n, k in zip(p.xp.shape[1:], p.kernel.shape[2:])]
+    t = sum(math.ceil(math.log2(max(2, n))) for n in full)
+    u = (arith.accumulate or FORMATS["f32"]).u(arith.accumulate_rounding)
+    eta = u + 4 * u / (1 - 4 * u) * (math.sqrt(2) + u)
+    c_n = t * eta / (1 - t * eta)
+    C = p.kernel.shape[1]
+    constant = 3 * c_n + math.sqrt(5) * u + C * u / (1 - C * u)
+    c_group, o_group = p.xp.shape[0] // p.groups, p.kernel.shape[0] // p.groups
+    outputs = math.prod(p.shape[-nd:])
+    margin = (1 + (p.xp.size + p.kernel.size + 10) * 2.0**-52) * (1 + 2.0**-40)
+    expected = []
+    for o in range(p.kernel.shape[0]):
+        xs = np.abs(p.xp[(o // o_group) * c_group :][:c_group]).reshape(c_group, -1)
+        ws = np.abs(p.kernel[o].astype(np.float64)).reshape(c_group, -1)
+        S = sum(math.sqrt(a @ a) * b.sum() + a.sum() * math.sqrt(b @ b) for a, b in zip(xs, ws))
+        value = constant * S
+        if p.bias is not None:
+            value = (1 + u) * value + u * (S + math.sqrt(outputs) * abs(float(p.bias[o])))
+        expected.append(value * margin)
+    assert (got.kind, got.method, got.terms["t"]) == ("normwise", "fft", t)
+    assert got.assumptions[1] == f"twiddle error mu = u; t = {t} radix-2 stages"
+    assert np.shape(got.value) == p.shape[: len(p.shape) - nd]
+    assert np.ravel(got.value).tolist() == pytest.approx(expected, rel=2.0**-44, abs=0)
+
+
+@st.composite
+def pool_problems(draw):
+    """``(x, kernel_size, kwargs, windows, shape)``: an avg_pool call over every axis of x, per
+    output its cells and divisor (torch's rules, worked out here), and the output shape."""
+    nd = draw(st.sampled_from([1, 2]))
+    scale = np.float32(draw(st.sampled_from([1.0, 2.0**-70])))
+    x = draw(hnp.arrays(np.float32, (7,) if nd == 1 else (5, 6), elements=_values)) * scale
+    k = draw(st.sampled_from([2, 3]))
+    stride = draw(st.sampled_from([None, 1, 2]))
+    padding = draw(st.sampled_from([0, 1]))
+    include_pad = draw(st.booleans())
+    override = draw(st.sampled_from([None, 3]))
+    s = stride or k
+    outs = [(n + 2 * padding - k) // s + 1 for n in x.shape]
+    windows = {}
+    for index in np.ndindex(*outs):
+        starts = [i * s - padding for i in index]
+        cells = [
+            x[pos]
+            for pos in np.ndindex(*(k,) * nd)
+            for pos in [tuple(a + t for a, t in zip(starts, pos))]
+            if all(0 <= c < n for c, n in zip(pos, x.shape))
+        ]
+        divisor = override or (k**nd if include_pad else len(cells))
+        windows[index] = (cells, divisor)
+    kwargs = dict(stride=stride, padding=padding, count_include_pad=include_pad, divisor_override=override)
+    return x, (k,) * nd, kwargs, windows, tuple(outs)
+
+
+@pytest.mark.parametrize("arith", ARITHMETICS, ids=lambda a: a.name)
+@PER_ARITHMETIC
+@given(pool_problems(), st.sampled_from(list(_DTYPES)), st.booleans())
+def test_avg_pool_bound_is_its_documented_formula(arith, problem, dtype, with_reference):
+    # B = (1+u_out) gamma_{k+1}(u_acc) mean|x| + u_out |y| + (1+u_out)(k+1) eta_acc, k the window's
+    # nonzero cells, mean|x| the window's sum of |x| over its divisor (module docstring, notes §5).
+    x, kernel_size, kwargs, windows, shape = problem
+    out_fmt = FORMATS[_DTYPES[dtype]]
+    acc = arith.accumulate or out_fmt
+    out = arith.output or out_fmt
+    u_acc = _q(acc.u(arith.accumulate_rounding))
+    u_out = Fraction(0) if out.p >= acc.p else _q(out.u())
+    exact_y = {i: sum(map(_q, cells), Fraction(0)) / divisor for i, (cells, divisor) in windows.items()}
+    reference = None
+    if with_reference:
+        reference = np.array([float(y) for y in exact_y.values()]).reshape(shape)
+    got = error_bound(x, kernel_size, op="avg_pool", dtype=dtype, arithmetic=arith, reference=reference, **kwargs)
+    assert (got.kind, got.method, got.value.shape) == ("componentwise", "direct", shape)
+    for index, (cells, divisor) in windows.items():
+        k = sum(1 for c in cells if c != 0)
+        mean_abs = sum((abs(_q(c)) for c in cells), Fraction(0)) / divisor
+        y_abs = abs(exact_y[index]) if with_reference else mean_abs
+        formula = (1 + u_out) * _gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * _q(acc.eta)
+        assert got.terms["n"][index] == k
+        _assert_pinned(got.value[index], formula, index)

@@ -195,7 +195,7 @@ GOOD = {
     "dtype": st.sampled_from([None, np.float32, np.float64, np.float16, "float32"]),
     "arithmetic": st.sampled_from([None, "F32_F32_F32", "F16_F16_F32", "TF32_TF32_F32", "BF16x3_F32"]),
     "transform": st.sampled_from([None, "F(2,3)"]),
-    "reference": st.none(),
+    "reference": st.one_of(st.none(), _arrays(1, 3, 4)),
     "actual": _arrays(1, 3, 4),
     "impl": st.sampled_from([refconv.conv, refconv.correlate, refconv.max_pool, lambda *a, **k: 1 / 0, None]),
     "max_examples": st.integers(1, 2),
