@@ -181,11 +181,19 @@ def _arithmetic(func: str, arithmetic: Any, dtype: Any) -> Arithmetic:
     return PRESETS[check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))]
 
 
-def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
-    """``a`` rounded into format ``fmt`` (a name of :data:`FORMATS`), returned in ``a``'s dtype.
+#: The formats numpy has a type for: rounding into them is a cast (IEEE round to nearest, even).
+_NUMPY_TYPES = {(11, -14, 15): np.float16, (24, -126, 127): np.float32, (53, -1022, 1023): np.float64}
 
-    Round to nearest (ties to even) or toward zero ("rz"); overflow gives ``inf`` under "rn".
-    Useful to emulate TF32/bfloat16 inputs.
+
+def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
+    """``a`` rounded into format ``fmt`` (a name of :data:`FORMATS` or a :class:`Format`), returned
+    in ``a``'s dtype.
+
+    Round to nearest (ties to even) or toward zero ("rz"); overflow gives ``inf`` under "rn" and
+    the largest finite number under "rz".  Useful to emulate TF32/bfloat16 inputs.  Formats of
+    float32's exponent range and fewer bits (bf16, tf32) are rounded on float32 bit patterns; a
+    wider input is first rounded *to odd* into float32, whose 2 or more spare bits make the second
+    rounding correct (Boldo & Melquiond, IEEE TC 57(4), 2008), so nothing is rounded twice.
 
     bfloat16 keeps 8 significant bits, so near 1 its spacing is 2**-7; ties go to even:
 
@@ -193,39 +201,43 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
     [1.0, 1.015625]
     >>> round_to(np.array([1 + 2**-7 + 2**-9, -(1 + 2**-7 + 2**-8)]), "bf16", "rz").tolist()
     [1.0078125, -1.0078125]
+
+    Just above a tie in float64 only (a float32 cast would make it a tie, then round to even):
+
+    >>> round_to(np.array([1 + 2**-8 + 2**-40]), "bf16").tolist() == [1 + 2**-7]
+    True
     """
     func = "round_to"
     fmt = FORMATS[check_choice(func, "fmt", fmt, tuple(FORMATS))] if isinstance(fmt, str) else fmt
+    if not isinstance(fmt, Format):
+        raise fail(
+            func, "fmt", fmt, "is not a format", f"a name of FORMATS ({', '.join(FORMATS)}) or a Format", TypeError
+        )
     check_choice(func, "rounding", rounding, ("rn", "rz"))
     a = np.asarray(a)
     if a.dtype.kind != "f":
         raise fail(func, "a", a, f"has dtype {a.dtype}", "a float array", TypeError)
-    if fmt.name == "f64" or (fmt.name == "f32" and a.dtype.itemsize <= 4):
-        return a.copy() if a.dtype.itemsize <= (8 if fmt.name == "f64" else 4) else a.astype(np.float32).astype(a.dtype)
-    if fmt.name == "f16":
+    native = _NUMPY_TYPES.get((fmt.p, fmt.e_min, fmt.e_max))
+    if native is not None:
         with np.errstate(over="ignore"):
-            near = a.astype(np.float16)
-        if rounding == "rz":
-            toward = np.nextafter(near, np.float16(0)).astype(np.float16)
-            near = np.where(np.abs(near.astype(a.dtype)) > np.abs(a), toward, near)
+            near = a.astype(native)
+        if rounding == "rz":  # a cast rounds to nearest: step back toward zero where it went past a
+            near = np.where(np.abs(near.astype(a.dtype)) > np.abs(a), np.nextafter(near, native(0)), near)
         return near.astype(a.dtype)
-    # fp32-range formats: clear the low 24 - p fraction bits of the float32 pattern.  Round the
-    # float64 value to float32 first only if that is exact, otherwise RZ/RN would round twice.
-    if a.dtype.itemsize > 4:
-        f32 = a.astype(np.float32)
-        if not np.array_equal(f32.astype(a.dtype), a, equal_nan=True):
-            raise fail(
-                func,
-                "a",
-                a,
-                f"is not exactly float32, so rounding to {fmt.name} would round twice",
-                "float32 values (cast first if that is what the implementation does)",
-            )
-        return round_to(f32, fmt, rounding).astype(a.dtype)
-    bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    if (fmt.e_min, fmt.e_max) != (-126, 127) or not 1 <= fmt.p <= 22:
+        raise fail(
+            func,
+            "fmt",
+            fmt,
+            "is neither a numpy format nor of float32's range",
+            "1 <= p <= 22 with e_min=-126, e_max=127",
+        )
+    bits = round_to(a, FORMATS["f32"], "rz").astype(np.float32).view(np.uint32)
+    if a.dtype.itemsize > 4:  # round to odd: a truncation that lost bits keeps a sticky last bit
+        bits = bits | (np.isfinite(a) & (bits.view(np.float32).astype(a.dtype) != a)).astype(np.uint32)
     drop = 24 - fmt.p
     mask = np.uint32((0xFFFFFFFF >> drop) << drop)
-    finite = np.isfinite(a)
+    finite = np.isfinite(bits.view(np.float32))
     if rounding == "rn":
         bias = np.uint32((1 << (drop - 1)) - 1) + ((bits >> np.uint32(drop)) & np.uint32(1))
         bits = np.where(finite, bits + bias, bits)
@@ -234,10 +246,7 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
 
 def representable(a: np.ndarray, fmt: Format) -> bool:
     """Whether every element of float array ``a`` is exactly a number of format ``fmt``."""
-    try:
-        return bool(np.array_equal(round_to(a, fmt, "rz"), a, equal_nan=True))
-    except ValueError:
-        return False
+    return bool(np.array_equal(round_to(a, fmt, "rz"), a, equal_nan=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,9 +268,9 @@ def gamma(k: Any, u: float) -> Any:
     >>> float(gamma(2, 0.25))
     1.0
     """
-    k = np.asarray(k, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        return np.where(k * u < 1, k * u / np.maximum(1 - k * u, 0), np.inf)
+    ku = np.asarray(k, dtype=np.float64) * u
+    with np.errstate(divide="ignore"):  # ku >= 1 divides by a clipped 0: inf
+        return ku / np.maximum(1 - ku, 0)
 
 
 @dataclass(frozen=True)
@@ -391,16 +400,14 @@ def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
     )
 
 
-def _avg_pool(fn, args, kwargs, arith, out_fmt, reference) -> Bound:
-    x = np.asarray(args[0])
+def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
     acc = arith.accumulate
     out_fmt = arith.output or out_fmt
     u_acc = acc.u(arith.accumulate_rounding)
     u_out = 0.0 if out_fmt.p >= acc.p else out_fmt.u("rn")
     with np.errstate(over="ignore"):  # a window sum of |x| may overflow float64: the bound is inf there
-        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), *args[1:], **kwargs), dtype=np.float64)
-    sum_kwargs = dict(kwargs, divisor_override=1)
-    k = np.asarray(fn((x != 0).astype(np.int64), *args[1:], **sum_kwargs)).astype(np.float64)
+        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), **params), dtype=np.float64)
+    k = np.asarray(fn((x != 0).astype(np.int64), **dict(params, divisor_override=1))).astype(np.float64)
     m = float(k.max(initial=0)) + 2
     mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
     y_abs = mean_abs if reference is None else _reference_abs(reference, mean_abs.shape)
@@ -462,7 +469,7 @@ def _channel_form(func: str, form, ops, kwargs):
     from .spec import layer_spec, plain_spec
 
     x, w, _ = ops
-    geometry = {k: v for k, v in kwargs.items() if k != "method"}
+    geometry = dict(kwargs)  # error_bound keeps `method` for itself: it never reaches the op
     if form.name in ("correlate", "convolve"):
         spec = plain_spec(func, x.shape, w.shape, **geometry)
         xs, ws, groups, lead = x[None, None], w[None, None], 1, ()
@@ -678,14 +685,12 @@ def error_bound(
     """
     func = "error_bound"
     form = op_form(func, op)
-    form.bind(func, args, kwargs)
+    params = form.bind(func, args, kwargs)  # every argument by name, whether passed by position or keyword
+    operands = [params.pop(name, None) for name in form.operands]
     fn = form.resolve()
     check_choice(func, "method", method, ("direct", "winograd", "fft"))
-    operands = [
-        np.asarray(a) for a in args if isinstance(a, np.ndarray | list | tuple) and np.asarray(a).dtype.kind in "fiu"
-    ]
     if dtype is None:
-        floats = [a for a in operands if a.dtype.kind == "f"]
+        floats = [np.asarray(a) for a in operands if a is not None and np.asarray(a).dtype.kind == "f"]
         if not floats:
             raise fail(func, "dtype", dtype, "cannot be inferred: no float operand", "dtype=float16/32/64", TypeError)
         dtype = np.result_type(*floats)
@@ -695,40 +700,24 @@ def error_bound(
         raise fail(func, "dtype", dtype, "is not a float dtype with a bound", "float16, float32 or float64") from None
     arith = _arithmetic(func, arithmetic, dtype)
     if arith.accumulate is None:
-        arith = Arithmetic(
-            arith.name,
-            arith.inputs,
-            arith.input_rounding,
-            out_fmt,
-            arith.accumulate_rounding,
-            arith.output,
-            arith.split,
-        )
+        arith = dataclasses.replace(arith, accumulate=out_fmt)
     if form.kind == "select":
-        shape = np.shape(fn(*args, **kwargs))
+        shape = np.shape(fn(*operands, **params))
         return Bound(np.zeros(shape), "componentwise", method, arith, "max is exact: compare bitwise (notes §5)")
     if form.kind == "linear":
         if method != "direct":
             raise fail(func, "method", method, f"has no bound for op={op!r}", "'direct'")
-        return _finite_or_inf(_avg_pool(fn, args, kwargs, arith, out_fmt, reference))
-    names = ("x", "w", "bias") if form.bias else ("x", "w")
-    if len(args) < 2 or len(args) > len(names):
-        raise fail(
-            func, "args", f"{len(args)} positional arguments", f"do not fit op={op!r}", f"{', '.join(names)}", TypeError
-        )
-    ops = [np.asarray(a) if a is not None else None for a in args] + [None] * (3 - len(args))
-    if not form.bias:
-        call = lambda a, b, c, **kw: fn(a, b, **kw)  # noqa: E731
-    else:
-        call = fn
+        return _finite_or_inf(_avg_pool(fn, np.asarray(operands[0]), params, arith, out_fmt, reference))
+    ops = [None if a is None else np.asarray(a) for a in operands] + [None] * (3 - len(operands))
+    call = fn if form.bias else lambda a, b, c, **kw: fn(a, b, **kw)
     if method == "direct":
-        return _finite_or_inf(_direct(call, form, ops, kwargs, arith, out_fmt, reference))
-    if any(a is not None and a.size == 0 for a in ops[:2]):
-        shapes = f"x.shape={ops[0].shape}, w.shape={ops[1].shape}" if ops[1] is not None else "no w"
+        return _finite_or_inf(_direct(call, form, ops, params, arith, out_fmt, reference))
+    if any(a.size == 0 for a in ops[:2]):
+        shapes = f"x.shape={ops[0].shape}, w.shape={ops[1].shape}"
         raise fail(func, "method", method, f"has no bound for empty operands ({shapes})", "method='direct'")
     # The fast-algorithm bounds assume no overflow: where |x| and |w| overflow float64, say inf.
     with np.errstate(over="ignore", invalid="ignore"):
-        bound = _fft(form, ops, kwargs, arith) if method == "fft" else _winograd(form, ops, kwargs, arith, transform)
+        bound = _fft(form, ops, params, arith) if method == "fft" else _winograd(form, ops, params, arith, transform)
     return _finite_or_inf(bound)
 
 

@@ -80,10 +80,10 @@ class OpForm:
         """The leading positional arguments that are arrays of numbers (a pool's kernel_size is not)."""
         return ("x", "w", "bias") if self.kind == "bilinear" else ("x",)
 
-    def bind(self, func: str, args: tuple, kwargs: dict, kinds: str = "iuf") -> None:
-        """Refuse, naming ``func``'s parameter, a call of this op that refconv's function would
-        not take: arguments its signature does not bind, a missing (or None) operand, or an
-        operand array whose dtype kind is not in ``kinds``.
+    def bind(self, func: str, args: tuple, kwargs: dict, kinds: str = "iuf") -> dict:
+        """The call's arguments by parameter name, after refusing, naming ``func``'s parameter, a
+        call of this op that refconv's function would not take: arguments its signature does not
+        bind, a missing (or None) operand, or an operand array whose dtype kind is not in ``kinds``.
 
         >>> OPS["conv"].bind("exact", (np.ones(3),), {})
         Traceback (most recent call last):
@@ -144,6 +144,7 @@ class OpForm:
                 raise fail(func, name, value, "is not a rectangular array", wanted, TypeError) from None
             if dt.kind not in kinds:
                 raise fail(func, name, value, f"has dtype {dt}", wanted, TypeError)
+        return bound
 
 
 #: The oracle's table of ops.  A new op plugs in with one row here, one strategy in

@@ -233,10 +233,17 @@ ROWS = [
         "oracle-round-int",
     ),
     row(
-        lambda: round_to(np.array([0.1]), "bf16"),
+        lambda: round_to(np.array([0.1]), refconv.bounds.Format("fp8 e5m2", 3, -14, 15)),
         ValueError,
-        r"round_to: a=.* is not exactly float32, so rounding to bf16 would round twice",
-        "oracle-round-double",
+        r"^round_to: fmt=Format\(name='fp8 e5m2', p=3, e_min=-14, e_max=15\) is neither a numpy format nor of "
+        r"float32's range; expected 1 <= p <= 22 with e_min=-126, e_max=127$",
+        "oracle-round-foreign-range",
+    ),
+    row(
+        lambda: round_to(np.array([0.1]), 16),
+        TypeError,
+        r"^round_to: fmt=16 is not a format; expected a name of FORMATS \(f64, f32, tf32, f16, bf16\) or a Format$",
+        "oracle-round-format-type",
     ),
     row(
         lambda: check(3, "conv"),

@@ -354,6 +354,56 @@ def test_bf16_round_to_nearest_matches_torch(a):
     assert np.array_equal(round_to(a, "bf16"), expected)
 
 
+def _rounded(v: float, fmt, rounding: str) -> float:
+    """``v`` rounded into ``fmt`` from the definition: a multiple of the quantum at v's exponent."""
+    if not math.isfinite(v) or v == 0:
+        return v
+    f = Fraction(v)
+    quantum = Fraction(2) ** (max(_exponent(f), fmt.e_min) - fmt.p + 1)
+    steps = round(f / quantum) if rounding == "rn" else math.trunc(f / quantum)  # round(): ties to even
+    r = steps * quantum
+    if abs(r) > Fraction(fmt.realmax):
+        return math.copysign(math.inf if rounding == "rn" else fmt.realmax, v)
+    return float(r)
+
+
+_F64_VALUES = (
+    st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(-(2.0**130), 2.0**130)
+    | st.floats(-(2.0**-120), 2.0**-120)
+)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("rounding", ["rn", "rz"])
+@given(hnp.arrays(np.float64, 12, elements=_F64_VALUES))
+def test_round_to_rounds_float64_once_into_every_format(fmt, rounding, a):
+    # Against the definition (exact rationals): no double rounding through float32 for bf16/tf32.
+    got = round_to(a, fmt, rounding)
+    expected = [_rounded(float(v), FORMATS[fmt], rounding) for v in a]
+    assert got.dtype == np.float64 and got.tolist() == expected, (a.tolist(), got.tolist(), expected)
+
+
+def test_round_to_just_off_a_tie_and_past_the_range():
+    # 1 + 2**-8 is a bf16 tie (ties to even: 1); 2**-40 above it must round up, 2**-40 below down.
+    a = np.array([1 + 2.0**-8, 1 + 2.0**-8 + 2.0**-40, 1 + 2.0**-8 - 2.0**-40, 1e300, -1e300, np.nan, -np.inf])
+    near = round_to(a, "bf16").tolist()
+    assert near[:5] == [1.0, 1 + 2.0**-7, 1.0, np.inf, -np.inf] and np.isnan(near[5]) and near[6] == -np.inf
+    bf16_max = (2 - 2.0**-7) * 2.0**127
+    assert round_to(a, "bf16", "rz").tolist()[:5] == [1.0, 1.0, 1.0, bf16_max, -bf16_max]
+    f32_max = float(np.finfo(np.float32).max)
+    assert round_to(a[3:5], "f32", "rz").tolist() == [f32_max, -f32_max]
+    # A custom format of float32's range: 12 bits.
+    p12 = refconv_bounds().Format("p12", 12, -126, 127)
+    assert round_to(np.array([1 + 2.0**-12, 1 + 3 * 2.0**-12]), p12).tolist() == [1.0, 1 + 2.0**-10]
+
+
+def refconv_bounds():
+    import refconv.bounds
+
+    return refconv.bounds
+
+
 @given(hnp.arrays(np.float32, 20, elements=st.floats(-6e4, 6e4, width=32)))
 def test_f16_rounding_brackets_the_value(a):
     near, zero = round_to(a, "f16"), round_to(a, "f16", "rz")
@@ -629,12 +679,19 @@ def _q(v) -> Fraction:
     return Fraction(float(v))
 
 
+def _exponent(f: Fraction) -> int:
+    """``floor(log2 |f|)``, exactly (math.log2 rounds just below a power of two up to it)."""
+    f = abs(f)
+    e = f.numerator.bit_length() - f.denominator.bit_length()
+    return e if Fraction(2) ** e <= f else e - 1
+
+
 def _fits(v, fmt) -> bool:
     """Whether ``v`` is a number of ``fmt``: an integer multiple of its quantum, within range."""
     f = abs(_q(v))
     if f == 0:
         return True
-    quantum = Fraction(2) ** (max(math.floor(math.log2(f)), fmt.e_min) - fmt.p + 1)
+    quantum = Fraction(2) ** (max(_exponent(f), fmt.e_min) - fmt.p + 1)
     return (f / quantum).denominator == 1 and f <= _q(fmt.realmax)
 
 
@@ -971,3 +1028,53 @@ def test_avg_pool_bound_is_its_documented_formula(arith, problem, dtype, with_re
         formula = (1 + u_out) * _gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * _q(acc.eta)
         assert got.terms["n"][index] == k
         _assert_pinned(got.value[index], formula, index)
+
+
+# --- the small pieces: formats, gamma, representability, operands by keyword, max pooling ---------
+
+
+def test_unit_roundoff_and_gamma_by_hand():
+    assert FORMATS["f32"].u() == 2.0**-24 and FORMATS["f32"].u("rz") == 2.0**-23
+    assert FORMATS["bf16"].u() == 2.0**-8 and FORMATS["f16"].eta == 2.0**-24
+    # gamma_k(1/4) = k/4 / (1 - k/4): 0, 1/3, 3, then inf from k u = 1 on (no division warning).
+    assert gamma([0, 1, 3, 4, 5], 0.25).tolist() == [0.0, 1 / 3, 3.0, np.inf, np.inf]
+
+
+def test_representable_by_hand():
+    from refconv.bounds import representable
+
+    assert representable(np.array([1.5, -0.25, np.nan, np.inf]), FORMATS["bf16"])
+    assert not representable(np.array([1.5, 1 + 2.0**-30]), FORMATS["bf16"])  # float64, not even float32
+    assert not representable(np.array([1 + 2.0**-9], np.float32), FORMATS["bf16"])
+    assert representable(np.array([1 + 2.0**-10], np.float32), FORMATS["f16"])
+    assert not representable(np.array([1e5], np.float32), FORMATS["f16"])  # past 65504
+
+
+def test_operands_by_keyword_bind_like_positional_ones():
+    x, w, b = np.arange(1.0, 6.0, dtype=np.float32), np.array([1.0, -2.0, 0.5], np.float32), np.float32([3.0])
+    assert error_bound(x=x, w=w, op="correlate").value.tolist() == error_bound(x, w, op="correlate").value.tolist()
+    layer = error_bound(x[None, None], w[None, None], b, op="conv", padding=1)
+    by_name = error_bound(x[None, None], w=w[None, None], bias=b, op="conv", padding=1)
+    assert by_name.value.tolist() == layer.value.tolist() and layer.terms["n"][0, 0].tolist() == [3, 4, 4, 4, 3]
+    pooled = error_bound(x, op="avg_pool", kernel_size=2, stride=1)
+    assert pooled.value.tolist() == error_bound(x, 2, op="avg_pool", stride=1).value.tolist()
+    assert pooled.value.shape == (4,)
+
+
+def test_max_pooling_is_exact():
+    x = np.arange(10, dtype=np.float16).reshape(2, 5)
+    b = error_bound(x, 2, op="max_pool", stride=1, padding=1)
+    assert b.value.tolist() == [[0.0] * 6] * 2 and b.value.shape == (2, 6)
+    assert (b.kind, b.method, b.arithmetic.name) == ("componentwise", "direct", "F16_F16_F16")
+    assert b.source == "max is exact: compare bitwise (notes §5)"
+
+
+def test_winograd_scaled_transform_counts_only_g_dyadicity():
+    # G scaled by 3/64 and AT by 64/3 is the same algorithm; G's entries stay dyadic (3/64, 3/128),
+    # so rho_G = 0 and K = 10 as for F(2,3).  A non-dyadic G (1/6) adds one rounding: rho_G = 1.
+    at, g_mat, bt = (np.array(m, dtype=np.float64) for m in WINOGRAD["F(2,3)"])
+    x, w = np.arange(1.0, 7.0), np.array([1.0, 2.0, 3.0])
+    scaled = error_bound(x, w, op="correlate", method="winograd", transform=(at * 64 / 3, g_mat * 3 / 64, bt))
+    assert scaled.terms["K"] == 10
+    sixth = error_bound(x, w, op="correlate", method="winograd", transform=(at * 3, g_mat / 3, bt))
+    assert sixth.terms["K"] == 11

@@ -1081,11 +1081,11 @@ _BOUND_REFUSALS = {
         ValueError,
         "round_to: rounding='ru' is not recognised; expected one of 'rn', 'rz'",
     ),
-    "round-twice": (
-        lambda: refconv.bounds.round_to(np.array([1 + 2.0**-30]), "bf16"),
+    "round-range": (
+        lambda: refconv.bounds.round_to(np.array([1.0]), refconv.bounds.Format("p23", 23, -126, 127)),
         ValueError,
-        "round_to: a=<ndarray shape=(1,) dtype=float64> is not exactly float32, so rounding to bf16 would "
-        "round twice; expected float32 values (cast first if that is what the implementation does)",
+        "round_to: fmt=Format(name='p23', p=23, e_min=-126, e_max=127) is neither a numpy format nor of "
+        "float32's range; expected 1 <= p <= 22 with e_min=-126, e_max=127",
     ),
     "no-float": (
         lambda: refconv.error_bound(np.arange(6), np.ones(3, dtype=int), op="correlate"),
