@@ -190,7 +190,8 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
     in ``a``'s dtype.
 
     Round to nearest (ties to even) or toward zero ("rz"); overflow gives ``inf`` under "rn" and
-    the largest finite number under "rz".  Useful to emulate TF32/bfloat16 inputs.  Formats of
+    the largest finite number under "rz"; a result that ``a``'s dtype cannot hold (float16's 65504
+    rounded to bf16's 65536) becomes ``inf``.  Useful to emulate TF32/bfloat16 inputs.  Formats of
     float32's exponent range and fewer bits (bf16, tf32) are rounded on float32 bit patterns; a
     wider input is first rounded *to odd* into float32, whose 2 or more spare bits make the second
     rounding correct (Boldo & Melquiond, IEEE TC 57(4), 2008), so nothing is rounded twice.
@@ -241,7 +242,8 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
     if rounding == "rn":
         bias = np.uint32((1 << (drop - 1)) - 1) + ((bits >> np.uint32(drop)) & np.uint32(1))
         bits = np.where(finite, bits + bias, bits)
-    return (bits & np.where(finite, mask, np.uint32(0xFFFFFFFF))).view(np.float32).astype(a.dtype)
+    with np.errstate(over="ignore"):  # float16 input rounded up past 65504 (to bf16's 65536): inf
+        return (bits & np.where(finite, mask, np.uint32(0xFFFFFFFF))).view(np.float32).astype(a.dtype)
 
 
 def representable(a: np.ndarray, fmt: Format) -> bool:

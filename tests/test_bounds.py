@@ -367,21 +367,40 @@ def _rounded(v: float, fmt, rounding: str) -> float:
     return float(r)
 
 
-_F64_VALUES = (
-    st.floats(allow_nan=False, allow_infinity=False)
-    | st.floats(-(2.0**130), 2.0**130)
-    | st.floats(-(2.0**-120), 2.0**-120)
-)
+def _float_arrays(dtype):
+    """Any finite values of ``dtype``, dense near the ranges' edges and in the subnormals."""
+    width = np.finfo(dtype).bits
+    values = st.floats(allow_nan=False, allow_infinity=False, width=width)
+    if width == 64:  # beyond float32's range, and float32's subnormals
+        values |= st.floats(-(2.0**130), 2.0**130) | st.floats(-(2.0**-120), 2.0**-120)
+    return hnp.arrays(dtype, 12, elements=values)
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("rounding", ["rn", "rz"])
-@given(hnp.arrays(np.float64, 12, elements=_F64_VALUES))
-def test_round_to_rounds_float64_once_into_every_format(fmt, rounding, a):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(data=st.data())
+def test_round_to_rounds_once_into_every_format(fmt, rounding, dtype, data):
     # Against the definition (exact rationals): no double rounding through float32 for bf16/tf32.
+    a = data.draw(_float_arrays(dtype))
     got = round_to(a, fmt, rounding)
     expected = [_rounded(float(v), FORMATS[fmt], rounding) for v in a]
-    assert got.dtype == np.float64 and got.tolist() == expected, (a.tolist(), got.tolist(), expected)
+    assert got.dtype == dtype and got.tolist() == np.array(expected, dtype=dtype).tolist(), (a.tolist(), got.tolist())
+
+
+@pytest.mark.parametrize("rounding", ["rn", "rz"])
+def test_round_to_on_every_float16(rounding):
+    # Every finite float16: into bf16 (3 bits fewer, a wider range) against the definition; every
+    # other format holds float16 exactly.
+    every = np.arange(2**16, dtype=np.uint16).view(np.float16)
+    every = every[np.isfinite(every)]
+    got = round_to(every, "bf16", rounding)
+    with np.errstate(over="ignore"):  # 65504 rounds to bf16's 65536: inf in float16
+        expected = np.array([_rounded(float(v), FORMATS["bf16"], rounding) for v in every], dtype=np.float16)
+    # bf16's spacing below 65536 is 256: float16's 65408 (a tie, to even), 65440, 65472 and 65504 round up.
+    assert got.tolist() == expected.tolist() and np.isinf(got).sum() == (8 if rounding == "rn" else 0)
+    for fmt in ("tf32", "f16", "f32", "f64"):
+        assert np.array_equal(round_to(every, fmt, rounding), every)
 
 
 def test_round_to_just_off_a_tie_and_past_the_range():
