@@ -314,10 +314,6 @@ def _input_terms(arith: Arithmetic, operands: list) -> list[float]:
     return out
 
 
-def _operand_format(a: np.ndarray) -> Format:
-    return FORMATS[_DTYPE_FORMAT[np.dtype(a.dtype).name]]
-
-
 def _reference_abs(reference: Any, shape: tuple) -> np.ndarray:
     """``|reference| (1 + 2**-52)``: the exact result may come rounded to float64 (half an ulp each way).
 
@@ -468,24 +464,17 @@ def _channel_form(func: str, form, ops, kwargs):
     ``lead`` is the leading shape of the op's output (feature maps).
     """
     from ._taps import pad
-    from .spec import layer_spec, plain_spec
+    from .spec import plain_spec
 
-    x, w, _ = ops
-    geometry = dict(kwargs)  # error_bound keeps `method` for itself: it never reaches the op
+    x, w, bias = ops
     if form.name in ("correlate", "convolve"):
-        spec = plain_spec(func, x.shape, w.shape, **geometry)
-        xs, ws, groups, lead = x[None, None], w[None, None], 1, ()
-        if form.name == "convolve":
-            ws = np.flip(ws, axis=tuple(range(2, ws.ndim)))
+        spec = plain_spec(form.function, x.shape, w.shape, **kwargs)
+        xs, ws, groups, lead = x[None, None], (np.flip(w) if form.name == "convolve" else w)[None, None], 1, ()
     elif form.name == "conv":
-        from .layer import PADDING_MODES
+        from .layer import _conv_setup
 
-        groups = geometry.pop("groups", 1)
-        boundary = PADDING_MODES[geometry.pop("padding_mode", "zeros")]
-        batched = x.ndim == w.ndim
-        xs = x if batched else x[None]
-        spec = layer_spec(func, xs.shape[2:], w.shape[2:], boundary=boundary, **geometry)
-        ws, lead = w, (xs.shape[0], w.shape[0]) if batched else (w.shape[0],)
+        xs, ws, _, batched, spec = _conv_setup(form.function, x, w, bias, **kwargs)
+        groups, lead = kwargs.get("groups", 1), (xs.shape[0], w.shape[0]) if batched else (w.shape[0],)
     else:
         raise fail(func, "op", form.name, "has no fast-algorithm bound", "'conv', 'correlate' or 'convolve'")
     padded = pad(np.abs(xs.astype(np.float64)), spec, tuple(range(2, 2 + spec.ndim)))
@@ -503,7 +492,7 @@ def _fft(form, ops, kwargs, arith) -> Bound:
     u = arith.accumulate.u(arith.accumulate_rounding)
     nd = spec.ndim
     axes = tuple(range(2, 2 + nd))
-    t = sum(math.ceil(math.log2(max(2, g.padded + g.overhang + g.extent - 1))) for g in spec.axes)
+    t = sum(math.ceil(math.log2(max(2, g.padded + g.extent - 1))) for g in spec.axes)  # full linear length
     eta = u + float(gamma(4, u)) * (math.sqrt(2) + u)
     c_n = t * eta / (1 - t * eta)
     x2, x1 = np.sqrt((xp**2).sum(axis=axes)), xp.sum(axis=axes)  # (N, C_in)

@@ -120,6 +120,42 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare):
     return finish(y, kind)
 
 
+def _conv_setup(
+    func: str, x: Any, w: Any, bias: Any, *, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"
+) -> tuple[np.ndarray, np.ndarray, Any, bool, ConvSpec]:
+    """A :func:`conv` call checked and normalised once: ``(x (batched), w, bias, batched, spec)``.
+
+    Every refusal names ``func``'s parameter.  :func:`conv` and the fast-algorithm error bounds
+    (:mod:`refconv.bounds`) both start here, so they accept and refuse the same calls.
+    """
+    x, w, bias, batched = _operands(func, x, w, bias, groups)
+    c_in, c_out = x.shape[1], w.shape[0]
+    for name, count in (("C_in = x.shape[1]", c_in), ("C_out = w.shape[0]", c_out)):
+        if count % groups:
+            raise fail(
+                func, "groups", groups, f"does not divide {name} = {count}", "groups dividing both C_in and C_out"
+            )
+    if w.shape[1] * groups != c_in:
+        raise fail(
+            func,
+            "x.shape",
+            x.shape if batched else x.shape[1:],
+            f"has C_in = {c_in} channels{_UNBATCHED[batched]} but w.shape={w.shape} with groups={groups} takes "
+            f"w.shape[1]*groups = {w.shape[1]}*{groups} = {w.shape[1] * groups}",
+            "x.shape[1] == w.shape[1]*groups (the weight is (C_out, C_in/groups, *kernel))",
+        )
+    _check_bias(func, bias, c_out)
+    boundary = PADDING_MODES[
+        check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)
+    ]
+    spec = layer_spec(
+        func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
+    )
+    n = x.shape[0]
+    check_spec_cells(func, "padding", padding, spec, lead_in=(n, c_in), lead_out=(n, c_out), given=x.size + w.size)
+    return x, w, bias, batched, spec
+
+
 def conv(
     x: Any,
     w: Any,
@@ -209,31 +245,10 @@ def conv(
            [-10, -10]])
     """
     func = "conv"
-    x, w, bias, batched = _operands(func, x, w, bias, groups)
-    c_in, c_out = x.shape[1], w.shape[0]
-    for name, count in (("C_in = x.shape[1]", c_in), ("C_out = w.shape[0]", c_out)):
-        if count % groups:
-            raise fail(
-                func, "groups", groups, f"does not divide {name} = {count}", "groups dividing both C_in and C_out"
-            )
-    if w.shape[1] * groups != c_in:
-        raise fail(
-            func,
-            "x.shape",
-            x.shape if batched else x.shape[1:],
-            f"has C_in = {c_in} channels{_UNBATCHED[batched]} but w.shape={w.shape} with groups={groups} takes "
-            f"w.shape[1]*groups = {w.shape[1]}*{groups} = {w.shape[1] * groups}",
-            "x.shape[1] == w.shape[1]*groups (the weight is (C_out, C_in/groups, *kernel))",
-        )
-    _check_bias(func, bias, c_out)
-    boundary = PADDING_MODES[
-        check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)
-    ]
-    spec = layer_spec(
-        func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
+    x, w, bias, batched, spec = _conv_setup(
+        func, x, w, bias, stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode
     )
-    n = x.shape[0]
-    check_spec_cells(func, "padding", padding, spec, lead_in=(n, c_in), lead_out=(n, c_out), given=x.size + w.size)
+    n, c_in, c_out = x.shape[0], x.shape[1], w.shape[0]
     w_cf = w.reshape((groups, c_out // groups) + w.shape[1:])
     y = _run(
         func,

@@ -12,6 +12,7 @@ X = np.arange(6, dtype=np.float32)
 W = np.ones(3, dtype=np.float32)
 X2 = np.ones((1, 1, 5, 5), dtype=np.float32)
 W2 = np.ones((1, 1, 3, 3), dtype=np.float32)
+X3, W3 = np.ones((1, 2, 6), dtype=np.float32), np.ones((2, 1, 3), dtype=np.float32)
 
 
 def row(call, exc, match, id):
@@ -173,6 +174,31 @@ ROWS = [
         r"^error_bound: reference=<ndarray shape=\(3,\) dtype=float64> has shape \(3,\); "
         r"expected the op's output shape \(4,\)$",
         "oracle-bound-reference-shape",
+    ),
+    # The fast-algorithm bounds check a conv call exactly as conv does (they share its setup).
+    row(
+        lambda: error_bound(X3, W3, op="conv", method="fft", groups=2, padding_mode="wrap"),
+        ValueError,
+        r"^conv: padding_mode='wrap' is not a refconv name \(numpy's 'wrap' is torch's 'circular'\); expected one of",
+        "oracle-bound-fft-padding-mode",
+    ),
+    row(
+        lambda: error_bound(X3, W3, op="conv", method="winograd", groups=0),
+        ValueError,
+        r"^conv: groups=0 is < 1; expected an int >= 1$",
+        "oracle-bound-winograd-groups",
+    ),
+    row(
+        lambda: error_bound(X3, W3, op="conv", method="fft"),
+        ValueError,
+        r"^conv: x.shape=\(1, 2, 6\) has C_in = 2 channels but w.shape=\(2, 1, 3\) with groups=1 takes",
+        "oracle-bound-fft-channels",
+    ),
+    row(
+        lambda: error_bound(X3, W3, np.ones(3, np.float32), op="conv", method="winograd", groups=2),
+        ValueError,
+        r"^conv: bias.shape=\(3,\) does not match the 2 output channels; expected bias of shape \(2,\)$",
+        "oracle-bound-winograd-bias",
     ),
     row(
         lambda: error_bound(X, 2, op="avg_pool", reference=[[1.0, 2.0, 3.0]]),

@@ -1097,3 +1097,27 @@ def test_winograd_scaled_transform_counts_only_g_dyadicity():
     assert scaled.terms["K"] == 10
     sixth = error_bound(x, w, op="correlate", method="winograd", transform=(at * 3, g_mat / 3, bt))
     assert sixth.terms["K"] == 11
+
+
+@given(
+    x_shape=st.lists(st.integers(1, 4), min_size=2, max_size=3),
+    w_shape=st.lists(st.integers(1, 4), min_size=3, max_size=3),
+    bias_len=st.none() | st.integers(1, 4),
+    groups=st.sampled_from([0, 1, 2, 3, 1.5]),
+    padding_mode=st.sampled_from(["zeros", "circular", "reflect", "wrap"]),
+    padding=st.sampled_from([0, 1, -1]),
+)
+def test_fast_bounds_refuse_what_conv_refuses(x_shape, w_shape, bias_len, groups, padding_mode, padding):
+    # The FFT bound shares conv's setup: the same calls fail, with the same message.
+    x, w = np.ones(x_shape, np.float32), np.ones(w_shape, np.float32)
+    bias = None if bias_len is None else np.ones(bias_len, np.float32)
+    geometry = dict(groups=groups, padding_mode=padding_mode, padding=padding)
+    try:
+        conv(x, w, bias, **geometry)
+    except (ValueError, TypeError) as refused:
+        with pytest.raises(type(refused)) as info:
+            error_bound(x, w, bias, op="conv", method="fft", **geometry)
+        assert str(info.value) == str(refused)
+    else:
+        got = error_bound(x, w, bias, op="conv", method="fft", **geometry).value
+        assert got.shape == conv(x, w, bias, **geometry).shape[: x.ndim - 1] and np.all(got >= 0)

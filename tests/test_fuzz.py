@@ -219,6 +219,7 @@ OVERRIDES = {
     "locally_connected": {"w": _arrays(2, 4, 3, min_side=1)},
     "locally_connected_matrix": {"w": _arrays(2, 4, 3, min_side=1)},
     "check": {"op": st.sampled_from(["conv", "correlate", "max_pool"])},
+    "error_bound": {"method": st.sampled_from(["direct", "fft", "winograd"])},
 }
 
 #: Junk for parameters that take the caller's own function: a callable that fails raises its own
