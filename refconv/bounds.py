@@ -297,7 +297,7 @@ class Bound:
         return np.asarray(self.value, dtype=dtype)
 
 
-def _run(fn, form, ops, kwargs, dtype):
+def _run(fn, ops, kwargs, dtype):
     """refconv's op on operands (x, w[, bias]) converted to ``dtype``."""
     conv = [None if a is None else np.asarray(a).astype(dtype) for a in ops]
     return fn(*conv, **kwargs)
@@ -338,7 +338,7 @@ def _reference_abs(reference: Any, shape: tuple) -> np.ndarray:
     return np.abs(ref) * (1 + 2 * _U64)
 
 
-def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
+def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
     x, w, bias = ops
     # M must carry only float64 rounding errors of a sum of products: refconv's direct method.
     kwargs = dict(kwargs, method="direct")
@@ -348,9 +348,9 @@ def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
     u_out = 0.0 if (out_fmt.p >= acc.p and out_fmt.e_max >= acc.e_max) else out_fmt.u("rn")
     mags = [None if a is None else np.abs(np.asarray(a, dtype=np.float64)) for a in ops]
     with np.errstate(over="ignore"):  # |x| (*) |w| may overflow float64: the bound is inf there
-        M64 = np.asarray(_run(fn, form, mags, kwargs, np.float64), dtype=np.float64)
+        M64 = np.asarray(_run(fn, mags, kwargs, np.float64), dtype=np.float64)
     nonzero = [None if a is None else (np.asarray(a) != 0).astype(np.int64) for a in ops]
-    n = np.asarray(_run(fn, form, nonzero, kwargs, np.int64), dtype=np.float64)
+    n = np.asarray(_run(fn, nonzero, kwargs, np.int64), dtype=np.float64)
     m = float(n.max(initial=0)) + 1
     with np.errstate(over="ignore"):
         M = (M64 + m * _ETA64) / (1 - float(gamma(m, _U64)))
@@ -370,16 +370,12 @@ def _direct(fn, form, ops, kwargs, arith, out_fmt, reference) -> Bound:
         underflow_in = 0.0
         if arith.inputs is not None and (u_x or u_w):
             # Conversion may underflow: |x^ - x| <= u|x| + eta_in per operand [derived].
-            ones = [None if a is None else np.ones(np.shape(a)) for a in ops]
+            ones = [np.ones(x.shape), np.ones(w.shape)]
             eta = arith.inputs.eta
             if u_x:
-                value = value + (1 + bracket) * eta * np.asarray(
-                    _run(fn, form, [ones[0], mags[1], None], kwargs, np.float64)
-                )
+                value = value + (1 + bracket) * eta * np.asarray(_run(fn, [ones[0], mags[1], None], kwargs, np.float64))
             if u_w:
-                value = value + (1 + bracket) * eta * np.asarray(
-                    _run(fn, form, [mags[0], ones[1], None], kwargs, np.float64)
-                )
+                value = value + (1 + bracket) * eta * np.asarray(_run(fn, [mags[0], ones[1], None], kwargs, np.float64))
             underflow_in = eta
         value = value * _SAFETY + _TINY
     limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
@@ -541,7 +537,6 @@ def _winograd(form, ops, kwargs, arith, transform) -> Bound:
             "method='direct' or 'fft' for this problem",
         )
     if transform is None:
-        r = spec.kernel_shape[0]
         if any(k != 3 for k in spec.kernel_shape):
             raise fail(
                 func,
@@ -611,7 +606,7 @@ def _winograd(form, ops, kwargs, arith, transform) -> Bound:
         # A bias added after the transform: one more rounding of |y + b| <= Y + |b| [derived].
         b = np.abs(np.asarray(bias, np.float64)).reshape((-1,) + (1,) * nd)
         value = (1 + u) * value + u * (Y + b) * _SAFETY
-    value = value.reshape(lead + value.shape[2:]) if lead != () else value[0, 0]
+    value = value.reshape(lead + value.shape[2:])  # lead () drops the single (N, C) of a plain correlation
     source = (
         "componentwise Winograd bound [derived] from fl(Mv) = (M + dM)v, |dM| <= gamma_k|M| (Higham §3.5), notes §2.2"
     )
@@ -702,7 +697,7 @@ def error_bound(
     ops = [None if a is None else np.asarray(a) for a in operands] + [None] * (3 - len(operands))
     call = fn if form.bias else lambda a, b, c, **kw: fn(a, b, **kw)
     if method == "direct":
-        return _finite_or_inf(_direct(call, form, ops, params, arith, out_fmt, reference))
+        return _finite_or_inf(_direct(call, ops, params, arith, out_fmt, reference))
     if any(a.size == 0 for a in ops[:2]):
         shapes = f"x.shape={ops[0].shape}, w.shape={ops[1].shape}"
         raise fail(func, "method", method, f"has no bound for empty operands ({shapes})", "method='direct'")

@@ -1081,6 +1081,14 @@ _BOUND_REFUSALS = {
         ValueError,
         "round_to: rounding='ru' is not recognised; expected one of 'rn', 'rz'",
     ),
+    "winograd-at-shape": (
+        lambda: refconv.error_bound(
+            _X32, _W32, op="correlate", method="winograd", transform=(np.ones((2, 3)), np.ones((4, 3)), np.eye(4))
+        ),
+        ValueError,
+        "error_bound: transform='(AT, G, BT)' with shapes AT (2, 3), G (4, 3), BT (4, 4) is inconsistent; "
+        "expected AT (m, m+r-1), G (m+r-1, r), BT (m+r-1, m+r-1)",
+    ),
     "round-range": (
         lambda: refconv.bounds.round_to(np.array([1.0]), refconv.bounds.Format("p23", 23, -126, 127)),
         ValueError,

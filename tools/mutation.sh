@@ -40,7 +40,7 @@ tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_argument_
 source[pooling]="refconv/pooling.py"
 tests[pooling]="tests/test_pooling.py tests/test_argument_validation.py $killers refconv/pooling.py"
 source[bounds]="refconv/bounds.py"
-tests[bounds]="tests/test_bounds.py $killers refconv/bounds.py"
+tests[bounds]="tests/test_bounds.py tests/test_argument_validation.py $killers refconv/bounds.py"
 
 toml_list() { # words -> a TOML list of strings
     local out="" w
