@@ -1045,13 +1045,26 @@ def test_avg_pool_bound_is_its_documented_formula(arith, problem, dtype, with_re
     if with_reference:
         reference = np.array([float(y) for y in exact_y.values()]).reshape(shape)
     got = error_bound(x, kernel_size, op="avg_pool", dtype=dtype, arithmetic=arith, reference=reference, **kwargs)
-    assert (got.kind, got.method, got.value.shape) == ("componentwise", "direct", shape)
+    assert (got.kind, got.method, got.value.shape, got.arithmetic.name) == (
+        "componentwise",
+        "direct",
+        shape,
+        arith.name,
+    )
+    assert got.source == (
+        "gamma_{k+1} for k-1 additions and a division by the divisor [derived], Higham 2002 §4.2, notes §5"
+    )
+    assert got.assumptions == ("any summation order",)
+    assert sorted(got.terms) == ["M", "n", "u_acc", "u_out"] and (got.terms["u_acc"], got.terms["u_out"]) == (
+        u_acc,
+        u_out,
+    )
     for index, (cells, divisor) in windows.items():
         k = sum(1 for c in cells if c != 0)
         mean_abs = sum((abs(_q(c)) for c in cells), Fraction(0)) / divisor
         y_abs = abs(exact_y[index]) if with_reference else mean_abs
         formula = (1 + u_out) * _gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * _q(acc.eta)
-        assert got.terms["n"][index] == k
+        assert got.terms["n"][index] == k and Fraction(got.terms["M"][index]) >= mean_abs
         _assert_pinned(got.value[index], formula, index)
 
 
@@ -1084,6 +1097,12 @@ def test_operands_by_keyword_bind_like_positional_ones():
     pooled = error_bound(x, op="avg_pool", kernel_size=2, stride=1)
     assert pooled.value.tolist() == error_bound(x, 2, op="avg_pool", stride=1).value.tolist()
     assert pooled.value.shape == (4,)
+
+
+def test_a_bound_is_an_array():
+    b = error_bound(np.ones(4, np.float32), np.ones(2, np.float32), op="correlate")
+    assert np.array_equal(np.asarray(b), b.value) and np.asarray(b).dtype == np.float64
+    assert np.asarray(b, dtype=np.float32).dtype == np.float32 and np.all(np.asarray(b) > 0)
 
 
 def test_max_pooling_is_exact():
