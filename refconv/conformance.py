@@ -405,7 +405,7 @@ def judge(
         # The enclosure straddles the bound: decide exactly.
         if abs(Fraction(float(g64[index])) - _exact_at(kind, value, index)) > Fraction(float(bound[index])):
             bad[index] = True
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # err over a subnormal bound: inf
         ratio = np.where(bound > 0, err / bound, np.where(err > 0, np.inf, 0.0))
     ratio = np.where(cls_bad, np.inf, ratio)
     worst = float(ratio.max(initial=0.0))
@@ -429,7 +429,7 @@ def _judge_normwise(got, y64, b, value, kind) -> Verdict:
     err = np.sqrt(((got.astype(np.float64) - y64) ** 2).reshape(lead + (-1,)).sum(axis=-1))
     # float64 evaluation of the norm: relative error well below 2**-40, absorbed by this slack.
     bound = np.asarray(b.value)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(bound > 0, err * (1 - 2.0**-40) / bound, np.where(err > 0, np.inf, 0.0))
     worst = float(ratio.max(initial=0.0))
     if worst > 1:
