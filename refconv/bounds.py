@@ -27,7 +27,8 @@ any blocking, with or without FMA)::
   fp16/bf16/tf32 products in fp32; Blanchard et al., SISC 42(3), 2020).
 * Counting only nonzero products is **[derived]**: ``s + 0`` and ``a * 0`` are exact, so a tree
   with zero leaves computes what the tree over the nonzero leaves does.  Padded zero taps
-  therefore do not count, and borders get smaller bounds.
+  therefore do not count, and borders get smaller bounds; an output with ``n_i = 0`` is an exact
+  zero, ``B_i = 0``.
 * ``u_x, u_w``: rounding of the operands into ``arithmetic.inputs``; zero when the operand is
   exactly representable there (tested exactly).  ``|x^ w^ - x w| <= ((1+u_x)(1+u_w) - 1)|x||w|``
   (notes §1.4, standard model).  Underflow in that conversion adds ``eta_in`` per operand
@@ -377,7 +378,8 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
             if u_w:
                 value = value + (1 + bracket) * eta * np.asarray(_run(fn, [mags[0], ones[1], None], kwargs, np.float64))
             underflow_in = eta
-        value = value * _SAFETY + _TINY
+        # An output without a nonzero product is an exact zero in any arithmetic: its bound is 0.
+        value = np.where(n > 0, value * _SAFETY + _TINY, 0.0)
     limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
     overflow = ~np.isfinite(M) | (M >= min(limits))
     if overflow.any():

@@ -854,6 +854,8 @@ def _direct_formula(x, w, taps, bias, arith, out_fmt, reference: bool):
             value += (1 + bracket) * _q(arith.inputs.eta) * sum(abs(_q(c)) * _q(r) for _, c, r in pairs)
         if arith.inputs is not None and u_w:
             value += (1 + bracket) * _q(arith.inputs.eta) * sum(abs(_q(a)) for a, _, _ in pairs)
+        if n == 0:  # every product (and the bias) is an exact zero: so is the output, in any arithmetic
+            value = Fraction(0)
         bound[index] = (None if M >= _q(limit) else value, y, n)
     eta_in = arith.inputs.eta if arith.inputs is not None and (u_x or u_w) else 0.0
     return bound, dict(u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=eta_in)
@@ -867,7 +869,9 @@ def _assert_pinned(got: float, formula: Fraction, where):
     """
     got = Fraction(got)
     assert got >= formula, ("below the formula", where, float(got), float(formula))
-    if formula < Fraction(2) ** -1000:
+    if formula == 0:
+        assert got == 0, ("an exact zero got", where, float(got))
+    elif formula < Fraction(2) ** -1000:
         assert got <= formula + Fraction(2) ** -1060, ("a subnormal formula got", where, float(got), float(formula))
     else:
         ratio = got / (formula * SAFETY)
