@@ -413,14 +413,8 @@ def test_round_to_just_off_a_tie_and_past_the_range():
     f32_max = float(np.finfo(np.float32).max)
     assert round_to(a[3:5], "f32", "rz").tolist() == [f32_max, -f32_max]
     # A custom format of float32's range: 12 bits.
-    p12 = refconv_bounds().Format("p12", 12, -126, 127)
+    p12 = Format("p12", 12, -126, 127)
     assert round_to(np.array([1 + 2.0**-12, 1 + 3 * 2.0**-12]), p12).tolist() == [1.0, 1 + 2.0**-10]
-
-
-def refconv_bounds():
-    import refconv.bounds
-
-    return refconv.bounds
 
 
 @given(hnp.arrays(np.float32, 20, elements=st.floats(-6e4, 6e4, width=32)))
