@@ -21,6 +21,7 @@ Integer dtypes are compared exactly (bound 0); max pooling bitwise (NaN matches 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 from collections.abc import Callable
@@ -37,67 +38,9 @@ from . import strategies as rst
 from ._validation import check_bool, check_choice, fail, is_int
 from .bounds import Arithmetic, error_bound
 from .exact import OPS, exact_value, op_form, rounded
-
-# ---------------------------------------------------------------------------------------------
-# Problems
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One call of an op: positional ``args`` (operands first) and keyword ``kwargs``."""
-
-    op: str
-    args: tuple
-    kwargs: dict
-
-    def call(self, f: Callable) -> Any:
-        """``f(*args, **kwargs)``: how both refconv and the implementation are called."""
-        return f(*self.args, **self.kwargs)
-
-    @property
-    def size(self) -> int:
-        """Total number of input elements (operands and bias)."""
-        return sum(np.asarray(a).size for a in self.args if isinstance(a, np.ndarray))
-
-    def describe(self) -> str:
-        """``conv(x: float32 (1, 1, 3), w: ..., stride=1, ...)``: the call with shapes, not values."""
-        parts = []
-        for name, a in zip(_arg_names(self.op), self.args):
-            if isinstance(a, np.ndarray):
-                parts.append(f"{name}: {a.dtype} {a.shape}")
-            else:
-                parts.append(f"{name}={a!r}")
-        parts += [f"{k}={v!r}" for k, v in self.kwargs.items()]
-        return f"{self.op}({', '.join(parts)})"
-
-
-def _arg_names(op: str) -> tuple[str, ...]:
-    form = OPS[op]
-    if form.kind == "bilinear":
-        return ("x", "w", "bias") if form.bias else ("x", "w")
-    return ("x", "kernel_size")
-
-
-def _literal(a: Any) -> str:
-    """Python source that rebuilds ``a`` exactly (floats by their shortest round-trip repr)."""
-    if not isinstance(a, np.ndarray):
-        return repr(a)
-
-    def item(v):
-        if isinstance(v, float):
-            if math.isnan(v):
-                return "np.nan"
-            if math.isinf(v):
-                return "np.inf" if v > 0 else "-np.inf"
-        return repr(v)
-
-    def nest(v):
-        return "[" + ", ".join(nest(e) for e in v) + "]" if isinstance(v, list) else item(v)
-
-    body = nest(a.tolist()) if a.ndim else item(a.item())
-    return f"np.array({body}, dtype={a.dtype.name!r})"
-
+from .probes import probes
+from .problem import Problem, arg_names
+from .reduce import reduce
 
 # ---------------------------------------------------------------------------------------------
 # Values: shrinkable small integers, Hypothesis floats, or seeded random floats
@@ -448,6 +391,155 @@ def _judge_normwise(got, y64, b, value, kind) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Problem spaces
+# ---------------------------------------------------------------------------------------------
+
+
+def _anything(problem: Problem, opt: Options) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ProblemSpace:
+    """The problems a :func:`check` run may use: how Hypothesis draws them, and which belong.
+
+    ``draw(options)`` returns a Hypothesis strategy of ``(args, kwargs)``; ``accepts(problem,
+    options)`` says whether a problem is in the space.  The canonical probes and every step of
+    the reducer are kept only where ``accepts`` is true (and refconv's own function takes the
+    call, and it has at least one output), so a counterexample never leaves the space the
+    implementation declared.
+    """
+
+    draw: Callable[[Options], st.SearchStrategy]
+    accepts: Callable[[Problem, Options], bool] = _anything
+
+
+def _space_of(func: str, op: str, problems: Any) -> ProblemSpace:
+    if problems is None:
+        return ProblemSpace(STRATEGIES[op])
+    if isinstance(problems, ProblemSpace):
+        return problems
+    if callable(problems):
+        return ProblemSpace(problems)
+    expected = "a ProblemSpace or a callable options -> strategy"
+    raise fail(func, "problems", problems, "is not a problem space", expected, TypeError)
+
+
+def _peer_rules(problem: Problem, opt: Options) -> bool:
+    """The problem is inside the checker's own space: ranks, sizes, bias, and the peer's limits."""
+    op, args = problem.op, problem.args
+    x = args[0]
+    if OPS[op].kind == "bilinear":
+        rank = x.ndim if op in ("correlate", "convolve") else x.ndim - 2
+    else:
+        rank = 1 if is_int(args[1]) else len(args[1])
+    if rank not in opt.ranks or rank < 1:
+        return False
+    side = max(opt.max_side, opt.long_side) if rank == 1 else opt.max_side
+    if any(n > side for n in x.shape[x.ndim - rank :]):
+        return False
+    if any(a is not None and a.dtype != opt.dtype for a in args[: len(OPS[op].operands)] if isinstance(a, np.ndarray)):
+        return False
+    if OPS[op].bias:
+        has_bias = len(args) > 2 and args[2] is not None
+        if opt.bias is not None and has_bias != opt.bias:
+            return False
+    if opt.peer != "torch":
+        return True
+    return _torch_accepts(problem, rank)
+
+
+def _torch_accepts(problem: Problem, rank: int) -> bool:
+    """PyTorch's own limits, which refconv's functions (more general) do not impose."""
+    op, args, kw = problem.op, problem.args, problem.kwargs
+    x = args[0]
+    if op == "conv":
+        padding = kw.get("padding", 0)
+        if isinstance(padding, tuple) and any(isinstance(p, tuple) for p in padding):
+            return False  # torch has no per-side pads
+        stride = kw.get("stride", 1)
+        if padding == "same" and any(s != 1 for s in (stride if isinstance(stride, tuple) else (stride,))):
+            return False
+        if kw.get("padding_mode", "zeros") in ("reflect", "circular"):
+            from .spec import layer_spec
+
+            geometry = {k: kw[k] for k in ("padding", "stride", "dilation") if k in kw}
+            spec = layer_spec("check", x.shape[2:], args[1].shape[2:], **geometry)
+            if any(max(pair) >= n for pair, n in zip(spec.pads, x.shape[2:])):
+                return False
+    elif op == "conv_transpose":
+        w = args[1]
+        d = kw.get("dilation", 1)
+        p = kw.get("padding", 0)
+        for i in range(rank):
+            di = d[i] if isinstance(d, tuple) else d
+            pi = p[i] if isinstance(p, tuple) else p
+            if pi > di * (w.shape[2 + i] - 1):
+                return False
+    elif op in ("max_pool", "avg_pool"):
+        if x.ndim - rank < 1:
+            return False  # torch pools take (C, *spatial) or (N, C, *spatial)
+        if kw.get("divisor_override") is not None and rank < 2:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one problem
+# ---------------------------------------------------------------------------------------------
+
+
+def _failure_class(verdict: Verdict) -> str:
+    """How a failure is told apart from another: the exception type, or a wrong answer."""
+    if verdict.reason.startswith("raised "):
+        return verdict.reason.split(":", 1)[0]
+    if verdict.reason.startswith("modified"):
+        return "modified its input"
+    return "wrong answer"
+
+
+def evaluate(
+    impl: Callable, problem: Problem, *, dtype: Any = None, arithmetic: Any = None, method: str = "direct"
+) -> Verdict:
+    """Call ``impl`` on copies of ``problem``'s operands and judge its answer (see :func:`judge`).
+
+    Raising is a failure with the exception's message; so is writing into an operand (the
+    implementation gets copies, and the problem it is judged on is never changed).
+
+    Examples
+    --------
+    >>> from refconv.problem import Problem
+    >>> p = Problem("correlate", (np.array([1.0, 2.0, 4.0]), np.array([1.0, 1.0])), {})
+    >>> evaluate(lambda x, w: np.array([3.0, 6.0]), p).passed
+    True
+    >>> def sneaky(x, w):
+    ...     x[:] = 0
+    ...     return np.zeros(2)
+    >>> evaluate(sneaky, p).reason
+    'modified its argument x in place'
+    """
+    copies = problem.copies()
+    try:
+        actual = impl(*copies, **problem.kwargs)
+    except Exception as exc:  # the implementation raised: a failure, reported with its message
+        return Verdict(False, f"raised {type(exc).__name__}: {exc}", got=repr(exc))
+    for name, before, after in zip(arg_names(problem.op), problem.args, copies):
+        if isinstance(before, np.ndarray) and (after.shape != before.shape or after.tobytes() != before.tobytes()):
+            return Verdict(False, f"modified its argument {name} in place", got=actual)
+    return judge(actual, problem, dtype=dtype, arithmetic=arithmetic, method=method)
+
+
+def _refconv_accepts(problem: Problem) -> bool:
+    """refconv's own function takes the call and gives at least one output."""
+    try:
+        with np.errstate(all="ignore"):
+            out = problem.call(OPS[problem.op].resolve())
+    except Exception:  # a refusal: outside every problem space
+        return False
+    return np.asarray(out).size > 0
+
+
+# ---------------------------------------------------------------------------------------------
 # check
 # ---------------------------------------------------------------------------------------------
 
@@ -462,7 +554,7 @@ class CheckResult:
         No example failed.
     op : str
     counterexample : Problem or None
-        The smallest failing problem Hypothesis found (``.args``, ``.kwargs``).
+        The failing problem, reduced to a 1-minimal one by :func:`refconv.reduce.reduce`.
     reason : str
         Why it failed: an exception, a wrong shape, or an error above the bound.
     got, expected, bound : scalars
@@ -473,11 +565,20 @@ class CheckResult:
         The largest ``|error| / bound`` over every output of every example run (``inf`` for a
         nonzero error where the bound is 0); below 1 for passing runs.
     examples : int
-        Examples run (including the shrinking replays).
+        Problems run while searching (the canonical probes, then Hypothesis's examples).
     seed : int
-        The Hypothesis seed: the same seed replays the same run.
+        The Hypothesis seed.
     repro : str
         A snippet that reruns the counterexample; it raises ``AssertionError`` when pasted.
+    dtype : str
+    found_by : str
+        ``"probe"`` (one of :mod:`refconv.probes`) or ``"hypothesis"``; empty for a pass.
+    reduction_steps, reduction_calls : int
+        Reduction moves kept, and calls of the implementation spent reducing.
+    minimal : bool
+        The counterexample is 1-minimal: no single step of :func:`refconv.reduce.reduction_steps`
+        gives a problem of the space that still fails.  False when ``max_shrinks`` ran out first
+        (or with ``shrink=False``).
     """
 
     passed: bool
@@ -493,7 +594,22 @@ class CheckResult:
     seed: int = 0
     repro: str = ""
     dtype: str = ""
+    found_by: str = ""
+    reduction_steps: int = 0
+    reduction_calls: int = 0
+    minimal: bool = False
     ratios: list = field(default_factory=list, repr=False)
+    _reproduces: Callable[[Problem], bool] | None = field(default=None, repr=False, compare=False)
+
+    def reproduces(self, problem: Problem) -> bool:
+        """Whether ``problem`` is in this run's problem space and fails as the counterexample does.
+
+        This is the predicate the reducer kept steps by: a test of 1-minimality applies every
+        step of :func:`refconv.reduce.reduction_steps` to the counterexample and asks this.
+        """
+        if self._reproduces is None:
+            raise ValueError("CheckResult.reproduces: the run passed; expected a failed check's result")
+        return self._reproduces(problem)
 
     def __str__(self) -> str:
         if self.passed:
@@ -501,25 +617,18 @@ class CheckResult:
                 f"check(op={self.op!r}, dtype={self.dtype}): PASSED {self.examples} examples, "
                 f"worst |error|/bound = {self.worst_ratio:.3g}, seed={self.seed}"
             )
+        minimal = "1-minimal" if self.minimal else "not 1-minimal (budget spent)"
         return (
-            f"check(op={self.op!r}, dtype={self.dtype}): FAILED after {self.examples} examples (seed={self.seed})"
+            f"check(op={self.op!r}, dtype={self.dtype}): FAILED after {self.examples} examples "
+            f"(found by {self.found_by}, seed={self.seed}; reduced in {self.reduction_steps} steps, "
+            f"{self.reduction_calls} calls: {minimal}, {self.counterexample.size} cells)"
             f"\n  {self.reason}\n  call: {self.counterexample.describe()}\n  at output {self.index}: "
             f"got {self.got!r}, expected {self.expected!r}, bound {self.bound!r}\n--- repro ---\n{self.repro}"
         )
 
 
-class _StopShrinking(BaseException):
-    """Raised past the shrink budget: a BaseException, so Hypothesis stops at once."""
-
-
-def _magnitude(problem: Problem) -> float:
-    return float(sum(np.abs(np.asarray(a, dtype=np.float64)).sum() for a in problem.args if isinstance(a, np.ndarray)))
-
-
-class _Failed(AssertionError):
-    def __init__(self, problem: Problem, verdict: Verdict):
-        super().__init__(verdict.reason)
-        self.problem, self.verdict = problem, verdict
+class _Found(BaseException):
+    """The first failing example: a BaseException, so Hypothesis stops at once (no replay)."""
 
 
 def _import_line(impl: Callable) -> str:
@@ -541,13 +650,8 @@ def _import_line(impl: Callable) -> str:
 
 
 def _repro(impl: Callable, problem: Problem, dtype: np.dtype, arithmetic: Any, method: str) -> str:
-    names = _arg_names(problem.op)
-    lines = ["import numpy as np", "import refconv", _import_line(impl), ""]
-    for name, a in zip(names, problem.args):
-        lines.append(f"{name} = {_literal(a)}")
-    args = ", ".join(names[: len(problem.args)])
-    kw = ", ".join(f"{k}={v!r}" for k, v in problem.kwargs.items())
-    call = f"{args}, {kw}" if kw else args
+    lines = ["import numpy as np", "import refconv", _import_line(impl), "", *problem.source()]
+    call = problem.call_text()
     oracle = [f"dtype={dtype.name!r}"]
     if arithmetic is not None:
         oracle.append(f"arithmetic={arithmetic.name if isinstance(arithmetic, Arithmetic) else arithmetic!r}")
@@ -557,10 +661,41 @@ def _repro(impl: Callable, problem: Problem, dtype: np.dtype, arithmetic: Any, m
     return "\n".join(lines) + "\n"
 
 
+def _validated(func, impl, dtype, integers, seed, bias, shrink, method, peer, ranks, arithmetic) -> np.dtype:
+    if not callable(impl):
+        raise fail(func, "impl", impl, "is not callable", "a function called like refconv's op", TypeError)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise fail(func, "dtype", dtype, "is not a dtype", "a float or integer NumPy dtype", TypeError) from None
+    if dt.kind not in "iuf" or (dt.kind == "f" and dt.itemsize > 8):
+        raise fail(func, "dtype", dtype, "is not supported", "float16/32/64 or an integer dtype")
+    for name, value in integers:
+        if not is_int(value):
+            raise fail(func, name, value, "is not an integer", "an int >= 1", TypeError)
+        if value < 1:
+            raise fail(func, name, value, "is < 1", "an int >= 1")
+    if not is_int(seed):
+        raise fail(func, "seed", seed, "is not an integer", "an int", TypeError)
+    check_bool(func, "bias", bias, none=True)
+    check_bool(func, "shrink", shrink)
+    check_choice(func, "method", method, ("direct", "winograd", "fft"))
+    if peer is not None:
+        check_choice(func, "peer", peer, ("torch",))
+    if isinstance(ranks, int) or not ranks or not all(is_int(r) and r >= 1 for r in ranks):
+        raise fail(func, "ranks", ranks, "is not a tuple of spatial ranks", "e.g. (1, 2)")
+    if arithmetic is not None and not isinstance(arithmetic, Arithmetic):
+        from .bounds import PRESETS
+
+        check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))
+    return dt
+
+
 def check(
     impl: Callable,
     op: str = "conv",
     *,
+    problems: Any = None,
     dtype: Any = "float32",
     max_examples: int = 200,
     seed: int = 0,
@@ -572,9 +707,19 @@ def check(
     long_side: int = 48,
     bias: bool | None = None,
     shrink: bool = True,
-    max_shrinks: int = 150,
+    max_shrinks: int = 5000,
 ) -> CheckResult:
-    """Check an implementation of ``op`` against refconv's exact reference, and shrink a failure.
+    """Check an implementation of ``op`` against refconv's exact reference; reduce a failure.
+
+    The run has three parts.  (1) The canonical probes of :mod:`refconv.probes` that the problem
+    space accepts, smallest first: a fixed list, the same everywhere.  (2) Only if every probe
+    passes, a Hypothesis search (tiny problems first, then the whole space; no database).  (3) The
+    first failing problem is run once more (an implementation that now passes is reported as
+    nondeterministic) and reduced by :func:`refconv.reduce.reduce` to a **1-minimal**
+    counterexample: no single reduction step gives a problem of the space that still fails in
+    the same way (the same exception type, or a wrong answer).  The reduction is a pure function
+    of the failing problem and the implementation's answers, so a bug that a probe finds has the
+    same counterexample on every machine, Hypothesis release and import order.
 
     Parameters
     ----------
@@ -584,16 +729,18 @@ def check(
         output_padding, groups, dilation)`` for "conv_transpose"; ``impl(x, w, *, mode, stride,
         dilation, boundary)`` for "correlate"/"convolve"; ``impl(x, kernel_size, *, stride,
         padding, [dilation,] ceil_mode[, count_include_pad, divisor_override])`` for pools.
-        Operands are NumPy arrays of ``dtype``; every keyword is passed.  Raising counts as a
-        failure.
+        Operands are fresh copies (NumPy arrays of ``dtype``); every keyword is passed.  Raising,
+        or writing into an operand, counts as a failure.
     op : {"conv", "conv_transpose", "correlate", "convolve", "avg_pool", "max_pool"}
+    problems : ProblemSpace or callable, optional
+        The problem space: a :class:`ProblemSpace`, or a callable ``options -> strategy`` (every
+        problem it draws belongs).  Default: refconv's own space for ``op`` (:data:`STRATEGIES`).
     dtype : str or dtype
         Operand dtype: float16/32/64 (judged under the bound) or an integer dtype (exact).
     max_examples, seed : int
-        Hypothesis budget and seed (no database).  A run is reproducible for a given seed in a
-        given process; Hypothesis (6.13x and later) also mixes in literal constants from the
-        local modules loaded in the process, so a different set of imports can draw different
-        examples.  A counterexample's ``repro`` replays it exactly, whatever is imported.
+        Hypothesis budget and seed.  Hypothesis (6.13x and later) mixes literal constants from
+        the local modules loaded in the process into its draws, so the search can differ with
+        the imports; the probes and the reducer do not.
     arithmetic, method
         The implementation's arithmetic and algorithm class, as in :func:`refconv.error_bound`.
     ranks : tuple of int
@@ -607,10 +754,10 @@ def check(
     bias : bool or None
         Layer ops: always, never or sometimes a bias.
     shrink : bool
-        Shrink a failure to a minimal problem (on by default).
+        Reduce a failure (on by default).
     max_shrinks : int
-        Calls of ``impl`` spent shrinking after the first failure; the smallest failing problem
-        seen by then is reported (Hypothesis's shrinker is stopped, deterministically).
+        The most calls of ``impl`` spent reducing; past it the counterexample is reported as
+        reduced so far, with ``minimal=False``.
 
     Returns
     -------
@@ -618,120 +765,130 @@ def check(
 
     Examples
     --------
-    refconv checks itself, and catches a convolution that forgot to flip the kernel:
+    refconv checks itself, and catches a convolution that forgot to flip the kernel, with a
+    counterexample of two input cells and two taps:
 
     >>> import functools, refconv
     >>> direct = functools.partial(refconv.correlate, method="direct")   # a sum of products
     >>> refconv.check(direct, "correlate", dtype="float64", max_examples=5).passed
     True
-    >>> result = refconv.check(refconv.convolve, "correlate", dtype="float64", max_examples=50, max_shrinks=30)
-    >>> result.passed, "kernel not flipped" if result.counterexample.args[1].size > 1 else "?"
-    (False, 'kernel not flipped')
+    >>> result = refconv.check(refconv.convolve, "correlate", dtype="float64", max_examples=50)
+    >>> result.passed, result.minimal, [a.tolist() for a in result.counterexample.args]
+    (False, True, [[0.0, 1.0], [0.0, 1.0]])
     """
     func = "check"
-    if not callable(impl):
-        raise fail(func, "impl", impl, "is not callable", "a function called like refconv's op", TypeError)
     form = op_form(func, op)
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise fail(func, "dtype", dtype, "is not a dtype", "a float or integer NumPy dtype", TypeError) from None
-    if dt.kind not in "iuf" or (dt.kind == "f" and dt.itemsize > 8):
-        raise fail(func, "dtype", dtype, "is not supported", "float16/32/64 or an integer dtype")
     integers = (("max_examples", max_examples), ("max_side", max_side), ("long_side", long_side))
-    for name, value in (*integers, ("max_shrinks", max_shrinks)):
-        if not is_int(value):
-            raise fail(func, name, value, "is not an integer", "an int >= 1", TypeError)
-        if value < 1:
-            raise fail(func, name, value, "is < 1", "an int >= 1")
-    if not is_int(seed):
-        raise fail(func, "seed", seed, "is not an integer", "an int", TypeError)
-    bias = check_bool(func, "bias", bias, none=True)
-    shrink = check_bool(func, "shrink", shrink)
-    check_choice(func, "method", method, ("direct", "winograd", "fft"))
-    if peer is not None:
-        check_choice(func, "peer", peer, ("torch",))
-    if isinstance(ranks, int) or not ranks or not all(is_int(r) and r >= 1 for r in ranks):
-        raise fail(func, "ranks", ranks, "is not a tuple of spatial ranks", "e.g. (1, 2)")
-    if arithmetic is not None and not isinstance(arithmetic, Arithmetic):
-        from .bounds import PRESETS
+    integers += (("max_shrinks", max_shrinks),)
+    dt = _validated(func, impl, dtype, integers, seed, bias, shrink, method, peer, ranks, arithmetic)
+    space = _space_of(func, form.name, problems)
+    opt = Options(dt, tuple(ranks), peer, max_side, long_side, bias, "full")
+    state = {"calls": 0, "worst": 0.0, "ratios": []}
 
-        check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))
-    state = {"calls": 0, "worst": 0.0, "ratios": [], "best": None, "first": 0}
+    def valid(problem: Problem) -> bool:
+        return _refconv_accepts(problem) and _peer_rules(problem, opt) and space.accepts(problem, opt)
 
-    def failed(problem: Problem, verdict: Verdict):
-        # Keep the smallest failure seen: the shrinker is stopped after max_shrinks more calls.
-        key = (problem.size, _magnitude(problem))
-        if state["best"] is None:
-            state["first"] = state["calls"]
-        if state["best"] is None or key < state["best"][0]:
-            state["best"] = (key, problem, verdict)
-        raise _Failed(problem, verdict)
+    def run(problem: Problem) -> Verdict:
+        verdict = evaluate(impl, problem, dtype=dt, arithmetic=arithmetic, method=method)
+        return verdict
 
-    def attempt(case):
-        if state["best"] is not None and state["calls"] - state["first"] >= max_shrinks:
-            raise _StopShrinking
-        args, kwargs = case
-        problem = Problem(form.name, tuple(args), dict(kwargs))
+    def attempt(problem: Problem) -> None:
         state["calls"] += 1
-        try:
-            actual = problem.call(impl)
-        except Exception as exc:  # the implementation raised: a failure, reported with its message
-            failed(problem, Verdict(False, f"raised {type(exc).__name__}: {exc}", got=repr(exc)))
-        verdict = judge(actual, problem, dtype=dt, arithmetic=arithmetic, method=method)
+        verdict = run(problem)
         if not verdict.passed:
-            failed(problem, verdict)
+            raise _Found(problem, verdict)
         state["worst"] = max(state["worst"], verdict.ratio)
         state["ratios"].append(verdict.ratio)
 
-    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
-    # Two stages, each a deterministic Hypothesis run: tiny problems first (a third of the budget),
-    # then the whole space.  A failure found early on a tiny problem shrinks fast.
-    tiny = max(1, max_examples // 3)
-    for stage, budget, stage_seed in (("tiny", tiny, seed), ("full", max_examples - tiny, seed + 1)):
-        if budget < 1:
-            continue
-        opt = Options(dt, tuple(ranks), peer, max_side, long_side, bias, stage)
-        run = settings(
-            database=None,
-            max_examples=budget,
-            derandomize=False,
-            deadline=None,
-            phases=phases,
-            suppress_health_check=list(HealthCheck),
-            verbosity=Verbosity.quiet,
-            report_multiple_bugs=False,
-            print_blob=False,
-        )(hypothesis_seed(stage_seed)(given(STRATEGIES[form.name](opt))(attempt)))
-        try:
-            run()
-        except (_Failed, _StopShrinking):
-            _, problem, v = state["best"]
-            return CheckResult(
-                False,
-                form.name,
-                problem,
-                v.reason,
-                v.got,
-                v.expected,
-                v.bound,
-                v.index,
-                max(state["worst"], v.ratio),
-                state["calls"],
-                seed,
-                _repro(impl, problem, dt, arithmetic, method),
-                dt.name,
-                state["ratios"],
-            )
+    state["phase"] = "probe"
+    try:
+        for probe in probes(form.name, ranks=tuple(ranks), dtype=dt):
+            if valid(probe):
+                attempt(probe)
+        state["phase"] = "hypothesis"
+        # Two stages, each a deterministic Hypothesis run: tiny problems first (a third of the
+        # budget), then the whole space.  No shrinking phase: the reducer does that.
+        tiny = max(1, max_examples // 3)
+        for stage, budget, stage_seed in (("tiny", tiny, seed), ("full", max_examples - tiny, seed + 1)):
+            if budget >= 1:
+                _search(space.draw(dataclasses.replace(opt, stage=stage)), form.name, attempt, budget, stage_seed)
+    except _Found as found:
+        problem, verdict = found.args
+    else:
+        return CheckResult(
+            True,
+            form.name,
+            worst_ratio=state["worst"],
+            examples=state["calls"],
+            seed=seed,
+            dtype=dt.name,
+            ratios=state["ratios"],
+        )
+    kind = _failure_class(verdict)
+    again = run(problem)
+    if again.passed or _failure_class(again) != kind:
+        verdict = Verdict(
+            False,
+            f"nondeterministic: the same input first failed ({verdict.reason}), then "
+            + ("passed" if again.passed else f"failed otherwise ({again.reason})"),
+            verdict.got,
+            verdict.expected,
+            verdict.bound,
+            verdict.index,
+            verdict.ratio,
+            verdict.bound_kind,
+        )
+        kind = None  # nothing to reduce: a repeated call does not reproduce the failure
+
+    def reproduces(candidate: Problem) -> bool:
+        return kind is not None and valid(candidate) and _fails_as(run(candidate), kind)
+
+    steps, calls, minimal = 0, 0, False
+    if shrink and kind is not None:
+        reduction = reduce(problem, lambda c: _fails_as(run(c), kind), valid=valid, budget=max_shrinks)
+        problem, steps, calls, minimal = reduction.problem, reduction.steps, reduction.calls, reduction.minimal
+        verdict = run(problem)
     return CheckResult(
-        True,
+        False,
         form.name,
-        worst_ratio=state["worst"],
-        examples=state["calls"],
-        seed=seed,
-        dtype=dt.name,
-        ratios=state["ratios"],
+        problem,
+        verdict.reason,
+        verdict.got,
+        verdict.expected,
+        verdict.bound,
+        verdict.index,
+        max(state["worst"], verdict.ratio),
+        state["calls"],
+        seed,
+        _repro(impl, problem, dt, arithmetic, method),
+        dt.name,
+        state["phase"],
+        steps,
+        calls,
+        minimal,
+        state["ratios"],
+        reproduces,
     )
+
+
+def _fails_as(verdict: Verdict, kind: str) -> bool:
+    return not verdict.passed and _failure_class(verdict) == kind
+
+
+def _search(strategy: st.SearchStrategy, op: str, attempt: Callable[[Problem], None], budget: int, seed: int) -> None:
+    """One seeded Hypothesis run over ``strategy`` (no database, no shrinking, quiet)."""
+    run = settings(
+        database=None,
+        max_examples=budget,
+        derandomize=False,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )(hypothesis_seed(seed)(given(strategy)(lambda case: attempt(Problem(op, tuple(case[0]), dict(case[1]))))))
+    run()
 
 
 def assert_conforms(
@@ -812,4 +969,14 @@ def assert_conforms(
     )
 
 
-__all__ = ["check", "CheckResult", "assert_conforms", "judge", "Problem", "Verdict", "STRATEGIES"]
+__all__ = [
+    "check",
+    "CheckResult",
+    "assert_conforms",
+    "evaluate",
+    "judge",
+    "Problem",
+    "ProblemSpace",
+    "Verdict",
+    "STRATEGIES",
+]

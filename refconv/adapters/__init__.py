@@ -35,12 +35,10 @@ installed peer (:mod:`refconv.checks.peers`).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import importlib
 import importlib.util
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,9 +47,6 @@ import numpy as np
 
 from .. import conformance
 from .._validation import check_choice, fail, is_int
-
-#: conformance's own problem strategies, taken before any :func:`check` run swaps one.
-_BASE: dict[str, Callable[[Any], Any]] = dict(conformance.STRATEGIES)
 
 #: peer -> (the Python packages it needs, what it is)
 PEERS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -322,24 +317,6 @@ def _flat_leading(x: np.ndarray, rank: int) -> tuple[np.ndarray, tuple[int, ...]
 # Checking an adapter
 # ---------------------------------------------------------------------------------------------
 
-_STRATEGIES_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _problem_space(op: str, space: Callable[[Any], Any]):
-    """Make :func:`refconv.conformance.check` draw ``op``'s problems from ``space`` for one run.
-
-    ``check`` has no parameter for the problem space; it reads ``STRATEGIES[op]`` once per run,
-    so the entry is swapped for the run (under a lock) and restored after.
-    """
-    with _STRATEGIES_LOCK:
-        saved = conformance.STRATEGIES[op]
-        conformance.STRATEGIES[op] = space
-        try:
-            yield
-        finally:
-            conformance.STRATEGIES[op] = saved
-
 
 def resolve(target: Any, op: str | None = None) -> tuple[Callable, Adapter | None]:
     """The function and :class:`Adapter` named by ``target``.
@@ -456,6 +433,14 @@ def check(
         options.setdefault("method", space.method)
         options.setdefault("peer", "torch" if space.peer == "torch" else None)
     drawn = [0]
+    known = space.findings if (skip_known and space is not None) else ()
+
+    def belongs(args: tuple, kwargs: dict) -> bool:
+        return (
+            (space is None or space.supports(args, kwargs))
+            and (where is None or where(args, kwargs))
+            and all(f.avoids(args, kwargs) for f in known)
+        )
 
     def counted(case):
         drawn[0] += 1
@@ -463,27 +448,21 @@ def check(
             progress(drawn[0])
         return case
 
-    def problems(opt):
-        if space is None:
-            base = _BASE[op](opt)
-        else:
-            base = space.problems(opt).filter(lambda case: space.supports(*case))
-        if where is not None:
-            base = base.filter(lambda case: where(*case))
-        if skip_known and space is not None:
-            for finding in space.findings:
-                base = base.filter(lambda case, f=finding: f.avoids(*case))
-        return base.map(counted)
+    def draw(opt):
+        base = conformance.STRATEGIES[op](opt) if space is None else space.problems(opt)
+        return base.filter(lambda case: belongs(*case)).map(counted)
 
-    if op not in _BASE:
-        raise fail(func, "op", op, "is not checked by refconv.check", f"one of {sorted(_BASE)}")
-    with _problem_space(op, problems):
-        return conformance.check(impl, op, dtype=dt, max_examples=max_examples, seed=seed, shrink=shrink, **options)
+    if op not in conformance.STRATEGIES:
+        raise fail(func, "op", op, "is not checked by refconv.check", f"one of {sorted(conformance.STRATEGIES)}")
+    problems = conformance.ProblemSpace(draw, lambda problem, opt: belongs(problem.args, problem.kwargs))
+    return conformance.check(
+        impl, op, problems=problems, dtype=dt, max_examples=max_examples, seed=seed, shrink=shrink, **options
+    )
 
 
 def _base_problems(op: str, opt: Any) -> Any:
     """refconv's checker's own problems for ``op`` (the torch-valid space when ``opt.peer == "torch"``)."""
-    return _BASE[op](opt)
+    return conformance.STRATEGIES[op](opt)
 
 
 def _plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
