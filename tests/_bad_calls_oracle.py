@@ -314,6 +314,12 @@ ROWS = [
         "oracle-check-shrinks",
     ),
     row(
+        lambda: check(refconv.conv, "conv", problems=3),
+        TypeError,
+        r"check: problems=3 is not a problem space; expected a ProblemSpace or a callable options -> strategy",
+        "oracle-check-problems",
+    ),
+    row(
         lambda: check(refconv.conv, "conv", seed="a"),
         TypeError,
         r"check: seed='a' is not an integer",

@@ -206,6 +206,7 @@ GOOD = {
     "max_side": st.integers(2, 4),
     "long_side": st.integers(2, 6),
     "max_shrinks": st.integers(0, 3),
+    "problems": st.sampled_from([None, 3, "conv"]),
 }
 
 #: Operands per layer rank: (N, C, *S) inputs and (C_out, C_in/g, *K) weights are the useful cases.

@@ -21,15 +21,19 @@ Hypothesis samples; proofs settle.  ``proofs/`` holds one file per claim of the 
 Each file becomes two checks: ``proof-<NAME>`` runs ``prove()``;
 ``proof-<NAME>-negative`` runs every negative control and passes only if each one fails.
 
-The files are loaded by path with :mod:`importlib` (they are not part of the installed package):
-from the directory named by the ``REFCONV_PROOFS`` environment variable, else the ``proofs/``
-folder next to the ``refconv`` package (a source checkout or an editable install).  When neither
-exists, or a file does not load, a failing check says so: ``refconv verify`` never reports the
-proofs as passing without running them.
+Where they come from: the repository's ``proofs/`` folder is installed as the top-level package
+``refconv_proofs`` (in the wheel and the sdist, and mapped by an editable install), so the
+proofs are found through the installed distribution (:mod:`importlib.resources`), never through
+a path relative to a checkout.  ``REFCONV_PROOFS`` names a folder of proof files to run
+instead (a teacher's own proofs, say); those are loaded by path.  When no proof is found, or a
+file does not load, a failing check says so: ``refconv verify`` never reports the proofs as
+passing without running them.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.resources
 import importlib.util
 import os
 import sys
@@ -43,21 +47,34 @@ from . import Check
 REQUIRED = ("NAME", "CLAIM", "SEED", "QUOTE", "METHOD", "prove", "NEGATIVE_CONTROLS")
 
 
+#: The installed package that holds ``proofs/``.
+PACKAGE = "refconv_proofs"
+
+
 def proofs_dir() -> Path:
-    """The folder of proof files: ``$REFCONV_PROOFS``, else ``proofs/`` beside the package.
+    """The folder of proof files: ``$REFCONV_PROOFS``, else the installed ``refconv_proofs`` package.
 
     Examples
     --------
-    >>> proofs_dir().name
-    'proofs'
+    >>> sorted(proofs_dir().glob("proof_*.py"))[0].name
+    'proof_adjoint.py'
     """
     env = os.environ.get("REFCONV_PROOFS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "proofs"
+    if env:
+        return Path(env)
+    return Path(str(importlib.resources.files(PACKAGE)))
+
+
+def _checked(module: ModuleType, filename: str) -> ModuleType:
+    missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
+    if missing:
+        raise AttributeError(f"{filename} lacks {', '.join(missing)} (see refconv.checks.proofs)")
+    return module
 
 
 def load(path: Path) -> ModuleType:
-    """Import one proof file by path, as module ``refconv_proofs.<stem>``; check its convention."""
-    name = f"refconv_proofs.{path.stem}"
+    """Import one proof file by path, as module ``refconv_user_proofs.<stem>``; check its convention."""
+    name = f"refconv_user_proofs.{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - a .py path always has a loader
         raise ImportError(f"cannot load {path}")
@@ -68,10 +85,20 @@ def load(path: Path) -> ModuleType:
     except BaseException:
         del sys.modules[name]
         raise
-    missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
-    if missing:
-        raise AttributeError(f"{path.name} lacks {', '.join(missing)} (see refconv.checks.proofs)")
-    return module
+    return _checked(module, path.name)
+
+
+def installed() -> list[str]:
+    """The proof modules of the installed ``refconv_proofs`` package, in file-name order.
+
+    Examples
+    --------
+    >>> installed()[:2]
+    ['refconv_proofs.proof_adjoint', 'refconv_proofs.proof_block_circulant']
+    """
+    files = importlib.resources.files(PACKAGE)
+    names = sorted(f.name for f in files.iterdir() if f.name.startswith("proof_") and f.name.endswith(".py"))
+    return [f"{PACKAGE}.{name[:-3]}" for name in names]
 
 
 def run_negative_controls(controls) -> str:
@@ -132,28 +159,43 @@ def _checks_of(module: ModuleType) -> list[Check]:
 
 
 def collect(folder: Path | None = None) -> list[Check]:
-    """Two checks per ``proof_*.py`` of ``folder`` (default :func:`proofs_dir`), in file-name order."""
-    folder = proofs_dir() if folder is None else folder
-    files = sorted(folder.glob("proof_*.py")) if folder.is_dir() else []
-    if not files:
-        where = "set REFCONV_PROOFS to the proofs/ folder of a refconv source checkout"
+    """Two checks per proof: of ``folder`` (or ``$REFCONV_PROOFS``) by path, else of the installed package."""
+    env = os.environ.get("REFCONV_PROOFS")
+    folder = Path(env) if folder is None and env else folder
+    if folder is not None:
+        files = sorted(folder.glob("proof_*.py")) if folder.is_dir() else []
+        where = f"{folder}"
+        hint = "REFCONV_PROOFS names a folder of proof_*.py files"
+        loaders = [(path.stem, lambda path=path: load(path)) for path in files]
+    else:
+        where = f"the installed package {PACKAGE}"
+        hint = "reinstall refconv: its distribution ships proofs/ as refconv_proofs"
+        try:
+            names = installed()
+        except ModuleNotFoundError:
+            names = []
+        loaders = [
+            (name.rsplit(".", 1)[1], lambda name=name: _checked(importlib.import_module(name), name + ".py"))
+            for name in names
+        ]
+    if not loaders:
         return [
             Check(
                 "proofs",
-                f"The proofs under {folder} run",
+                f"The proofs in {where} run",
                 "all",
                 "symbolic proofs",
-                _failing(f"no proof_*.py found in {folder}; {where}"),
+                _failing(f"no proof_*.py found in {where}; {hint}"),
             )
         ]
     found: list[Check] = []
-    for path in files:
+    for label, loader in loaders:
         try:
-            found.extend(_checks_of(load(path)))
+            found.extend(_checks_of(loader()))
         except Exception as exc:  # a proof that does not load is a failing claim, not a crash
-            message = f"{path.name} does not load: {type(exc).__name__}: {exc}"
+            message = f"{label}.py does not load: {type(exc).__name__}: {exc}"
             found.append(
-                Check(f"proof-{path.stem.removeprefix('proof_')}", message, "?", "symbolic proof", _failing(message))
+                Check(f"proof-{label.removeprefix('proof_')}", message, "?", "symbolic proof", _failing(message))
             )
     return found
 

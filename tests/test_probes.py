@@ -1,0 +1,52 @@
+"""Canonical probes: fixed, valid, varied, smallest first."""
+
+import numpy as np
+import pytest
+
+import refconv
+from refconv.exact import OPS
+from refconv.probes import pattern, probes
+
+OPS_CHECKED = ["correlate", "convolve", "conv", "conv_transpose", "max_pool", "avg_pool"]
+
+
+@pytest.mark.parametrize("op", OPS_CHECKED)
+def test_probes_are_accepted_by_refconv_and_sorted_by_size(op):
+    found = list(probes(op, ranks=(1, 2), dtype=np.dtype("float32")))
+    assert len(found) >= 20
+    sizes = [p.size for p in found]
+    assert sizes == sorted(sizes)
+    accepted = 0
+    for p in found:
+        try:
+            p.call(OPS[op].resolve())
+            accepted += 1
+        except ValueError:
+            pass  # e.g. per-side pads of a kernel that torch-like rules refuse
+    assert accepted >= len(found) - 2
+
+
+def test_probes_are_the_same_in_every_call():
+    a = [
+        p.describe() + repr([x.tolist() for x in p.args if isinstance(x, np.ndarray)])
+        for p in probes("conv", ranks=(2,), dtype=np.dtype("float64"))
+    ]
+    b = [
+        p.describe() + repr([x.tolist() for x in p.args if isinstance(x, np.ndarray)])
+        for p in probes("conv", ranks=(2,), dtype=np.dtype("float64"))
+    ]
+    assert a == b
+
+
+def test_patterns_by_hand():
+    # ints: ((5 i + 3 salt + 1) mod 7) - 3; floats: the Weyl sequence i * 2654435769 mod 2**32 on [-2, 2).
+    assert pattern((3,), np.dtype("int32"), "ints", 1).tolist() == [1, -1, -3]
+    f = pattern((1,), np.dtype("float64"), "floats", 0)[0]
+    assert f == 2654435769 / 2**32 * 4 - 2
+    wide = pattern((300,), np.dtype("int8"), "wide", 0)
+    assert wide.min() < -100 and wide.max() > 100  # spans the dtype: wrapping accumulators show
+
+
+def test_long_probe_exposes_tiles():
+    longest = max(probes("conv", ranks=(1,), dtype=np.dtype("float32")), key=lambda p: p.args[0].shape[-1])
+    assert refconv.conv(longest.args[0], longest.args[1]).shape[-1] > 16
