@@ -25,3 +25,17 @@ def test_verify_finds_the_proofs_through_the_installed_package(monkeypatch):
     assert [n.split(".", 1)[1] for n in names] == files and names[0].startswith("refconv_proofs.")
     checks = proofs.collect()
     assert len(checks) == 2 * len(files)
+
+
+def test_the_oldest_dependencies_ci_installs_are_the_declared_lower_bounds():
+    import re
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lower = dict(re.fullmatch(r"([a-z]+)>=([\d.]+)", d).groups() for d in declared)
+    pins = {}
+    for line in (ROOT / ".ci" / "oldest.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name] = version
+    assert set(pins) == set(lower)
+    assert pins == lower  # exactly the declared lower bounds
