@@ -789,8 +789,7 @@ def check(
         return _refconv_accepts(problem) and _peer_rules(problem, opt) and space.accepts(problem, opt)
 
     def run(problem: Problem) -> Verdict:
-        verdict = evaluate(impl, problem, dtype=dt, arithmetic=arithmetic, method=method)
-        return verdict
+        return evaluate(impl, problem, dtype=dt, arithmetic=arithmetic, method=method)
 
     def attempt(problem: Problem) -> None:
         state["calls"] += 1

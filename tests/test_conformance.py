@@ -529,3 +529,41 @@ def test_assert_conforms_judges_exact_pool_results_exactly():
         refconv.assert_conforms(x.reshape(2, 2).sum(axis=1) // 2, "avg_pool", x, 2)
     with pytest.raises(ValueError, match=r"^avg_pool: kernel_size=\(\) is empty"):
         refconv.assert_conforms(np.array([], dtype=np.int64), "avg_pool", np.array(0), np.array([], dtype=object))
+
+
+# --- hostile implementations ---------------------------------------------------------------------
+
+
+def _zeroes_its_inputs(op):
+    fn = {"conv": refconv.conv, "correlate": refconv.correlate, "max_pool": refconv.max_pool}[op]
+
+    def impl(x, *args, **kw):
+        out = np.zeros_like(fn(x, *args, **kw))
+        x[...] = 0  # and zeros the input, so that zeros would be "right" if judged afterwards
+        return out
+
+    return impl
+
+
+@pytest.mark.parametrize("op", ["conv", "correlate", "max_pool"])
+def test_an_implementation_that_zeroes_its_inputs_fails(op):
+    result = check(_zeroes_its_inputs(op), op, dtype="float64", max_examples=10)
+    assert not result.passed and result.reason == "modified its argument x in place", str(result)
+    assert np.any(result.counterexample.args[0] != 0)  # the problem judged is the one it was given
+
+
+class _Alternating:
+    """Right on odd calls, off by one on even calls: not a function of its input."""
+
+    calls = 0
+
+    def __call__(self, x, w, **kw):
+        type(self).calls += 1
+        y = refconv.correlate(x, w, method="direct", **kw)
+        return y + 1 if self.calls % 2 == 0 else y
+
+
+def test_a_nondeterministic_implementation_fails_with_that_reason():
+    result = check(_Alternating(), "correlate", dtype="float64", max_examples=10)
+    assert not result.passed and result.reason.startswith("nondeterministic: the same input first failed"), str(result)
+    assert not result.minimal  # nothing to reduce: a repeat does not reproduce the failure
