@@ -253,6 +253,15 @@ def test_products_rounded_to_f16_exceed_the_float32_bound():
 # --- fast algorithms ------------------------------------------------------------------------------------
 
 
+def _mv(a, v):
+    """``a @ v`` in float32, each product rounded and summed in index order (no BLAS, no FMA):
+    the same roundings on every machine."""
+    out = np.zeros(a.shape[0], np.float32)
+    for j in range(a.shape[1]):
+        out = out + a[:, j] * v[j]
+    return out
+
+
 def winograd_1d(x, w, transform):
     at, g, bt = (np.asarray(m, dtype=np.float32) for m in WINOGRAD[transform])
     m, r = at.shape[0], g.shape[1]
@@ -260,8 +269,8 @@ def winograd_1d(x, w, transform):
     tiles = -(-outs // m)
     d = np.zeros(tiles * m + r - 1, np.float32)
     d[: x.shape[0]] = x
-    u = g @ w
-    return np.concatenate([at @ (u * (bt @ d[t * m : t * m + m + r - 1])) for t in range(tiles)])[:outs]
+    u = _mv(g, w)
+    return np.concatenate([_mv(at, u * _mv(bt, d[t * m : t * m + m + r - 1])) for t in range(tiles)])[:outs]
 
 
 def winograd_2d(x, w, transform):
@@ -296,8 +305,10 @@ def test_winograd_2d_within_winograd_bound(x, w, transform):
 
 
 def test_winograd_breaks_the_direct_bound_but_not_its_own():
-    # One large and several small inputs in a tile: Winograd spreads the large one's error.
-    x = np.array([1000.0, 0.001, -0.002, 0.003, 0.001, -0.001, 0.002, 0.001], np.float32)
+    # One large and several small inputs in a tile: Winograd spreads the large one's error.  x[2]
+    # feeds rows 0-4 of F(4,3)'s B^T, so its rounding reaches output 3, whose window (x[3:6]) holds
+    # only small values and whose direct bound is tiny (x[0] feeds row 0 alone: it would not spread).
+    x = np.array([0.001, -0.002, 1000.0, 0.001, -0.001, 0.002, 0.001, 0.004], np.float32)
     w = np.array([0.3, -0.7, 0.11], np.float32)
     y = winograd_1d(x, w, "F(4,3)")
     e = exact("correlate", x, w, dtype=np.float64)
