@@ -172,17 +172,39 @@ def _figures(args: argparse.Namespace) -> int:
     return cli_main(args.out, dpi=args.dpi, only=args.only)
 
 
-def _parse_kernel(text: str):
-    """``"w x; y z"`` -> a 2x2 object array of SymPy symbols (numbers become SymPy numbers)."""
-    import numpy as np
+_ENTRY = re.compile(r"(?P<sign>-?)(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>\d+(?:\.\d+)?)(?:/(?P<den>\d+))?)")
+
+
+def _parse_entry(text: str, entry: str):
+    """One kernel entry: a name (a SymPy symbol) or a number (``3``, ``-0.5``, ``2/3``; exact), parsed,
+    never evaluated: the text of a command line is not Python."""
     import sympy
+
+    match = _ENTRY.fullmatch(entry)
+    if match is None:
+        raise ValueError(
+            f"KERNEL={text!r} has entry {entry!r}, which is neither a name nor a number; "
+            "expected names like w or w_1 and numbers like 3, -0.5 or 2/3"
+        )
+    sign = -1 if match["sign"] else 1
+    if match["name"]:
+        return sign * sympy.Symbol(match["name"])
+    if match["den"] is not None and int(match["den"]) == 0:
+        raise ValueError(f"KERNEL={text!r} has entry {entry!r} with a zero denominator; expected a nonzero one")
+    value = sympy.Rational(match["num"]) / (int(match["den"]) if match["den"] else 1)
+    return sign * value
+
+
+def _parse_kernel(text: str):
+    """``"w x; y z"`` -> a 2x2 object array of SymPy symbols (numbers become exact SymPy numbers)."""
+    import numpy as np
 
     rows = [row.replace(",", " ").split() for row in text.split(";")]
     if not rows or any(len(r) != len(rows[0]) or not r for r in rows):
         raise ValueError(
             f"KERNEL={text!r} is not rectangular; expected rows of equal length separated by ';', e.g. 'w x; y z'"
         )
-    kernel = np.array([[sympy.sympify(v) for v in r] for r in rows], dtype=object)
+    kernel = np.array([[_parse_entry(text, v) for v in r] for r in rows], dtype=object)
     return kernel[0] if len(rows) == 1 else kernel
 
 

@@ -78,3 +78,22 @@ def test_matrix_toeplitz_rows_and_bad_kernel(capsys):
     assert "KERNEL='a b; c' is not rectangular" in capsys.readouterr().err
     assert cli.main(["matrix", "a b", "1"]) == 2  # kernel longer than the input: refconv's own error
     assert "does not fit" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    ["__import__('pathlib').Path('F').touch() x; y z", "1/0", "w+x y", "exec('1') a", "x.__class__ y"],
+)
+def test_matrix_never_evaluates_the_kernel_text(kernel, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["matrix", kernel, "3x4"]) == 2
+    err = capsys.readouterr().err
+    assert "KERNEL=" in err and ("neither a name nor a number" in err or "zero denominator" in err), err
+    assert list(tmp_path.iterdir()) == []  # nothing was run: no file 'F'
+
+
+def test_matrix_kernel_numbers_are_exact():
+    kernel = cli._parse_kernel("1/3 -0.5; w -v_2")
+    import sympy
+
+    assert kernel.tolist() == [[sympy.Rational(1, 3), sympy.Rational(-1, 2)], [sympy.Symbol("w"), -sympy.Symbol("v_2")]]
