@@ -343,7 +343,8 @@ def judge(
         radius = 2.0**-53 * np.abs(np.where(finite, y64, 0)) + 2.0**-1075
         lower = err * (1 - 2.0**-52) - radius
         upper = err * (1 + 2.0**-52) + radius
-    bad = cls_bad | (finite & (lower > bound))
+    # NaN is never a finite number's value, whatever the bound (an overflowing bound is inf).
+    bad = cls_bad | (finite & (lower > bound)) | (finite & np.isnan(g64))
     for index in map(tuple, np.argwhere(finite & ~bad & (upper > bound))):
         # The enclosure straddles the bound: decide exactly.
         if abs(Fraction(float(g64[index])) - _exact_at(kind, value, index)) > Fraction(float(bound[index])):

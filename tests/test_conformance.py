@@ -567,3 +567,10 @@ def test_a_nondeterministic_implementation_fails_with_that_reason():
     result = check(_Alternating(), "correlate", dtype="float64", max_examples=10)
     assert not result.passed and result.reason.startswith("nondeterministic: the same input first failed"), str(result)
     assert not result.minimal  # nothing to reduce: a repeat does not reproduce the failure
+
+
+def test_nan_for_a_finite_exact_result_fails_even_where_the_bound_overflows():
+    x, w = np.array([1e308] * 3), np.array([1.0, 1.0, -1.0])  # exact 1e308; |x| (*) |w| overflows
+    assert_conforms(np.array([1e308]), "correlate", x, w)
+    with pytest.raises(AssertionError, match="got nan"):
+        assert_conforms(np.array([np.nan]), "correlate", x, w)
