@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -496,16 +497,52 @@ def _failure_class(verdict: Verdict) -> str:
         return verdict.reason.split(":", 1)[0]
     if verdict.reason.startswith("modified"):
         return "modified its input"
+    if verdict.reason.startswith("timed out"):
+        return "timed out"
     return "wrong answer"
 
 
+class _TimedOut(Exception):
+    pass
+
+
+def _call(impl: Callable, args: tuple, kwargs: dict, timeout: float | None) -> Any:
+    """``impl(*args, **kwargs)``; past ``timeout`` seconds, :class:`_TimedOut` (the call is left
+    running in a daemon thread: Python cannot stop it)."""
+    if timeout is None:
+        return impl(*args, **kwargs)
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = impl(*args, **kwargs)
+        except BaseException as exc:  # handed back to the caller's thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="refconv-check-call", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise _TimedOut
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def evaluate(
-    impl: Callable, problem: Problem, *, dtype: Any = None, arithmetic: Any = None, method: str = "direct"
+    impl: Callable,
+    problem: Problem,
+    *,
+    dtype: Any = None,
+    arithmetic: Any = None,
+    method: str = "direct",
+    timeout: float | None = None,
 ) -> Verdict:
     """Call ``impl`` on copies of ``problem``'s operands and judge its answer (see :func:`judge`).
 
     Raising is a failure with the exception's message; so is writing into an operand (the
-    implementation gets copies, and the problem it is judged on is never changed).
+    implementation gets copies, and the problem it is judged on is never changed), and so is
+    not returning within ``timeout`` seconds.
 
     Examples
     --------
@@ -521,7 +558,9 @@ def evaluate(
     """
     copies = problem.copies()
     try:
-        actual = impl(*copies, **problem.kwargs)
+        actual = _call(impl, copies, problem.kwargs, timeout)
+    except _TimedOut:
+        return Verdict(False, f"timed out: no answer within timeout={timeout} s")
     except Exception as exc:  # the implementation raised: a failure, reported with its message
         return Verdict(False, f"raised {type(exc).__name__}: {exc}", got=repr(exc))
     for name, before, after in zip(arg_names(problem.op), problem.args, copies):
@@ -709,6 +748,7 @@ def check(
     bias: bool | None = None,
     shrink: bool = True,
     max_shrinks: int = 5000,
+    timeout: float | None = None,
 ) -> CheckResult:
     """Check an implementation of ``op`` against refconv's exact reference; reduce a failure.
 
@@ -759,6 +799,10 @@ def check(
     max_shrinks : int
         The most calls of ``impl`` spent reducing; past it the counterexample is reported as
         reduced so far, with ``minimal=False``.
+    timeout : float, optional
+        Seconds one call of ``impl`` may take; a call that has not returned by then is a failure
+        ("timed out").  The call runs in a daemon thread, which Python cannot stop: it is left
+        running.  A timed-out problem is not reduced (each step could wait ``timeout``).
 
     Returns
     -------
@@ -782,6 +826,11 @@ def check(
     integers = (("max_examples", max_examples), ("max_side", max_side), ("long_side", long_side))
     integers += (("max_shrinks", max_shrinks),)
     dt = _validated(func, impl, dtype, integers, seed, bias, shrink, method, peer, ranks, arithmetic)
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise fail(func, "timeout", timeout, "is not a number", "seconds > 0, or None", TypeError)
+        if not timeout > 0 or math.isinf(timeout):
+            raise fail(func, "timeout", timeout, "is not a positive finite number", "seconds > 0, or None")
     space = _space_of(func, form.name, problems)
     opt = Options(dt, tuple(ranks), peer, max_side, long_side, bias, "full")
     state = {"calls": 0, "worst": 0.0, "ratios": []}
@@ -790,7 +839,7 @@ def check(
         return _refconv_accepts(problem) and _peer_rules(problem, opt) and space.accepts(problem, opt)
 
     def run(problem: Problem) -> Verdict:
-        return evaluate(impl, problem, dtype=dt, arithmetic=arithmetic, method=method)
+        return evaluate(impl, problem, dtype=dt, arithmetic=arithmetic, method=method, timeout=timeout)
 
     def attempt(problem: Problem) -> None:
         state["calls"] += 1
@@ -825,7 +874,7 @@ def check(
             ratios=state["ratios"],
         )
     kind = _failure_class(verdict)
-    again = run(problem)
+    again = verdict if kind == "timed out" else run(problem)
     if again.passed or _failure_class(again) != kind:
         verdict = Verdict(
             False,
@@ -844,7 +893,7 @@ def check(
         return kind is not None and valid(candidate) and _fails_as(run(candidate), kind)
 
     steps, calls, minimal = 0, 0, False
-    if shrink and kind is not None:
+    if shrink and kind not in (None, "timed out"):
         reduction = reduce(problem, lambda c: _fails_as(run(c), kind), valid=valid, budget=max_shrinks)
         problem, steps, calls, minimal = reduction.problem, reduction.steps, reduction.calls, reduction.minimal
         verdict = run(problem)

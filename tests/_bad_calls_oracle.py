@@ -314,6 +314,18 @@ ROWS = [
         "oracle-check-shrinks",
     ),
     row(
+        lambda: check(refconv.conv, "conv", timeout="1"),
+        TypeError,
+        r"check: timeout='1' is not a number; expected seconds > 0, or None",
+        "oracle-check-timeout-type",
+    ),
+    row(
+        lambda: check(refconv.conv, "conv", timeout=0),
+        ValueError,
+        r"check: timeout=0 is not a positive finite number; expected seconds > 0, or None",
+        "oracle-check-timeout",
+    ),
+    row(
         lambda: check(refconv.conv, "conv", problems=3),
         TypeError,
         r"check: problems=3 is not a problem space; expected a ProblemSpace or a callable options -> strategy",

@@ -574,3 +574,17 @@ def test_nan_for_a_finite_exact_result_fails_even_where_the_bound_overflows():
     assert_conforms(np.array([1e308]), "correlate", x, w)
     with pytest.raises(AssertionError, match="got nan"):
         assert_conforms(np.array([np.nan]), "correlate", x, w)
+
+
+def hangs_on_long_inputs(x, w, **kw):
+    if x.size > 3:
+        import time
+
+        time.sleep(2)
+    return refconv.correlate(x, w, method="direct", **kw)
+
+
+def test_a_hanging_implementation_fails_with_the_timeout():
+    result = check(hangs_on_long_inputs, "correlate", dtype="float64", max_examples=5, timeout=0.2)
+    assert not result.passed and result.reason == "timed out: no answer within timeout=0.2 s", str(result)
+    assert result.counterexample.args[0].size > 3 and not result.minimal

@@ -207,6 +207,7 @@ GOOD = {
     "long_side": st.integers(2, 6),
     "max_shrinks": st.integers(0, 3),
     "problems": st.sampled_from([None, 3, "conv"]),
+    "timeout": st.sampled_from([None, 5.0, 0, "1"]),
 }
 
 #: Operands per layer rank: (N, C, *S) inputs and (C_out, C_in/g, *K) weights are the useful cases.
