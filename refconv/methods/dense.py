@@ -8,8 +8,9 @@ method figure 9.6 argues against; it exists as an independent oracle and a bench
 
 Exactness: the matrix holds ``w``'s entries (``int64``, Python ints, Fractions, SymPy) and the
 product runs in the arithmetic :mod:`refconv._arith` chose, so exact inputs give the identical
-result as ``method="direct"``.  Floats use NumPy's ``matmul`` (BLAS), whose summation order is
-not the direct method's.  The matrix is refused past :data:`refconv.matrices.DENSE_LIMIT` entries.
+result as ``method="direct"``.  Floats use BLAS (:func:`refconv._gemm.matmul`: the same bits whatever the
+thread count), whose summation order is not the direct method's.  The matrix is refused past
+:data:`refconv.matrices.DENSE_LIMIT` entries.
 
 Matrices of at most :data:`CACHE_ENTRIES` entries are cached (:func:`functools.lru_cache`, 8
 of them, so the cache holds at most 8 x 8 MB) per ``(spec, kernel)``: the spec is a frozen,
@@ -26,6 +27,7 @@ import math
 
 import numpy as np
 
+from .._gemm import matmul
 from ..matrices import _assemble
 from ..spec import ConvSpec
 
@@ -80,5 +82,5 @@ def correlate_dense(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     columns = math.prod(x.shape[1:])
     entries = columns * groups * co * math.prod(spec.output_shape)
     matrix = (dense_matrix if entries <= CACHE_ENTRIES else _build)(spec, Kernel(w))
-    y = x.reshape(batch, columns) @ matrix.T  # explicit columns: the batch may be empty
+    y = matmul(x.reshape(batch, columns), matrix.T)  # explicit columns: the batch may be empty
     return y.reshape(batch, groups, co, *spec.output_shape)

@@ -13,9 +13,10 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   first two taps fuse when both are ``±1``).  Floats are thus summed in tap order, each product
   and each addition rounded in the result dtype.
 * **channels** — im2col: the views of a chunk of taps are stacked into a ``(Ci*T, P)`` matrix
-  per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix (``numpy.matmul``,
-  BLAS for floats).  Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET`
-  bytes.  Floats are summed in the GEMM's order (the ``gamma_n`` bound covers any order).
+  per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix (BLAS for floats,
+  through :func:`refconv._gemm.matmul`, whose bits do not depend on the thread count).
+  Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET` bytes.  Floats are
+  summed in the GEMM's order (the ``gamma_n`` bound covers any order).
 * **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
   integers by the common denominator, computed in ``int64`` when the no-overflow bound of
   :mod:`refconv._arith` allows (else Python ints), and divided back once per output:
@@ -33,6 +34,7 @@ from numbers import Rational
 import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
+from .._gemm import matmul
 from .._taps import pad, tap_slices, taps
 from ..spec import ConvSpec
 
@@ -145,7 +147,7 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         cols = np.stack([padded[(Ellipsis, *tap_slices(spec, t))] for t in part], axis=3)
         cols = cols.reshape(B, G, Ci * len(part), P)
         wmat = weights[..., start : start + len(part)].reshape(G, Co, Ci * len(part))
-        term = np.matmul(wmat, cols)
+        term = matmul(wmat, cols)
         out = term if out is None else np.add(out, term, out=out)
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
 

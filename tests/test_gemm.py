@@ -1,0 +1,134 @@
+"""refconv._gemm: BLAS products with the same bits on any number of threads."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from refconv import _gemm
+from refconv._gemm import BLOCK_COLUMNS, matmul
+
+# A shape where OpenBLAS 0.3.31 itself gives other bits on 1 and 2 threads (an odd column count
+# puts the edge kernel where the thread split falls), and float32 with a wide reduction.
+_SCRIPT = textwrap.dedent(
+    """
+    import hashlib, numpy as np
+    from refconv._gemm import matmul
+    rng = np.random.default_rng(3)
+    parts = []
+    for (m, k, n, dtype) in [(16, 288, 2401, np.float64), (64, 576, 3137, np.float32), (3, 5000, 1, np.float64)]:
+        a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((2, k, n)).astype(dtype)
+        parts.append(matmul(a, b))
+    print(hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest())
+    """
+)
+
+
+def _digest(threads: str) -> str:
+    env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    out = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_the_bits_do_not_depend_on_the_thread_count():
+    assert len({_digest(t) for t in ("1", "2", "4")}) == 1
+
+
+def test_the_bits_do_not_depend_on_threadpoolctl_limits_in_process():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((16, 288)), rng.standard_normal((288, 2401))
+    free = matmul(a, b)
+    with threadpool_limits(1):
+        one = matmul(a, b)
+    assert free.tobytes() == one.tobytes()
+
+
+def _blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_blas_limits_are_restored_after_nested_and_concurrent_calls():
+    before = _blas_threads()
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((8, 300)), rng.standard_normal((300, 3 * BLOCK_COLUMNS + 7))
+    expected = matmul(a, b).tobytes()
+    results = []
+
+    def work():
+        for _ in range(5):
+            results.append(matmul(a, b).tobytes())
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    assert results == [expected] * 20
+    assert _blas_threads() == before
+    assert _gemm._active == 0
+
+
+@given(
+    st.integers(1, 4),
+    st.integers(0, 6),
+    st.integers(0, 2 * BLOCK_COLUMNS + 3),
+    st.sampled_from([np.float32, np.float64, np.complex128]),
+)
+def test_it_is_matmul(m, k, n, dtype):
+    # Entries are small integers, so every product and sum is exact in any order: the result must
+    # equal NumPy's bit for bit, shape and dtype included, on every block layout.
+    rng = np.random.default_rng(m * 1000 + k * 10 + n)
+    a = rng.integers(-3, 4, (2, m, k)).astype(dtype)
+    b = rng.integers(-3, 4, (k, n)).astype(dtype)
+    got = matmul(a, b)
+    assert got.dtype == np.matmul(a, b).dtype and got.shape == (2, m, n)
+    assert np.array_equal(got, np.matmul(a, b))
+
+
+def test_hand_computed_product_and_exact_dtypes_pass_through():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    b = np.array([[5.0, 6.0], [7.0, 8.0]])
+    assert matmul(a, b).tolist() == [[19.0, 22.0], [43.0, 50.0]]
+    ints = matmul(np.array([[2**40, 1]]), np.array([[2**20], [3]]))
+    assert ints.dtype == np.int64 and ints.tolist() == [[2**60 + 3]]
+    fractions = matmul(np.array([[Fraction(1, 3)]], dtype=object), np.array([[Fraction(3, 7)]], dtype=object))
+    assert fractions.tolist() == [[Fraction(1, 7)]]
+
+
+def test_the_digest_comparison_can_fail():
+    # Negative control: BLAS on its own threads is not what matmul guarantees; two different
+    # products must give different digests.
+    a = np.array([[1.0, 2.0]])
+    assert hashlib.sha256(matmul(a, a.T).tobytes()).digest() != hashlib.sha256(matmul(a, 2 * a.T).tobytes()).digest()
+
+
+@pytest.mark.parametrize("method", ["direct", "dense", "sparse", "fft"])
+def test_every_method_gives_the_same_bits_on_1_2_and_4_threads(method):
+    script = textwrap.dedent(
+        f"""
+        import hashlib, numpy as np, refconv
+        rng = np.random.default_rng(11)
+        x, w = rng.standard_normal((2, 6, 9, 11)), rng.standard_normal((5, 6, 3, 2))
+        parts = [refconv.conv(x, w, padding=1, method="{method}"),
+                 refconv.conv_transpose(x, w.swapaxes(0, 1), stride=2, method="{method}"),
+                 refconv.correlate(x[0, 0], w[0, 0], mode="same", method="{method}")]
+        print(hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest())
+        """
+    )
+    digests = set()
+    for threads in ("1", "2", "4"):
+        env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
