@@ -54,7 +54,10 @@ radix-2 Cooley-Tukey of length ``N = 2**t`` with twiddle error ``mu``)::
     ||y^ - y||_2 <= (3 c_N + sqrt(5) u + gamma_C(u)) * sum_c (||x_c||_2 ||w_c||_1 + ||x_c||_1 ||w_c||_2)
     c_N = t eta / (1 - t eta),  eta = mu + gamma_4(sqrt(2) + mu),  mu = u
 
-A model bound for mixed-radix/real FFTs (pocketfft, cuFFT), stated in ``Bound.assumptions``.
+A model bound for mixed-radix/real FFTs (pocketfft, cuFFT), stated in ``Bound.assumptions``.  A
+feature map with ``2**t * 4 * sum_c ||x_c||_1 ||w_c||_1`` at or past the accumulator's largest
+value has bound ``inf``: an FFT's intermediates may overflow there though the exact result is
+finite (only NaN then fails, see :func:`refconv.assert_conforms`).
 
 Pooling: max pooling is exact (``B = 0``, compare bitwise).  Average pooling **[derived]** from
 Higham §4.2 and the standard model (notes §5): ``B = (1+u_out) gamma_{k+1}(u_acc) mean|x| +
@@ -506,7 +509,14 @@ def _fft(form, ops, kwargs, arith) -> Bound:
         outputs = math.prod(spec.output_shape)
         value = (1 + u) * value + u * (s + math.sqrt(outputs) * np.abs(np.asarray(bias, np.float64))[None])
     size = xp.size + w.size + 10
-    value = (value * (1 + size * 2.0**-52) * _SAFETY).reshape(lead)
+    value = value * (1 + size * 2.0**-52) * _SAFETY
+    # Every intermediate of the transforms, the channel sum and the unscaled inverse is at most
+    # 2**t * sum_c ||x_c||_1 ||w_c||_1 in magnitude; where that (with a margin of 4) can pass the
+    # accumulator's range, an FFT may overflow to inf with a finite exact result: no finite bound.
+    reach = np.einsum("ngc,goc->ngo", _grouped(x1, groups), wg1).reshape(s.shape)
+    with np.errstate(over="ignore"):
+        overflow = reach * 2.0**t * 4 >= arith.accumulate.realmax
+    value = np.where(overflow, np.inf, value).reshape(lead)
     source = (
         "norm-wise, radix-2 Cooley-Tukey (Higham 2002 Thm 24.2); linear convolution through a zero-padded FFT "
         "[derived], notes §2.1"
@@ -515,7 +525,7 @@ def _fft(form, ops, kwargs, arith) -> Bound:
         "model bound for mixed-radix, real-input or overlap-add FFTs (pocketfft, cuFFT)",
         f"twiddle error mu = u; t = {t} radix-2 stages",
         "per feature map: ||y^ - y||_2 over the map's outputs",
-        "no underflow or overflow",
+        "no underflow; a map whose intermediates may reach the accumulator's range has bound inf",
     )
     return Bound(np.asarray(value), "normwise", "fft", arith, source, assumptions, dict(c_N=c_n, t=t, S=s))
 

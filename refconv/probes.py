@@ -10,8 +10,10 @@ Each probe is one variation of a base geometry (one axis of length 4, a kernel o
 no padding, one channel), one keyword or size at a time, then a few combined ones and a long
 1-D problem (tens of outputs, for tiled implementations).  Values follow fixed integer
 formulas: small integers in ``[-3, 3]``, or for floats a Weyl sequence of 32-bit fractions in
-``[-2, 2)`` (every product and sum then needs many significand bits, so rounding bugs show),
-or for integer dtypes values across the dtype's range (so accumulators that wrap show).  Nothing
+``[-2, 2)`` (every product and sum then needs many significand bits, so rounding bugs show) and
+the same input scaled near the dtype's range, as far as every partial sum stays finite (so code
+that breaks on large values shows), or for integer dtypes values across the dtype's range (so
+accumulators that wrap show).  Nothing
 here draws random numbers, so no library version changes a probe.
 
 Examples
@@ -39,7 +41,7 @@ _GOLDEN = 2654435769
 
 
 def pattern(shape: tuple, dtype: np.dtype, kind: str, salt: int) -> np.ndarray:
-    """Deterministic operand values: ``kind`` is ``"ints"``, ``"floats"`` or ``"wide"``.
+    """Deterministic operand values: ``kind`` is ``"ints"``, ``"floats"``, ``"large"`` or ``"wide"``.
 
     Examples
     --------
@@ -65,7 +67,30 @@ def pattern(shape: tuple, dtype: np.dtype, kind: str, salt: int) -> np.ndarray:
 
 
 def _kinds(dtype: np.dtype) -> tuple[str, ...]:
-    return ("ints", "wide") if dtype.kind in "iu" else ("ints", "floats")
+    return ("ints", "wide") if dtype.kind in "iu" else ("ints", "floats", "large")
+
+
+def _small(kind: str) -> str:
+    return "floats" if kind == "large" else kind
+
+
+def _near_range(x: np.ndarray, op: str, others: list[np.ndarray], extra: Any) -> np.ndarray:
+    """``x`` scaled so that ``max|x| * S`` lies between a quarter and a half of the dtype's range.
+
+    ``S`` is ``sum|w|`` (a convolution), the window's cell count (avg_pool) or 1 (max_pool): every
+    product and partial sum, in any order, then stays below half the largest finite value, so a
+    correct implementation neither overflows nor loses the result, while code that breaks on large
+    values (an intermediate in a narrower format, a scale applied twice) meets them.
+    """
+    if op == "max_pool":
+        weight = 1.0
+    elif op == "avg_pool":
+        weight = float(np.prod(extra))
+    else:
+        weight = max(1.0, float(np.abs(others[0].astype(np.float64)).sum()))
+    finfo = np.finfo(x.dtype)
+    target = float(finfo.max) / 2 / weight * (1 - float(finfo.eps))  # the bound, less one rounding
+    return (x.astype(np.float64) / 2 * target).astype(x.dtype)  # pattern values are in [-2, 2)
 
 
 def _axes(value: Any, rank: int) -> tuple:
@@ -241,11 +266,13 @@ def probes(op: str, *, ranks: tuple[int, ...], dtype: np.dtype) -> Iterator[Prob
     for salt, (rank, g) in enumerate(geometries):
         shapes, kwargs, extra = build(op, rank, g)
         for kind in _kinds(dtype):
-            arrays = [pattern(s, dtype, kind, salt + i) for i, s in enumerate(shapes)]
+            arrays = [pattern(s, dtype, _small(kind), salt + i) for i, s in enumerate(shapes)]
+            if kind == "large":
+                arrays[0] = _near_range(arrays[0], op, arrays[1:], extra)
             if op in ("max_pool", "avg_pool"):
                 args: tuple = (arrays[0], extra)
             else:
-                bias = pattern(extra[0], dtype, kind, salt + 2) if extra else None
+                bias = pattern(extra[0], dtype, _small(kind), salt + 2) if extra else None
                 args = (*arrays, bias) if op in ("conv", "conv_transpose") else tuple(arrays)
             found.append(Problem(op, args, dict(kwargs)))
     found.sort(key=lambda p: p.size)  # stable: equal sizes keep the order above

@@ -630,8 +630,20 @@ def test_fft_bound_by_hand():
         "model bound for mixed-radix, real-input or overlap-add FFTs (pocketfft, cuFFT)",
         "twiddle error mu = u; t = 1 radix-2 stages",
         "per feature map: ||y^ - y||_2 over the map's outputs",
-        "no underflow or overflow",
+        "no underflow; a map whose intermediates may reach the accumulator's range has bound inf",
     )
+
+
+def test_fft_bound_is_infinite_where_the_transforms_may_overflow():
+    # x = [a, 0], w = [2, 0]: t = 2 stages (full length 3 -> 4), so the guard is
+    # 2**2 * 4 * ||x||_1 ||w||_1 = 32 a against float32's largest value (2 - 2**-23) 2**127.
+    w = np.array([2.0, 0.0], dtype=np.float32)
+    below, above = 2.0**122, 2.0**123  # 32 * 2**122 = 2**127 < realmax < 2**128 = 32 * 2**123
+    finite = error_bound(np.array([below, 0.0], dtype=np.float32), w, op="correlate", method="fft", dtype="float32")
+    infinite = error_bound(np.array([above, 0.0], dtype=np.float32), w, op="correlate", method="fft", dtype="float32")
+    assert np.isfinite(finite.value).all() and np.isinf(infinite.value).all()
+    # The same x is finite in float64's range: the guard reads the accumulator's format.
+    assert np.isfinite(error_bound(np.array([above, 0.0]), np.array([2.0, 0.0]), op="correlate", method="fft").value)
 
 
 def test_fft_bound_of_a_layer_adds_the_bias_rounding():
@@ -1001,7 +1013,9 @@ def test_fft_bound_is_its_documented_formula(arith, problem):
         value = constant * S
         if p.bias is not None:
             value = (1 + u) * value + u * (S + math.sqrt(outputs) * abs(float(p.bias[o])))
-        expected.append(value * margin)
+        # Past the accumulator's range the transforms may overflow: no finite bound.
+        reach = sum(a.sum() * b.sum() for a, b in zip(xs, ws)) * 2.0**t * 4
+        expected.append(math.inf if reach >= (arith.accumulate or FORMATS["f32"]).realmax else value * margin)
     assert (got.kind, got.method, got.terms["t"], got.arithmetic.name) == ("normwise", "fft", t, arith.name)
     assert got.assumptions[1] == f"twiddle error mu = u; t = {t} radix-2 stages"
     assert np.shape(got.value) == p.shape[: len(p.shape) - nd]

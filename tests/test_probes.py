@@ -50,3 +50,38 @@ def test_patterns_by_hand():
 def test_long_probe_exposes_tiles():
     longest = max(probes("conv", ranks=(1,), dtype=np.dtype("float32")), key=lambda p: p.args[0].shape[-1])
     assert refconv.conv(longest.args[0], longest.args[1]).shape[-1] > 16
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("op", OPS_CHECKED)
+def test_large_probes_sit_near_the_range_with_every_partial_sum_finite(op, dtype):
+    dt = np.dtype(dtype)
+    big = float(np.finfo(dt).max)
+    large = [p for p in probes(op, ranks=(1, 2), dtype=dt) if np.abs(p.args[0].astype(np.float64)).max() > 4]
+    assert len(large) >= 10
+    for p in large:
+        x = np.abs(p.args[0].astype(np.float64))
+        if op == "max_pool":
+            weight = 1.0
+        elif op == "avg_pool":
+            weight = float(np.prod(p.args[1]))
+        else:
+            weight = max(1.0, float(np.abs(p.args[1].astype(np.float64)).sum()))
+        # Every product and partial sum, in any order, stays under half the range (so no correct
+        # implementation overflows), and the input reaches past an eighth of it.
+        assert x.max() * weight <= big / 2
+        assert x.max() * weight >= big / 8
+        with np.errstate(all="raise"):
+            p.call(OPS[op].resolve())  # refconv itself computes them without overflow
+
+
+def test_an_implementation_that_breaks_near_the_float16_range_fails():
+    # Right up to 1e4, zeros past it: the large probes (inputs up to ~3e4 against a small kernel)
+    # catch it before any search; a probe reaches it on every machine.
+    def breaks(x, w, **kw):
+        y = refconv.correlate(x, w, method="direct", **kw)
+        return np.zeros_like(y) if np.abs(x).max(initial=0) > 1e4 else y
+
+    result = refconv.check(breaks, "correlate", dtype="float16", max_examples=5)
+    assert not result.passed and result.found_by == "probe" and "bound" in result.reason, str(result)
+    assert np.abs(result.counterexample.args[0]).max() > 1e4
