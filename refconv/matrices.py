@@ -756,6 +756,15 @@ def _is_sympy_matrix(A: Any) -> bool:
     return isinstance(A, sympy.MatrixBase)
 
 
+def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Entries that differ as matrix entries: NaN equals NaN (a structure is about positions, and
+    a kernel tap holding NaN repeats along its diagonal like any other value)."""
+    differ = np.not_equal(a, b).astype(bool)
+    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+        differ &= ~(np.isnan(a) & np.isnan(b))
+    return differ
+
+
 def _show(value: Any) -> str:
     return str(value.item() if isinstance(value, np.generic) else value)
 
@@ -820,7 +829,7 @@ def _levels(
             rr = np.ravel_multi_index(tuple(x[inside] for x in rs), row_shape) if inside.any() else np.zeros(0, int)
             cc = np.ravel_multi_index(tuple(x[inside] for x in cs), col_shape) if inside.any() else np.zeros(0, int)
             other = lookup(rr, cc)
-            bad = np.flatnonzero(np.not_equal(other, v[inside]).astype(bool))
+            bad = np.flatnonzero(_differ(other, v[inside]))
             if not len(bad):
                 continue
             here = (r[inside][bad], c[inside][bad], v[inside][bad])

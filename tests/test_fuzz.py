@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -503,3 +503,215 @@ def test_fuzz(name):
     run()
     for args, kwargs in deferred:
         check_outcome(name, fn, args, kwargs)
+
+
+# ============================================================================================
+# Hostile and careless callers, by class: what the oracle and the CLI must never do.
+# Each class runs over every op (or every installed adapter) and generated inputs; CALLS counts
+# the calls per class so that a run can report them (``pytest -s`` prints the tally).
+
+CALLS: dict[str, int] = {}
+
+
+def _count(kind: str, n: int = 1) -> None:
+    CALLS[kind] = CALLS.get(kind, 0) + n
+
+
+CHECKED_OPS = ("correlate", "convolve", "conv", "conv_transpose", "avg_pool", "max_pool")
+#: Past these an implementation "breaks near the range": above an eighth of each dtype's largest
+#: value divided by a small kernel sum, which the near-range probes reach (refconv.probes).
+_BREAKS_ABOVE = {"float16": 1e4, "float32": 1e36, "float64": 1e306}
+
+
+def _hostile(op: str, kind: str, dtype: str):
+    right = getattr(refconv, op)
+    state = {"calls": 0}
+
+    def impl(x, *args, **kwargs):
+        expected = right(x, *args, **kwargs)
+        state["calls"] += 1
+        if kind == "mutates":
+            x[...] = 0  # zeros its input and returns what is then "right"
+            return right(x, *args, **kwargs)
+        if kind == "nan":
+            out = np.array(expected, dtype=np.result_type(expected, np.float16), copy=True)
+            out.flat[0] = np.nan
+            return out
+        if kind == "breaks_near_range":
+            return np.zeros_like(expected) if np.abs(x).max(initial=0) > _BREAKS_ABOVE[dtype] else expected
+        if kind == "flaky":
+            return expected + 1 if state["calls"] % 2 == 0 else expected
+        if kind == "hangs":
+            if x.size > 3:
+                import time
+
+                time.sleep(1)
+            return expected
+        raise AssertionError(kind)
+
+    return impl
+
+
+_REASONS = {
+    "mutates": "modified its argument x in place",
+    "nan": "bound",  # "differs from the exact result by more than the bound" (got nan)
+    "breaks_near_range": "bound",
+    "flaky": "nondeterministic",
+    "hangs": "timed out",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_REASONS))
+@pytest.mark.parametrize("op", CHECKED_OPS)
+def test_hostile_implementations_never_pass(op, kind):
+    dtypes = ("float16", "float32", "float64") if kind == "breaks_near_range" else ("float32",)
+    for dtype in dtypes:
+        options = {"timeout": 0.3} if kind == "hangs" else {}
+        result = refconv.check(_hostile(op, kind, dtype), op, dtype=dtype, max_examples=10, **options)
+        _count("hostile implementations (check)")
+        assert not result.passed, (op, kind, dtype, str(result))
+        assert _REASONS[kind] in result.reason, (op, kind, dtype, str(result))
+
+
+def test_check_gives_the_same_verdicts_from_several_threads():
+    import threading
+
+    cases = [("conv", "flaky"), ("max_pool", "mutates"), ("correlate", "nan"), ("conv_transpose", "nan")]
+    alone = [refconv.check(_hostile(op, kind, "float32"), op, dtype="float32", max_examples=5) for op, kind in cases]
+    together: dict[int, object] = {}
+
+    def run(i, op, kind):
+        together[i] = refconv.check(_hostile(op, kind, "float32"), op, dtype="float32", max_examples=5)
+
+    threads = [threading.Thread(target=run, args=(i, *case)) for i, case in enumerate(cases * 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _count("check from threads", len(threads))
+
+    def verdict(result):  # the repro names the function object by its address: not part of it
+        return result.passed, result.reason, re.sub(r" at 0x[0-9a-f]+", "", result.repro)
+
+    for i in range(len(cases) * 2):
+        assert verdict(together[i]) == verdict(alone[i % len(cases)])
+
+
+#: Text that Python, or sympify, would run: the CLI must parse it as a kernel or refuse it.
+_PYTHON_TEXT = st.sampled_from(
+    [
+        "__import__('pathlib').Path('{sentinel}').touch() x; y z",
+        "1/0",
+        'exec(\'open("{sentinel}", "w")\') x',
+        "lambda: 0",
+        "(lambda: __import__('os'))() x",
+        "w x; y z",
+        "1 2; 3 4",
+        "a.b c",
+        "x**2 y",
+        "[1, 2]",
+        "os.system('true')",
+        "",
+        ";",
+        "w x; y",
+    ]
+)
+
+
+@given(st.one_of(_PYTHON_TEXT, st.text(max_size=12)), st.sampled_from(["3x4", "2x2", "3", "0x1", "ax4", "3x4x"]))
+@settings(max_examples=max(20, settings.default.max_examples))
+def test_cli_matrix_text_is_parsed_never_evaluated(tmp_path_factory, text, shape):
+    from refconv.cli import main
+
+    sentinel = tmp_path_factory.mktemp("cli") / "created"
+    argv = ["matrix", text.format(sentinel=sentinel) if "{sentinel}" in text else text, shape]
+    _count("CLI text")
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse refuses an argument: exit 2 with a message
+        code = exc.code
+    assert code in (0, 1, 2, None), (argv, code)
+    assert not sentinel.exists(), argv
+
+
+def _adapter_functions():
+    from refconv import adapters
+
+    for peer in ("numpy", "scipy", "torch"):
+        if not adapters.available(peer):
+            continue
+        module = importlib.import_module(f"refconv.adapters.{peer}")
+        for name in ("correlate", "convolve", "conv", "max_pool", "avg_pool"):
+            if hasattr(module, name):
+                yield pytest.param(peer, name, id=f"{peer}.{name}")
+
+
+import importlib  # noqa: E402  (used by the parametrisation above, at collection)
+
+
+def _views(draw, x: np.ndarray) -> list[np.ndarray]:
+    """The same values as ``x`` in careless layouts: byte-swapped, strided, reversed, Fortran."""
+    swapped = x.astype(x.dtype.newbyteorder(">" if x.dtype.byteorder in "=<" else "<"))
+    doubled = np.repeat(x, 2, axis=-1)[..., ::2]
+    reversed_twice = np.flip(np.flip(x, -1).copy(), -1)
+    return [swapped, doubled, reversed_twice, np.asfortranarray(x)]
+
+
+@pytest.mark.parametrize(("peer", "name"), list(_adapter_functions()))
+@given(data=st.data())
+@settings(max_examples=max(10, settings.default.max_examples // 3))
+def test_adapters_give_the_same_bits_for_every_layout(peer, name, data):
+    from refconv import adapters
+
+    fn = getattr(importlib.import_module(f"refconv.adapters.{peer}"), name)
+    layer = name in ("conv", "max_pool", "avg_pool")
+    n = data.draw(st.integers(3, 7))
+    shape = (1, 2, n) if layer else (n,)
+    x = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-8, 8, width=32)))
+    if name in ("max_pool", "avg_pool"):
+        args = (2,)
+    else:
+        w = data.draw(hnp.arrays(np.float64, (3, 2, 2) if layer else (2,), elements=st.floats(-8, 8, width=32)))
+        args = (w,)
+    try:
+        expected = np.asarray(fn(x, *args))
+    except adapters.Unsupported:
+        return
+    for view in _views(data.draw, x):
+        _count("adapter layouts")
+        got = np.asarray(fn(view, *args))
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), (peer, name, view.strides)
+
+
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5), elements=st.floats()),
+    st.sampled_from(["is_toeplitz", "is_circulant"]),
+)
+def test_predicates_treat_non_finite_entries_like_any_other_value(A, name):
+    # NaN (equal to itself here: a structure is about positions) and +-inf are entries like any
+    # other, so the answer is the one for the same matrix with each distinct non-finite value
+    # replaced by a distinct finite stand-in that A does not hold; and no warning.
+    _count("non-finite predicates")
+    stand_in = A.copy()
+    for i, value in enumerate([np.nan, np.inf, -np.inf]):
+        spot = np.isnan(A) if value != value else A == value
+        stand_in[spot] = 1e300 + i * 1e290  # far from the generated finite values' spacing
+    assume(not np.isin(stand_in[~np.isfinite(A)], A[np.isfinite(A)]).any())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = getattr(refconv, name)(A)
+    assert bool(answer) == bool(getattr(refconv, name)(stand_in)), (A, answer)
+
+
+def test_a_kernel_holding_nan_still_gives_a_toeplitz_matrix():
+    # By hand: conv_matrix([nan, 2], (3,)) is [[nan, 2, 0], [0, nan, 2]]: constant diagonals.
+    A = refconv.conv_matrix(np.array([np.nan, 2.0]), (3,))
+    assert np.isnan(A[0, 0]) and np.isnan(A[1, 1]) and A[0, 1] == A[1, 2] == 2
+    assert refconv.is_toeplitz(A)
+    assert not refconv.is_toeplitz(np.array([[np.nan, 2.0], [0.0, 1.0]]))  # nan vs 1 on the diagonal
+
+
+def test_zz_report_the_calls_per_class():
+    # Runs last in this module (pytest keeps file order): the tally for the closing note.
+    print("\nhostile-input fuzz calls per class:", dict(sorted(CALLS.items())))
+    assert CALLS, "no class ran"

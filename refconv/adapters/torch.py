@@ -57,7 +57,9 @@ def _torch():
 
 
 def _tensor(a: Any):
-    return _torch().from_numpy(np.ascontiguousarray(a))
+    # torch takes native byte order only: a big-endian array is the same numbers in another layout.
+    a = np.asarray(a)
+    return _torch().from_numpy(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("=")))
 
 
 def _rank(name: str, rank: int) -> int:
