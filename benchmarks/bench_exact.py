@@ -4,7 +4,10 @@ int64: values in [-1000, 1000] and [-9, 9] bound every partial sum far below 2**
 may stay in int64; ``scipy.signal.convolve2d`` on the same int64 arrays is the target (it wraps
 silently on overflow, refconv does not).  Fractions: the peer is a NumPy object-array
 shift-and-add over the Fractions (one Python Fraction operation per multiply-add); refconv
-should be >= 10x faster.  SymPy: the symbolic path of figure 9.1, expanded.
+should be >= 10x faster.  Coprime Fractions: 400 cells whose denominators are distinct primes
+and a 200-tap kernel of further primes (a common denominator of ~7,000 bits, past which refconv
+sums the Fractions as they are); the peer is a plain loop of Fraction multiply-adds, and refconv
+should be no slower (ratio <= 1).  SymPy: the symbolic path of figure 9.1, expanded.
 """
 
 from __future__ import annotations
@@ -38,6 +41,20 @@ def fraction_inputs():
         return np.array([Fraction(int(a), int(b)) for a, b in zip(num.flat, den.flat)], dtype=object).reshape(shape)
 
     return fractions((64, 64)), fractions((3, 3))
+
+
+def coprime_fraction_inputs(n: int = 400, k: int = 200):
+    """``x`` of ``n`` Fractions and ``w`` of ``k``, every denominator a distinct prime."""
+    ps = [int(p) for p in sympy.sieve[1 : n + k + 1]]  # the first n + k primes
+    x = np.array([Fraction(i + 1, p) for i, p in enumerate(ps[:n])], dtype=object)
+    w = np.array([Fraction((-1) ** t * (t + 1), p) for t, p in enumerate(ps[n:])], dtype=object)
+    return x, w
+
+
+def fraction_loop(x, w):
+    """Valid 1-D correlation as a plain loop of Fraction multiply-adds: the coprime peer."""
+    k = len(w)
+    return [sum((x[i + t] * w[t] for t in range(k)), Fraction(0)) for i in range(len(x) - k + 1)]
 
 
 def symbolic_inputs():
@@ -129,6 +146,24 @@ class FractionConvRatio(Bench):
         return ratio(self.f, self.peer, rounds=3)
 
     track_ratio_vs_object_shift_add.unit = "x object shift-add"
+
+
+class CoprimeFractionRatio(Bench):
+    """refconv's time over a plain Fraction loop's, many coprime denominators (target: <= 1)."""
+
+    params = [FRACTION_METHODS]
+    param_names = ["method"]
+    timeout = 300.0
+
+    def setup(self, method):
+        x, w = coprime_fraction_inputs()
+        self.f = refconv_call("correlate", method, x, w)
+        self.peer = lambda: fraction_loop(x, w)
+
+    def track_ratio_vs_fraction_loop(self, method):
+        return ratio(self.f, self.peer, rounds=3)
+
+    track_ratio_vs_fraction_loop.unit = "x Fraction loop"
 
 
 class SymbolicConv(Bench):

@@ -7,22 +7,26 @@ from typing import Any
 import numpy as np
 
 from ._arith import as_operand, convert, domain, finish
-from .methods import get_method
-from .spec import check_spec_cells, plain_spec
+from .methods import check_budget, get_method
+from .spec import check_spec_cells, held_cells, plain_spec
 
 
 def _plain(func, x, w, *, flip, mode, stride, dilation, boundary, method):
     x = as_operand(func, "x", x)
     w = as_operand(func, "w", w)
     spec = plain_spec(func, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
-    check_spec_cells(func, "mode", mode, spec, given=x.size + w.size)
+    # The budget counts what the operands hold: a broadcast view's copies are paid in full.
+    given = held_cells(x) + held_cells(w)
+    check_spec_cells(func, "mode", mode, spec, given=given)
     if flip:
         w = np.flip(w)
     kind = domain(func, {"x": x, "w": w})
     run = get_method(func, method, kind)
     dtype = np.result_type(x, w) if kind == "float" else None
     lead = (None, None, None)
-    y = run(convert(x, kind, dtype)[lead], convert(w, kind, dtype)[lead], spec)
+    xc, wc = convert(x, kind, dtype)[lead], convert(w, kind, dtype)[lead]
+    check_budget(func, method, xc, wc, spec, given)
+    y = run(xc, wc, spec)
     return finish(y[0, 0, 0], kind)
 
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from ._arith import as_operand, convert, domain, finish
 from ._validation import check_choice, fail, is_int
-from .methods import get_method
-from .spec import ConvSpec, check_cells, check_spec_cells, layer_spec, plain_spec, transpose_spec
+from .methods import check_budget, get_method
+from .spec import ConvSpec, check_cells, check_spec_cells, held_cells, layer_spec, plain_spec, transpose_spec
 
 #: torch ``padding_mode`` -> refconv (``numpy.pad``) boundary.
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -114,7 +114,9 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare):
     if spec is None:
         y = convert(np.zeros(out_shape, dtype=np.int64), kind, dtype)
     else:
-        y = run(prepare(convert(x, kind, dtype)), convert(w, kind, dtype), spec).reshape(out_shape)
+        xs, ws = prepare(convert(x, kind, dtype)), convert(w, kind, dtype)
+        check_budget(func, method, xs, ws, spec, held_cells(x) + held_cells(w))
+        y = run(xs, ws, spec).reshape(out_shape)
     if bias is not None:
         y = y + convert(bias, kind, dtype).reshape((-1,) + (1,) * (len(out_shape) - 2))
     return finish(y, kind)
@@ -152,7 +154,8 @@ def _conv_setup(
         func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
     )
     n = x.shape[0]
-    check_spec_cells(func, "padding", padding, spec, lead_in=(n, c_in), lead_out=(n, c_out), given=x.size + w.size)
+    given = held_cells(x) + held_cells(w)  # a broadcast view holds little: its copies are paid in full
+    check_spec_cells(func, "padding", padding, spec, lead_in=(n, c_in), lead_out=(n, c_out), given=given)
     return x, w, bias, batched, spec
 
 
@@ -294,7 +297,7 @@ def _check_transpose_cells(func, fwd: ConvSpec, spec: ConvSpec | None, x, w, c_o
     # exceeds the stride-dilated input, the stride otherwise.
     reach = max(g.dilation * (g.k - 1) - (g.out - 1) * g.stride for g in fwd.axes)
     name, value = ("dilation", dilation) if reach > 0 else ("stride", stride)
-    n, c_in, given = x.shape[0], x.shape[1], x.size + w.size
+    n, c_in, given = x.shape[0], x.shape[1], held_cells(x) + held_cells(w)
     grid = tuple((g.out - 1) * g.stride + 1 for g in fwd.axes)
     check_cells(func, name, value, "a stride-dilated input", (n, c_in, *grid), given)
     if spec is not None:

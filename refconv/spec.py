@@ -32,13 +32,29 @@ torch (``padding=``)    after (``hi``)        ``torch.nn.functional.conv*d``, JA
 
 Memory budget
 -------------
-Every array a computation allocates — the padded input, the output, the dilated grid of a
-transposed convolution, the index table of a matrix — is sized from the spec *before* it is
-allocated, and refused with a ``ValueError`` giving its size when it would exceed the operands'
-own size by more than :data:`CELL_LIMIT` cells (``10**8``: 800 MB of float64).  So a huge pad,
-dilation or stride fails at once instead of exhausting memory; raise
-``refconv.spec.CELL_LIMIT`` to ask for more.  Output shapes themselves
-(:func:`output_shape`) are arithmetic and have no limit.
+One budget, :data:`CELL_LIMIT` cells beyond what the operands already hold (``10**8``; a cell is
+8 bytes, one float64, int64 or object pointer: 800 MB), covers every path:
+
+* **Each array** a computation allocates — the padded input, the output, the dilated grid of a
+  transposed convolution, the index table of a matrix — is sized from the spec *before* it is
+  allocated (:func:`check_cells`, one cell per element) and refused with a ``ValueError``
+  giving its size when it would exceed the operands' holding by more than the limit.
+  Arrays of those shapes (a scratch output, a converted or exact scaled copy of an operand)
+  are covered by the same checks.
+* **Each method's working set** besides them (FFT spectra and output-channel chunks, im2col
+  columns) is modelled in bytes by :func:`refconv.methods.working_set` and checked against the
+  same limit (:func:`check_working_set`): ``method="auto"`` never picks a method over the
+  budget when another fits, and an explicit method over it is refused by name, before
+  allocating, with an alternative that fits.  Dense and sparse matrices are refused past their
+  own limits (:data:`refconv.matrices.DENSE_LIMIT`, the index tables' :func:`check_cells`).
+* **An operand counts by the memory it holds** (:func:`held_cells`), not by its logical size: a
+  broadcast view such as ``np.broadcast_to(1.0, (10**5, 10**5))`` holds 1 cell, so every array
+  of its logical shape (its padded or converted copy, an output as large) is budgeted in full.
+
+So a huge pad, dilation, stride or broadcast fails at once instead of exhausting memory; raise
+``refconv.spec.CELL_LIMIT`` to ask for more.  The Python objects an exact (object) array points
+to are not counted, only its 8-byte pointers.  Output shapes themselves (:func:`output_shape`)
+are arithmetic and have no limit.
 
 Parameter names across libraries
 --------------------------------
@@ -269,6 +285,60 @@ def check_cells(func: str, name: str, value: Any, what: str, shape: tuple[int, .
             f"needs {what} of shape {tuple(shape)}, {cells:,} cells, over the limit of {CELL_LIMIT:,} cells beyond "
             f"the operands' {given:,} (refconv.spec.CELL_LIMIT)",
             "a smaller problem, or a larger refconv.spec.CELL_LIMIT",
+        )
+
+
+def held_cells(arr: Any) -> int:
+    """Cells an array actually holds: the product of its lengths over the axes it does not
+    broadcast (nonzero stride), 0 when it is empty.
+
+    A broadcast view holds only the cells it repeats, so what it would need once materialised
+    (a converted or padded copy of its logical shape) is budgeted in full.
+
+    >>> import numpy as np
+    >>> held_cells(np.ones((3, 4))), held_cells(np.broadcast_to(np.arange(4.0), (10**6, 4)))
+    (12, 4)
+    >>> held_cells(np.broadcast_to(1.0, (10**5, 10**5))), held_cells(np.ones((0, 5)))
+    (1, 0)
+    """
+    shape, strides = getattr(arr, "shape", ()), getattr(arr, "strides", None)
+    if math.prod(shape) == 0:
+        return 0
+    if strides is None:  # not a strided array: count its logical size
+        return math.prod(shape)
+    return math.prod(n for n, s in zip(shape, strides) if s != 0)
+
+
+def budget_bytes() -> int:
+    """The budget in bytes: :data:`CELL_LIMIT` cells of 8 bytes."""
+    return 8 * CELL_LIMIT
+
+
+def check_working_set(
+    func: str, method: str, nbytes: int, given: int, alternative: str | None = None, what: str = "a working set"
+) -> None:
+    """Refuse, before it runs, a method whose modelled working set of ``nbytes`` bytes exceeds
+    ``given + CELL_LIMIT`` cells of 8 bytes (``given``: cells the operands hold).
+
+    ``alternative`` names a method that fits (it goes into the message); ``what`` describes the
+    memory being counted.
+
+    >>> try:
+    ...     check_working_set("conv", "fft", 9 * 10**9, 10**6, "method='direct' (5,000,000 bytes)")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[1])
+    expected method='direct' (5,000,000 bytes), a smaller problem, or a larger refconv.spec.CELL_LIMIT
+    """
+    limit = 8 * (given + CELL_LIMIT)
+    if nbytes > limit:
+        expected = "a smaller problem, or a larger refconv.spec.CELL_LIMIT"
+        raise fail(
+            func,
+            "method",
+            method,
+            f"needs {what} of {nbytes:,} bytes ({nbytes / 2**30:.1f} GiB), over the limit of {limit:,} bytes: "
+            f"{CELL_LIMIT:,} cells of 8 bytes beyond the operands' {given:,} (refconv.spec.CELL_LIMIT)",
+            f"{alternative}, {expected}" if alternative else expected,
         )
 
 

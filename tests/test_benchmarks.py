@@ -86,6 +86,16 @@ def test_shift_and_add_by_hand():
     assert out.tolist() == expected
 
 
+def test_coprime_fraction_peer_is_refconv_exactly():
+    x, w = bench_exact.coprime_fraction_inputs(12, 5)
+    assert [int(p.denominator) for p in x[:4]] == [2, 3, 5, 7]  # distinct primes, by hand
+    assert bench_exact.fraction_loop(x, w) == refconv.correlate(x, w).tolist()
+    # By hand on the first output of a 2-tap case: 1/2 * 1/5 + 2/3 * (-2/7).
+    assert bench_exact.fraction_loop(x[:3], np.array([Fraction(1, 5), Fraction(-2, 7)], dtype=object))[0] == Fraction(
+        1, 10
+    ) - Fraction(4, 21)
+
+
 def test_fraction_peer_is_refconv_exactly():
     x, w = bench_exact.fraction_inputs()
     y = refconv.correlate(x, w)

@@ -1,4 +1,4 @@
-"""Methods: identical exact results, the float summation order, FFT accuracy, the auto choice."""
+"""Methods: identical exact results, the float summation order, FFT accuracy, the auto choice, NaN/inf, dtypes."""
 
 from fractions import Fraction
 
@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from refconv import correlate
+from refconv import conv, correlate
 from refconv.methods import METHODS, choose_method, direct
 from refconv.spec import plain_spec
+from refconv.strategies import layer_problems, plain_problems
 
 EXACT_METHODS = [m for m in METHODS if m != "fft"]
 
@@ -149,3 +150,196 @@ def test_auto_choice():
     assert choice(4096, 7) == "direct"
     assert choice(10**6, 1001, dtype=np.int64) == "direct"  # exact inputs never go to the FFT
     assert choice(3136, 9, ci=64, co=64) == "direct"  # a GEMM beats the FFT for small kernels
+
+
+# --- NaN and inf: exactly the outputs whose windows read them, in every method ------------------
+
+NONFINITE = st.sampled_from([np.nan, np.inf, -np.inf])
+WRAPPED = ["fft", "dense", "sparse"]  # the methods that would spread a non-finite value
+
+
+def _classes(y):
+    """Per output: 0 finite, 1 NaN, 2 +inf, 3 -inf (real arrays)."""
+    y = np.asarray(y)
+    return np.select([np.isnan(y), y == np.inf, y == -np.inf], [1, 2, 3], 0)
+
+
+def _quiet(f, *args, **kwargs):
+    # 0*inf and inf-inf raise NumPy's "invalid value" RuntimeWarning, an error in this suite.
+    with np.errstate(invalid="ignore", over="ignore"):
+        return f(*args, **kwargs)
+
+
+def _assert_like_direct(got, expected):
+    """The same NaN/+inf/-inf class per output as the direct method's ``expected``."""
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    bad = np.flatnonzero(_classes(got) != _classes(expected))
+    assert bad.size == 0, f"outputs {bad[:8].tolist()}: got {got.flat[bad[:8]]}, direct gives {expected.flat[bad[:8]]}"
+
+
+@st.composite
+def _spoiled(draw, a, at_least_one):
+    """``a`` with NaN/+inf/-inf written at up to 3 drawn positions (at least one if asked)."""
+    a = a.copy()
+    if a.size:
+        where = draw(st.lists(st.integers(0, a.size - 1), min_size=int(at_least_one), max_size=3, unique=True))
+        for i in where:
+            a.flat[i] = draw(NONFINITE)
+    return a
+
+
+def _assert_values(got, expected, method):
+    """Exact for the summing methods; the FFT's finite outputs round (norm-wise bound)."""
+    _assert_like_direct(got, np.asarray(expected, dtype=got.dtype))
+    if method in ("fft", "auto"):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
+def _zeroed(a):
+    return np.where(np.isfinite(a), a, 0)
+
+
+@pytest.mark.parametrize("call", ["plain", "layer"])
+@pytest.mark.parametrize("method", list(METHODS))
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]), spoil=st.sampled_from(["x", "w", "both"]))
+def test_nonfinite_reach_exactly_the_outputs_the_direct_method_gives_them(call, method, data, dtype, spoil):
+    if call == "plain":
+        p = data.draw(plain_problems(kind="float", dtype=dtype))
+        run = lambda x, w, m: _quiet(correlate, x, w, method=m, **p.kwargs)  # noqa: E731
+    else:
+        p = data.draw(layer_problems(kind="float", dtype=dtype))
+        run = lambda x, w, m: _quiet(conv, x, w, p.bias, method=m, **p.kwargs)  # noqa: E731
+    x = data.draw(_spoiled(p.x, spoil != "w"))
+    w = data.draw(_spoiled(p.w, spoil != "x"))
+    got, expected = run(x, w, method), run(x, w, "direct")
+    _assert_like_direct(got, expected)
+    # Values are at most 20 in magnitude: no finite output overflows, so the outputs that read a
+    # non-finite entry are exactly the non-finite ones, and every other output is the method's
+    # own answer on the zeroed operands, bit for bit.
+    untouched = np.isfinite(expected)
+    assert np.array_equal(got[untouched], run(_zeroed(x), _zeroed(w), method)[untouched])
+
+
+@pytest.mark.parametrize("method", WRAPPED)
+def test_unwrapped_methods_spread_or_miss_nonfinite_values(method):
+    # Negative control: the raw methods break the rule, so the property above can fail.
+    raw = METHODS[method].__wrapped__
+    cases = [  # (x, w, mode): each breaks at least one raw method
+        ([np.nan, 1.0, 2.0, 3.0], [1.0, 1.0], "valid"),  # fft, dense: NaN everywhere
+        ([1.0, 2.0, 3.0], [np.inf, 1.0], "full"),  # sparse: the inf misses the zero fill cell
+    ]
+    failures = 0
+    for xs, ws, mode in cases:
+        x, w = np.array(xs), np.array(ws)
+        spec = plain_spec("t", x.shape, w.shape, mode=mode)
+        expected = _quiet(correlate, x, w, mode=mode, method="direct")
+        got = _quiet(raw, x[None, None, None], w[None, None, None], spec)[0, 0, 0]
+        try:
+            _assert_like_direct(got, expected)
+        except AssertionError:
+            failures += 1
+    assert failures >= 1
+
+
+def test_raw_fft_spreads_one_nan_over_the_whole_image():
+    x = np.zeros((32, 32))
+    x[10, 10] = np.nan
+    w = np.ones((3, 3))
+    raw = METHODS["fft"].__wrapped__(x[None, None, None], w[None, None, None], plain_spec("t", x.shape, w.shape))
+    assert np.isnan(raw).sum() > 9  # the direct method has 9
+
+
+@pytest.mark.parametrize("method", WRAPPED)
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.linspace(-3, 5, 11),  # finite: the raw method runs
+        np.array([3e38, 3e38, -3e38, 1, 2], dtype=np.float32),  # finite, but the sum overflows
+    ],
+)
+def test_finite_operands_give_the_raw_method_s_bits(method, x):
+    w = np.array([0.5, 0.25], dtype=x.dtype)
+    spec = plain_spec("t", x.shape, w.shape, mode="full")
+    channel_form = (x[None, None, None], w[None, None, None], spec)
+    # (the float32 FFT of values near its range overflows inside: NaN both times)
+    got, raw = _quiet(METHODS[method], *channel_form), _quiet(METHODS[method].__wrapped__, *channel_form)
+    assert np.array_equal(got, raw, equal_nan=True)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize(
+    ("x", "w", "kwargs", "expected"),
+    [
+        # hand-derived: output i = sum_t w[t] * padded[i + t]
+        ([np.nan, 1, 2, 3], [1, 1], {}, [np.nan, 3, 5]),
+        ([np.nan, 1, 2, 3], [0, 1], {}, [np.nan, 2, 3]),  # 0 * NaN is NaN: a zero tap still reads
+        ([np.inf, 1, 2, 3], [0, 1], {}, [np.nan, 2, 3]),  # 0 * inf
+        ([1, -2, 0, 3], [np.inf, 1], {}, [np.inf, -np.inf, np.nan]),  # inf*1 - 2, inf*-2 + 0, inf*0 + 3
+        ([1, 2, 3], [np.inf, 1], {"mode": "full"}, [np.nan, np.inf, np.inf, np.inf]),  # inf * fill 0
+        ([np.inf, -np.inf, 2, 3], [1, 1], {}, [np.nan, -np.inf, 5]),  # +inf and -inf in one window
+        # wrap: padded [4, nan, 1, 2, 3, 4, nan], so the last window reads the NaN too
+        ([np.nan, 1, 2, 3, 4], [1, 1, 1], {"mode": "same", "boundary": "wrap"}, [np.nan, np.nan, 6, 9, np.nan]),
+        # reflect: padded [1, nan, 1, 2, 3, 4, 3]: the NaN reaches outputs 0 and 1 only
+        ([np.nan, 1, 2, 3, 4], [1, 1, 1], {"mode": "same", "boundary": "reflect"}, [np.nan, np.nan, 6, 9, 10]),
+        # stride 2, dilation 2: output i reads cells 2i and 2i + 2 of [1, 2, nan, 4, 5, 6, 7]
+        ([1, 2, np.nan, 4, 5, 6, 7], [1, 1], {"stride": 2, "dilation": 2}, [np.nan, np.nan, 12]),
+    ],
+)
+def test_nonfinite_hand_cases(method, x, w, kwargs, expected):
+    got = _quiet(correlate, np.array(x, dtype=float), np.array(w, dtype=float), method=method, **kwargs)
+    _assert_values(got, expected, method)
+
+
+@pytest.mark.parametrize("method", ["auto", "fft", "sparse"])
+def test_one_nan_in_a_256x256_image_reaches_81_outputs(method):
+    x = np.ones((256, 256))
+    x[100, 100] = np.nan
+    got = correlate(x, np.ones((9, 9)), method=method)
+    # output (i, j) reads x[i:i+9, j:j+9]: those with 92 <= i, j <= 100
+    expected = np.full((248, 248), 81.0)
+    expected[92:101, 92:101] = np.nan
+    _assert_values(got, expected, method)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_nonfinite_in_a_layer_reaches_its_windows_and_its_channel(method):
+    x = np.ones((2, 4, 12, 12))
+    x[1, 2, 5, 5] = np.nan  # batch 1, input channel 2
+    w = np.ones((3, 4, 3, 3))
+    w[1, 3, 0, 0] = np.inf  # output channel 1, input channel 3
+    got = _quiet(conv, x, w, padding=1, method=method)
+    # padding=1: output (i, j) reads x[i-1:i+2, j-1:j+2]: 4 channels times the window's real
+    # cells, 3 per axis, 2 at the borders
+    per_axis = np.array([2] + [3] * 10 + [2], dtype=float)
+    expected = np.broadcast_to(4 * np.outer(per_axis, per_axis), (2, 3, 12, 12)).copy()
+    expected[1, :, 4:7, 4:7] = np.nan  # every output channel reads every input channel
+    expected[:, 1] = np.inf  # inf times a 1 ...
+    expected[:, 1, 0, :] = expected[:, 1, :, 0] = np.nan  # ... or times the zero fill of the top/left pad
+    expected[1, 1, 4:7, 4:7] = np.nan
+    _assert_values(got, expected, method)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_complex_nonfinite_stay_in_their_windows(method):
+    got = _quiet(correlate, np.array([np.nan + 1j, 1, 2j, 3]), np.array([1, 1 + 0j]), method=method)
+    assert np.isnan(got[0])  # a NaN real or imaginary part
+    np.testing.assert_allclose(got[1:], [1 + 2j, 3 + 2j], rtol=1e-15 if method in ("fft", "auto") else 0)
+
+
+DTYPES = [np.float16, np.float32, np.float64, np.complex64, np.complex128]
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("xdtype", DTYPES)
+@pytest.mark.parametrize("wdtype", [None, np.float32])
+def test_every_method_returns_the_result_type_of_its_operands(method, xdtype, wdtype):
+    wdtype = wdtype or xdtype
+    x, w = np.arange(6, dtype=xdtype), np.array([1, -1], dtype=wdtype)
+    expected = np.result_type(x, w)
+    assert correlate(x, w, method=method).dtype == expected
+    layer = conv(np.ones((1, 2, 5), dtype=xdtype), np.ones((3, 2, 2), dtype=wdtype), method=method)
+    assert layer.dtype == expected
+    # x[i] - x[i+1] = -1, up to the FFT's rounding in that dtype
+    np.testing.assert_allclose(correlate(x, w, method=method).astype(complex), -1, rtol=8 * np.finfo(expected).eps)

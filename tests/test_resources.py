@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import subprocess
 import sys
@@ -404,3 +405,239 @@ def test_receptive_fields_are_exact_past_int64_and_refuse_huge_tables():
     assert refconv.receptive_field([(1, 1, 2**64 + 1)]).size == (1,)  # one tap: the dilation moves nothing
     with pytest.raises(ValueError, match=r"^receptive_field: layers=\[\(1000000000,\)\] needs a table of cells x taps"):
         refconv.receptive_field([(10**9,)])
+
+
+# ============================================================================================
+# One memory budget for every path (issue 21): FFT, direct, exact, broadcast views
+
+from refconv.methods import check_budget, choose_method, direct, fft, working_set  # noqa: E402
+
+_RLIMIT_LAYER = textwrap.dedent(
+    """
+    import resource, sys
+    limit = int(sys.argv[1]) << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import numpy as np, refconv
+    c, k, n, method = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    x = np.ones((1, c, n, n), dtype=np.float32)
+    w = np.ones((c, c, k, k), dtype=np.float32) / (c * k * k)
+    try:
+        y = refconv.conv(x, w, padding=k // 2, method=method)
+    except ValueError as exc:
+        print("refused", exc)
+    else:
+        # Away from the border every output sums c*k*k ones times 1/(c*k*k).
+        print("ok", y.shape, float(y[0, 0, n // 2, n // 2]))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("gib", "layer", "method"),
+    [
+        # The issue's 32 MB layer: its unchunked FFT held 16,384 weight spectra, ~10 GB.
+        pytest.param(4, (128, 15, 256), "auto", id="32MB-layer-default-4GiB"),
+        # A quarter of it: the unchunked FFT's weight spectra alone were 2.1 GB.
+        pytest.param(2, (128, 15, 128), "fft", id="8MB-layer-fft-2GiB"),
+    ],
+)
+def test_a_large_layer_completes_under_an_address_space_limit(gib, layer, method):
+    out = subprocess.run(
+        [sys.executable, "-c", _RLIMIT_LAYER, str(gib), *map(str, layer), method],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]  # never MemoryError, never killed
+    c, _, n = layer
+    assert out.stdout.startswith(f"ok (1, {c}, {n}, {n}) "), out.stdout
+    assert abs(float(out.stdout.split()[-1]) - 1.0) < 1e-3, out.stdout
+
+
+def _channel_form(x, w):
+    return x.reshape(1, 1, *x.shape[1:]), w.reshape(1, *w.shape)
+
+
+def test_the_big_layer_s_fft_is_chunked_and_auto_stays_within_the_budget():
+    # Shapes only: x (1, 128, 256, 256), w (128, 128, 15, 15) float32 (zero-stride, no memory).
+    x = np.broadcast_to(np.float32(1), (1, 128, 256, 256))
+    w = np.broadcast_to(np.float32(1), (128, 128, 15, 15))
+    xc, wc = _channel_form(x, w)
+    s = spec.layer_spec("conv", (256, 256), (15, 15), padding=7)
+    # By hand: F = next_fast_len(270 + 14) = 288 per axis, 288 * 145 bins of complex64 = 334,080
+    # bytes per spectrum; 128 weight spectra per output channel.
+    assert fft._sizes(s, np.float32)[1] == 288 * 145 * 8
+    per_channel = 2 * 128 * 334_080 + 334_080 + 288 * 288 * 4
+    assert fft._chunk(xc.shape, wc.shape, s, np.float32) == fft.CHUNK_BYTES // per_channel == 3
+    # Input spectra 128 * 334,080 bytes, and a chunk of 3 output channels (unchunked: 16384 spectra, 5.5 GB).
+    assert working_set("fft", xc, wc, s) == 128 * 334_080 + 3 * per_channel < 8 * spec.CELL_LIMIT
+    assert choose_method(xc, wc, s, given=spec.held_cells(x) + spec.held_cells(w)) in ("direct", "fft")
+
+
+def test_an_explicit_method_over_the_budget_is_refused_by_name_before_allocating(monkeypatch):
+    # Many channels, small maps: 1,024 weight spectra outweigh direct's im2col columns.
+    x, w = np.ones((1, 32, 16, 16)), np.ones((32, 32, 5, 5))
+    xc, wc = _channel_form(x, w)
+    s = spec.layer_spec("conv", (16, 16), (5, 5), padding=2)
+    need_fft, need_direct = working_set("fft", xc, wc, s), working_set("direct", xc, wc, s)
+    assert need_fft > need_direct
+    # A limit between the two: fft refused, naming method, its size, the limit and direct.
+    given = x.size + w.size
+    cells = (need_direct + need_fft) // 16 - given
+    monkeypatch.setattr(spec, "CELL_LIMIT", cells)
+    limit = 8 * (given + cells)
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            ValueError,
+            match=rf"^conv: method='fft' needs a working set of {need_fft:,} bytes .*over the limit of {limit:,} "
+            rf"bytes.*CELL_LIMIT\); expected method='direct', which needs {need_direct:,} bytes",
+        ):
+            refconv.conv(x, w, padding=2, method="fft")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < need_fft / 4, (peak, need_fft)
+    # auto picks the method that fits, and computes.
+    assert choose_method(xc, wc, s) == "direct"
+    expected = refconv.conv(x, w, padding=2, method="direct")
+    assert np.array_equal(refconv.conv(x, w, padding=2), expected)
+    # Nothing fits: auto is refused by name too, naming the method it would have run.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 0)
+    with pytest.raises(ValueError, match=r"^conv: method='auto' needs a working set \(for method='(direct|fft)'\) of"):
+        refconv.conv(x, w, padding=2)
+
+
+def test_a_broadcast_view_counts_by_what_it_holds():
+    huge = np.broadcast_to(1.0, (10**5, 10**5))
+    assert spec.held_cells(huge) == 1
+    tracemalloc.start()
+    try:
+        # Its copy alone would be 10**10 cells: refused, not a 74.5 GiB MemoryError.
+        with pytest.raises(
+            ValueError,
+            match=r"^correlate: mode='valid' needs a padded input of shape \(100000, 100000\), 10,000,000,000",
+        ):
+            refconv.correlate(huge, np.ones((2, 2)))
+        with pytest.raises(
+            ValueError, match=r"^conv: padding=0 needs a padded input of shape \(1, 1, 100000, 100000\)"
+        ):
+            refconv.conv(huge[None, None], np.ones((1, 1, 2, 2)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, peak
+
+
+@given(st.integers(1, 40), st.integers(1, 6), st.integers(1, 40))
+def test_a_broadcast_view_within_the_budget_computes_as_its_copy(n, k, reps):
+    row = np.arange(n, dtype=np.float64)
+    view = np.broadcast_to(row, (reps, n))
+    assert spec.held_cells(view) == n
+    kernel = np.ones((1, min(k, n)))
+    assert np.array_equal(refconv.correlate(view, kernel), refconv.correlate(view.copy(), kernel))
+
+
+def test_held_cells_by_hand():
+    assert spec.held_cells(np.ones((3, 4))) == 12
+    assert spec.held_cells(np.ones((3, 4))[:, ::2]) == 6
+    assert spec.held_cells(np.broadcast_to(np.ones((3, 1)), (3, 5))) == 3
+    assert spec.held_cells(np.zeros((0, 7))) == 0
+    assert spec.held_cells(np.float64(2.0)) == 1
+
+
+_FLOAT_LAYER = st.tuples(
+    st.integers(1, 2),  # batch
+    st.integers(1, 3),  # groups
+    st.integers(1, 4),  # Ci per group
+    st.integers(1, 4),  # Co per group
+    st.integers(3, 24),  # length
+    st.integers(1, 7),  # kernel
+)
+
+
+@given(_FLOAT_LAYER, st.integers(0, 3000))
+def test_auto_never_picks_a_method_over_the_budget_when_direct_fits(shape, cells):
+    b, g, ci, co, n, k = shape
+    k = min(k, n)
+    x, w = np.zeros((b, g, ci, n, n)), np.zeros((g, co, ci, k, k))
+    s = spec.layer_spec("t", (n, n), (k, k), padding=k // 2)
+    given = x.size + w.size
+    limit = 8 * (given + cells)
+    old = spec.CELL_LIMIT
+    try:
+        spec.CELL_LIMIT = cells
+        chosen = choose_method(x, w, s)
+    finally:
+        spec.CELL_LIMIT = old
+    if working_set("direct", x, w, s) <= limit:
+        assert working_set(chosen, x, w, s) <= limit
+    assert chosen in ("direct", "fft")
+
+
+@given(_FLOAT_LAYER, st.sampled_from([1, 10**4, 3 * 10**4]), st.integers(1, 2), st.integers(1, 2))
+def test_the_fft_in_chunks_of_output_channels_equals_the_whole_fft(shape, chunk_bytes, stride, dilation):
+    b, g, ci, co, n, k = shape
+    k = max(1, min(k, (n - 1) // dilation + 1))
+    rng = np.random.default_rng(b * 1000 + n * 10 + k)
+    # Small integers: every output is an integer far below 2**24, so the FFT rounds to it.
+    x = rng.integers(-4, 5, (b, g * ci, n, n)).astype(np.float64)
+    w = rng.integers(-3, 4, (g * co, ci, k, k)).astype(np.float64)
+    kw = dict(groups=g, padding=k // 2, stride=stride, dilation=dilation)
+    old = fft.CHUNK_BYTES
+    try:
+        fft.CHUNK_BYTES = 1 << 40  # every output channel in one chunk
+        whole = refconv.conv(x, w, method="fft", **kw)
+        fft.CHUNK_BYTES = chunk_bytes  # 1: one output channel per chunk
+        parts = refconv.conv(x, w, method="fft", **kw)
+    finally:
+        fft.CHUNK_BYTES = old
+    exact = refconv.conv(x.astype(np.int64), w.astype(np.int64), **kw)
+    np.testing.assert_allclose(parts, whole, rtol=1e-12, atol=1e-9)
+    assert np.array_equal(np.rint(parts), exact) and np.array_equal(np.rint(whole), exact)
+
+
+def test_budget_check_leaves_dense_past_its_limit_to_its_own_message():
+    x, w = np.ones((1, 1, 1, 20000)), np.ones((1, 1, 1, 3))
+    s = spec.plain_spec("t", (20000,), (3,))
+    check_budget("correlate", "dense", x, w, s, x.size + w.size)  # no refusal here: DENSE_LIMIT's
+    with pytest.raises(ValueError, match="DENSE_LIMIT"):
+        refconv.correlate(np.ones(20000), np.ones(3), method="dense")
+
+
+# --------------------------------------------------------------------------------------------
+# Exact Fractions with many coprime denominators: exact on both sides of direct.SCALE_BITS
+
+_PRIMES = [p for p in range(2, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
+
+
+def _fraction_loop(x, w):
+    """Valid correlation as a hand loop of Fraction multiply-adds (the definition)."""
+    n, k = len(x), len(w)
+    return [sum((x[i + t] * w[t] for t in range(k)), Fraction(0)) for i in range(n - k + 1)]
+
+
+@given(
+    st.lists(st.tuples(st.integers(-50, 50), st.sampled_from(_PRIMES)), min_size=3, max_size=40),
+    st.lists(st.tuples(st.integers(-9, 9), st.sampled_from(_PRIMES)), min_size=1, max_size=3),
+)
+def test_fractions_with_coprime_denominators_are_exact(xs, ws):
+    x = np.array([Fraction(a, p) for a, p in xs], dtype=object)
+    w = np.array([Fraction(a, p) for a, p in ws], dtype=object)
+    assert refconv.correlate(x, w).tolist() == _fraction_loop(x, w)
+
+
+def test_a_huge_common_denominator_is_not_scaled_and_stays_exact():
+    # 200 distinct primes: their product has ~1,900 bits > SCALE_BITS, so no scaling.
+    x = np.array([Fraction(i + 1, p) for i, p in enumerate(_PRIMES[:200])], dtype=object)
+    w = np.array([Fraction(1, 3), Fraction(-2, 7), Fraction(5, 11)], dtype=object)
+    lead = (None, None, None)
+    assert math.prod(_PRIMES[:200]).bit_length() > direct.SCALE_BITS
+    assert direct._as_scaled_integers(x[lead], w[lead]) is None
+    got = refconv.correlate(x, w)
+    assert got.tolist() == _fraction_loop(x, w) and all(type(v) is Fraction for v in got)
+    # Small denominators (lcm 2520) are still scaled: the fast path stays.
+    small = np.array([Fraction(1, d) for d in range(1, 10)], dtype=object)
+    X, W, d = direct._as_scaled_integers(small[lead], w[lead])
+    assert d == 2520 * (3 * 7 * 11) and X.dtype == np.int64
+    assert refconv.correlate(small, w).tolist() == _fraction_loop(small, w)

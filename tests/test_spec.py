@@ -78,3 +78,24 @@ def test_name_tables_cover_every_boundary_and_key_parameter():
     refconv_params = {row[0].split(" ")[0] for row in PARAMETER_NAMES}
     assert {"stride", "dilation", "groups", "bias", "output_padding"} <= refconv_params
     assert all(len(row) == 5 for row in PARAMETER_NAMES)
+
+
+def test_check_working_set_allows_exactly_the_limit_and_names_the_method(monkeypatch):
+    from refconv import spec
+
+    monkeypatch.setattr(spec, "CELL_LIMIT", 10)
+    spec.check_working_set("conv", "fft", 8 * (3 + 10), 3)  # exactly the limit: allowed
+    with pytest.raises(
+        ValueError,
+        match=r"^conv: method='fft' needs a working set of 105 bytes \(0\.0 GiB\), over the limit of 104 bytes: "
+        r"10 cells of 8 bytes beyond the operands' 3 \(refconv.spec.CELL_LIMIT\); expected method='direct', "
+        r"a smaller problem, or a larger refconv.spec.CELL_LIMIT$",
+    ):
+        spec.check_working_set("conv", "fft", 105, 3, "method='direct'")
+
+
+def test_held_cells_counts_broadcast_axes_once():
+    from refconv.spec import held_cells
+
+    assert held_cells(np.broadcast_to(np.ones((1, 3)), (1000, 3))) == 3
+    assert held_cells(np.ones((2, 3, 4)).transpose(2, 0, 1)) == 24

@@ -5,17 +5,43 @@ gives the identical result.
 
 ``"auto"`` (:func:`choose_method`): exact inputs (integers, Fractions, SymPy) always run
 ``"direct"`` — the only method that is both exact and cheap for every size.  Float inputs run
-``"fft"`` when its modelled cost is below the direct method's:
+the cheaper of ``"direct"`` and ``"fft"`` by a modelled cost, among those whose modelled
+memory fits the budget:
 
 * direct: ``taps * outputs * Ci * Co`` multiply-adds per batch and group, at
   :data:`DIRECT_COST` per multiply-add for one channel (one memory pass per tap) and
   :data:`GEMM_COST` with channels (im2col + BLAS);
-* fft: ``(Ci + Co) * F * log2(F)`` for the transforms of ``F`` padded cells plus
-  ``Ci * Co * F`` for the frequency-domain contraction, at :data:`FFT_COST` per unit.
+* fft: ``F * log2(F)`` per transformed plane of ``F`` padded cells — ``B*G*Ci`` input planes,
+  ``G*Co*Ci`` weight planes (one per pair of channels), ``B*G*Co`` inverse planes — plus
+  ``B*G*Ci*Co*F`` for the frequency-domain contraction, at :data:`FFT_COST` per unit.
 
 The constants come from the n = 16..512 sweep in ``benchmarks/`` (``asv``); the crossover is
 stated in ``benchmarks/README.md``.  ``"dense"`` and ``"sparse"`` are never chosen
 automatically: they pay off only when one matrix serves many inputs.
+
+Memory: one budget, :data:`refconv.spec.CELL_LIMIT` cells of 8 bytes beyond what the operands
+hold (:func:`refconv.spec.held_cells`: a broadcast view holds only what it repeats), covers
+every method.  The padded input and the output (and arrays of their shapes: scratch, exact
+scaled copies, converted operands) are budgeted one by one by
+:func:`refconv.spec.check_spec_cells`; :func:`working_set` models what a method holds besides
+them (the FFT's spectra and output-channel chunk, direct's im2col chunk), and the dense and
+sparse matrices have their own guards.  ``"auto"`` never picks a method whose working set
+exceeds the budget when another fits (a layer whose unchunked FFT needed 10 GB now fits either
+way); :func:`check_budget`, called before any method runs, refuses an explicit method over the
+budget by name (``method=...``, its size, the limit and a method that fits), and ``"auto"``
+when no method fits.
+
+NaN and inf
+-----------
+IEEE semantics as the direct method computes them, in every method (``"auto"`` included): an
+output is NaN when its window reads a NaN, an inf times a zero (a zero weight, or a zero fill
+cell of ``boundary="constant"`` padding) or both ``+inf`` and ``-inf`` products; ``±inf`` when
+its infinite products all have that sign; every other output is unaffected.  A
+non-finite weight thus reaches every output of its output channel.  ``"fft"``, ``"dense"`` and
+``"sparse"`` would spread a non-finite value further (the FFT over a whole plane, a matrix
+through its zeros), so :func:`~refconv.methods._nonfinite.like_direct_on_nonfinite` runs them on
+zeroed copies and takes the direct method's values on the outputs that read a non-finite
+entry; finite operands cost one pass over each operand (a sum).
 """
 
 from __future__ import annotations
@@ -25,30 +51,89 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import spec as spec_module
 from .._validation import check_choice
-from ..spec import ConvSpec
+from ..spec import ConvSpec, check_working_set, held_cells
+from . import direct, fft
+from ._nonfinite import like_direct_on_nonfinite
 from .dense import correlate_dense
 from .direct import correlate_direct
 from .fft import correlate_fft
 from .sparse import correlate_sparse
 
 #: Relative costs (see the module docstring), measured on 2 cores: ~1.7 ns per one-channel
-#: multiply-add, ~1 ns per FFT unit, ~0.05 ns per multiply-add inside a float GEMM.
+#: multiply-add, ~1 ns per FFT unit, ~0.05 ns per multiply-add inside a float GEMM.  The FFT
+#: units count one transform per weight plane (``Co*Ci`` of them): a layer of 128 -> 128
+#: channels with 15x15 kernels on 256x256 ran 35 s by FFT and 10 s direct.
 DIRECT_COST = 1.0
 GEMM_COST = 0.05
 FFT_COST = 0.6
 
 
-def choose_method(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> str:
-    """The method ``"auto"`` runs for these channel-form operands (see the module docstring)."""
+def choose_method(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *, given: int | None = None) -> str:
+    """The method ``"auto"`` runs for these channel-form operands (see the module docstring).
+
+    ``given`` is the cells the operands hold (default :func:`refconv.spec.held_cells` of ``x``
+    and ``w``); a method whose :func:`working_set` exceeds the budget beyond them is chosen only
+    when no method fits.
+    """
     if x.dtype.kind not in "fc" or w.dtype.kind not in "fc":
         return "direct"
-    ci, co = x.shape[2], w.shape[1]
-    per_mac = DIRECT_COST if ci == co == 1 and x.shape[1] == 1 else GEMM_COST
-    direct = per_mac * spec.taps * math.prod(spec.output_shape) * ci * co
-    cells = math.prod(g.padded + g.overhang for g in spec.axes)
-    fft = FFT_COST * ((ci + co) * cells * math.log2(max(cells, 2)) + ci * co * cells)
-    return "fft" if fft < direct else "direct"
+    limit = 8 * ((held_cells(x) + held_cells(w) if given is None else given) + spec_module.CELL_LIMIT)
+    costs = sorted((_cost(m, x, w, spec), m) for m in ("direct", "fft"))
+    fitting = [m for _, m in costs if working_set(m, x, w, spec) <= limit]
+    return (fitting or [costs[0][1]])[0]
+
+
+def _cost(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> float:
+    """The modelled time of ``method`` (see the module docstring), in :data:`DIRECT_COST` units."""
+    b, g, ci, co = x.shape[0], x.shape[1], x.shape[2], w.shape[1]
+    if method == "direct":
+        per_mac = DIRECT_COST if ci == co == 1 and g == 1 else GEMM_COST
+        return per_mac * b * g * spec.taps * math.prod(spec.output_shape) * ci * co
+    cells = math.prod(a.padded + a.overhang for a in spec.axes)
+    planes = b * g * ci + g * co * ci + b * g * co
+    return FFT_COST * (planes * cells * math.log2(max(cells, 2)) + b * g * ci * co * cells)
+
+
+def working_set(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
+    """Bytes ``method`` holds at once besides the channel-form operands, the padded input and
+    the output (which :func:`refconv.spec.check_spec_cells` budgets one by one).
+
+    ``"direct"`` and ``"fft"``: their modules' ``working_set`` (an im2col chunk; spectra and an
+    output-channel chunk); ``"auto"``: the method :func:`choose_method` picks.  ``"dense"`` and
+    ``"sparse"`` are budgeted by their matrices' own guards
+    (:data:`refconv.matrices.DENSE_LIMIT`, the index tables' :func:`refconv.spec.check_cells`)
+    and are not modelled here.
+    """
+    if method == "auto":
+        method = choose_method(x, w, spec)
+    module = {"direct": direct, "fft": fft}.get(method)
+    if module is None:
+        raise ValueError(f"working_set: method={method!r} is not modelled; expected 'direct', 'fft' or 'auto'")
+    return module.working_set(x, w, spec)
+
+
+def check_budget(func: str, method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec, given: int) -> None:
+    """Refuse, before it allocates, ``method`` on these channel-form operands when its
+    :func:`working_set` exceeds the budget beyond the ``given`` cells the operands hold.
+
+    The message names ``method``, the bytes, the limit and a method that fits.  ``"dense"`` and
+    ``"sparse"`` pass: their own guards refuse their matrices.
+    """
+    if method in ("dense", "sparse"):
+        return
+    name = choose_method(x, w, spec, given=given) if method == "auto" else method
+    limit = 8 * (given + spec_module.CELL_LIMIT)
+    need = working_set(name, x, w, spec)
+    if need <= limit:
+        return
+    other = {"direct": "fft", "fft": "direct"}[name]
+    floats = x.dtype.kind in "fc" and w.dtype.kind in "fc"
+    spare = working_set(other, x, w, spec) if floats else None
+    alternative = f"method={other!r}, which needs {spare:,} bytes" if spare is not None and spare <= limit else None
+    what = f"a working set (for method={name!r})" if method == "auto" else "a working set"
+    check_working_set(func, method, need, given, alternative, what)
 
 
 def correlate_auto(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -56,13 +141,15 @@ def correlate_auto(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     return METHODS[choose_method(x, w, spec)](x, w, spec)
 
 
-#: name -> function(x, w, spec) on channel-form operands.
+#: name -> function(x, w, spec) on channel-form operands.  The fft, dense and sparse entries are
+#: wrapped so that NaN and inf reach exactly the outputs the direct method gives them to (see
+#: "NaN and inf" in the module docstring); ``METHODS[name].__wrapped__`` is the raw method.
 METHODS: dict[str, Callable] = {
     "auto": correlate_auto,
     "direct": correlate_direct,
-    "fft": correlate_fft,
-    "dense": correlate_dense,
-    "sparse": correlate_sparse,
+    "fft": like_direct_on_nonfinite(correlate_fft),
+    "dense": like_direct_on_nonfinite(correlate_dense),
+    "sparse": like_direct_on_nonfinite(correlate_sparse),
 }
 
 

@@ -20,8 +20,17 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
 * **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
   integers by the common denominator, computed in ``int64`` when the no-overflow bound of
   :mod:`refconv._arith` allows (else Python ints), and divided back once per output:
-  exact, and far faster than a loop of ``Fraction`` operations.  SymPy entries run in Python
-  arithmetic.
+  exact, and far faster than a loop of ``Fraction`` operations.  Many coprime denominators
+  make that common denominator huge (thousands of bits: every product pays for its length and
+  every output's final reduction for its square), so past :data:`SCALE_BITS` bits the
+  ``Fraction`` entries are summed as they are, one exact ``Fraction`` multiply-add per tap —
+  the cost of a plain loop.
+  SymPy entries run in Python arithmetic.
+
+Memory: besides the padded input, the output (and a scratch of its size) and exact scaled
+copies of the operands — arrays of the shapes :func:`refconv.spec.check_spec_cells` budgets —
+the method holds one im2col chunk (:func:`working_set`), at most :data:`IM2COL_BUDGET` (256 MB,
+under the 800 MB budget of :mod:`refconv.spec`) unless a single tap needs more.
 """
 
 from __future__ import annotations
@@ -40,6 +49,12 @@ from ..spec import ConvSpec
 
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
+
+#: Exact rationals are scaled to integers while their common denominator has at most this many
+#: bits.  Measured against a plain ``Fraction`` loop (benchmarks/bench_exact.py): 1,000 bits
+#: (about 100 coprime denominators) and 3 to 30 taps, scaling is 2-4x faster; 3,000-7,000 bits,
+#: 1.2-4x slower.  Denominators 1..9 give 2520, 12 bits.
+SCALE_BITS = 1024
 
 #: Output elements per slab of rows in the one-channel loop (about 256 KiB of float64).
 SLAB_ELEMENTS = 1 << 15
@@ -172,7 +187,9 @@ def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
             scaled.append(arr)
             continue
         dens = _denominator(arr)
-        d = math.lcm(*dens.ravel().tolist())
+        d = _common_denominator(set(dens.ravel().tolist()), SCALE_BITS - denominator.bit_length())
+        if d is None:  # too large to pay off: plain Fraction arithmetic (the module docstring)
+            return None
         scaled.append(_numerator(arr) * (d // dens))
         denominator *= d
     X, W = scaled
@@ -181,6 +198,29 @@ def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
     if fits_int64({"x": X, "w": W}, lead=2) and max(_abs_max(X), _abs_max(W)) <= INT64_MAX:
         X, W = X.astype(np.int64), W.astype(np.int64)
     return X, W, denominator
+
+
+def _common_denominator(denominators: set[int], bits: int) -> int | None:
+    """The lcm of ``denominators``, or None as soon as it exceeds ``bits`` bits (it never shrinks)."""
+    d = 1
+    for v in denominators:
+        d = math.lcm(d, v)
+        if d.bit_length() > bits:
+            return None
+    return d
+
+
+def working_set(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
+    """Bytes the direct method holds at once besides its operands and the arrays of the padded
+    input's or the output's shape (each budgeted on its own by
+    :func:`refconv.spec.check_spec_cells`): with channels, one im2col chunk — at most
+    :data:`IM2COL_BUDGET` bytes, at least one tap.  One channel needs nothing more.
+    """
+    if x.shape[1] == x.shape[2] == w.shape[1] == 1:
+        return 0
+    item = 8 if x.dtype == object or w.dtype == object else np.result_type(x, w).itemsize
+    per_tap = x.shape[0] * x.shape[1] * x.shape[2] * math.prod(spec.output_shape) * max(item, 8)
+    return max(per_tap, min(IM2COL_BUDGET, per_tap * spec.taps))
 
 
 def _rescale(y: np.ndarray, denominator: int) -> np.ndarray:

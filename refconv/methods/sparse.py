@@ -11,7 +11,9 @@ products and sums stay in ``int64``, which :mod:`refconv._arith` proved cannot w
 SymPy) the method keeps the same ``(row, column, tap)`` triplets and accumulates
 ``w[tap] * x[column]`` into ``y[row]`` with NumPy's object arithmetic (``numpy.add.at``) —
 the same sparse product, in exact arithmetic.  Exact inputs give the identical result as
-``method="direct"``; floats are summed in the CSR kernel's order, not the direct method's.
+``method="direct"``; floats are summed in the CSR kernel's order, not the direct method's,
+and the result has dtype ``numpy.result_type(x, w)`` (float16 operands are multiplied and
+summed in float32, scipy.sparse's narrowest float, and the result rounded once to float16).
 
 Matrices are cached (:func:`functools.lru_cache`, 16 entries) per ``(spec, groups, kernel)``,
 keyed as in :mod:`refconv.methods.dense`; ``sparse_matrix.cache_clear()`` frees them.
@@ -53,5 +55,7 @@ def correlate_sparse(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
         for b in range(batch):
             np.add.at(y[b], rows, data * flat[b, cols])
     else:
-        y = (matrix @ flat.T).T
+        # scipy.sparse has no float16: it computes in float32, and the result takes the
+        # operands' dtype as every other method's does.
+        y = (matrix @ flat.T).T.astype(np.result_type(x, w), copy=False)
     return y.reshape(batch, groups, co, *spec.output_shape)
