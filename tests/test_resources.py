@@ -293,6 +293,11 @@ _THREADED = textwrap.dedent(
     w = rng.standard_normal((32, 16, 3, 3))
     parts = [refconv.conv(x, w, padding=1, method="direct"), refconv.conv(x, w, padding=1, method="fft"),
              refconv.correlate(x[0, 0], w[0, 0], mode="same"), refconv.conv_transpose(x, w.swapaxes(0, 1), stride=2)]
+    # every method, on a layer small enough for the dense matrix
+    small_x, small_w = x[:2, :6, :9, :11], w[:5, :6, :3, :2]
+    for method in ("direct", "dense", "sparse", "fft"):
+        parts += [refconv.conv(small_x, small_w, padding=1, method=method),
+                  refconv.conv_transpose(small_x, small_w.swapaxes(0, 1), stride=2, method=method)]
     print(hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest())
     """
 )
