@@ -10,8 +10,15 @@ held to one thread, and runs the blocks on a pool of as many threads as BLAS was
 ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` still set the parallelism, and
 only the wall time depends on them.
 
-Integer and object products do not go through BLAS (NumPy's own loops sum in a fixed order) and
-are passed to :func:`numpy.matmul` unchanged.
+``int64`` products run on the same float64 BLAS, exactly (:func:`_int64_by_float_limbs`): every
+integer below ``2**53`` is a float64, so a float64 GEMM of ``K`` products of limbs below
+``2**p`` and ``2**q`` is exact whenever ``K * 2**(p+q) <= 2**53`` — in any summation order.  The
+operands are cut into such limbs (one limb each for the small integers of most layers), each
+limb pair is one float64 GEMM, and the limb products are recombined with int64 arithmetic
+modulo ``2**64``: the same bits as :func:`numpy.matmul` on int64 (exact wherever the result
+fits int64, which :mod:`refconv._arith` proves before it picks int64), at BLAS speed.  Other
+integer and object products do not go through BLAS (NumPy's own loops sum in a fixed order)
+and are passed to :func:`numpy.matmul` unchanged.
 """
 
 from __future__ import annotations
@@ -78,7 +85,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> matmul(a, b).tolist() == (a @ b).tolist()
     True
     """
-    if np.result_type(a, b).kind not in "fc":
+    kind = np.result_type(a, b)
+    if kind == np.int64 and a.shape[-1] > 0:
+        return _int64_by_float_limbs(np.asarray(a, np.int64), np.asarray(b, np.int64))
+    if kind.kind not in "fc":
         return np.matmul(a, b)
     columns = b.shape[-1]
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], columns)
@@ -96,3 +106,59 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
                 list(pool.map(block, blocks))
     return out
+
+
+def _magnitude_bits(a: np.ndarray) -> int | None:
+    """Bits of ``max|a|`` (0 for an empty or zero array); None when ``a`` holds ``-2**63``."""
+    if a.size == 0:
+        return 0
+    low, high = int(a.min()), int(a.max())
+    if low == -(2**63):
+        return None
+    return max(abs(low), abs(high)).bit_length()
+
+
+def _limbs(a: np.ndarray, width: int, count: int) -> list[np.ndarray]:
+    """``a = sum_i limbs[i] * 2**(width*i)`` with ``|limbs[i]| < 2**width``, as float64 (exact)."""
+    if count == 1:  # |a| < 2**width already: the integers themselves
+        return [a.astype(np.float64)]
+    sign, rest = np.sign(a), np.abs(a)
+    mask = (1 << width) - 1
+    return [(sign * ((rest >> (width * i)) & mask)).astype(np.float64) for i in range(count)]
+
+
+def _int64_by_float_limbs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``numpy.matmul`` of int64 operands, bit for bit, through exact float64 GEMMs (module docstring).
+
+    Examples
+    --------
+    >>> a, b = np.array([[2**40 + 3, -7]]), np.array([[2**22 + 1], [5]])
+    >>> _int64_by_float_limbs(a, b).tolist() == np.matmul(a, b).tolist()
+    True
+    """
+    bits_a, bits_b = _magnitude_bits(a), _magnitude_bits(b)
+    room = 53 - (a.shape[-1] - 1).bit_length()  # K * 2**(p+q) <= 2**53 with K <= 2**ceil(log2 K)
+    if bits_a is None or bits_b is None or room < 2:
+        return np.matmul(a, b)
+    if bits_a + bits_b <= room:
+        plan = (max(bits_a, 1), 1, max(bits_b, 1), 1)
+    else:  # the widths p + q = room that need the fewest limb pairs (ties: fewer limbs of a)
+        plan = min(
+            ((p, -(-bits_a // p), room - p, -(-bits_b // (room - p))) for p in range(1, room)),
+            key=lambda c: (c[1] * c[3], c[1]),
+        )
+    p, na, q, nb = plan
+    a_limbs, b_limbs = _limbs(a, p, na), _limbs(b, q, nb)
+    total = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]), np.uint64)
+    for i, al in enumerate(a_limbs):
+        for j, bl in enumerate(b_limbs):
+            shift = p * i + q * j
+            if shift >= 64:  # a multiple of 2**64: nothing modulo 2**64
+                continue
+            # Exact in float64, so exact in int64; then scaled and summed modulo 2**64 (uint64
+            # arithmetic wraps without a warning), which is the exact result where it fits int64.
+            part = matmul(al, bl).astype(np.int64).view(np.uint64)
+            if shift:
+                part = part * np.uint64(1 << shift)
+            np.add(total, part, out=total)
+    return total.view(np.int64)

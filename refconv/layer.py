@@ -25,6 +25,7 @@ import numpy as np
 from ._arith import as_operand, convert, domain, finish
 from ._validation import check_choice, fail, is_int
 from .methods import check_budget, get_method
+from .methods.direct import correlate_direct_adjoint
 from .spec import ConvSpec, check_cells, check_spec_cells, held_cells, layer_spec, plain_spec, transpose_spec
 
 #: torch ``padding_mode`` -> refconv (``numpy.pad``) boundary.
@@ -98,7 +99,7 @@ def _check_bias(func: str, bias: np.ndarray | None, channels: int) -> None:
         )
 
 
-def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare):
+def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare, adjoint=None):
     """Shared tail: arithmetic domain, channel-form core call, bias, exact finish.
 
     ``w`` is the channel-form kernel ``(G, Co, Ci, *K)``, so ``lead=2`` makes the no-overflow
@@ -106,6 +107,8 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare):
     the converted ``x`` into the channel-form input of the correlation (a reshape for conv; the
     stride dilation and crop for conv_transpose).  ``spec=None`` means no input cell reaches
     the output (a transposed output made of output padding only): zeros, plus the bias.
+    ``adjoint(x, w)``, when given, is how the direct method (and "auto") runs int64 and float
+    operands instead (conv_transpose's col2im).
     """
     operands = {"x": x, "w": w} if bias is None else {"x": x, "w": w, "bias": bias}
     kind = domain(func, operands, lead=2)
@@ -113,10 +116,18 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare):
     dtype = np.result_type(*operands.values()) if kind == "float" else None
     if spec is None:
         y = convert(np.zeros(out_shape, dtype=np.int64), kind, dtype)
+    elif adjoint is not None and method in ("direct", "auto") and kind != "object":
+        y = adjoint(convert(x, kind, dtype), convert(w, kind, dtype)).reshape(out_shape)
     else:
         xs, ws = prepare(convert(x, kind, dtype)), convert(w, kind, dtype)
         check_budget(func, method, xs, ws, spec, held_cells(x) + held_cells(w))
         y = run(xs, ws, spec).reshape(out_shape)
+        if adjoint is not None and kind == "float" and not (np.isfinite(x).all() and np.isfinite(w).all()):
+            # The correlation over the dilated input multiplies an inf by the dilation zeros
+            # (NaN); the adjoint never forms those products.  Its non-finite outputs are the
+            # definition's, and where only this method's are non-finite it was such a product.
+            exact = adjoint(convert(x, kind, dtype), convert(w, kind, dtype)).reshape(out_shape)
+            y = np.where(np.isfinite(y) & np.isfinite(exact), y, exact)
     if bias is not None:
         y = y + convert(bias, kind, dtype).reshape((-1,) + (1,) * (len(out_shape) - 2))
     return finish(y, kind)
@@ -362,9 +373,18 @@ def conv_transpose(
 
     Notes
     -----
-    Computed as a correlation on the same core: ``x`` is dilated by the stride with zeros, the
-    kernel flipped with its channel axes swapped, and the pads are ``d*(k-1) - lo`` before and
-    ``d*(k-1) - hi + output_padding`` after, a negative pad cropping.  Exactness and the
+    ``method="direct"`` and ``"auto"`` on int64 and float operands run the adjoint of the forward
+    convolution directly (:func:`refconv.methods.direct.correlate_direct_adjoint`: one GEMM per
+    chunk of taps, then each tap's contributions added into place — col2im, as torch does).  The
+    other methods, and exact object operands, run it as a correlation on the same core: ``x`` is
+    dilated by the stride with zeros, the kernel flipped with its channel axes swapped, and the
+    pads are ``d*(k-1) - lo`` before and ``d*(k-1) - hi + output_padding`` after, a negative pad
+    cropping.  Both give the identical result on exact inputs.  With NaN or inf they would differ
+    where the dilation zeros are concerned: col2im never multiplies them (an inf weight gives
+    ``±inf`` there, as torch does), while the correlation over the dilated input would form
+    ``inf * 0 = NaN`` with them.  So every method takes the col2im values on the outputs where
+    either is non-finite: NaN and inf reach the same outputs, with the same values, whatever the
+    method, and every other output is the method's own.  Exactness and the
     no-overflow rule are :func:`conv`'s (the bound sums, per output channel, the weights over
     its input channels and taps).
 
@@ -417,7 +437,12 @@ def conv_transpose(
         grid[(Ellipsis, *spread)] = xs
         return grid[(Ellipsis, *crop)]
 
-    y = _run(func, method, x, w_cf, bias, spec, (n, c_out, *fwd.input_shape), prepare)
+    def col2im(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
+        # The forward convolution's own kernel, (G, C_in/G, C_out/G, *K): w_cf unflipped.
+        forward = np.flip(ws, axis=tuple(range(3, 3 + rank))).swapaxes(1, 2)
+        return correlate_direct_adjoint(xs.reshape((n, groups, c_in // groups) + xs.shape[2:]), forward, fwd)
+
+    y = _run(func, method, x, w_cf, bias, spec, (n, c_out, *fwd.input_shape), prepare, col2im)
     return y if batched else y[0]
 
 

@@ -11,6 +11,7 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from refconv import _gemm
@@ -109,3 +110,47 @@ def test_the_digest_comparison_can_fail():
     # products must give different digests.
     a = np.array([[1.0, 2.0]])
     assert hashlib.sha256(matmul(a, a.T).tobytes()).digest() != hashlib.sha256(matmul(a, 2 * a.T).tobytes()).digest()
+
+
+_WRAP = 2**64
+
+
+def _wrapped(v: int) -> int:
+    """``v`` modulo 2**64 as a signed int64 (what int64 arithmetic gives)."""
+    v %= _WRAP
+    return v - _WRAP if v >= 2**63 else v
+
+
+# Values near the int64 limits and across every limb width (the plan cuts by bit length).
+_NEAR_LIMITS = st.one_of(
+    st.integers(-(2**63) + 1, 2**63 - 1),
+    st.integers(-(2**31), 2**31),
+    st.integers(-9, 9),
+    st.sampled_from([2**62, -(2**62), 2**63 - 1, -(2**63) + 1, 2**53 + 1, -(2**53) - 1, 2**32, -1]),
+)
+
+
+@given(st.data(), st.integers(1, 3), st.integers(1, 40), st.integers(1, 3))
+def test_int64_products_are_exact_modulo_2_64_near_the_limits(data, m, k, n):
+    # Python ints are the brute force: the exact product reduced modulo 2**64 is what int64
+    # arithmetic (numpy.matmul) gives, and equal to the exact product wherever that fits int64.
+    a = data.draw(hnp.arrays(np.int64, (m, k), elements=_NEAR_LIMITS))
+    b = data.draw(hnp.arrays(np.int64, (k, n), elements=_NEAR_LIMITS))
+    exact = [[sum(int(a[i, t]) * int(b[t, j]) for t in range(k)) for j in range(n)] for i in range(m)]
+    got = matmul(a, b)
+    assert got.dtype == np.int64
+    assert got.tolist() == [[_wrapped(v) for v in row] for row in exact]
+    assert got.tolist() == np.matmul(a, b).tolist()
+
+
+def test_int64_limb_plan_by_hand():
+    # 2**40 + 3 needs 41 bits and 2**22 + 1 needs 23: with K = 2 the room is 53 - 1 = 52 bits,
+    # 41 + 23 = 64 > 52, so both are cut; the exact product is (2**40+3)(2**22+1) - 35.
+    a, b = np.array([[2**40 + 3, -7]]), np.array([[2**22 + 1], [5]])
+    assert matmul(a, b).tolist() == [[(2**40 + 3) * (2**22 + 1) - 35]]
+    # Small integers take one float64 GEMM: the limbs are the integers themselves.
+    assert [x.tolist() for x in _gemm._limbs(np.array([3, -5]), 4, 1)] == [[3.0, -5.0]]
+    # Three 2-bit limbs of -45 = -(1 + 3*4 + 2*16), each carrying the sign.
+    assert [x.tolist() for x in _gemm._limbs(np.array([-45]), 2, 3)] == [[-1.0], [-3.0], [-2.0]]
+    # int64's minimum has no magnitude in int64: numpy.matmul computes it (same bits).
+    assert matmul(np.array([[-(2**63), 1]]), np.array([[1], [2]])).tolist() == [[-(2**63) + 2]]

@@ -636,3 +636,74 @@ def test_auto_on_a_large_batched_single_channel_float_layer():
     got = conv(np.ones((2, 1, 100, 100)), np.ones((1, 1, 31, 31)))
     assert got.shape == (2, 1, 70, 70)
     np.testing.assert_allclose(got, 31 * 31, rtol=1e-12)
+
+
+def _brute_layer(x, w, stride):
+    """conv by its definition in Python ints: y[n, c, o] = sum_i sum_t x[n, i, o*s + t] w[c, i, t]."""
+    n_, c_in, length = x.shape
+    c_out, _, k = w.shape
+    outs = (length - k) // stride + 1
+    return [
+        [
+            [
+                sum(int(x[n, i, o * stride + t]) * int(w[c, i, t]) for i in range(c_in) for t in range(k))
+                for o in range(outs)
+            ]
+            for c in range(c_out)
+        ]
+        for n in range(n_)
+    ]
+
+
+@given(st.data(), st.sampled_from([2**62, 2**40, 2**31, 2**20, 9]), st.integers(1, 2))
+def test_int64_layers_near_the_limits_equal_python_int_brute_force(data, magnitude, stride):
+    # Channels make the direct method a GEMM, which int64 operands run as exact float64 limb
+    # GEMMs (refconv._gemm): products past 2**53 and sums past 2**63 must still be exact, the
+    # result int64 where the bound proves it fits and Python ints otherwise.
+    c_in, c_out, k = data.draw(st.integers(2, 3)), data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    length = data.draw(st.integers(k, k + 4))
+    elements = st.integers(-magnitude, magnitude)
+    x = data.draw(hnp.arrays(np.int64, (2, c_in, length), elements=elements))
+    w = data.draw(hnp.arrays(np.int64, (c_out, c_in, k), elements=elements))
+    expected = _brute_layer(x, w, stride)
+    got = conv(x, w, stride=stride, method="direct")
+    assert got.tolist() == expected
+    # The documented rule: int64 exactly when max|x| * max_c sum|w_c| < 2**63.
+    bound = max(abs(int(v)) for v in x.ravel()) * max(sum(abs(int(v)) for v in w[c].ravel()) for c in range(c_out))
+    assert got.dtype == (np.int64 if bound < 2**63 else object)
+    # The transposed layer (col2im on the same GEMM) is the exact adjoint: <conv x, y> = <x, conv_t y>.
+    y = data.draw(hnp.arrays(np.int64, np.shape(expected), elements=st.integers(-9, 9)))
+    back = conv_transpose(y, w, stride=stride, output_padding=(length - k) % stride, method="direct")
+    assert back.shape == x.shape
+    lhs = sum(int(a) * int(b) for a, b in zip(np.ravel(expected), y.ravel()))
+    rhs = sum(int(a) * int(b) for a, b in zip(x.ravel(), np.asarray(back).ravel()))
+    assert lhs == rhs
+
+
+def test_conv_transpose_inf_weight_never_meets_the_dilation_zeros():
+    # By hand, stride 3: x = [1, 2] spreads to cells 0 and 3; w = [inf, 1] adds x*inf at the
+    # cell and x*1 after it: [inf, 1, 0, inf, 2] (torch's col2im gives the same); no NaN.
+    x, w = np.array([[[1.0, 2.0]]]), np.array([[[np.inf, 1.0]]])
+    for method in METHODS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = conv_transpose(x, w, stride=3, method=method)
+        assert got.tolist() == [[[np.inf, 1.0, 0.0, np.inf, 2.0]]], method
+
+
+@given(st.data())
+def test_conv_transpose_non_finite_reach_the_same_outputs_in_every_method(data):
+    c_in, c_out, k, n = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)), data.draw(st.integers(1, 3)), 4
+    stride, dilation = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 2))
+    values = st.one_of(st.floats(-4, 4, width=32), st.sampled_from([np.nan, np.inf, -np.inf]))
+    x = data.draw(hnp.arrays(np.float64, (1, c_in, n), elements=values))
+    w = data.draw(hnp.arrays(np.float64, (c_in, c_out, k), elements=values))
+    kw = dict(stride=stride, dilation=dilation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        direct = conv_transpose(x, w, method="direct", **kw)
+        for method in ("fft", "dense", "sparse", "auto"):
+            got = conv_transpose(x, w, method=method, **kw)
+            assert np.array_equal(np.isnan(got), np.isnan(direct)), method
+            assert np.array_equal(np.isposinf(got), np.isposinf(direct)), method
+            assert np.array_equal(np.isneginf(got), np.isneginf(direct)), method

@@ -167,6 +167,40 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
 
 
+def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """The adjoint of :func:`correlate_direct` for int64 and float operands, by col2im.
+
+    ``spec`` is the forward correlation; ``y`` has its output's channel form ``(B, G, Co, *out)``
+    and ``w`` its kernel ``(G, Co, Ci, *K)``; the result has the forward input's channel form
+    ``(B, G, Ci, *in)``.  Every forward output ``o`` hands ``y[o] * w[t]`` back to the input cell
+    it read through tap ``t`` (padded cell ``o*s + t*d``, :func:`refconv._taps.tap_slices`), so
+    one GEMM per chunk of taps, ``(Ci*T, Co) @ (Co, outputs)``, makes every tap's contributions
+    and a strided addition per tap places them (col2im).  Unlike a correlation over the
+    stride-dilated ``y`` (:func:`refconv.conv_transpose`'s other methods), no product with a
+    dilation zero is formed: a quarter of the work at stride 2 in 2-D.  Floats sum each cell's
+    contributions over channels in the GEMM's order and over taps in row-major tap order (the
+    direct bound covers any order); int64 sums are exact under :mod:`refconv._arith`'s rule,
+    which bounds every partial sum.
+    """
+    B, G, Co = y.shape[:3]
+    Ci, T, P = w.shape[2], spec.taps, math.prod(spec.output_shape)
+    dtype = np.result_type(y, w)
+    grid = tuple(max(g.padded, g.lo + g.n) for g in spec.axes)  # every padded cell a tap reads
+    x = np.zeros((B, G, Ci, *grid), dtype=dtype)
+    weights = w.reshape(G, Co, Ci, T)
+    columns = y.reshape(B, G, Co, P)
+    all_taps = list(taps(spec))
+    chunk = max(1, min(T, IM2COL_BUDGET // max(B * G * Ci * P * max(dtype.itemsize, 8), 1)))
+    for start in range(0, T, chunk):
+        part = all_taps[start : start + chunk]
+        wmat = weights[..., start : start + len(part)].reshape(G, Co, Ci * len(part)).swapaxes(1, 2)
+        cols = matmul(wmat, columns).reshape(B, G, Ci, len(part), *spec.output_shape)
+        for j, tap in enumerate(part):
+            view = x[(Ellipsis, *tap_slices(spec, tap))]
+            np.add(view, cols[:, :, :, j], out=view)
+    return x[(Ellipsis, *(slice(g.lo, g.lo + g.n) for g in spec.axes))]
+
+
 _numerator = np.frompyfunc(operator.attrgetter("numerator"), 1, 1)
 _denominator = np.frompyfunc(operator.attrgetter("denominator"), 1, 1)
 
