@@ -10,6 +10,7 @@ method's padded views, the sparse matrix's column indices, pooling's windows —
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -130,6 +131,13 @@ def tap_slices(spec: ConvSpec, tap: Sequence[int], rows: tuple[int, int] | None 
         start = source_index(first, t, g) + g.lo
         out.append(slice(start, start + (stop - first - 1) * g.stride + 1, g.stride))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=512)
+def all_tap_slices(spec: ConvSpec, rows: tuple[int, int] | None = None) -> tuple[tuple[slice, ...], ...]:
+    """:func:`tap_slices` of every tap, in :func:`taps` order (cached per spec: the direct method
+    asks for the same slices on every call)."""
+    return tuple(tap_slices(spec, tap, rows) for tap in taps(spec))
 
 
 def taps(spec: ConvSpec) -> Iterator[tuple[int, ...]]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._arith import as_operand, convert, domain, finish
-from .methods import check_budget, get_method
+from .methods import METHODS, get_method, resolve
 from .spec import check_spec_cells, held_cells, plain_spec
 
 
@@ -21,12 +21,11 @@ def _plain(func, x, w, *, flip, mode, stride, dilation, boundary, method):
     if flip:
         w = np.flip(w)
     kind = domain(func, {"x": x, "w": w})
-    run = get_method(func, method, kind)
+    get_method(func, method, kind)  # the method's name, and its refusal of exact operands
     dtype = np.result_type(x, w) if kind == "float" else None
     lead = (None, None, None)
     xc, wc = convert(x, kind, dtype)[lead], convert(w, kind, dtype)[lead]
-    check_budget(func, method, xc, wc, spec, given)
-    y = run(xc, wc, spec)
+    y = METHODS[resolve(func, method, xc, wc, spec, given)](xc, wc, spec)
     return finish(y[0, 0, 0], kind)
 
 

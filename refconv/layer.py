@@ -24,7 +24,7 @@ import numpy as np
 
 from ._arith import as_operand, convert, domain, finish
 from ._validation import check_choice, fail, is_int
-from .methods import check_budget, get_method
+from .methods import METHODS, get_method, resolve
 from .methods.direct import correlate_direct_adjoint
 from .spec import ConvSpec, check_cells, check_spec_cells, held_cells, layer_spec, plain_spec, transpose_spec
 
@@ -112,7 +112,7 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare, ad
     """
     operands = {"x": x, "w": w} if bias is None else {"x": x, "w": w, "bias": bias}
     kind = domain(func, operands, lead=2)
-    run = get_method(func, method, kind)
+    get_method(func, method, kind)  # the method's name, and its refusal of exact operands
     dtype = np.result_type(*operands.values()) if kind == "float" else None
     if spec is None:
         y = convert(np.zeros(out_shape, dtype=np.int64), kind, dtype)
@@ -120,8 +120,7 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare, ad
         y = adjoint(convert(x, kind, dtype), convert(w, kind, dtype)).reshape(out_shape)
     else:
         xs, ws = prepare(convert(x, kind, dtype)), convert(w, kind, dtype)
-        check_budget(func, method, xs, ws, spec, held_cells(x) + held_cells(w))
-        y = run(xs, ws, spec).reshape(out_shape)
+        y = METHODS[resolve(func, method, xs, ws, spec, held_cells(x) + held_cells(w))](xs, ws, spec).reshape(out_shape)
         if adjoint is not None and kind == "float" and not (np.isfinite(x).all() and np.isfinite(w).all()):
             # The correlation over the dilated input multiplies an inf by the dilation zeros
             # (NaN); the adjoint never forms those products.  Its non-finite outputs are the

@@ -130,6 +130,29 @@ def test_pool_peer_agrees(op, k):
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("row", ["resnet", "depthwise", "transpose", "max_pool", "avg_pool", "edge", "int64"])
+def test_speed_table_rows_compute_what_their_peer_computes(row):
+    pytest.importorskip("torch")
+    from benchmarks import bench_speed_table
+
+    ours, peer = bench_speed_table.calls(row)
+    got, want = np.asarray(ours()), np.asarray(peer())
+    assert got.shape == want.shape
+    if row == "int64":  # exact integers; the float64 peer is exact too at these magnitudes
+        assert got.dtype == np.int64 and got.tolist() == want.astype(np.int64).tolist()
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    assert set(bench_speed_table.TARGETS) == {
+        "resnet",
+        "depthwise",
+        "transpose",
+        "max_pool",
+        "avg_pool",
+        "edge",
+        "int64",
+    }
+
+
 def test_probe_turns_only_method_errors_into_not_available():
     x = np.arange(5.0)
     with pytest.raises(NotImplementedError, match="method='no-such-method'"):

@@ -351,9 +351,9 @@ def test_slabs_hold_about_slab_elements_outputs(monkeypatch):
     # A 2-D float problem with 3x3 taps: out (40, 50), one row of outputs is 50 elements, so a
     # slab of SLAB_ELEMENTS = 1000 holds 1000 // 50 = 20 rows: slabs (0, 20) and (20, 40).
     seen = []
-    real = direct._tap_sum
+    real = direct.all_tap_slices
     monkeypatch.setattr(direct, "SLAB_ELEMENTS", 1000)
-    monkeypatch.setattr(direct, "_tap_sum", lambda *a: (seen.append(a[4]), real(*a)))
+    monkeypatch.setattr(direct, "all_tap_slices", lambda spec, rows: (seen.append(rows), real(spec, rows))[1])
     x = np.arange(42 * 52, dtype=np.float64).reshape(42, 52) % 7
     w = np.arange(9.0).reshape(3, 3)
     assert refconv.correlate(x, w, method="direct").tolist() == _brute(x, w).tolist()

@@ -17,6 +17,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def _speed_targets() -> dict[str, float]:
+    """The speed table's rows and targets, read from the benchmark module (one list)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.bench_speed_table import TARGETS as rows
+
+    return rows
+
+
 #: benchmark -> (parameter values whose ratio the issue targets, target, what it means).
 TARGETS = {
     "bench_edge.EdgeDetectorRatio.track_ratio_vs_numpy_slicing": [
@@ -35,6 +46,9 @@ TARGETS = {
     ],
     "bench_exact.FractionConvRatio.track_ratio_vs_object_shift_add": [
         (("'auto'",), 0.1, "Fraction 64x64 3x3, auto vs object-array shift-and-add"),
+    ],
+    "bench_speed_table.SpeedTable.track_ratio": [
+        ((f"'{row}'",), target, f"speed table: {row}") for row, target in _speed_targets().items()
     ],
     "bench_signal.Signal1DRatio.track_ratio_vs_oaconvolve": [
         (("'auto'", "1001"), 1.5, "1-D 1e6 samples 1001 taps, auto vs scipy.signal.oaconvolve"),

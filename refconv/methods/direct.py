@@ -44,7 +44,7 @@ import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
 from .._gemm import matmul
-from .._taps import pad, tap_slices, taps
+from .._taps import all_tap_slices, pad, tap_slices, taps
 from ..spec import ConvSpec
 
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
@@ -82,22 +82,23 @@ def _scaled_view_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> 
     # Slabs of output rows small enough that a slab and its views stay in cache across the
     # taps: each tap then re-reads cached data instead of streaming the whole array again.
     # With two taps or fewer (fused into one pass) or Python objects there is nothing to gain.
-    row = max(1, out[0, 0, 0, 0].size if spec.ndim > 1 else 1) * out.shape[0]
+    weights = kernel.ravel().tolist()  # Python numbers of the same values: cheaper to test and apply
+    first_axis = spec.output_shape[0]
     whole = out.dtype == object or spec.taps <= 2
-    step = spec.output_shape[0] if whole else max(1, SLAB_ELEMENTS // row)
-    for first in range(0, spec.output_shape[0], step):
-        rows = (first, min(first + step, spec.output_shape[0]))
-        _tap_sum(padded, kernel, spec, out[:, :, :, rows[0] : rows[1]], rows)
+    step = first_axis if whole else max(1, SLAB_ELEMENTS // (math.prod(spec.output_shape[1:]) * out.shape[0]))
+    for first in range(0, first_axis, step):
+        rows = (first, min(first + step, first_axis))
+        _tap_sum(padded, weights, all_tap_slices(spec, rows), out[:, :, :, rows[0] : rows[1]])
     return out
 
 
-def _tap_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec, out: np.ndarray, rows) -> None:
-    """``out = sum_t kernel[t] * view_t`` in row-major tap order, written in place."""
+def _tap_sum(padded: np.ndarray, weights: list, slices: tuple, out: np.ndarray) -> None:
+    """``out = sum_t weights[t] * view_t`` in row-major tap order, written in place."""
     scratch = None
     pending = None  # a first term with weight ±1 not yet written: (view, weight)
     started = False
-    for tap in taps(spec):
-        view, c = padded[(Ellipsis, *tap_slices(spec, tap, rows))], kernel[tap]
+    for tap_slice, c in zip(slices, weights):
+        view = padded[(Ellipsis, *tap_slice)]
         unit = _is_unit(c)
         if not started and pending is None and unit:
             pending = (view, c)
