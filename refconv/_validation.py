@@ -16,7 +16,10 @@ import numpy as np
 def _short(value: Any) -> str:
     """``repr`` of a value, shortened so that a huge array never floods a message."""
     if isinstance(value, np.ndarray):
-        return f"<ndarray shape={value.shape} dtype={value.dtype}>"
+        kind = "masked array" if isinstance(value, np.ma.MaskedArray) else "ndarray"
+        if value.ndim > 8:  # a 62-axis shape would flood the message too
+            return f"<{kind} ndim={value.ndim} size={value.size} dtype={value.dtype}>"
+        return f"<{kind} shape={value.shape} dtype={value.dtype}>"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -487,6 +487,14 @@ def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     return a.reshape(a.shape[:1] + (groups, a.shape[1] // groups) + a.shape[2:])
 
 
+def _norm2(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """2-norms over ``axes``, each scaled by a power of two at least its largest entry (exact), so
+    that squaring neither overflows near the range nor underflows subnormals away."""
+    top = np.abs(a).max(axis=axes, keepdims=True, initial=0.0)
+    scale = np.ldexp(1.0, np.frexp(top)[1])  # 2**e > top (1 for an all-zero map)
+    return (np.sqrt(((a / scale) ** 2).sum(axis=axes, keepdims=True)) * scale).squeeze(axes)
+
+
 def _fft(form, ops, kwargs, arith) -> Bound:
     func = "error_bound"
     xp, w, groups, spec, lead = _channel_form(func, form, ops, kwargs)
@@ -496,8 +504,8 @@ def _fft(form, ops, kwargs, arith) -> Bound:
     t = sum(math.ceil(math.log2(max(2, g.padded + g.extent - 1))) for g in spec.axes)  # full linear length
     eta = u + float(gamma(4, u)) * (math.sqrt(2) + u)
     c_n = t * eta / (1 - t * eta)
-    x2, x1 = np.sqrt((xp**2).sum(axis=axes)), xp.sum(axis=axes)  # (N, C_in)
-    w2, w1 = np.sqrt((w**2).sum(axis=axes)), w.sum(axis=axes)  # (C_out, C_in/g)
+    x2, x1 = _norm2(xp, axes), xp.sum(axis=axes)  # (N, C_in)
+    w2, w1 = _norm2(w, axes), w.sum(axis=axes)  # (C_out, C_in/g)
     wg2, wg1 = _grouped(w2[None], groups)[0], _grouped(w1[None], groups)[0]  # (G, C_out/g, C_in/g)
     s = np.einsum("ngc,goc->ngo", _grouped(x2, groups), wg1) + np.einsum("ngc,goc->ngo", _grouped(x1, groups), wg2)
     s = s.reshape(s.shape[0], -1)  # (N, C_out)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import html
+import os
 import re
 import sys
+import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .checks import Check, discover
 
@@ -144,11 +146,70 @@ def write_report(path: str, rows, extra: str = "") -> None:
         fh.write(text)
 
 
+def argument_error(command: str, exc: Exception, options: Mapping[str, str]) -> str:
+    """The message for a refconv error met by ``refconv COMMAND``, naming the command-line argument.
+
+    refconv's messages name Python parameters (``conv_matrix: stride=0 ...``); ``options`` maps
+    them to the command line's (``{"stride": "--stride"}``), so the user reads which argument
+    to change, in argparse's form (``argument --stride: ...``).
+
+    >>> argument_error("matrix", ValueError("conv_matrix: stride=0 is bad; expected 1"), {"stride": "--stride"})
+    'refconv matrix: argument --stride: conv_matrix: stride=0 is bad; expected 1'
+    """
+    match = re.match(r"\w+: ([A-Za-z_]\w*)(?:=| shape )", str(exc))  # "f: stride=0 ..." or "f: w shape (2,) ..."
+    named = options.get(match[1]) if match else None
+    return f"refconv {command}: " + (f"argument {named}: " if named else "") + str(exc)
+
+
+def _output_file_problem(path: str) -> str | None:
+    """Why ``path`` cannot be written as a file (None if it can), found by trying: an existing
+    file is opened for appending (unchanged), a new one is created and removed again."""
+    if os.path.isdir(path):
+        return f"{path!r} is a directory; expected a file path"
+    existed = os.path.exists(path)
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        return f"{path!r} cannot be written ({exc.strerror}); expected a file path in an existing, writable directory"
+    if not existed:
+        os.remove(path)
+    return None
+
+
+def _output_dir_problem(path: str) -> str | None:
+    """Why ``path`` cannot serve as an output directory (None if it can): it must be a directory,
+    or creatable as one, in which a file can be created.  A directory made here is kept (the
+    command would make it anyway)."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        return f"{path!r} exists and is not a directory; expected a directory path"
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return f"{path!r} cannot be written ({exc.strerror}); expected a writable directory"
+    return None
+
+
+def _usage_error(command: str, option: str, problem: str) -> int:
+    """Print argparse's form of a bad argument (``argument --report: ...``) and give its exit status, 2."""
+    print(f"refconv {command}: argument {option}: {problem}", file=sys.stderr)
+    return 2
+
+
 def verify(args: argparse.Namespace) -> int:
     checks = [c for c in discover() if not args.only or any(fnmatch.fnmatch(c.name, p) for p in args.only)]
     if not checks:
-        print(f"refconv verify: --only {args.only} matches no claim", file=sys.stderr)
+        print(f"refconv verify: argument --only: {args.only} matches no claim", file=sys.stderr)
         return 2
+    # Unusable output paths are found before the checks run (minutes), not after.
+    if args.report and (problem := _output_file_problem(args.report)):
+        return _usage_error("verify", "--report", problem)
+    if args.figures and not args.report:
+        return _usage_error("verify", "--figures", "is used only with --report; expected --report FILE too")
+    if args.figures and (problem := _output_dir_problem(args.figures)):
+        return _usage_error("verify", "--figures", problem)
     progress = _silent if args.quiet else (lambda text: (sys.stderr.write(text), sys.stderr.flush()))
     rows = _run_checks(checks, progress)
     print(_table(rows))
@@ -159,17 +220,38 @@ def verify(args: argparse.Namespace) -> int:
         if args.figures:
             from .figures import render, report_section  # matplotlib: an optional extra
 
-            render(args.figures)
+            try:
+                render(args.figures)
+            except OSError as exc:  # the folder changed since it was checked
+                return _usage_error("verify", "--figures", f"{args.figures!r} cannot be written ({exc})")
             extra = report_section(args.figures, args.report, html=args.report.lower().endswith((".html", ".htm")))
-        write_report(args.report, rows, extra=extra)
+        try:
+            write_report(args.report, rows, extra=extra)
+        except OSError as exc:
+            return _usage_error("verify", "--report", f"{args.report!r} cannot be written ({exc})")
         print(f"report written to {args.report}")
     return 1 if failed else 0
 
 
 def _figures(args: argparse.Namespace) -> int:
-    from .figures import cli_main  # matplotlib is an optional extra: imported only for this command
+    from pathlib import Path
 
-    return cli_main(args.out, dpi=args.dpi, only=args.only)
+    from .figures import render  # matplotlib is an optional extra: imported only for this command
+
+    if problem := _output_dir_problem(args.out):
+        return _usage_error("figures", "--out", problem)
+    try:
+        entries = render(args.out, dpi=args.dpi, only=args.only, progress=print)
+    except ImportError as exc:
+        print(f"refconv figures: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as exc:
+        print(argument_error("figures", exc, {"out_dir": "--out", "dpi": "--dpi", "only": "--only"}), file=sys.stderr)
+        return 2
+    except OSError as exc:  # the folder changed since it was checked
+        return _usage_error("figures", "--out", f"{args.out!r} cannot be written ({exc})")
+    print(f"index: {Path(args.out) / 'index.md'} ({len(entries)} figures)")
+    return 0
 
 
 _ENTRY = re.compile(r"(?P<sign>-?)(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>\d+(?:\.\d+)?)(?:/(?P<den>\d+))?)")
@@ -208,6 +290,25 @@ def _parse_kernel(text: str):
     return kernel[0] if len(rows) == 1 else kernel
 
 
+def _parse_shape(text: str) -> tuple[int, ...]:
+    """``"3x4"`` -> ``(3, 4)``, or a ValueError naming INPUT_SHAPE."""
+    parts = text.lower().split("x")
+    if not all(re.fullmatch(r"\d+", p.strip()) for p in parts):
+        raise ValueError(f"INPUT_SHAPE={text!r} is not a shape; expected lengths joined by 'x', e.g. 3x4 or 5")
+    return tuple(int(p) for p in parts)
+
+
+#: refconv's parameter names -> ``refconv matrix``'s arguments, for messages.
+_MATRIX_OPTIONS = {
+    "w": "KERNEL",
+    "input_shape": "INPUT_SHAPE",
+    "mode": "--mode",
+    "stride": "--stride",
+    "dilation": "--dilation",
+    "boundary": "--boundary",
+}
+
+
 def _matrix(args: argparse.Namespace) -> int:
     """Print the symbolic matrix of a correlation (and, with --apply, its outputs on symbols)."""
     import numpy as np
@@ -218,11 +319,11 @@ def _matrix(args: argparse.Namespace) -> int:
 
     try:
         kernel = _parse_kernel(args.kernel)
-        shape = tuple(int(v) for v in args.input_shape.lower().split("x"))
+        shape = _parse_shape(args.input_shape)
         kw = dict(mode=args.mode, stride=args.stride, dilation=args.dilation, boundary=args.boundary)
         matrix = conv_matrix(kernel, shape, format="sympy", **kw)
     except (ValueError, TypeError, sympy.SympifyError) as exc:
-        print(f"refconv matrix: {exc}", file=sys.stderr)
+        print(argument_error("matrix", exc, _MATRIX_OPTIONS), file=sys.stderr)
         return 2
     print(f"conv_matrix(w={args.kernel!r}, input_shape={shape}, {', '.join(f'{k}={v!r}' for k, v in kw.items())}):")
     print(sympy.pretty(matrix, wrap_line=False))
@@ -254,7 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_verify.add_argument(
         "--figures",
         metavar="DIR",
-        help="with --report: also draw the seed's figures into DIR (needs matplotlib) and link them from the report",
+        help="with --report (required): also draw the seed's figures into DIR (needs matplotlib) and link them "
+        "from the report",
     )
     p_verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p_verify.set_defaults(handler=verify)

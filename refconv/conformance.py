@@ -371,8 +371,14 @@ def judge(
 
 def _judge_normwise(got, y64, b, value, kind) -> Verdict:
     lead = b.value.shape
-    err = np.sqrt(((got.astype(np.float64) - y64) ** 2).reshape(lead + (-1,)).sum(axis=-1))
-    # float64 evaluation of the norm: relative error well below 2**-40, absorbed by this slack.
+    # The 2-norm scaled by each map's largest error, so that squaring cannot overflow near the
+    # range (an infinite or NaN error stays one); float64 evaluation: relative error well below
+    # 2**-40, absorbed by the slack below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = np.abs(got.astype(np.float64) - y64).reshape(lead + (-1,))
+        scale = d.max(axis=-1, initial=0.0)
+        unit = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        err = np.where(np.isfinite(scale), unit * np.sqrt(((d / unit[..., None]) ** 2).sum(axis=-1)), scale)
     bound = np.asarray(b.value)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(bound > 0, err * (1 - 2.0**-40) / bound, np.where(err > 0, np.inf, 0.0))

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from . import convolution, layer, pooling
-from ._arith import INT64_MAX, _abs_sum_max, as_operand
+from ._arith import INT64_MAX, _abs_sum_max, accumulator, as_operand, check_rank
 from ._taps import FILL, padded_index
 from ._validation import check_choice, fail, shape_tuple
 from .layer import PADDING_MODES
@@ -58,12 +58,19 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 
 def _as_dask(func: str, x: Any) -> da.Array:
+    """``x`` as a Dask array; anything else goes through :func:`refconv._arith.as_operand` first,
+    so lists, tensors, masked arrays and SymPy entries get the in-memory checks and messages."""
     if isinstance(x, da.Array):
-        return x
-    if isinstance(x, np.ndarray):
-        # Dask cannot size object cells for automatic chunks: exact object arrays are one chunk.
-        return da.from_array(x, chunks=-1 if x.dtype == object else "auto")
-    raise fail(func, "x", x, "is not an array", "a dask.array.Array or numpy.ndarray", TypeError)
+        check_rank(func, "x", x, x.ndim)
+        if isinstance(getattr(x, "_meta", None), np.ma.MaskedArray):
+            raise fail(
+                func, "x", x, "is a masked Dask array, whose mask refconv cannot honour", "a plain array", TypeError
+            )
+        # A non-native byte order computes the same values; the result's dtype is the native one, as in memory.
+        return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+    x = as_operand(func, "x", x)
+    # Dask cannot size object cells for automatic chunks: exact object arrays are one chunk.
+    return da.from_array(x, chunks=-1 if x.dtype == object else "auto")
 
 
 def _result_dtype(func: str, x: da.Array, w: np.ndarray, lead: int, extra: int = 0) -> np.dtype:
@@ -331,8 +338,11 @@ def max_pool(
 ) -> da.Array:
     """:func:`refconv.max_pool` on a Dask array (values; no indices).
 
-    Padded and ceil-overhang cells never win: they hold ``-inf`` (floats) or the dtype's minimum
-    (integers), and every window holds at least one real cell (torch's ``padding <= k/2``).
+    Padded and ceil-overhang cells never win: they hold ``-inf`` (floats), the dtype's minimum
+    (integers) or, for exact object arrays, the least value of ``x`` (found by one eager pass, only
+    when there is padding or overhang), and every window holds at least one input cell (torch's
+    ``padding <= k/2``; a dilated window of padding only is refused for exact ``x``, as in memory),
+    so the values equal :func:`refconv.max_pool`'s.
 
     Examples
     --------
@@ -342,13 +352,16 @@ def max_pool(
     """
     func = "max_pool"
     x, spec, axes = _pool_setup(func, x, kernel_size, stride, padding, dilation, ceil_mode, axes)
-    if x.dtype.kind in "iu":
+    if x.dtype.kind == "c":
+        raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
+    if x.dtype.kind != "f":
         pooling._refuse_empty(func, spec, dilation, padding)  # as in memory: no -inf for exact x
+    if x.dtype.kind in "iu":
         fill = np.iinfo(x.dtype).min
     elif x.dtype.kind == "f":
         fill = -np.inf
     elif any(g.lo or g.hi or g.overhang for g in spec.axes):
-        raise fail(func, "x.dtype", x.dtype, "has no -inf for padded cells", "an int or float dtype with padding")
+        fill = _least(func, x)
     else:
         fill = 0
 
@@ -356,6 +369,22 @@ def max_pool(
         return pooling.max_pool(b, spec.kernel_shape, stride=spec.stride, dilation=spec.dilation, axes=axes)
 
     return _blocked(x, spec, axes, fill, block, x.dtype)
+
+
+def _least(func: str, x: da.Array):
+    """The least value of an exact object array: a padded cell holding it never changes a window's
+    maximum, since every window also holds an input cell (an eager pass over ``x``)."""
+    try:
+        return x.min().compute()
+    except TypeError as exc:
+        raise fail(
+            func,
+            "x",
+            x,
+            f"holds values that cannot be ordered ({exc})",
+            "real numbers (max pooling needs an order; SymPy symbols have none)",
+            TypeError,
+        ) from None
 
 
 def avg_pool(
@@ -393,7 +422,12 @@ def avg_pool(
         count_include_pad=count_include_pad,
         divisor_override=divisor_override,
     )  # validate flags
+    given = x.dtype
+    if x.dtype.kind == "f" and accumulator(x.dtype) != x.dtype:
+        # float16: window sums in float64 (the in-memory accumulator), rounded once after the division.
+        x = x.astype(accumulator(x.dtype))
     dtype = np.dtype(object) if x.dtype.kind in "iuO" else x.dtype
+    result = dtype if dtype.kind == "O" else given
 
     def block(b: np.ndarray) -> np.ndarray:
         return pooling.avg_pool(b, spec.kernel_shape, stride=spec.stride, divisor_override=1, axes=axes)
@@ -414,11 +448,12 @@ def avg_pool(
             divisor = np.transpose(divisor, [axes.index(a) for a in sorted(axes)])
             divisor = divisor.reshape(tuple(total.shape[a] if a in axes else 1 for a in range(ndim)))
         if dtype.kind != "O":
-            return total / divisor.astype(total.real.dtype)
+            with np.errstate(**pooling._IEEE):
+                return (total / divisor.astype(total.real.dtype)).astype(result, copy=False)
         return pooling._ratio(total, divisor)
 
     ndim = x.ndim
-    return sums.map_blocks(divide, dtype=dtype, meta=np.empty((0,) * x.ndim, dtype=dtype))
+    return sums.map_blocks(divide, dtype=result, meta=np.empty((0,) * x.ndim, dtype=result))
 
 
 def lp_pool(

@@ -36,6 +36,12 @@ Exactness
   of :class:`fractions.Fraction` — every entry a Fraction, ``Fraction(2, 1)`` for an integral
   mean, never a floor division; SymPy inputs give SymPy results.  Float inputs: the sum over
   the window's taps in row-major order, starting from zero, then one division.
+* Low-precision floats (``float16``): ``avg_pool``, ``lp_pool``, ``weighted_pool`` and their
+  global forms accumulate in ``float64`` (:func:`refconv._arith.accumulator`) and round once, at
+  the end, to ``float16`` — so a mean or norm that fits ``float16`` never overflows in a partial
+  sum (``avg_pool(float16 [60000, 60000], 2)`` is 60000, as PyTorch's ``float32`` accumulation
+  gives; a ``float16`` sum would be ``inf``), and for windows and divisors up to ``2**13`` the mean is
+  the correctly rounded ``float16`` mean.  ``max_pool`` does no arithmetic and keeps the dtype.
 * ``lp_pool`` of exact inputs is an object array of SymPy numbers (``sympy.Integer(5)``,
   ``2*sqrt(2)``): the exact p-th root.  ``p = math.inf`` is ``max |v|``.  A ``p = a/b`` (its
   exact value: ``0.1`` is ``3602879701896397/2**55``) whose powers would exceed
@@ -80,7 +86,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arith import _is_sympy, as_operand, convert, domain, finish
+from ._arith import _is_sympy, accumulator, as_operand, convert, domain, finish
 from ._taps import FILL, array_safe, gather_index, pad, source_index, tap_slices, taps
 from ._validation import check_bool, fail, is_int, shape_tuple
 from .spec import ConvSpec, check_spec_cells, pool_spec
@@ -432,7 +438,10 @@ def avg_pool(
         Exact inputs (integer dtypes, object arrays of int/Fraction): an object array of
         :class:`fractions.Fraction` (``Fraction(2, 1)`` for an integral mean; never a floor
         division).  SymPy inputs: SymPy.  Float/complex: ``x``'s dtype, computed as the sum over
-        the taps in row-major order from zero, then one division.
+        the taps in row-major order from zero, then one division.  ``float16`` is summed and
+        divided in ``float64`` and rounded once to ``float16``: a mean that fits ``float16`` never
+        overflows (``[60000, 60000]`` gives 60000, as PyTorch's ``float32`` accumulation does), and
+        for windows and divisors up to ``2**13`` it is the correctly rounded mean.
 
     Examples
     --------
@@ -461,7 +470,8 @@ def avg_pool(
             raise fail(func, "divisor_override", divisor_override, "is zero", "None or a nonzero int (as torch)")
     moved, spec, axes = _setup(func, x, kernel_size, axes, stride=stride, padding=padding, ceil_mode=ceil_mode)
     kind = domain(func, {"x": moved, "w": np.ones(spec.kernel_shape, dtype=np.int64)})
-    moved = convert(moved, kind, moved.dtype)
+    given_dtype = moved.dtype
+    moved = convert(moved, kind, accumulator(moved.dtype))
     total = _window_sum(moved, spec)
     if divisor_override is not None:
         divisor = np.array(int(divisor_override))
@@ -471,7 +481,7 @@ def avg_pool(
         divisor = _counts(spec, lambda g: 0, lambda g: g.n)
     if kind == "float":
         with np.errstate(**_IEEE):
-            return _restore(total / divisor.astype(total.real.dtype), axes)
+            return _restore((total / divisor.astype(total.real.dtype)).astype(given_dtype, copy=False), axes)
     return _restore(finish(_ratio(total, divisor), "object"), axes)
 
 
@@ -557,7 +567,10 @@ def lp_pool(
         Exact inputs: an object array of SymPy numbers, the exact root (``sympy.Integer(5)``,
         ``2*sqrt(2)``; a float ``p`` is its exact dyadic value).  Float inputs: ``x``'s real
         dtype, computed as the sum of ``|v|**p`` over the taps in row-major order, then
-        ``sqrt`` (p = 2) or ``** (1/p)``; it overflows where ``|v|**p`` does.
+        ``sqrt`` (p = 2) or ``** (1/p)``; it overflows where ``|v|**p`` does.  ``float16`` is
+        computed in ``float64`` and rounded once to ``float16``, so it is ``inf`` only where the
+        norm itself exceeds the ``float16`` range (``[300, 300]`` with ``p=2`` gives 424.2;
+        PyTorch's half ``lp_pool`` overflows in ``300**2``).
 
     Notes
     -----
@@ -583,16 +596,18 @@ def lp_pool(
     if exact:
         moved = np.abs(moved.astype(object))
     else:
-        moved = np.abs(moved)
+        real = np.abs(np.zeros(0, moved.dtype)).dtype  # x's real dtype: the result's
+        moved = np.abs(moved.astype(accumulator(moved.dtype), copy=False))
     if p == math.inf:
         best, _, _ = _max_core(func, moved, spec, want_index=False)
         if not exact:
-            return _restore(best, axes)
+            return _restore(best.astype(real, copy=False), axes)
         return _restore(_to_sympy(best), axes)
     if not exact:
         with np.errstate(**_IEEE):
             total = _window_sum(moved**p, spec)
-            return _restore(np.sqrt(total) if p == 2 else total ** (1 / p), axes)
+            norm = np.sqrt(total) if p == 2 else total ** (1 / p)
+            return _restore(norm.astype(real, copy=False), axes)
     q = _check_power(func, p, moved)
     # Integral p stays in Python ints/Fractions until the root; a fractional p needs SymPy powers.
     total = _window_sum(moved**q if isinstance(q, int) else _pow(moved, q), spec)
@@ -763,7 +778,8 @@ def weighted_pool(
     -------
     numpy.ndarray
         Exact ``x`` with rational weights: an object array of :class:`fractions.Fraction`;
-        irrational SymPy weights give SymPy numbers.  Float ``x``: ``x``'s dtype.
+        irrational SymPy weights give SymPy numbers.  Float ``x``: ``x``'s dtype (``float16``
+        computed in ``float64``, weights included, and rounded once, as in :func:`avg_pool`).
 
     Notes
     -----
@@ -802,10 +818,11 @@ def _weighted_pool(func: str, x, kernel_size, weight, stride, padding, axes) -> 
             "exact weights (int, Fraction, SymPy) for exact x, or a float x",
             TypeError,
         )
+    given_dtype, wide = moved.dtype, accumulator(moved.dtype)
     if not exact and w.dtype.kind == "O":
-        w = np.array([float(v) for v in w.flat], dtype=moved.dtype).reshape(w.shape)
+        w = np.array([float(v) for v in w.flat], dtype=wide).reshape(w.shape)
     kind = domain(func, {"x": moved, "w": w})
-    moved, w = convert(moved, kind, moved.dtype), convert(w, kind, moved.dtype)
+    moved, w = convert(moved, kind, wide), convert(w, kind, wide)
     num = den = None
     with np.errstate(**_IEEE):
         for tap, view, mesh in _windows(moved, spec, 0):
@@ -823,7 +840,7 @@ def _weighted_pool(func: str, x, kernel_size, weight, stride, padding, axes) -> 
         )
     if kind == "float":
         with np.errstate(**_IEEE):
-            return _restore(num / den, axes)
+            return _restore((num / den).astype(given_dtype, copy=False), axes)
     return _restore(finish(_ratio(num, den), "object"), axes)
 
 
@@ -859,7 +876,7 @@ def _global_sum(func: str, x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.nda
     window is the product of whole-axis windows, so it costs ``sum(n)`` tap steps, not
     ``prod(n)``.  Exact inputs run in the arithmetic :func:`refconv._arith.domain` proves safe."""
     kind = domain(func, {"x": x, "w": np.ones(tuple(x.shape[a] for a in axes), dtype=np.int64)})
-    total = convert(x, kind, x.dtype)
+    total = convert(x, kind, accumulator(x.dtype))
     for a in reversed(axes):
         moved = np.moveaxis(total, a, -1)
         total = np.moveaxis(_window_sum(moved, _axis_spec(func, moved.shape[-1])), -1, a)
@@ -907,7 +924,8 @@ def global_avg_pool(x: Any, *, axes: Any = None) -> np.ndarray:
 
     Exact inputs give the same Fractions as ``avg_pool(x, [x.shape[a] for a in axes],
     axes=axes)``.  Floats are summed one axis at a time (the last listed first; each axis in
-    order, from zero), then divided once.
+    order, from zero), then divided once (``float16`` in ``float64``, rounded once, as in
+    :func:`avg_pool`).
 
     >>> global_avg_pool(np.array([[1, 2], [3, 5]])).tolist()
     [[Fraction(11, 4)]]
@@ -917,7 +935,7 @@ def global_avg_pool(x: Any, *, axes: Any = None) -> np.ndarray:
     total, kind = _global_sum(func, x, axes)
     if kind == "float":
         with np.errstate(**_IEEE):
-            return total / total.real.dtype.type(math.prod(size))
+            return (total / total.real.dtype.type(math.prod(size))).astype(x.dtype, copy=False)
     return finish(_ratio(total, math.prod(size)), "object")
 
 
@@ -925,7 +943,8 @@ def global_lp_pool(x: Any, p: float, *, axes: Any = None) -> np.ndarray:
     """Lp norm over the whole of ``axes`` (default: every axis), kept as length-1 axes.
 
     Exact inputs give the same SymPy numbers as ``lp_pool`` with a window over the whole of
-    ``axes``; floats sum ``|v|**p`` one axis at a time (as :func:`global_avg_pool`).
+    ``axes``; floats sum ``|v|**p`` one axis at a time (as :func:`global_avg_pool`; ``float16``
+    in ``float64``, rounded once).
 
     >>> global_lp_pool(np.array([[3, 0], [0, 4]]), 2)
     array([[5]], dtype=object)
@@ -940,8 +959,9 @@ def global_lp_pool(x: Any, p: float, *, axes: Any = None) -> np.ndarray:
         return _to_sympy(best) if exact else best
     if not exact:
         with np.errstate(**_IEEE):
-            total, _ = _global_sum(func, magnitude**p, axes)
-            return np.sqrt(total) if p == 2 else total ** (1 / p)
+            # accumulator(): float16 powers and sums in float64, rounded once (see lp_pool).
+            total, _ = _global_sum(func, magnitude.astype(accumulator(magnitude.dtype), copy=False) ** p, axes)
+            return (np.sqrt(total) if p == 2 else total ** (1 / p)).astype(magnitude.dtype, copy=False)
     q = _check_power(func, p, magnitude)
     total, _ = _global_sum(func, magnitude**q if isinstance(q, int) else _pow(magnitude, q), axes)
     return finish(_root(total, q), "object")

@@ -210,6 +210,8 @@ ROWS = [
 ]
 
 try:
+    import dask.array as da
+
     import refconv.dask as rdask
 except ImportError:  # pragma: no cover - dask is in the test extra
     rdask = None
@@ -217,10 +219,34 @@ except ImportError:  # pragma: no cover - dask is in the test extra
 if rdask is not None:
     ROWS += [
         row(
-            lambda: rdask.correlate([1, 2, 3], np.ones(2)),
+            lambda: rdask.correlate("abc", np.ones(2)),
             TypeError,
-            r"^correlate: x=\[1, 2, 3\] is not an array",
+            r"^correlate: x='abc' is not an array; expected an array of numbers$",
             "dask-x",
+        ),
+        row(
+            lambda: rdask.correlate(da.ones((1,) * 17), np.ones((1,) * 17)),
+            ValueError,
+            r"^correlate: x=dask.array<.* has 17 axes, more than refconv supports; expected at most 16 axes",
+            "dask-x-rank",
+        ),
+        row(
+            lambda: rdask.max_pool(da.from_array(np.ma.array([1.0, 2.0], mask=[0, 1])), 2),
+            TypeError,
+            r"^max_pool: x=dask.array<.* is a masked Dask array, whose mask refconv cannot honour; expected a plain",
+            "dask-x-masked",
+        ),
+        row(
+            lambda: rdask.avg_pool(np.ma.array([1.0, 2.0], mask=[0, 1]), 2),
+            TypeError,
+            r"^avg_pool: x=<masked array shape=\(2,\) dtype=float64> has 1 masked entries of 2",
+            "dask-x-masked-numpy",
+        ),
+        row(
+            lambda: rdask.max_pool(np.array([1 + 1j, 2]), 2),
+            TypeError,
+            r"^max_pool: x=dask.array<.* is complex, which has no order; expected real numbers$",
+            "dask-max-complex",
         ),
         row(
             lambda: rdask.correlate(np.arange(5), np.ones(2), mode="sam"),
@@ -286,7 +312,8 @@ if rdask is not None:
         row(
             lambda: rdask.correlate(np.array(["2026-12-03"], dtype="datetime64[D]"), np.ones(1)),
             TypeError,
-            r"^correlate: x.dtype=dtype\('<M8\[D\]'\) is not numeric; expected an integer, float or object dtype",
+            r"^correlate: x=<ndarray shape=\(1,\) dtype=datetime64\[D\]> has dtype datetime64\[D\]; expected an "
+            r"integer, float, complex or object array$",
             "dask-datetime",
         ),
         # Out of core the input may be huge, but not its padding: the in-memory budget, beyond x.

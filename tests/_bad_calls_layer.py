@@ -226,4 +226,17 @@ ROWS = [
         r"conv_transpose: stride=\(1, 2\) has 2 entries",
         "layer-t-stride-length",
     ),
+    row(
+        lambda: conv(np.ones((1,) * 18), np.ones((1,) * 18)),
+        ValueError,
+        r"^conv: x=<ndarray ndim=18 size=1 dtype=float64> has 18 axes, more than refconv supports; expected at most "
+        r"16 axes",
+        "layer-rank-18",
+    ),
+    row(
+        lambda: conv_transpose(np.ones((1, 1, 2)), np.ma.array(np.ones((1, 1, 2)), mask=[[[0, 1]]])),
+        TypeError,
+        r"^conv_transpose: w=<masked array shape=\(1, 1, 2\) dtype=float64> has 1 masked entries of 2",
+        "layer-t-masked-w",
+    ),
 ]

@@ -282,4 +282,11 @@ ROWS = [
         r"correlate: method='dense' would build .*8,003,072,000 entries.*expected method=\"sparse\" or \"direct\"",
         "matrix-method-dense-too-large",
     ),
+    row(
+        lambda: conv_matrix(np.ones((1,) * 33), (1,) * 33),
+        ValueError,
+        r"^conv_matrix: w=<ndarray ndim=33 size=1 dtype=float64> has 33 axes, more than refconv supports; expected "
+        r"at most 16 axes",
+        "matrix-rank-33",
+    ),
 ]

@@ -4,12 +4,26 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import sympy
 
 from refconv import convolve, correlate, output_shape
 
 X = np.arange(12).reshape(3, 4)
 W = np.ones((2, 2), dtype=int)
 x1 = [1, 2, 3, 4, 5]
+
+
+class _Unconvertible:
+    """A foreign array whose ``__array__`` raises something other than ValueError/TypeError."""
+
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("device lost")
+
+
+_UNCONVERTIBLE = (
+    r"^correlate: x=<.*_Unconvertible object at .*> cannot be converted to a NumPy array \(RuntimeError: device "
+    r"lost\); expected an array of numbers$"
+)
 
 
 def row(call, exc, match, id):
@@ -109,6 +123,69 @@ ROWS = [
     row(lambda: correlate(np.array(["a", "b"]), [1]), TypeError, r"x=.*dtype <U1", "x-unicode"),
     row(lambda: correlate(np.array([1, 2.5], dtype=object), [1]), TypeError, r"x=.*holds float 2.5", "x-object-float"),
     row(lambda: correlate(np.array([1, "a"], dtype=object), [1]), TypeError, r"x=.*holds str 'a'", "x-object-str"),
+    row(
+        lambda: correlate([sympy.Float(0.1), 1], [3]),
+        TypeError,
+        r"^correlate: x=\[0.100000000000000, 1\] holds 0.100000000000000, a SymPy Float \(a binary float with a "
+        r"precision, not an exact number\); expected exact numbers \(sympy.Rational\('0.1'\), sympy.nsimplify\) or a "
+        r"float dtype$",
+        "x-sympy-float",
+    ),
+    row(
+        lambda: correlate(x1, np.array([sympy.Symbol("a") * sympy.Float(0.5)], dtype=object)),
+        TypeError,
+        r"^correlate: w=.* holds 0.5\*a, a SymPy Float",
+        "w-sympy-float-in-expression",
+    ),
+    row(
+        lambda: correlate(np.array([sympy.Interval(0, 1), 1], dtype=object), [3]),
+        TypeError,
+        r"^correlate: x=.* holds SymPy Interval Interval\(0, 1\), which is not a number or an expression; "
+        r"expected int, Fraction or SymPy expressions \(sympy.Expr\)$",
+        "x-sympy-interval",
+    ),
+    row(
+        lambda: correlate(np.array([sympy.Eq(sympy.Symbol("a"), 1), 1], dtype=object), [3]),
+        TypeError,
+        r"^correlate: x=.* holds SymPy Equality Eq\(a, 1\), which is not a number or an expression",
+        "x-sympy-eq",
+    ),
+    row(
+        lambda: correlate(np.array([sympy.true, 1], dtype=object), [3]),
+        TypeError,
+        r"^correlate: x=.* holds SymPy BooleanTrue True, which is not a number",
+        "x-sympy-true",
+    ),
+    row(
+        lambda: correlate(np.array([sympy.ImmutableMatrix([1, 2]), 1], dtype=object), [3]),
+        TypeError,
+        r"^correlate: x=.* holds SymPy ImmutableDenseMatrix .*which is not a number or an expression",
+        "x-sympy-matrix",
+    ),
+    row(
+        lambda: correlate(np.array([sympy.oo, 1], dtype=object), [3]),
+        TypeError,
+        r"^correlate: x=.* holds oo, which is not finite; expected finite exact numbers or expressions$",
+        "x-sympy-oo",
+    ),
+    row(
+        lambda: correlate(np.ma.array([1.0, 2, 3], mask=[0, 1, 0]), [1.0]),
+        TypeError,
+        r"^correlate: x=<masked array shape=\(3,\) dtype=float64> has 1 masked entries of 3, which refconv cannot "
+        r"honour; expected a plain array \(fill it with .filled\(value\) first\)$",
+        "x-masked",
+    ),
+    row(
+        lambda: correlate(np.ones((1,) * 62), np.ones((1,) * 62)),
+        ValueError,
+        r"^correlate: x=<ndarray ndim=62 size=1 dtype=float64> has 62 axes, more than refconv supports; expected at "
+        r"most 16 axes \(refconv._arith.MAX_RANK, bounded by NumPy's 32-axis iterators\)$",
+        "x-rank-62",
+    ),
+    row(
+        lambda: convolve(np.ones((1,) * 17), np.ones((1,) * 17)), ValueError, r"^convolve: x=.* has 17 axes", "rank-17"
+    ),
+    row(lambda: correlate(_Unconvertible(), [1]), TypeError, _UNCONVERTIBLE, "x-array-raises"),
     row(
         lambda: correlate(np.array([Fraction(1, 2)], dtype=object), np.array([0.5])),
         TypeError,

@@ -309,4 +309,40 @@ ROWS = [
         r"pool='max' is not callable",
         "pool-shift-pool",
     ),
+    row(
+        lambda: avg_pool(np.ones((1,) * 17), (1,)),
+        ValueError,
+        r"^avg_pool: x=<ndarray ndim=17 size=1 dtype=float64> has 17 axes, more than refconv supports",
+        "pool-rank-17",
+    ),
+    row(
+        lambda: global_max_pool(np.ones((1,) * 64)),
+        ValueError,
+        r"^global_max_pool: x=<ndarray ndim=64 .* has 64 axes, more than refconv supports; expected at most 16 axes",
+        "pool-global-rank-64",
+    ),
+    row(
+        lambda: max_pool(np.array([sympy.Float(1.5), 2], dtype=object), 2),
+        TypeError,
+        r"^max_pool: x=.* holds 1.50000000000000, a SymPy Float",
+        "pool-sympy-float",
+    ),
+    row(
+        lambda: lp_pool(np.array([sympy.nan, 2], dtype=object), 2, 2),
+        TypeError,
+        r"^lp_pool: x=.* holds nan, which is not finite",
+        "pool-sympy-nan",
+    ),
+    row(
+        lambda: weighted_pool([1, 2], 2, np.array([sympy.zoo, 1], dtype=object)),
+        TypeError,
+        r"^weighted_pool: weight=.* holds zoo, which is not finite",
+        "pool-weight-zoo",
+    ),
+    row(
+        lambda: avg_pool(np.ma.array([1, 2], mask=[1, 0]), 2),
+        TypeError,
+        r"^avg_pool: x=<masked array shape=\(2,\) dtype=int64> has 1 masked entries of 2",
+        "pool-masked",
+    ),
 ]

@@ -588,3 +588,13 @@ def test_a_hanging_implementation_fails_with_the_timeout():
     result = check(hangs_on_long_inputs, "correlate", dtype="float64", max_examples=5, timeout=0.2)
     assert not result.passed and result.reason == "timed out: no answer within timeout=0.2 s", str(result)
     assert result.counterexample.args[0].size > 3 and not result.minimal
+
+
+def test_normwise_judge_does_not_overflow_near_the_range():
+    # Errors near 1e290 square past float64's range: the judge scales the norm by the largest
+    # error, so it neither warns nor loses the verdict (the exact result is [0, 0]).
+    x, w = np.array([1e300, -1e300, 1e300]), np.array([1.0, 1.0])
+    y = refconv.correlate(x, w, method="fft")
+    assert_conforms(y, "correlate", x, w, method="fft")
+    with pytest.raises(AssertionError, match="norm-wise bound"):
+        assert_conforms(y + 1e290, "correlate", x, w, method="fft")

@@ -250,3 +250,173 @@ def test_scipy_silently_swaps_but_refconv_refuses(mode):
             correlate([1, 2], [1, 2, 3])
     else:
         assert correlate([1, 2], [1, 2, 3], mode=mode).shape[0] >= 2
+
+
+# --- operands: subclasses, foreign arrays, byte orders and views (refconv._arith.as_operand) ------
+
+
+def _views(base: np.ndarray, kind: str) -> np.ndarray:
+    """``base``'s values through a byte-swapped, strided or reversed layout (same values)."""
+    if kind == "byteswapped":
+        return base.astype(base.dtype.newbyteorder(">" if base.dtype.byteorder in "=<" else "<"))
+    if kind == "strided":  # every other cell of a twice-as-long buffer
+        wide = np.zeros(base.shape[:-1] + (2 * base.shape[-1],), base.dtype)
+        wide[..., ::2] = base
+        return wide[..., ::2]
+    if kind == "reversed":  # negative strides on every axis
+        flipped = np.ascontiguousarray(base[(slice(None, None, -1),) * base.ndim])
+        return flipped[(slice(None, None, -1),) * base.ndim]
+    return np.asfortranarray(base)
+
+
+_VIEW_KINDS = ("byteswapped", "strided", "reversed", "fortran")
+
+
+@st.composite
+def _view_problems(draw):
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.float16]))
+    elements = hnp.from_dtype(np.dtype(dtype), allow_nan=False, allow_infinity=False, min_value=-4, max_value=4)
+    x = draw(
+        hnp.arrays(dtype, draw(hnp.array_shapes(min_dims=3, max_dims=3, min_side=2, max_side=5)), elements=elements)
+    )
+    w = draw(hnp.arrays(dtype, (x.shape[0], x.shape[1], 2), elements=elements))
+    return x, w, draw(st.sampled_from(_VIEW_KINDS)), draw(st.sampled_from(_VIEW_KINDS))
+
+
+def _same(a, b):
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(a, b)
+
+
+@given(_view_problems())
+def test_views_and_byte_orders_give_the_native_copys_result(problem):
+    """Byte-swapped, strided, negative-stride and Fortran-order operands: the very result (values
+    and dtype) of their native C-contiguous copies, in plain and layer functions and every pool."""
+    import refconv
+
+    x, w, kx, kw = problem
+    vx, vw = _views(x, kx), _views(w, kw)
+    assert np.array_equal(vx, x) and np.array_equal(vw, w)
+    _same(correlate(vx, vw), correlate(x, w))
+    _same(convolve(vx, vw, mode="same"), convolve(x, w, mode="same"))
+    _same(refconv.conv(vx, vw[:, :, :2]), refconv.conv(x, w[:, :, :2]))
+    _same(
+        refconv.conv_transpose(vx, vw[:, :, :2].swapaxes(0, 1)), refconv.conv_transpose(x, w[:, :, :2].swapaxes(0, 1))
+    )
+    for pool in (refconv.max_pool, refconv.avg_pool):
+        _same(pool(vx, (2, 2), stride=1), pool(x, (2, 2), stride=1))
+    _same(refconv.lp_pool(vx, 2, 2), refconv.lp_pool(x, 2, 2))
+    _same(refconv.weighted_pool(vx, 2, [1, 3]), refconv.weighted_pool(x, 2, [1, 3]))
+    _same(refconv.global_max_pool(vx, return_indices=True)[1], refconv.global_max_pool(x, return_indices=True)[1])
+
+
+def test_byte_swapped_result_dtype_is_native():
+    x = np.array([1.0, 2.0, 3.0], dtype=">f8")
+    y = correlate(x, np.array([1.0, 10.0], dtype=">f8"))
+    assert y.dtype.isnative and y.dtype == np.float64
+    np.testing.assert_array_equal(y, [21.0, 32.0])  # 1 + 20, 2 + 30
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_matrix_subclass_is_its_values():
+    y = correlate(np.matrix([[1, 2, 3]]), np.array([[1, 1]]))
+    assert type(y) is np.ndarray
+    np.testing.assert_array_equal(y, [[3, 5]])
+
+
+def test_masked_array_with_nothing_masked_is_its_data():
+    y = correlate(np.ma.array([1, 2, 3], mask=[0, 0, 0]), [1, 1])
+    assert type(y) is np.ndarray
+    np.testing.assert_array_equal(y, [3, 5])
+
+
+def test_masked_array_with_a_masked_entry_is_refused():
+    x = np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match=r"^correlate: x=<masked array .* has 1 masked entries of 3.*\.filled\(value\)"):
+        correlate(x, [1.0])
+    with pytest.raises(TypeError, match=r"^convolve: w=<masked array .* has 2 masked entries of 2"):
+        convolve([1.0, 2.0], np.ma.array([1.0, 1.0], mask=True))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [sympy.Float(0.1), sympy.Float(2), sympy.Symbol("a") + sympy.Float(1.5), sympy.sqrt(sympy.Float(2))],
+    ids=["float", "integral-float", "in-sum", "in-sqrt"],
+)
+def test_sympy_floats_are_refused_as_inexact(bad):
+    with pytest.raises(TypeError, match=r"^correlate: x=.* holds .*, a SymPy Float \(a binary float with a precision"):
+        correlate(np.array([bad, 1], dtype=object), [3])
+
+
+def test_sympy_exact_numbers_and_symbols_still_compute():
+    a = sympy.Symbol("a")
+    y = correlate(np.array([sympy.Rational(1, 10), a, sympy.sqrt(2)], dtype=object), [3, 1])
+    assert list(y) == [sympy.Rational(3, 10) + a, 3 * a + sympy.sqrt(2)]
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [
+        (sympy.Interval(0, 1), r"SymPy Interval Interval\(0, 1\)"),
+        (sympy.Eq(sympy.Symbol("a"), 1), r"SymPy Equality Eq\(a, 1\)"),
+        (sympy.Symbol("a") < 1, r"SymPy StrictLessThan a < 1"),
+        (sympy.false, "SymPy BooleanFalse False"),
+        (sympy.FiniteSet(1, 2), r"SymPy FiniteSet \{1, 2\}"),
+        (sympy.ImmutableMatrix([[1, 2], [3, 4]]), r"SymPy ImmutableDenseMatrix Matrix\(\[ \[1, 2\], \[3, 4\]\]\)"),
+    ],
+    ids=["interval", "eq", "lt", "false", "set", "matrix"],
+)
+def test_sympy_non_expressions_are_refused_by_name(bad, shown):
+    with pytest.raises(TypeError, match=rf"^correlate: w=.* holds {shown}, which is not a number or an expression"):
+        correlate([1, 2, 3], np.array([bad, 1], dtype=object))
+
+
+@pytest.mark.parametrize("bad", [sympy.oo, -sympy.oo, sympy.zoo, sympy.nan, sympy.Symbol("a") + sympy.oo])
+def test_sympy_non_finite_numbers_are_refused(bad):
+    with pytest.raises(TypeError, match=r"^correlate: x=.* which is not finite; expected finite exact numbers"):
+        correlate(np.array([1, bad], dtype=object), [1])
+
+
+class _RaisingArray:
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __array__(self, dtype=None, copy=None):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("gone"), MemoryError("too big"), KeyError("k"), ValueError("odd")])
+def test_foreign_array_whose_conversion_raises_is_a_type_error(exc):
+    name = type(exc).__name__
+    with pytest.raises(TypeError, match=rf"^correlate: x=.* cannot be converted to a NumPy array \({name}: "):
+        correlate(_RaisingArray(exc), [1])
+
+
+def test_torch_tensor_requiring_grad_is_detached():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    np.testing.assert_array_equal(correlate(x, [1.0, 1.0]), [3.0, 6.0])
+    assert x.grad is None and x.requires_grad  # the caller's tensor is untouched
+
+
+def test_torch_meta_tensor_is_refused_by_name():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"^correlate: w=.* cannot be converted to a NumPy array \(TypeError: .*meta"):
+        correlate([1.0, 2.0], torch.ones(1, device="meta"))
+
+
+@pytest.mark.parametrize("rank", [17, 32, 33, 62, 64])
+def test_ranks_above_the_limit_are_refused_before_any_work(rank):
+    from refconv._arith import MAX_RANK
+
+    assert MAX_RANK == 16
+    with pytest.raises(ValueError, match=rf"^correlate: x=<ndarray ndim={rank} .* has {rank} axes, .*at most 16 axes"):
+        correlate(np.ones((1,) * rank), np.ones((1,) * rank))
+
+
+def test_rank_16_computes_in_every_method():
+    x = np.full((1,) * 15 + (3,), 2.0)
+    for method in ("direct", "fft", "dense", "sparse"):
+        np.testing.assert_allclose(correlate(x, np.ones((1,) * 15 + (2,)), method=method).ravel(), [4.0, 4.0])
+    q = np.full((1,) * 15 + (3,), Fraction(1, 3), dtype=object)
+    assert list(correlate(q, np.ones((1,) * 15 + (2,), dtype=int)).ravel()) == [Fraction(2, 3)] * 2

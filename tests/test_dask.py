@@ -207,3 +207,66 @@ def test_lp_pool_equals_in_memory(case, p):
     expected = refconv.pooling.lp_pool(x, p, k, **kw)
     got = rdask.lp_pool(da.from_array(x, chunks=chunks), p, k, **kw).compute(scheduler="sync")
     assert got.tolist() == expected.tolist()
+
+
+@given(st.data())
+@settings(max_examples=25)
+def test_max_pool_of_exact_objects_with_padding_equals_in_memory(data):
+    shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=9))
+    x = np.empty(shape, dtype=object)
+    cells = st.fractions(min_value=-20, max_value=20, max_denominator=7) | st.integers(-(10**30), 10**30)
+    x[...] = [[data.draw(cells) for _ in range(shape[1])] for _ in range(shape[0])]
+    k = data.draw(st.integers(1, min(3, *shape)))
+    kw = dict(
+        stride=data.draw(st.integers(1, 3)),
+        padding=data.draw(st.integers(0, k // 2)),
+        ceil_mode=data.draw(st.booleans()),
+    )
+    expected = refconv.pooling.max_pool(x, (k, k), **kw)
+    got = rdask.max_pool(da.from_array(x, chunks=data.draw(chunkings(shape))), (k, k), **kw)
+    got = got.compute(scheduler="sync")
+    assert got.dtype == object and got.tolist() == expected.tolist()
+
+
+def test_max_pool_of_fractions_with_padding_by_hand():
+    x = np.array([Fraction(-3, 2), Fraction(-7), Fraction(-1, 3), Fraction(-5)], dtype=object)
+    # padding 1: windows (pad, -3/2, -7), (-1/3, -5, pad) with k=3, s=2 -> -3/2, -1/3; padding never wins.
+    got = rdask.max_pool(da.from_array(x, chunks=1), 3, stride=2, padding=1).compute(scheduler="sync")
+    assert got.tolist() == [Fraction(-3, 2), Fraction(-1, 3)]
+
+
+def test_max_pool_of_symbols_with_padding_is_refused_by_name():
+    import sympy
+
+    x = np.array([sympy.Symbol("a"), sympy.Symbol("b")], dtype=object)
+    with pytest.raises(TypeError, match=r"^max_pool: x=dask.array<.* holds values that cannot be ordered"):
+        rdask.max_pool(x, 2, padding=1)
+
+
+@given(
+    hnp.arrays(np.float16, st.integers(2, 20), elements=st.floats(-65504, 65504, width=16)),
+    st.integers(1, 4),
+    st.booleans(),
+    st.data(),
+)
+@settings(max_examples=25)
+def test_float16_avg_and_lp_pool_equal_in_memory(x, k, ceil_mode, data):
+    chunks = data.draw(chunkings(x.shape))
+    for pool, args in ((refconv.pooling.avg_pool, ()), (refconv.pooling.lp_pool, (2,))):
+        expected = pool(x, *args, min(k, x.size), ceil_mode=ceil_mode)
+        lazy = getattr(rdask, pool.__name__)(
+            da.from_array(x, chunks=chunks), *args, min(k, x.size), ceil_mode=ceil_mode
+        )
+        got = lazy.compute(scheduler="sync")
+        assert got.dtype == expected.dtype == np.float16
+        assert got.tobytes() == expected.tobytes()
+
+
+def test_foreign_and_byte_swapped_inputs_go_through_the_operand_checks():
+    assert rdask.correlate([1, 2, 3], [1, 1]).compute().tolist() == [3, 5]
+    swapped = rdask.max_pool(da.from_array(np.array([1.0, 5.0, 2.0, 0.0], dtype=">f8"), chunks=2), 2)
+    assert swapped.dtype.isnative and swapped.compute().tolist() == [5.0, 2.0]
+    with pytest.raises(TypeError, match=r"^correlate: x=.* holds 0.5\*a, a SymPy Float"):
+        import sympy
+
+        rdask.correlate(np.array([sympy.Float(0.5) * sympy.Symbol("a"), 1], dtype=object), [1])

@@ -575,3 +575,93 @@ def test_lp_pool_torch_reproduces_torch(torch, geometry, p, data):
     got = lp_pool_torch(x, p, k, stride=s, ceil_mode=ceil)
     eps = np.finfo(np.float64).eps
     np.testing.assert_allclose(got, expected, rtol=(math.prod(k) + 8) * eps, atol=1e-12, equal_nan=True)
+
+
+# --------------------------------------------------------------------------------------------
+# float16: accumulated in float64, rounded once
+
+
+_HALVES: list = []
+
+
+def _nearest_half(q: Fraction) -> np.float16:
+    """The float16 nearest to the exact ``q`` (ties to even), by search over the float16 grid:
+    independent of refconv's and NumPy's float arithmetic."""
+    import bisect
+
+    if not _HALVES:  # every finite float16 >= 0 (bit patterns 0 .. 0x7BFF), as exact Fractions
+        _HALVES.extend(Fraction(float(v)) for v in np.arange(0, 0x7C00, dtype=np.uint16).view(np.float16))
+    sign, mag = (-1 if q < 0 else 1), abs(q)
+    if mag >= Fraction(65504 + 16):  # halfway to 2**16 or past it: overflow
+        return np.float16(sign * np.inf)
+    i = bisect.bisect_left(_HALVES, mag)
+    if i == len(_HALVES) or _HALVES[i] != mag:
+        below, above = _HALVES[i - 1], _HALVES[i]
+        # The nearer neighbour; a tie goes to the even bit pattern.
+        i = i - 1 if (mag - below, (i - 1) % 2) < (above - mag, i % 2) else i
+    return np.float16(sign * float(_HALVES[i]))
+
+
+def test_float16_avg_pool_near_the_range_is_hand_exact():
+    x = np.array([60000, 60000, 65504, 65504, -65504, 65504], dtype=np.float16)
+    y = avg_pool(x, 2)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y, np.array([60000, 65504, 0], dtype=np.float16))  # a float16 sum gives inf, inf
+    np.testing.assert_array_equal(global_avg_pool(x[:4]), np.array([62752], dtype=np.float16))  # (120000+131008)/4
+    np.testing.assert_array_equal(weighted_pool(x[:2], 2, [1, 3]), np.array([60000], dtype=np.float16))
+
+
+def test_float16_lp_pool_overflows_only_where_the_norm_does():
+    x = np.array([300, 300, 60000, 60000], dtype=np.float16)
+    y = lp_pool(x, 2, 2)
+    assert y.dtype == np.float16
+    # 300*sqrt(2) = 424.26..., float16 spacing 0.25 there: 424.25; 60000*sqrt(2) > 65504: inf.
+    np.testing.assert_array_equal(y, np.array([424.25, np.inf], dtype=np.float16))
+    np.testing.assert_array_equal(global_lp_pool(x[:2], 2), np.array([424.25], dtype=np.float16))
+    np.testing.assert_array_equal(lp_pool(x, math.inf, 2), np.array([300, 60000], dtype=np.float16))
+
+
+@given(
+    hnp.arrays(np.float16, st.integers(2, 12), elements=st.floats(-65504, 65504, width=16)),
+    st.integers(1, 4),
+    st.booleans(),
+)
+def test_float16_avg_pool_is_the_correctly_rounded_mean(x, k, ceil_mode):
+    assume(k <= x.size)
+    y = avg_pool(x, k, ceil_mode=ceil_mode)
+    assert y.dtype == np.float16
+    for o in range(y.size):
+        cells = x[o * k : o * k + k]
+        exact = sum(Fraction(float(v)) for v in cells) / len(cells)
+        assert y[o] == _nearest_half(exact), (o, cells, y[o])
+
+
+def test_float16_avg_pool_conforms_to_refconvs_own_oracle():
+    import refconv
+
+    x = np.array([60000, 60000], dtype=np.float16)
+    refconv.assert_conforms(avg_pool(x, 2), "avg_pool", x, 2)
+    with pytest.raises(AssertionError):
+        refconv.assert_conforms(np.array([np.inf], dtype=np.float16), "avg_pool", x, 2)
+
+
+@given(
+    hnp.arrays(
+        np.float16,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=6),
+        elements=st.floats(-65504, 65504, width=16) | st.floats(3e4, 65504, width=16),
+    ),
+    st.integers(1, 2),
+)
+def test_float16_avg_pool_matches_torch_near_the_range(x, k):
+    torch = pytest.importorskip("torch")
+    got = avg_pool(x[None], (k, k))[0]
+    want = torch.nn.functional.avg_pool2d(torch.from_numpy(x)[None, None], k)[0, 0].numpy()
+    assert got.dtype == want.dtype == np.float16
+    # torch sums in float32 and rounds twice (float32, then half): it may differ by an ulp where a
+    # sum needs more than 24 bits, but it overflows only where the mean does, as refconv.
+    assert np.array_equal(np.isfinite(got), np.isfinite(want))
+    finite = np.isfinite(want)
+    magnitude = np.abs(want[finite].astype(np.float64))
+    ulp = 2.0 ** (np.floor(np.log2(np.maximum(magnitude, 2.0**-14))) - 10)  # float16's spacing at |want|
+    assert (np.abs(got[finite].astype(np.float64) - want[finite]) <= ulp).all()

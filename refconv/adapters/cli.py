@@ -14,7 +14,40 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
+from ..cli import argument_error
 from . import ADAPTERS, PEERS, Unsupported, adapters, available, check, resolve
+
+#: refconv's parameter names -> ``refconv check``'s arguments, for messages.
+_OPTIONS = {
+    "target": "TARGET",
+    "op": "--op",
+    "dtype": "--dtype",
+    "max_examples": "--max-examples",
+    "seed": "--seed",
+    "like": "--like",
+    "ranks": "--ranks",
+    "skip_known": "--skip-known",
+}
+
+
+def _bad_option(args: argparse.Namespace) -> str | None:
+    """A message for an argument refconv's own checks would misname (None if all are fine):
+    ``--like`` names an adapter (``check`` would call it ``target``), ``--dtype`` NumPy dtypes."""
+    if args.like is not None:
+        try:
+            info = resolve(args.like, args.op)[1]
+        except (ValueError, TypeError, ImportError) as exc:
+            return f"refconv check: argument --like: {exc}"
+        if info is None:
+            return f"refconv check: argument --like: {args.like!r} is not an adapter; expected e.g. scipy.correlate"
+    for name in args.dtype or ():
+        try:
+            np.dtype(name)
+        except TypeError:
+            return f"refconv check: argument --dtype: {name!r} is not a NumPy dtype; expected e.g. float32 float64"
+    return None
 
 
 def add_parser(sub: Any) -> None:
@@ -69,10 +102,13 @@ def run(args: argparse.Namespace) -> int:
     0
     """
     progress_on = not args.quiet
+    if message := _bad_option(args):
+        print(message, file=sys.stderr)
+        return 2
     try:
         targets = _targets(args)
     except (ValueError, TypeError, ImportError) as exc:
-        print(f"refconv check: {exc}", file=sys.stderr)
+        print(argument_error("check", exc, _OPTIONS), file=sys.stderr)
         return 2
     rows, failures = [], []
     for label, target in targets:
@@ -103,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
                 rows.append((label, args.op or info.op, dtype, "UNSUPPORTED", "-", "-", "-", str(exc)))
                 continue
             except (ValueError, TypeError) as exc:
-                print(f"\nrefconv check: {exc}", file=sys.stderr)
+                print("\n" + argument_error("check", exc, _OPTIONS), file=sys.stderr)
                 return 2
             elapsed = time.perf_counter() - start
             if progress_on:
