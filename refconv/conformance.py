@@ -113,14 +113,20 @@ def _sized(make: Callable[[int, int, int, str], st.SearchStrategy], opt: Options
     shrinker can move a failure found on a large problem to a tiny one in one step.
     """
     lo, hi = min(opt.ranks), max(opt.ranks)
-    tiny = make(lo, hi, min(3, opt.max_side), "tiny")
+    # High ranks: the side shrinks so that a problem keeps about _CELLS cells (rank 9 at side 6
+    # would be ten million cells per operand: a search that never ends).
+    side = min(opt.max_side, max(2, int(_CELLS ** (1 / hi))))
+    tiny = make(lo, hi, min(3, side), "tiny")
     if opt.stage == "tiny":
         return tiny
-    options = [tiny, make(lo, hi, opt.max_side, "full")]
+    options = [tiny, make(lo, hi, side, "full")]
     if opt.long_side > opt.max_side:
         options.append(make(1, 1, opt.long_side, "long"))
     return st.one_of(options)
 
+
+#: About the most cells per spatial operand that a drawn problem has, whatever its rank.
+_CELLS = 4096
 
 #: Caps of (batch, groups, channels) per family.
 _CAPS = {"tiny": (2, 2, 4), "full": (3, 3, 6), "long": (1, 2, 2)}

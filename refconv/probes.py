@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +36,10 @@ import numpy as np
 from .problem import Problem
 
 __all__ = ["probes", "pattern"]
+
+#: Probes larger than this (cells of all operands) are skipped: at high ranks a variant's
+#: lengths multiply past any use as a small first problem.
+PROBE_CELLS = 4096
 
 #: The Weyl increment (the golden ratio times 2**32), as in Knuth's multiplicative hashing.
 _GOLDEN = 2654435769
@@ -265,6 +270,8 @@ def probes(op: str, *, ranks: tuple[int, ...], dtype: np.dtype) -> Iterator[Prob
     found: list[Problem] = []
     for salt, (rank, g) in enumerate(geometries):
         shapes, kwargs, extra = build(op, rank, g)
+        if sum(math.prod(s) for s in shapes) > PROBE_CELLS:  # high ranks: 7**9 cells is no probe
+            continue
         for kind in _kinds(dtype):
             arrays = [pattern(s, dtype, _small(kind), salt + i) for i, s in enumerate(shapes)]
             if kind == "large":

@@ -85,3 +85,29 @@ def test_an_implementation_that_breaks_near_the_float16_range_fails():
     result = refconv.check(breaks, "correlate", dtype="float16", max_examples=5)
     assert not result.passed and result.found_by == "probe" and "bound" in result.reason, str(result)
     assert np.abs(result.counterexample.args[0]).max() > 1e4
+
+
+@pytest.mark.parametrize("op", OPS_CHECKED)
+def test_high_rank_probes_stay_small(op):
+    # Rank 9: the n = 7 variants would have 7**9 = 40 million cells; probes keep to PROBE_CELLS.
+    from refconv.probes import PROBE_CELLS
+
+    def cells(p):
+        return sum(a.size for a in p.args if isinstance(a, np.ndarray))
+
+    assert all(cells(p) <= PROBE_CELLS for p in probes(op, ranks=(9,), dtype=np.dtype("float64")))
+    # Rank 3's variants (7**3 = 343 cells at most) all stay.
+    assert len(list(probes(op, ranks=(3,), dtype=np.dtype("float64")))) >= 20
+
+
+def test_check_at_rank_9_draws_small_problems():
+    # It used to build the rank-9 probes and 6**9-cell problems: a search that never ended.
+    seen = []
+
+    def correlate(x, w, **kw):
+        seen.append(x.size)
+        return refconv.correlate(x, w, method="direct", **kw)
+
+    result = refconv.check(correlate, "correlate", dtype="float64", ranks=(9,), max_examples=10)
+    assert result.passed, str(result)
+    assert seen and max(seen) <= 4096  # 2**9 cells per side-2 input at most: well under the cap
