@@ -7,7 +7,8 @@ allowed>`` so that a user can find the bad argument without reading a traceback.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -158,3 +159,18 @@ def shape_tuple(func: str, name: str, value: Any, *, minimum: int = 1) -> tuple[
         if v < minimum:
             raise fail(func, name, value, f"has a length {int(v)} < {minimum}", f"lengths >= {minimum}")
     return tuple(int(v) for v in value)
+
+
+def argument_error(command: str, exc: Exception, options: Mapping[str, str]) -> str:
+    """The message for a refconv error met by ``refconv COMMAND``, naming the command-line argument.
+
+    refconv's messages name Python parameters (``conv_matrix: stride=0 ...``); ``options`` maps
+    them to the command line's (``{"stride": "--stride"}``), so the user reads which argument
+    to change, in argparse's form (``argument --stride: ...``).
+
+    >>> argument_error("matrix", ValueError("conv_matrix: stride=0 is bad; expected 1"), {"stride": "--stride"})
+    'refconv matrix: argument --stride: conv_matrix: stride=0 is bad; expected 1'
+    """
+    match = re.match(r"\w+: ([A-Za-z_]\w*)(?:=| shape )", str(exc))  # "f: stride=0 ..." or "f: w shape (2,) ..."
+    named = options.get(match[1]) if match else None
+    return f"refconv {command}: " + (f"argument {named}: " if named else "") + str(exc)

@@ -18,8 +18,9 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
+from ._validation import argument_error
 from .checks import Check, discover
 
 
@@ -144,21 +145,6 @@ def write_report(path: str, rows, extra: str = "") -> None:
         text = _markdown(rows) + (("\n" + extra) if extra else "")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
-
-
-def argument_error(command: str, exc: Exception, options: Mapping[str, str]) -> str:
-    """The message for a refconv error met by ``refconv COMMAND``, naming the command-line argument.
-
-    refconv's messages name Python parameters (``conv_matrix: stride=0 ...``); ``options`` maps
-    them to the command line's (``{"stride": "--stride"}``), so the user reads which argument
-    to change, in argparse's form (``argument --stride: ...``).
-
-    >>> argument_error("matrix", ValueError("conv_matrix: stride=0 is bad; expected 1"), {"stride": "--stride"})
-    'refconv matrix: argument --stride: conv_matrix: stride=0 is bad; expected 1'
-    """
-    match = re.match(r"\w+: ([A-Za-z_]\w*)(?:=| shape )", str(exc))  # "f: stride=0 ..." or "f: w shape (2,) ..."
-    named = options.get(match[1]) if match else None
-    return f"refconv {command}: " + (f"argument {named}: " if named else "") + str(exc)
 
 
 def _output_file_problem(path: str) -> str | None:

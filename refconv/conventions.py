@@ -152,4 +152,20 @@ def boundary(library: str, name: str) -> str:
     return names[check_choice(func, "name", name, tuple(names))]
 
 
-__all__ = ["SAME_PRESETS", "BOUNDARY_ALIASES", "same_pads", "boundary"]
+#: torch's ``padding_mode`` names -> refconv's boundary names (``numpy.pad``'s).
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+_PADDING_MODE_HINTS = {
+    "constant": "numpy's 'constant' is torch's 'zeros'",
+    "fill": "scipy.signal's 'fill' is torch's 'zeros'",
+    "wrap": "numpy's 'wrap' is torch's 'circular'",
+    "periodic": "periodic is torch's 'circular'",
+    "edge": "numpy's 'edge' is torch's 'replicate'",
+    "nearest": "ndimage's 'nearest' is torch's 'replicate'",
+    "mirror": "ndimage's 'mirror' is torch's 'reflect'",
+    "symmetric": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
+    "symm": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
+}
+
+
+__all__ = ["SAME_PRESETS", "BOUNDARY_ALIASES", "PADDING_MODES", "same_pads", "boundary"]

@@ -14,7 +14,7 @@ import math
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from .matrices import _axis_counts
+from ._assemble import axis_counts
 from .spec import check_cells, plain_spec
 
 
@@ -121,7 +121,7 @@ def conv_cost(
     k = spec.taps
     multiplies, additions = outputs * k, outputs * (k - 1)
     dense_entries, dense_flops = outputs * inputs, outputs * (2 * inputs - 1)
-    nnz, rows = _axis_counts(spec)
+    nnz, rows = axis_counts(spec)
     return ConvCost(
         output_shape=spec.output_shape,
         multiplies=multiplies,

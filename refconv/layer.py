@@ -24,24 +24,10 @@ import numpy as np
 
 from ._arith import as_operand, convert, domain, finish
 from ._validation import check_choice, fail, is_int
+from .conventions import _PADDING_MODE_HINTS, PADDING_MODES
 from .methods import METHODS, get_method, resolve
 from .methods.direct import correlate_direct_adjoint
 from .spec import ConvSpec, check_cells, check_spec_cells, held_cells, layer_spec, plain_spec, transpose_spec
-
-#: torch ``padding_mode`` -> refconv (``numpy.pad``) boundary.
-PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-_PADDING_MODE_HINTS = {
-    "constant": "numpy's 'constant' is torch's 'zeros'",
-    "fill": "scipy.signal's 'fill' is torch's 'zeros'",
-    "wrap": "numpy's 'wrap' is torch's 'circular'",
-    "periodic": "periodic is torch's 'circular'",
-    "edge": "numpy's 'edge' is torch's 'replicate'",
-    "nearest": "ndimage's 'nearest' is torch's 'replicate'",
-    "mirror": "ndimage's 'mirror' is torch's 'reflect'",
-    "symmetric": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
-    "symm": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
-}
 
 # Said in channel-count errors, where reading x as unbatched is the likely surprise.
 _UNBATCHED = {True: "", False: " (read as unbatched (C_in, *spatial))"}

@@ -44,8 +44,8 @@ Size limits
 The index tables every format is built from (one entry per output and tap) are sized first and
 refused past :data:`refconv.spec.CELL_LIMIT` cells, naming ``input_shape`` (or ``method`` for
 ``correlate(..., method="dense"|"sparse")``).  Dense and SymPy matrices are counted before
-anything is allocated: past :data:`DENSE_LIMIT`
-(``10**8`` entries, 800 MB of int64) or :data:`SYMPY_LIMIT` (``10**6`` entries) the builders
+anything is allocated: past :data:`refconv.spec.DENSE_LIMIT`
+(``10**8`` entries, 800 MB of int64) or :data:`refconv.spec.SYMPY_LIMIT` (``10**6`` entries) the builders
 raise ``ValueError`` naming the entry count, the bytes and ``format="sparse"``.
 
 Structure predicates
@@ -76,168 +76,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._arith import as_operand, convert, domain
-from ._taps import FILL, gather_index
+from ._arith import as_operand
+from ._assemble import assemble, matrix_weights, triplets
 from ._validation import check_choice, fail, is_int, shape_tuple
+from .conventions import _PADDING_MODE_HINTS, PADDING_MODES
 from .spec import ConvSpec, check_cells, layer_spec, plain_spec
 
-#: Largest dense matrix (in entries) the builders allocate: 10**8 entries is 800 MB of int64.
-DENSE_LIMIT = 10**8
-#: Largest SymPy matrix (in entries): SymPy holds one Python object per entry (~1.5 s per 10**6).
-SYMPY_LIMIT = 10**6
 #: Largest exact DFT :func:`circulant_eigenvalues` computes: ``prod(shape) * sum(shape)`` terms.
 EIGEN_LIMIT = 10**5
 
 _FORMATS = ("dense", "sparse", "sympy")
-
-
-# --------------------------------------------------------------------------------------------
-# The triplets: one geometry, three formats
-# --------------------------------------------------------------------------------------------
-
-
-def _spatial_cells(spec: ConvSpec) -> tuple[np.ndarray, np.ndarray]:
-    """``(P_out, K)`` ravelled input cell read by each output through each tap, and a mask.
-
-    The N-d index is the per-axis :func:`gather_index` broadcast over an ``(O_1..O_N, K_1..K_N)``
-    grid and ravelled row-major, so rows come out sorted and, under a zero boundary, the
-    columns of a row increase with the tap.  Cells that hold the fill value are masked out.
-    """
-    nd = spec.ndim
-    cols = np.zeros((1,) * (2 * nd), dtype=np.int64)
-    valid = np.ones((1,) * (2 * nd), dtype=bool)
-    for a, g in enumerate(spec.axes):
-        shape = [1] * (2 * nd)
-        shape[a], shape[nd + a] = g.out, g.k
-        index = gather_index(g, spec.boundary).astype(np.int64).reshape(shape)
-        cols = cols * g.n + index
-        valid = valid & (index != FILL)
-    full = spec.output_shape + spec.kernel_shape
-    p_out, k = math.prod(spec.output_shape), spec.taps
-    # Copies: the reshape of a broadcast can be a read-only view, and scipy sorts indices in place.
-    return np.array(np.broadcast_to(cols, full).reshape(p_out, k)), np.broadcast_to(valid, full).reshape(p_out, k)
-
-
-def _triplets(spec: ConvSpec, c_out: int, c_in_g: int, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(rows, cols, taps)`` of the layer matrix, ``taps`` indexing ``w.ravel()`` of shape
-    ``(c_out, c_in_g, *kernel)``.
-
-    Entries are enumerated over the grid ``(c_out, P_out, c_in_g, K)``: its flat index ``f``
-    splits into ``row = f // (c_in_g*K)`` (so rows come out sorted, CSR order) and the input
-    channel and tap; under a zero boundary the columns of each row then increase strictly.
-    """
-    cols2, valid2 = _spatial_cells(spec)
-    p_out, k = cols2.shape
-    p_in = math.prod(spec.input_shape)
-    per_row = c_in_g * k
-    if c_out == c_in_g == 1:
-        if valid2.all():  # every tap reads a real cell ("valid", or a copying boundary): no mask to apply
-            return np.repeat(np.arange(p_out), k), cols2.ravel(), np.tile(np.arange(k), p_out)
-        flat = np.flatnonzero(valid2)
-        return flat // k, cols2.ravel()[flat], flat % k
-    mask = np.broadcast_to(valid2[None, :, None, :], (c_out, p_out, c_in_g, k))
-    flat = np.arange(mask.size) if valid2.all() else np.flatnonzero(mask)
-    rows, rest = np.divmod(flat, per_row)
-    ci, t = np.divmod(rest, k)
-    co, o = np.divmod(rows, p_out)
-    cols = ((co // (c_out // groups)) * c_in_g + ci) * p_in + cols2[o, t]
-    return rows, cols, (co * c_in_g + ci) * k + t
-
-
-def _axis_counts(spec: ConvSpec) -> tuple[int, int]:
-    """Structural nnz of the single-channel matrix, and its number of non-empty rows.
-
-    Entry ``(o, c)`` is stored iff on every axis some tap connects ``o_a`` to ``c_a``, so both
-    counts are products of per-axis counts: no matrix is built.
-    """
-    nnz = rows = 1
-    for g in spec.axes:
-        s = np.sort(gather_index(g, spec.boundary), axis=1)
-        real = s != FILL
-        new = np.ones_like(real)
-        new[:, 1:] = s[:, 1:] != s[:, :-1]
-        nnz *= int((new & real).sum())
-        rows *= int(real.any(axis=1).sum())
-    return nnz, rows
-
-
-def _weights(func: str, w: np.ndarray) -> tuple[np.ndarray, str]:
-    """``w`` in the matrix's arithmetic: the no-overflow rule of :mod:`refconv._arith` with
-    ``max|x| = 1``, since every entry is a sum of distinct taps."""
-    kind = domain(func, {"x": np.ones(1, dtype=np.int64), "w": w})
-    return convert(w, kind, w.dtype if kind == "float" else None), kind
-
-
-def _guard(func: str, fmt: str, spec: ConvSpec, shape: tuple[int, int], channels: int, dtype, method: bool) -> None:
-    """Refuse a dense or SymPy matrix past the documented limit, before allocating anything.
-
-    ``method``: the caller is ``method="dense"`` of correlate/convolve, so the message names
-    ``method`` rather than ``format``."""
-    if fmt == "sparse":
-        return
-    m, n = shape
-    entries = m * n
-    limit, name = (DENSE_LIMIT, "DENSE_LIMIT") if fmt == "dense" else (SYMPY_LIMIT, "SYMPY_LIMIT")
-    if entries <= limit:
-        return
-    itemsize = np.dtype(dtype).itemsize
-    if fmt == "dense" and np.dtype(dtype).kind != "O":
-        what = f"{entries * itemsize:,} bytes of {np.dtype(dtype)}"
-    else:
-        what = f"at least {entries * 8:,} bytes of object pointers"
-    nnz = _axis_counts(spec)[0] * channels
-    param, alternative = ("method", 'method="sparse" or "direct"') if method else ("format", 'format="sparse"')
-    raise fail(
-        func,
-        param,
-        fmt,
-        f"would build a {m:,} x {n:,} matrix of {entries:,} entries ({what}), over the limit of "
-        f"{limit:,} entries (refconv.matrices.{name})",
-        f"{alternative}, which stores {nnz:,} entries, or a smaller input",
-    )
-
-
-def _assemble(func: str, spec: ConvSpec, w: np.ndarray, kind: str, groups: int, fmt: str, method: bool = False):
-    """The matrix of ``spec`` with layer-form weights ``w`` ``(c_out, c_in_g, *kernel)``."""
-    c_out, c_in_g = w.shape[:2]
-    shape = (c_out * math.prod(spec.output_shape), c_in_g * groups * math.prod(spec.input_shape))
-    # Every format is built from (row, column, tap) index tables of this shape: size them first.
-    name, value = ("method", fmt) if method else ("input_shape", spec.input_shape)
-    check_cells(func, name, value, "an index table (outputs x taps)", (shape[0], c_in_g * spec.taps), w.size)
-    _guard(func, fmt, spec, shape, c_out * c_in_g, w.dtype, method)
-    rows, cols, taps = _triplets(spec, c_out, c_in_g, groups)
-    data = w.ravel()[taps]
-    merge = spec.boundary != "constant"  # only a copying boundary lets two taps read one cell
-    if fmt == "sparse":
-        if kind == "object":
-            return _sympy_sparse(shape, rows, cols, data)
-        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-        matrix = sp.csr_array((data, cols, indptr), shape=shape)
-        if merge:
-            matrix.sum_duplicates()
-        return matrix
-    dense = np.zeros(shape, dtype=w.dtype)
-    if merge:
-        np.add.at(dense, (rows, cols), data)
-    else:
-        dense[rows, cols] = data
-    if fmt == "dense":
-        return dense
-    import sympy
-
-    return sympy.ImmutableMatrix(dense.tolist())
-
-
-def _sympy_sparse(shape, rows, cols, data):
-    """SymPy's sparse matrix from triplets, duplicates summed (scipy.sparse holds no objects)."""
-    import sympy
-
-    entries: dict[tuple[int, int], Any] = {}
-    for r, c, v in zip(rows.tolist(), cols.tolist(), data):
-        key = (r, c)
-        entries[key] = entries[key] + v if key in entries else v
-    return sympy.ImmutableSparseMatrix(shape[0], shape[1], {k: sympy.sympify(v) for k, v in entries.items()})
 
 
 def _format(func: str, fmt: Any) -> str:
@@ -291,8 +139,9 @@ def conv_matrix(
     ------
     ValueError
         For a bad mode/stride/dilation/boundary/format, a kernel that does not fit, or a dense
-        (SymPy) matrix past :data:`DENSE_LIMIT` (:data:`SYMPY_LIMIT`) entries: the message names
-        the entry count, the bytes and ``format="sparse"``.  Nothing large is allocated first.
+        (SymPy) matrix past :data:`refconv.spec.DENSE_LIMIT` (:data:`refconv.spec.SYMPY_LIMIT`)
+        entries: the message names the entry count, the bytes and ``format="sparse"``.  Nothing
+        large is allocated first.
     TypeError
         For a non-numeric ``w`` or a non-integer shape.
 
@@ -384,8 +233,8 @@ def conv_matrix(
         boundary=boundary,
         names=("input_shape", "w"),
     )
-    w, kind = _weights(func, w)
-    return _assemble(func, spec, w[None, None], kind, 1, fmt)
+    w, kind = matrix_weights(func, w)
+    return assemble(func, spec, w[None, None], kind, 1, fmt)
 
 
 def layer_matrix(
@@ -472,9 +321,6 @@ def layer_matrix(
             f"has C_in = {c_in} channels but w.shape[1] * groups = {c_in_g} * {groups} = {c_in_g * groups}",
             "C_in == w.shape[1] * groups",
         )
-    # conv's own table of torch names; imported here because refconv.layer imports the methods,
-    # which import this module.
-    from .layer import _PADDING_MODE_HINTS, PADDING_MODES
 
     mode = check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)
     spec = layer_spec(
@@ -486,8 +332,8 @@ def layer_matrix(
         dilation=dilation,
         boundary=PADDING_MODES[mode],
     )
-    w, kind = _weights(func, w)
-    return _assemble(func, spec, w, kind, int(groups), fmt)
+    w, kind = matrix_weights(func, w)
+    return assemble(func, spec, w, kind, int(groups), fmt)
 
 
 def multilevel_circulant(w: Any, input_shape: Any, *, format: str = "dense"):
@@ -540,8 +386,8 @@ def _circulant(func: str, w: Any, input_shape: Any, format: Any):
     w = as_operand(func, "w", w)
     fmt = _format(func, format)
     spec = _circulant_spec(func, w, input_shape)
-    w, kind = _weights(func, w)
-    return _assemble(func, spec, np.flip(w)[None, None], kind, 1, fmt)
+    w, kind = matrix_weights(func, w)
+    return assemble(func, spec, np.flip(w)[None, None], kind, 1, fmt)
 
 
 def _circulant_spec(func: str, w: np.ndarray, input_shape: Any) -> ConvSpec:
@@ -625,7 +471,7 @@ def circulant_eigenvalues(w: Any, input_shape: Any, *, exact: bool | None = None
     func = "circulant_eigenvalues"
     w = as_operand(func, "w", w)
     spec = _circulant_spec(func, w, input_shape)
-    w, kind = _weights(func, w)
+    w, kind = matrix_weights(func, w)
     if exact is None:
         exact = kind != "float"
     if not isinstance(exact, bool):
@@ -634,7 +480,7 @@ def circulant_eigenvalues(w: Any, input_shape: Any, *, exact: bool | None = None
     check_cells(
         func, "input_shape", input_shape, "an index table (outputs x taps)", (math.prod(shape), spec.taps), w.size
     )
-    rows, cols, taps = _triplets(spec, 1, 1, 1)
+    rows, cols, taps = triplets(spec, 1, 1, 1)
     first = cols == 0
     column = np.zeros(math.prod(shape), dtype=object if exact else w.dtype)
     np.add.at(column, rows[first], np.flip(w).ravel()[taps[first]])
@@ -1041,7 +887,5 @@ __all__ = [
     "is_doubly_block_circulant",
     "is_multilevel_toeplitz",
     "is_multilevel_circulant",
-    "DENSE_LIMIT",
-    "SYMPY_LIMIT",
     "EIGEN_LIMIT",
 ]

@@ -49,7 +49,7 @@ import numpy as np
 from ._arith import _is_sympy
 from ._taps import FILL, gather_index, source_index
 from ._validation import fail, int_tuple, is_int
-from .layer import PADDING_MODES
+from .conventions import PADDING_MODES
 from .receptive import ReceptiveField, receptive_field
 from .spec import ConvSpec, layer_spec, plain_spec
 

@@ -46,7 +46,7 @@ One budget, :data:`CELL_LIMIT` cells beyond what the operands already hold (``10
   same limit (:func:`check_working_set`): ``method="auto"`` never picks a method over the
   budget when another fits, and an explicit method over it is refused by name, before
   allocating, with an alternative that fits.  Dense and sparse matrices are refused past their
-  own limits (:data:`refconv.matrices.DENSE_LIMIT`, the index tables' :func:`check_cells`).
+  own limits (:data:`refconv.spec.DENSE_LIMIT`, the index tables' :func:`check_cells`).
 * **An operand counts by the memory it holds** (:func:`held_cells`), not by its logical size: a
   broadcast view such as ``np.broadcast_to(1.0, (10**5, 10**5))`` holds 1 cell, so every array
   of its logical shape (its padded or converted copy, an output as large) is budgeted in full.
@@ -115,6 +115,10 @@ _BOUNDARY_HINTS = {
 }
 #: Cells an allocation may exceed the operands' own size by (see "Memory budget" above).
 CELL_LIMIT = 10**8
+#: Largest dense matrix (in entries) any builder allocates: 10**8 entries is 800 MB of int64.
+DENSE_LIMIT = 10**8
+#: Largest SymPy matrix (in entries): SymPy holds one Python object per entry (~1.5 s per 10**6).
+SYMPY_LIMIT = 10**6
 
 _MODES = ("valid", "same", "full")
 _MODE_HINTS = {

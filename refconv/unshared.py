@@ -21,15 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from . import spec as spec_module
 from ._arith import INT64_MAX, as_operand, convert, domain, finish
 from ._taps import FILL, gather_index, pad, tap_slices, taps
 from ._validation import check_choice, fail, shape_tuple
 from .spec import ConvSpec, plain_spec
 
-__all__ = ["locally_connected", "locally_connected_matrix", "locally_connected_weight_shape", "DENSE_LIMIT"]
-
-#: Largest dense matrix (entries) :func:`locally_connected_matrix` builds; use ``format="sparse"`` beyond.
-DENSE_LIMIT = 10**8
+__all__ = ["locally_connected", "locally_connected_matrix", "locally_connected_weight_shape"]
 
 
 def locally_connected_weight_shape(
@@ -177,7 +175,7 @@ def locally_connected_matrix(
     Raises
     ------
     ValueError
-        For a dense matrix of more than :data:`DENSE_LIMIT` entries, or a weight of the wrong
+        For a dense matrix of more than :data:`refconv.spec.DENSE_LIMIT` entries, or a weight of the wrong
         shape.
 
     Examples
@@ -192,12 +190,13 @@ def locally_connected_matrix(
     input_shape = shape_tuple(func, "input_shape", input_shape)
     spec = _spec(func, input_shape, w.shape, mode, stride, dilation, boundary)
     rows, cols = math.prod(spec.output_shape), math.prod(input_shape)
-    if format == "dense" and rows * cols > DENSE_LIMIT:
+    if format == "dense" and rows * cols > spec_module.DENSE_LIMIT:
         raise fail(
             func,
             "format",
             format,
-            f"would build a dense matrix of {rows}x{cols} = {rows * cols:.1e} entries (limit {DENSE_LIMIT:.0e})",
+            f"would build a dense matrix of {rows}x{cols} = {rows * cols:.1e} entries "
+            f"(limit {spec_module.DENSE_LIMIT:.0e}, refconv.spec.DENSE_LIMIT)",
             'format="sparse"',
         )
     if format == "sparse" and w.dtype.kind == "O":

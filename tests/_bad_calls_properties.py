@@ -244,7 +244,8 @@ ROWS = [
     row(
         lambda: locally_connected_matrix(np.ones((1, 20_000, 1, 1)), (1, 20_000)),
         ValueError,
-        r"dense matrix of 20000x20000 = 4.0e\+08 entries \(limit 1e\+08\); expected format=\"sparse\"",
+        r"dense matrix of 20000x20000 = 4.0e\+08 entries \(limit 1e\+08, refconv.spec.DENSE_LIMIT\); "
+        r"expected format=\"sparse\"",
         "prop-lc-dense-limit",
     ),
 ]

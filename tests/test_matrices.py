@@ -21,7 +21,6 @@ from hypothesis.extra import numpy as hnp
 from refconv import conv, conv_transpose, convolve, correlate
 from refconv import strategies as rst
 from refconv.matrices import (
-    DENSE_LIMIT,
     StructureCheck,
     circulant_eigenvalues,
     conv_matrix,
@@ -35,7 +34,7 @@ from refconv.matrices import (
     layer_matrix,
     multilevel_circulant,
 )
-from refconv.spec import plain_spec
+from refconv.spec import DENSE_LIMIT, plain_spec
 
 SMALL = st.integers(-9, 9)
 NONZERO = st.integers(-9, 9).filter(bool)

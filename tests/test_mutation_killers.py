@@ -813,23 +813,23 @@ def test_the_dense_limit_admits_exactly_its_entries(monkeypatch):
 
     w = np.array([1, 2], dtype=np.float32)
     entries = 4 * 5  # 4 outputs x 5 inputs
-    monkeypatch.setattr(matrices, "DENSE_LIMIT", entries)
+    monkeypatch.setattr(refconv.spec, "DENSE_LIMIT", entries)
     assert matrices.conv_matrix(w, (5,)).shape == (4, 5)
-    monkeypatch.setattr(matrices, "DENSE_LIMIT", entries - 1)
+    monkeypatch.setattr(refconv.spec, "DENSE_LIMIT", entries - 1)
     with pytest.raises(ValueError) as info:
         matrices.conv_matrix(w, (5,))
     # float32: 4 bytes an entry; the sparse form stores 2 taps x 4 outputs.
     assert str(info.value) == (
         "conv_matrix: format='dense' would build a 4 x 5 matrix of 20 entries (80 bytes of float32), over the "
-        'limit of 19 entries (refconv.matrices.DENSE_LIMIT); expected format="sparse", which stores 8 entries, '
+        'limit of 19 entries (refconv.spec.DENSE_LIMIT); expected format="sparse", which stores 8 entries, '
         "or a smaller input"
     )
-    monkeypatch.setattr(matrices, "SYMPY_LIMIT", entries - 1)
+    monkeypatch.setattr(refconv.spec, "SYMPY_LIMIT", entries - 1)
     with pytest.raises(ValueError) as info:
         matrices.conv_matrix(w, (5,), format="sympy")
     assert str(info.value) == (
         "conv_matrix: format='sympy' would build a 4 x 5 matrix of 20 entries (at least 160 bytes of object "
-        'pointers), over the limit of 19 entries (refconv.matrices.SYMPY_LIMIT); expected format="sparse", which '
+        'pointers), over the limit of 19 entries (refconv.spec.SYMPY_LIMIT); expected format="sparse", which '
         "stores 8 entries, or a smaller input"
     )
 
@@ -837,7 +837,7 @@ def test_the_dense_limit_admits_exactly_its_entries(monkeypatch):
 def test_the_dense_guard_counts_object_pointers_and_every_channel(monkeypatch):
     from refconv import matrices
 
-    monkeypatch.setattr(matrices, "DENSE_LIMIT", 10)
+    monkeypatch.setattr(refconv.spec, "DENSE_LIMIT", 10)
     with pytest.raises(ValueError) as info:
         matrices.conv_matrix(np.array([1, 2], dtype=object), (5,))
     assert "(at least 160 bytes of object pointers)" in str(info.value)  # 20 entries x 8 bytes
@@ -847,7 +847,7 @@ def test_the_dense_guard_counts_object_pointers_and_every_channel(monkeypatch):
         matrices.layer_matrix(np.ones((2, 1, 2), dtype=np.int64), (1, 5))
     assert str(info.value) == (
         "layer_matrix: format='dense' would build a 8 x 5 matrix of 40 entries (320 bytes of int64), over the "
-        'limit of 10 entries (refconv.matrices.DENSE_LIMIT); expected format="sparse", which stores 16 entries, '
+        'limit of 10 entries (refconv.spec.DENSE_LIMIT); expected format="sparse", which stores 16 entries, '
         "or a smaller input"
     )
 
@@ -857,7 +857,7 @@ def test_the_dense_method_names_method_in_its_refusals(monkeypatch):
         refconv.correlate(np.ones(20000), np.ones(2), method="dense")
     assert str(info.value) == (
         "correlate: method='dense' would build a 19,999 x 20,000 matrix of 399,980,000 entries (3,199,840,000 "
-        "bytes of float64), over the limit of 100,000,000 entries (refconv.matrices.DENSE_LIMIT); expected "
+        "bytes of float64), over the limit of 100,000,000 entries (refconv.spec.DENSE_LIMIT); expected "
         'method="sparse" or "direct", which stores 39,998 entries, or a smaller input'
     )
     # The (outputs x taps) index table is sized before the matrix: 5 outputs x 2 taps = 10 cells

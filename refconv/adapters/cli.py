@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cli import argument_error
+from .._validation import argument_error
 from . import ADAPTERS, PEERS, Unsupported, adapters, available, check, resolve
 
 #: refconv's parameter names -> ``refconv check``'s arguments, for messages.

@@ -103,7 +103,7 @@ def working_set(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> in
     ``"direct"`` and ``"fft"``: their modules' ``working_set`` (an im2col chunk; spectra and an
     output-channel chunk); ``"auto"``: the method :func:`choose_method` picks.  ``"dense"`` and
     ``"sparse"`` are budgeted by their matrices' own guards
-    (:data:`refconv.matrices.DENSE_LIMIT`, the index tables' :func:`refconv.spec.check_cells`)
+    (:data:`refconv.spec.DENSE_LIMIT`, the index tables' :func:`refconv.spec.check_cells`)
     and are not modelled here.
     """
     if method == "auto":

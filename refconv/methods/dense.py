@@ -10,7 +10,7 @@ Exactness: the matrix holds ``w``'s entries (``int64``, Python ints, Fractions, 
 product runs in the arithmetic :mod:`refconv._arith` chose, so exact inputs give the identical
 result as ``method="direct"``.  Floats use BLAS (:func:`refconv._gemm.matmul`: the same bits whatever the
 thread count), whose summation order is not the direct method's.  The matrix is refused past
-:data:`refconv.matrices.DENSE_LIMIT` entries.
+:data:`refconv.spec.DENSE_LIMIT` entries.
 
 Matrices of at most :data:`CACHE_ENTRIES` entries are cached (:func:`functools.lru_cache`, 8
 of them, so the cache holds at most 8 x 8 MB) per ``(spec, kernel)``: the spec is a frozen,
@@ -27,8 +27,8 @@ import math
 
 import numpy as np
 
+from .._assemble import assemble
 from .._gemm import matmul
-from ..matrices import _assemble
 from ..spec import ConvSpec
 
 
@@ -71,7 +71,7 @@ def dense_matrix(spec: ConvSpec, kernel: Kernel) -> np.ndarray:
 
 def _build(spec: ConvSpec, kernel: Kernel) -> np.ndarray:
     w, groups = layer_form(kernel.array)
-    matrix = _assemble("correlate", spec, w, kernel.kind, groups, "dense", method=True)
+    matrix = assemble("correlate", spec, w, kernel.kind, groups, "dense", method=True)
     matrix.flags.writeable = False  # shared by every caller of the cache
     return matrix
 

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ..matrices import _assemble, _triplets
+from .._assemble import assemble, triplets
 from ..spec import ConvSpec
 from .dense import Kernel, layer_form
 
@@ -37,9 +37,9 @@ def sparse_matrix(spec: ConvSpec, kernel: Kernel):
     for exact object kernels (cached; see the module docstring)."""
     w, groups = layer_form(kernel.array)
     if kernel.kind != "object":
-        return _assemble("correlate", spec, w, kernel.kind, groups, "sparse")
+        return assemble("correlate", spec, w, kernel.kind, groups, "sparse")
     c_out, c_in_g = w.shape[:2]
-    rows, cols, taps = _triplets(spec, c_out, c_in_g, groups)
+    rows, cols, taps = triplets(spec, c_out, c_in_g, groups)
     shape = (c_out * math.prod(spec.output_shape), c_in_g * groups * math.prod(spec.input_shape))
     return rows, cols, w.ravel()[taps], shape
 

@@ -1,0 +1,113 @@
+"""ARCHITECTURE.md's floors: a module imports only from its floor or below, and no import cycle.
+
+The imports are read with ``ast`` from every module of the package, function-level imports
+included (a cycle hidden in a function is still a cycle); the floors come from the table in
+ARCHITECTURE.md, the one place they are written.
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "refconv"
+
+
+def _module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The refconv modules ``name`` imports (``from . import x`` names the module ``x``)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "refconv"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+            elif node.module and node.module.split(".")[0] == "refconv":
+                base = node.module
+            else:
+                continue
+            found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names}
+    return {m for m in found if m in MODULES and m != name}
+
+
+def graph() -> dict[str, set[str]]:
+    return {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def floors() -> dict[str, int]:
+    """``module -> floor`` from the table rows of ARCHITECTURE.md (``| 3 | ... | `a`, `b` |``)."""
+    table = {}
+    for line in (ROOT / "ARCHITECTURE.md").read_text().splitlines():
+        row = re.match(r"\|\s*(\d+)\s*\|[^|]*\|(.*)\|\s*$", line)
+        if row:
+            for module in re.findall(r"`([\w.]+)`", row[2]):
+                table[module] = int(row[1])
+    return table
+
+
+def violations(edges: dict[str, set[str]], floor: dict[str, int]) -> list[str]:
+    """Every broken rule: an unplaced module, an import upward, or a cycle."""
+    found = [f"{m} is on no floor of ARCHITECTURE.md" for m in sorted(edges) if m not in floor]
+    found += [
+        f"{m} (floor {floor[m]}) imports {d} (floor {floor[d]})"
+        for m in sorted(edges)
+        for d in sorted(edges[m])
+        if m in floor and d in floor and floor[d] > floor[m]
+    ]
+    try:
+        tuple(graphlib.TopologicalSorter(edges).static_order())
+    except graphlib.CycleError as exc:
+        found.append("import cycle: " + " -> ".join(exc.args[1]))
+    return found
+
+
+def test_every_module_is_on_a_floor_and_imports_only_downward_without_cycles():
+    assert violations(graph(), floors()) == []
+
+
+def test_the_table_names_only_real_modules():
+    assert set(floors()) - set(MODULES) == set()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # A deliberately upward import: the geometry importing the layer functions.
+        ({"refconv.spec": {"refconv.layer"}}, "refconv.spec (floor 1) imports refconv.layer (floor 3)"),
+        # A cycle within one floor: the dense method back to the methods package.
+        ({"refconv.methods.dense": {"refconv.methods"}}, "import cycle"),
+        # A module the table does not place.
+        ({"refconv.new_module": set()}, "refconv.new_module is on no floor"),
+    ],
+)
+def test_the_rules_catch_an_upward_import_a_cycle_and_an_unplaced_module(extra, expected):
+    edges = graph()
+    for module, deps in extra.items():
+        edges[module] = edges.get(module, set()) | deps
+    assert any(expected in v for v in violations(edges, floors())), violations(edges, floors())
+
+
+def test_imports_are_read_by_hand_on_known_modules():
+    # By hand from the sources: the dense method's assembler, the layer's naming table, the
+    # command line's function-level import of the adapters' check command.
+    edges = graph()
+    assert "refconv._assemble" in edges["refconv.methods.dense"]
+    assert "refconv.matrices" not in edges["refconv.methods.dense"]
+    assert "refconv.conventions" in edges["refconv.layer"]
+    assert "refconv.adapters.cli" in edges["refconv.cli"]  # imported inside a function
+    assert "refconv.cli" not in edges["refconv.adapters.cli"]
