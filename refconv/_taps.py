@@ -15,9 +15,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ._arith import INT64_MAX
 from .spec import AxisGeometry, ConvSpec
-
-_INT64_MAX = 2**63 - 1
 
 #: Marks a padded cell that holds the fill value rather than a copy of an input cell.
 FILL = -1
@@ -88,7 +87,7 @@ def array_safe(g: AxisGeometry) -> AxisGeometry:
     >>> array_safe(AxisGeometry(n=3, k=2, stride=2**63)).stride
     1
     """
-    if (g.out == 1 and g.stride > _INT64_MAX) or (g.k == 1 and g.dilation > _INT64_MAX):
+    if (g.out == 1 and g.stride > INT64_MAX) or (g.k == 1 and g.dilation > INT64_MAX):
         return dataclasses.replace(g, stride=1 if g.out == 1 else g.stride, dilation=1 if g.k == 1 else g.dilation)
     return g
 

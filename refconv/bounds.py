@@ -90,34 +90,11 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_choice, fail
-from .exact import op_form
+from .exact import Format, op_form
 
 # ---------------------------------------------------------------------------------------------
 # Formats and arithmetics
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Format:
-    """A binary floating-point format: ``p`` significand bits, normal exponents ``e_min..e_max``."""
-
-    name: str
-    p: int
-    e_min: int
-    e_max: int
-
-    def u(self, rounding: str = "rn") -> float:
-        """Unit roundoff: ``2**-p`` (round to nearest) or ``2**(1-p)`` (truncation, "rz")."""
-        return 2.0**-self.p if rounding == "rn" else 2.0 ** (1 - self.p)
-
-    @property
-    def eta(self) -> float:
-        """Smallest positive subnormal, ``2**(e_min - p + 1)``."""
-        return 2.0 ** (self.e_min - self.p + 1)
-
-    @property
-    def realmax(self) -> float:
-        return (2 - 2.0 ** (1 - self.p)) * 2.0**self.e_max
 
 
 #: Formats by short name (notes §1.4 table).  tf32 is a compute format: fp32 range, 11 bits.

@@ -165,17 +165,30 @@ def op_form(func: str, op: Any) -> OpForm:
 
 
 @dataclass(frozen=True)
-class _Format:
-    """A binary float format: ``p`` significand bits, normal exponents ``e_min .. e_max``."""
+class Format:
+    """A binary floating-point format: ``p`` significand bits, normal exponents ``e_min..e_max``."""
 
     name: str
     p: int
     e_min: int
     e_max: int
 
+    def u(self, rounding: str = "rn") -> float:
+        """Unit roundoff: ``2**-p`` (round to nearest) or ``2**(1-p)`` (truncation, "rz")."""
+        return 2.0**-self.p if rounding == "rn" else 2.0 ** (1 - self.p)
 
-def float_format(func: str, dtype: Any) -> _Format:
-    """The :class:`_Format` of a NumPy float dtype (float16, float32, float64)."""
+    @property
+    def eta(self) -> float:
+        """Smallest positive subnormal, ``2**(e_min - p + 1)``."""
+        return 2.0 ** (self.e_min - self.p + 1)
+
+    @property
+    def realmax(self) -> float:
+        return (2 - 2.0 ** (1 - self.p)) * 2.0**self.e_max
+
+
+def float_format(func: str, dtype: Any) -> Format:
+    """The :class:`Format` of a NumPy float dtype (float16, float32, float64)."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -183,7 +196,7 @@ def float_format(func: str, dtype: Any) -> _Format:
     if dt.kind != "f" or dt.itemsize > 8:
         raise fail(func, "dtype", dtype, "is not a float dtype refconv rounds to", "float16, float32 or float64")
     info = np.finfo(dt)
-    return _Format(dt.name, info.nmant + 1, info.minexp, info.maxexp - 1)
+    return Format(dt.name, info.nmant + 1, info.minexp, info.maxexp - 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +358,7 @@ def round_dyadic(V: np.ndarray, E: int, dtype: Any) -> np.ndarray:
     return out
 
 
-def _round_dyadic_int(V: np.ndarray, E: int, fmt: _Format) -> np.ndarray:
+def _round_dyadic_int(V: np.ndarray, E: int, fmt: Format) -> np.ndarray:
     """:func:`round_dyadic` in integer arithmetic only: exact for any size and exponent."""
     neg = V < 0
     A = np.where(neg, -V, V)
@@ -384,7 +397,7 @@ def round_rational(values: np.ndarray, dtype: Any) -> np.ndarray:
     return out.astype(fmt.name)
 
 
-def _round_fraction(v: Fraction, fmt: _Format) -> float:
+def _round_fraction(v: Fraction, fmt: Format) -> float:
     num, den = v.numerator, v.denominator
     if num == 0:
         return 0.0
@@ -549,4 +562,14 @@ def rounded(kind: str, value: Any, dtype: Any) -> np.ndarray:
     return np.where(np.isfinite(cls), out, cls).astype(dtype)
 
 
-__all__ = ["exact", "exact_value", "round_dyadic", "round_rational", "OPS", "OpForm", "op_form"]
+__all__ = [
+    "exact",
+    "exact_value",
+    "round_dyadic",
+    "round_rational",
+    "OPS",
+    "OpForm",
+    "op_form",
+    "Format",
+    "float_format",
+]
