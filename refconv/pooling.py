@@ -69,10 +69,12 @@ Other differences from PyTorch (all tested)
 
 Cost
 ----
-One vectorised step per window tap over all outputs (the float path is a handful of NumPy
-operations per tap); exact inputs run in ``int64`` where :func:`refconv._arith.domain` proves it
-safe, else in Python numbers.  The global forms pool one whole axis at a time, ``sum(n)`` tap
-steps instead of ``prod(n)``.
+One vectorised step per window tap over all outputs.  ``max_pool`` of an integer or float
+array without ``return_indices`` is one in-place ``np.maximum`` per tap over slabs of planes
+padded with the dtype's least value (:func:`_max_values`; :data:`SLAB_CELLS`); with indices,
+or objects, a handful of NumPy operations per tap; exact inputs run in ``int64`` where
+:func:`refconv._arith.domain` proves it safe, else in Python numbers.  The global forms pool one
+whole axis at a time, ``sum(n)`` tap steps instead of ``prod(n)``.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ from typing import Any
 import numpy as np
 
 from ._arith import _is_sympy, accumulator, as_operand, convert, domain, finish
-from ._taps import FILL, array_safe, gather_index, pad, source_index, tap_slices, taps
+from ._taps import FILL, all_tap_slices, array_safe, gather_index, pad, slab_padder, source_index, tap_slices, taps
 from ._validation import check_bool, fail, is_int, shape_tuple
 from .spec import ConvSpec, check_spec_cells, pool_spec
 
@@ -257,6 +259,52 @@ def _max_core(
     return best, index, have
 
 
+#: Padded input cells per slab of planes in the fast max pool (512 KiB of float32): a slab and
+#: its views stay in cache across the window's taps.
+SLAB_CELLS = 1 << 17
+
+
+def _max_values(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """The maximum over every window of a real-dtype ``x`` (pooled axes last), values only.
+
+    ``np.maximum`` per tap in row-major order, in place, over slabs of planes padded with the
+    dtype's least value (padding then never wins, and a float window of padding only is
+    ``-inf``).  ``maximum`` gives the right value but not :func:`_max_core`'s choice among
+    equal floats: which of ``0.0`` and ``-0.0`` it returns depends on its SIMD loop, so a zero
+    maximum of a slab holding a ``-0.0`` takes the sign of the window's first zero
+    (:func:`_first_zero_wins`); and a window holding NaNs gives one of them, where torch's rule
+    takes the last: :func:`max_pool` recomputes a result holding a NaN by :func:`_max_core`.
+    """
+    lead, plane = x.shape[: x.ndim - spec.ndim], x.shape[x.ndim - spec.ndim :]
+    planes = x.reshape(math.prod(lead), *plane)
+    out = np.empty((len(planes), *spec.output_shape), dtype=x.dtype)
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    step = max(1, SLAB_CELLS // math.prod(g.padded + g.overhang for g in spec.axes))
+    padder = slab_padder(planes, spec, min(step, len(planes)), fill)
+    slices = all_tap_slices(spec)
+    for p0 in range(0, len(planes), step):
+        padded, best = padder(p0, min(p0 + step, len(planes))), out[p0 : p0 + step]
+        views = [padded[(Ellipsis, *s)] for s in slices]
+        if len(views) == 1:
+            np.copyto(best, views[0])
+            continue
+        np.maximum(views[0], views[1], out=best)
+        for view in views[2:]:
+            np.maximum(best, view, out=best)
+        if x.dtype.kind == "f" and not best.all() and ((padded == 0) & np.signbit(padded)).any():
+            _first_zero_wins(best, views)
+    return out.reshape(*lead, *spec.output_shape)
+
+
+def _first_zero_wins(best: np.ndarray, views: list) -> None:
+    """Give each zero maximum in ``best`` the sign of its window's first zero (row-major taps)."""
+    zero = best == 0
+    negative = np.zeros(best.shape, dtype=bool)
+    for view in reversed(views):  # the first zero tap writes last
+        np.copyto(negative, np.signbit(view), where=zero & (view == 0))
+    best[zero] = np.where(negative[zero], -0.0, 0.0)
+
+
 def _refuse_empty(func: str, spec: ConvSpec, dilation: Any, padding: Any) -> None:
     """Exact inputs have no ``-inf`` for a window that holds padding only.
 
@@ -368,7 +416,12 @@ def max_pool(
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
     if moved.dtype.kind != "f":
         _refuse_empty(func, spec, dilation, padding)
-    best, index, _ = _max_core(func, moved, spec, return_indices)
+    if not return_indices and moved.dtype.kind in "fiu":
+        best, index = _max_values(moved, spec), None
+        if moved.dtype.kind == "f" and np.isnan(best).any():  # the last NaN's bits, as torch
+            best = _max_core(func, moved, spec, False)[0]
+    else:
+        best, index, _ = _max_core(func, moved, spec, return_indices)
     if moved.dtype.kind != "f":
         best = finish(best, "object") if moved.dtype.kind == "O" else best
     if return_indices:

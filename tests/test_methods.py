@@ -352,3 +352,122 @@ def test_every_method_returns_the_result_type_of_its_operands(method, xdtype, wd
     assert layer.dtype == expected
     # x[i] - x[i+1] = -1, up to the FFT's rounding in that dtype
     np.testing.assert_allclose(correlate(x, w, method=method).astype(complex), -1, rtol=8 * np.finfo(expected).eps)
+
+
+# --------------------------------------------------------------------------------------------
+# One channel per group (depthwise): per-tap scaled views over slabs of planes
+
+_TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+@st.composite
+def depthwise_problems(draw, dtype, elements):
+    """A layer with ``groups > 1`` and one input and one output channel per group: ``(x, w, kw)``
+    with a padding that every ``padding_mode`` accepts (at most ``n - 1`` per side)."""
+    ndim = draw(st.integers(1, 3))
+    sides = draw(st.lists(st.integers(1, 7), min_size=ndim, max_size=ndim))
+    groups, batch = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    # Every stride 1 half the time: the flat-run loop (the module docstring) needs it.
+    stride = (1,) * ndim if draw(st.booleans()) else tuple(draw(st.integers(1, 3)) for _ in sides)
+    dilation = tuple(draw(st.integers(1, 2)) for _ in sides)
+    padding = tuple(draw(st.integers(0, n - 1)) for n in sides)
+    kernel = tuple(draw(st.integers(1, (n + 2 * p - 1) // d + 1)) for n, p, d in zip(sides, padding, dilation))
+    x = draw(hnp.arrays(dtype, (batch, groups, *sides), elements=elements))
+    w = draw(hnp.arrays(dtype, (groups, 1, *kernel), elements=elements))
+    mode = draw(st.sampled_from(sorted(_TORCH_PAD)))
+    return x, w, dict(stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=mode)
+
+
+def _depthwise_brute(x, w, kw):
+    """The definition in exact rationals: ``y[b, g, o] = sum_t w[g, 0, t] * xpad[b, g, o*s + t*d]``."""
+    s, d, p = kw["stride"], kw["dilation"], kw["padding"]
+    xp = np.pad(x, [(0, 0), (0, 0), *((q, q) for q in p)], mode=_TORCH_PAD[kw["padding_mode"]])
+    kernel = w.shape[2:]
+    out = tuple((xp.shape[2 + a] - d[a] * (kernel[a] - 1) - 1) // s[a] + 1 for a in range(len(kernel)))
+    y = np.empty(x.shape[:2] + out, dtype=object)
+    for b, g, *o in np.ndindex(*y.shape):
+        y[(b, g, *o)] = sum(
+            Fraction(w[(g, 0, *t)].item())
+            * Fraction(xp[(b, g, *(oa * sa + ta * da for oa, sa, ta, da in zip(o, s, t, d)))].item())
+            for t in np.ndindex(*kernel)
+        )
+    return y
+
+
+#: Slab sizes that force every blocking: rows of every plane, chunks of planes, rows of one plane.
+_SLABS = st.sampled_from([1, 3, 16, 100, direct.SLAB_ELEMENTS])
+
+
+def _with_slab(slab, f):
+    saved = direct.SLAB_ELEMENTS
+    direct.SLAB_ELEMENTS = slab
+    try:
+        return f()
+    finally:
+        direct.SLAB_ELEMENTS = saved
+
+
+@given(depthwise_problems(np.int64, st.integers(-(2**40), 2**40)), _SLABS)
+def test_depthwise_int64_is_exact(problem, slab):
+    x, w, kw = problem
+    got = _with_slab(slab, lambda: conv(x, w, method="direct", **kw))
+    assert got.tolist() == _depthwise_brute(x, w, kw).tolist()
+
+
+@given(
+    st.sampled_from([np.float32, np.float64]).flatmap(
+        lambda dt: depthwise_problems(dt, st.floats(-100, 100, width=32, allow_subnormal=False))
+    ),
+    _SLABS,
+)
+def test_depthwise_floats_within_the_direct_bound(problem, slab):
+    from refconv import error_bound
+
+    x, w, kw = problem
+    got = _with_slab(slab, lambda: conv(x, w, method="direct", **kw))
+    exact = _depthwise_brute(x, w, kw)
+    bound = np.asarray(error_bound(x, w, op="conv", method="direct", **kw))
+    assert got.dtype == x.dtype and got.shape == exact.shape
+    errors = [abs(Fraction(float(a)) - e) for a, e in zip(got.flat, exact.flat)]
+    assert all(err <= Fraction(float(b)) for err, b in zip(errors, bound.flat))
+
+
+def test_depthwise_by_hand():
+    # Group 0 sums the diagonal pair x[i, j] + x[i+1, j+1]; group 1 takes 2*x[i, j] - x[i+1, j+1].
+    x = np.array([[[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0, 2], [0, 3, 0], [4, 0, 5]]])[None]
+    w = np.array([[[1, 0], [0, 1]], [[2, 0], [0, -1]]])[:, None]
+    expected = [[[[1 + 5, 2 + 6], [4 + 8, 5 + 9]], [[2 - 3, 0 - 0], [0 - 0, 2 * 3 - 5]]]]
+    for dtype in (np.int64, np.float32, object):
+        assert conv(x.astype(dtype), w.astype(dtype), groups=2, method="direct").tolist() == expected
+
+
+_TAP_ORDER_FLOATS = st.sampled_from([1.0, -1.0, 0.0, -0.0, 0.5, 3.0, -2.25]) | st.floats(-1e3, 1e3, width=32)
+
+
+@given(depthwise_problems(np.float32, _TAP_ORDER_FLOATS), _SLABS)
+def test_depthwise_float_sum_is_in_tap_order_bit_for_bit(problem, slab):
+    # The documented order per output: ((w0*v0 + w1*v1) + w2*v2) + ..., each step rounded in
+    # float32 (a weight of ±1 applied as an addition is the same bits), whatever the slabs.
+    x, w, kw = problem
+    s, d, p = kw["stride"], kw["dilation"], kw["padding"]
+    xp = np.pad(x, [(0, 0), (0, 0), *((q, q) for q in p)], mode=_TORCH_PAD[kw["padding_mode"]])
+    kernel = w.shape[2:]
+    out = tuple((xp.shape[2 + a] - d[a] * (kernel[a] - 1) - 1) // s[a] + 1 for a in range(len(kernel)))
+    expected = None
+    for t in np.ndindex(*kernel):
+        view = xp[(Ellipsis, *(slice(ta * da, ta * da + (o - 1) * sa + 1, sa) for ta, da, o, sa in zip(t, d, out, s)))]
+        term = w[(slice(None), 0, *t)].reshape(1, -1, *(1,) * len(kernel)) * view
+        expected = term if expected is None else expected + term
+    got = _with_slab(slab, lambda: conv(x, w, method="direct", **kw))
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_depthwise_weights_equal_but_for_the_sign_of_zero_stay_per_group():
+    # 0.0 * 1 is 0.0 and -0.0 * 1 is -0.0: a weight shared by every group is applied once, but
+    # 0.0 and -0.0 compare equal and must not be taken for one shared weight.
+    x = np.ones((1, 2, 3, 3))
+    w = np.zeros((2, 1, 3, 3))
+    w[1] = -0.0
+    got = conv(x, w, groups=2, method="direct")
+    assert np.signbit(got[0, 0]).sum() == 0 and np.signbit(got[0, 1]).all()

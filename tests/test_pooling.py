@@ -16,6 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import refconv.pooling as _pooling
 from refconv import output_shape
 from refconv import strategies as rst
 from refconv.pooling import (
@@ -665,3 +666,114 @@ def test_float16_avg_pool_matches_torch_near_the_range(x, k):
     magnitude = np.abs(want[finite].astype(np.float64))
     ulp = 2.0 ** (np.floor(np.log2(np.maximum(magnitude, 2.0**-14))) - 10)  # float16's spacing at |want|
     assert (np.abs(got[finite].astype(np.float64) - want[finite]) <= ulp).all()
+
+
+# --------------------------------------------------------------------------------------------
+# max_pool's values-only path (np.maximum over slabs of planes) keeps every documented rule
+
+#: Padded cells per slab that force one plane per slab, a few, and all of them.
+_SLAB_CELLS = st.sampled_from([1, 40, 300, _pooling.SLAB_CELLS])
+
+
+def _with_slab(cells, f):
+    saved = _pooling.SLAB_CELLS
+    _pooling.SLAB_CELLS = cells
+    try:
+        return f()
+    finally:
+        _pooling.SLAB_CELLS = saved
+
+
+@st.composite
+def _max_problems(draw, dtype, elements):
+    """``(x, kernel, geometry)`` for a window that fits; ``x`` has two leading axes."""
+    n, k, s, p, d, ceil = draw(_geometry())
+    assume(_fits(n, k, s, p, d, ceil))
+    lead = (draw(st.integers(1, 3)), draw(st.integers(1, 2)))
+    x = draw(hnp.arrays(dtype, lead + n, elements=elements))
+    return x, k, dict(stride=s, padding=p, dilation=d, ceil_mode=ceil)
+
+
+@given(_max_problems(np.float64, _FLOATS), _SLAB_CELLS)
+def test_max_pool_values_equal_the_indexed_rule_bit_for_bit(problem, cells):
+    # The fast path (no indices) against the per-tap update rule (return_indices=True): the same
+    # bits, signs of zero and NaNs (the last NaN's payload) included, whatever the slabs.
+    x, k, geometry = problem
+    x, nans = x.copy(), np.isnan(x)
+    x.view(np.uint64)[nans] = np.uint64(0x7FF8000000000000) + np.arange(1, nans.sum() + 1, dtype=np.uint64)
+    fast = _with_slab(cells, lambda: max_pool(x, k, **geometry))
+    indexed = max_pool(x, k, return_indices=True, **geometry)[0]
+    assert fast.dtype == x.dtype and np.array_equal(fast.view(np.uint64), indexed.view(np.uint64))
+    ref = _split(_reference(x, k, _ref_max, **_ref_geometry(geometry)))[0].astype(np.float64)
+    assert np.array_equal(fast.view(np.uint64), ref.view(np.uint64))
+
+
+def _ref_geometry(geometry):
+    return dict(
+        stride=geometry["stride"],
+        pads=tuple((q, q) for q in geometry["padding"]),
+        dilation=geometry["dilation"],
+        ceil=geometry["ceil_mode"],
+    )
+
+
+@given(
+    st.sampled_from([np.int64, np.int8, np.uint8]).flatmap(
+        lambda dt: _max_problems(dt, st.integers(np.iinfo(dt).min, np.iinfo(dt).max))
+    ),
+    _SLAB_CELLS,
+)
+def test_integer_max_pool_is_exact_and_padding_never_wins(problem, cells):
+    # Padding is the dtype's least value: a window holding it and an input cell equal to it
+    # still gives that value; a window of padding only is refused for exact inputs.
+    x, k, geometry = problem
+    ref = _reference(x, k, _ref_max, **_ref_geometry(geometry))
+    if any(i == -1 for _, i in ref.flat):
+        with pytest.raises(ValueError, match="holding padding only"):
+            max_pool(x, k, **geometry)
+        return
+    got = _with_slab(cells, lambda: max_pool(x, k, **geometry))
+    assert got.dtype == x.dtype and got.tolist() == _split(ref)[0].tolist()
+
+
+def test_max_pool_values_by_hand():
+    x = np.array([[[1.0, -0.0, 0.0, 5.0], [-3.0, 0.0, -0.0, -1.0]]])  # (1, 2, 4)
+    got = max_pool(x, 2)
+    # Windows: (1, -0.0) -> 1; (0.0, 5) -> 5; (-3, 0.0) -> 0.0; (-0.0, -1) -> -0.0 (first of a tie).
+    assert got.tolist() == [[[1.0, 5.0], [0.0, -0.0]]] and np.signbit(got).tolist() == [[[False, False], [False, True]]]
+    # Padding 1, kernel 3, stride 2 over [-5, -7, -2]: windows (pad, -5, -7) and (-7, -2, pad).
+    assert max_pool(np.array([-5.0, -7.0, -2.0]), 3, stride=2, padding=1).tolist() == [-5.0, -2.0]
+    assert max_pool(np.array([-128, 7, -128], dtype=np.int8), 3, stride=2, padding=1).tolist() == [7, 7]
+    # ceil_mode: the last window [9] starts inside the input and reads one cell past it.
+    assert max_pool(np.array([1, 4, 9]), 2, ceil_mode=True).tolist() == [4, 9]
+    # A float window of padding only is -inf.
+    assert max_pool([5.0], 2, stride=1, padding=1, dilation=2).tolist() == [-math.inf]
+
+
+def test_max_pool_values_keep_the_last_nan_bits():
+    a, b = (np.array([0x7FF8000000000000 + v], dtype=np.uint64).view(np.float64)[0] for v in (1, 2))
+    got = max_pool(np.array([1.0, a, 3.0, b]), 4)
+    assert got.view(np.uint64).tolist() == [0x7FF8000000000002]
+
+
+@given(_max_problems(np.float32, _FLOATS), _SLAB_CELLS)
+def test_max_pool_values_match_torch(torch, problem, cells):
+    x, k, geometry = problem
+    F = torch.nn.functional
+    f = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[len(k) - 1]
+    expected, refused = _torch_call(f, torch.from_numpy(x), k, **geometry)
+    assume(refused is None)  # torch's own limits (padding over half the window) are tested above
+    got = _with_slab(cells, lambda: max_pool(x, k, **geometry))
+    assert got.dtype == np.float32
+    assert np.array_equal(got, expected.numpy(), equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected.numpy()))
+
+
+def test_max_pool_signed_zero_ties_by_hand_past_a_simd_width():
+    # 100 windows of 3 taps each, all zeros: the first tap's sign wins in every window, over
+    # the length NumPy's maximum runs in SIMD lanes (which return either zero on a tie).
+    first = np.where(np.arange(100) % 3 == 0, -0.0, 0.0)
+    x = np.stack([first, -first, first], axis=-1).reshape(-1)  # window i: (s, -s, s)
+    got = max_pool(x, 3)
+    assert (got == 0).all() and np.signbit(got).tolist() == np.signbit(first).tolist()
+    assert np.signbit(max_pool(np.array([-1.0, -0.0, 0.0, 0.0]), 4)).tolist() == [True]

@@ -9,7 +9,7 @@ the cheaper of ``"direct"`` and ``"fft"`` by a modelled cost, among those whose 
 memory fits the budget:
 
 * direct: ``taps * outputs * Ci * Co`` multiply-adds per batch and group, at
-  :data:`DIRECT_COST` per multiply-add for one channel (one memory pass per tap) and
+  :data:`DIRECT_COST` per multiply-add for one channel per group (one memory pass per tap) and
   :data:`GEMM_COST` with channels (im2col + BLAS);
 * fft: ``F * log2(F)`` per transformed plane of ``F`` padded cells — ``B*G*Ci`` input planes,
   ``G*Co*Ci`` weight planes (one per pair of channels), ``B*G*Co`` inverse planes — plus
@@ -89,7 +89,7 @@ def _cost(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> float:
     """The modelled time of ``method`` (see the module docstring), in :data:`DIRECT_COST` units."""
     b, g, ci, co = x.shape[0], x.shape[1], x.shape[2], w.shape[1]
     if method == "direct":
-        per_mac = DIRECT_COST if ci == co == 1 and g == 1 else GEMM_COST
+        per_mac = DIRECT_COST if ci == co == 1 else GEMM_COST  # one channel per group: a pass per tap
         return per_mac * b * g * spec.taps * math.prod(spec.output_shape) * ci * co
     cells = math.prod(a.padded + a.overhang for a in spec.axes)
     planes = b * g * ci + g * co * ci + b * g * co

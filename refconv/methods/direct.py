@@ -7,11 +7,18 @@ with larger leading axes — one code path for every rank.
 
 Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]``):
 
-* **one channel** — one array operation per tap: ``out += w[t] * view_t``, in row-major tap
-  order.  A weight of ``+1``/``-1`` is applied as an addition/subtraction (multiplying by
-  ``±1`` is exact, so the result is bit-identical to the multiply; it saves a pass, and the
-  first two taps fuse when both are ``±1``).  Floats are thus summed in tap order, each product
-  and each addition rounded in the result dtype.
+* **one channel per group** (``Ci = Co = 1``: a plain correlation, a depthwise layer with any
+  ``G`` and batch) — one array operation per tap: ``out += w[g, t] * view_t``, in row-major tap
+  order, the weight per plane broadcast over space (a weight every group shares is applied as
+  one Python number).  A shared weight of ``+1``/``-1`` is applied as an addition/subtraction
+  (multiplying by ``±1`` is exact, so the result is bit-identical to the multiply; it saves a
+  pass, and the first two taps fuse when both are ``±1``).  Floats are thus summed in tap
+  order, each product and each addition rounded in the result dtype; int64 is exact under
+  :mod:`refconv._arith`'s bound.  The ``B*G`` planes run in slabs of about
+  :data:`SLAB_ELEMENTS` outputs, each padded on its own into a reused buffer, so a slab and its
+  views stay in cache across the taps; with every stride 1 a tap's view of a slab is one flat
+  run of memory per plane (the rows' pads are computed along and dropped).  No BLAS and no
+  threads: the bits never depend on the thread count.
 * **channels** — im2col: the views of a chunk of taps are stacked into a ``(Ci*T, P)`` matrix
   per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix (BLAS for floats,
   through :func:`refconv._gemm.matmul`, whose bits do not depend on the thread count).
@@ -44,7 +51,7 @@ import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
 from .._gemm import matmul
-from .._taps import all_tap_slices, pad, tap_slices, taps
+from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec
 
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
@@ -56,7 +63,7 @@ IM2COL_BUDGET = 1 << 28
 #: 1.2-4x slower.  Denominators 1..9 give 2520, 12 bits.
 SCALE_BITS = 1024
 
-#: Output elements per slab of rows in the one-channel loop (about 256 KiB of float64).
+#: Output elements per slab (of planes and rows) in the one-channel loop (about 256 KiB of float64).
 SLAB_ELEMENTS = 1 << 15
 
 
@@ -71,34 +78,100 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
 
 
 def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    padded = pad(x, spec, tuple(range(3, 3 + spec.ndim)))
-    if x.shape[1] == x.shape[2] == w.shape[1] == 1:
-        return _scaled_view_sum(padded, w.reshape(spec.kernel_shape), spec)
-    return _im2col(padded, w, spec)
+    if x.shape[2] == w.shape[1] == 1:  # one channel per group: a plain correlation, a depthwise layer
+        return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
+    return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
 
 
-def _scaled_view_sum(padded: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    out = np.empty(padded.shape[:3] + spec.output_shape, dtype=np.result_type(padded, kernel))
-    # Slabs of output rows small enough that a slab and its views stay in cache across the
-    # taps: each tap then re-reads cached data instead of streaming the whole array again.
-    # With two taps or fewer (fused into one pass) or Python objects there is nothing to gain.
-    weights = kernel.ravel().tolist()  # Python numbers of the same values: cheaper to test and apply
-    first_axis = spec.output_shape[0]
-    whole = out.dtype == object or spec.taps <= 2
-    step = first_axis if whole else max(1, SLAB_ELEMENTS // (math.prod(spec.output_shape[1:]) * out.shape[0]))
-    for first in range(0, first_axis, step):
-        rows = (first, min(first + step, first_axis))
-        _tap_sum(padded, weights, all_tap_slices(spec, rows), out[:, :, :, rows[0] : rows[1]])
+def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """``out[b, g] = sum_t kernel[g, t] * view_t(x[b, g])`` in row-major tap order, for
+    ``x`` of shape ``(B, G, 1, *spatial)`` and ``kernel`` of shape ``(G, T)``.
+
+    The ``B*G`` planes are computed in slabs (:func:`_slabs`), each padded on its own so that a
+    slab, its pads and its views stay in cache across the taps.
+    """
+    B, G = x.shape[:2]
+    dtype = np.result_type(x, kernel)
+    out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
+    planes, results = x.reshape(B * G, *x.shape[3:]), out.reshape(B * G, *spec.output_shape)
+    per_tap = _tap_weights(kernel, B)
+    # With every stride 1, a tap's view of a C-contiguous padded slab is one run of memory per
+    # plane once each output row is taken as long as a padded row (the extra outputs read real
+    # cells and are dropped): NumPy then loops over long runs instead of short output rows.
+    flat = dtype.kind != "O" and spec.ndim > 1 and spec.taps > 2 and all(g.stride == 1 for g in spec.axes)
+    slabs = _slabs(B * G, spec, dtype)
+    padder = slab_padder(planes, spec, max(p1 - p0 for (p0, p1), _ in slabs))
+    for (p0, p1), row_slabs in slabs:
+        padded = padder(p0, p1)
+        if flat:
+            padded = np.ascontiguousarray(padded)
+        shape = (p1 - p0,) + (1,) * (1 if flat else spec.ndim)  # a per-plane weight broadcasts over space
+        weights = [c[p0:p1].reshape(shape) if isinstance(c, np.ndarray) else c for c in per_tap]
+        for rows in row_slabs:
+            target = results[p0:p1, rows[0] : rows[1]]
+            if flat:
+                _flat_tap_sum(padded, weights, spec, rows, target)
+            else:
+                _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, rows)), weights, target)
     return out
 
 
-def _tap_sum(padded: np.ndarray, weights: list, slices: tuple, out: np.ndarray) -> None:
-    """``out = sum_t weights[t] * view_t`` in row-major tap order, written in place."""
+def _tap_weights(kernel: np.ndarray, batch: int) -> list:
+    """Per tap, the weight every group shares as a Python number (cheaper to test and apply, and
+    ``±1`` becomes an addition), or the column of per-plane weights ``(batch*G,)``."""
+    if kernel.shape[0] == 1:
+        return kernel[0].tolist()
+    out = []
+    for column in np.ascontiguousarray(kernel.T):
+        # Bitwise equal, so -0.0 is not 0.0 (the sign of a zero product can reach the output).
+        bits = column.view(np.uint8).reshape(len(column), -1) if column.dtype.kind != "O" else None
+        out.append(np.tile(column, batch) if bits is None or (bits != bits[0]).any() else column[0].item())
+    return out
+
+
+def _slabs(planes: int, spec: ConvSpec, dtype: np.dtype) -> list:
+    """``[((p0, p1), [rows, ...]), ...]``: blocks of planes and of output rows (first output axis)
+    of about :data:`SLAB_ELEMENTS` outputs each — rows of every plane when one row of each fits,
+    else whole planes, else rows of one plane.  With two taps or fewer (fused into one pass) or
+    Python objects there is nothing to keep in cache: one block."""
+    first_axis = spec.output_shape[0]
+    row = math.prod(spec.output_shape[1:])
+    if dtype.kind == "O" or spec.taps <= 2:
+        return [((0, planes), [(0, first_axis)])]
+    if planes * row <= SLAB_ELEMENTS:
+        step = SLAB_ELEMENTS // (planes * row)
+        return [((0, planes), [(r, min(r + step, first_axis)) for r in range(0, first_axis, step)])]
+    if row * first_axis <= SLAB_ELEMENTS:
+        step = SLAB_ELEMENTS // (row * first_axis)
+        return [((p, min(p + step, planes)), [(0, first_axis)]) for p in range(0, planes, step)]
+    step = max(1, SLAB_ELEMENTS // row)
+    rows = [(r, min(r + step, first_axis)) for r in range(0, first_axis, step)]
+    return [((p, p + 1), rows) for p in range(planes)]
+
+
+def _flat_tap_sum(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, target: np.ndarray) -> None:
+    """:func:`_tap_sum` over flat runs of a C-contiguous padded slab (every stride 1), into
+    ``target``: the slab's outputs for output rows ``rows``."""
+    count, grid = padded.shape[0], padded.shape[1:]
+    steps = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
+    n_rows = rows[1] - rows[0]
+    # Output (i, j, ...) of the slab is flat cell i*steps[0] + j*steps[1] + ...; a tap reads
+    # the padded cell at the same flat offset from the tap's first cell.
+    length = (n_rows - 1) * steps[0] + sum((o - 1) * s for o, s in zip(spec.output_shape[1:], steps[1:])) + 1
+    starts = [sum(s.start * step for s, step in zip(slices, steps)) for slices in all_tap_slices(spec, rows)]
+    cells = padded.reshape(count, -1)
+    wide = np.empty((count, n_rows * steps[0]), dtype=target.dtype)
+    _tap_sum((cells[:, s : s + length] for s in starts), weights, wide[:, :length])
+    kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
+    np.copyto(target, wide.reshape(count, n_rows, *grid[1:])[kept])
+
+
+def _tap_sum(views, weights: list, out: np.ndarray) -> None:
+    """``out = sum_t weights[t] * views[t]`` in row-major tap order, written in place."""
     scratch = None
     pending = None  # a first term with weight ±1 not yet written: (view, weight)
     started = False
-    for tap_slice, c in zip(slices, weights):
-        view = padded[(Ellipsis, *tap_slice)]
+    for view, c in zip(views, weights):
         unit = _is_unit(c)
         if not started and pending is None and unit:
             pending = (view, c)
@@ -133,6 +206,8 @@ def _tap_sum(padded: np.ndarray, weights: list, slices: tuple, out: np.ndarray) 
 
 
 def _is_unit(c) -> bool:
+    if isinstance(c, np.ndarray):  # per-group weights: multiplied
+        return False
     try:
         return bool(c == 1 or c == -1)
     except TypeError:  # pragma: no cover - exotic object entries
@@ -251,7 +326,7 @@ def working_set(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
     :func:`refconv.spec.check_spec_cells`): with channels, one im2col chunk — at most
     :data:`IM2COL_BUDGET` bytes, at least one tap.  One channel needs nothing more.
     """
-    if x.shape[1] == x.shape[2] == w.shape[1] == 1:
+    if x.shape[2] == w.shape[1] == 1:
         return 0
     item = 8 if x.dtype == object or w.dtype == object else np.result_type(x, w).itemsize
     per_tap = x.shape[0] * x.shape[1] * x.shape[2] * math.prod(spec.output_shape) * max(item, 8)
