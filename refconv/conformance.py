@@ -291,23 +291,69 @@ def _exact_at(kind: str, value: Any, index: tuple) -> Fraction | float:
     return Fraction(float(np.asarray(value)[index]))
 
 
+@dataclass(frozen=True)
+class _Reference:
+    """What an answer to a problem is judged against: computed *before* the implementation runs
+    (a hostile implementation can change no state the verdict reads), from the problem alone."""
+
+    dtype: np.dtype
+    shape: tuple
+    ints: np.ndarray | None = None  # integer operands: the exact result
+    kind: str = ""  # float operands: the exact value (exact_value's kind and value) ...
+    value: Any = None
+    y64: np.ndarray | None = None  # ... rounded once to float64 and to the dtype
+    expected: np.ndarray | None = None
+    bound: Any = None  # componentwise bound array, or a norm-wise Bound
+    bound_kind: str = ""
+
+
+def _reference(problem: Problem, *, dtype: Any = None, arithmetic: Any = None, method: str = "direct") -> _Reference:
+    """The exact result of ``problem`` and its error bound (a refusal of the problem propagates)."""
+    form = OPS[problem.op]
+    # The operands' dtypes (x, w, bias; a pool's kernel_size is no operand) decide the judgement.
+    operands = [a for a in problem.args[: len(form.operands)] if isinstance(a, np.ndarray)]
+    dtype = np.dtype(dtype) if dtype is not None else np.result_type(*operands)
+    if dtype.kind in "iu":
+        ints = np.asarray(problem.call(form.resolve()))
+        return _Reference(dtype, ints.shape, ints=ints, bound_kind="exact")
+    kind, value = exact_value(problem.op, *problem.args, **problem.kwargs)
+    y64 = rounded(kind, value, np.float64)
+    expected = rounded(kind, value, dtype)
+    if form.kind == "select":
+        bound: Any = np.zeros(y64.shape)
+        bound_kind = "exact (max is one of the inputs)"
+    else:
+        b = error_bound(
+            *problem.args,
+            op=problem.op,
+            dtype=dtype,
+            arithmetic=arithmetic,
+            method=method,
+            reference=np.where(np.isfinite(y64), y64, 0),
+            **problem.kwargs,
+        )
+        bound = b if b.kind != "componentwise" else np.asarray(b.value)
+        bound_kind = f"{b.method}, {b.arithmetic.name}"
+    return _Reference(dtype, y64.shape, None, kind, value, y64, expected, bound, bound_kind)
+
+
 def judge(
     actual: Any, problem: Problem, *, dtype: Any = None, arithmetic: Any = None, method: str = "direct"
 ) -> Verdict:
     """Judge ``actual`` (an implementation's output for ``problem``) against the exact reference."""
-    form = OPS[problem.op]
-    fn = form.resolve()
+    return _compare(actual, _reference(problem, dtype=dtype, arithmetic=arithmetic, method=method))
+
+
+def _compare(actual: Any, ref: _Reference) -> Verdict:
+    """``actual`` against a reference computed beforehand (see :func:`judge`)."""
     got = np.asarray(actual)
-    # The operands' dtypes (x, w, bias; a pool's kernel_size is no operand) decide the judgement.
-    operands = [a for a in problem.args[: len(form.operands)] if isinstance(a, np.ndarray)]
-    dtype = np.dtype(dtype) if dtype is not None else np.result_type(*operands)
     # Exact results of integer operands may come back as Python ints or Fractions (object arrays),
     # as refconv's own do (avg_pool of ints).
     exact_ints = got.dtype.kind == "O" and all(isinstance(v, (int, np.integer, Fraction)) for v in got.flat)
     if got.dtype.kind not in "iuf" and not exact_ints:
         return Verdict(False, f"returned dtype {got.dtype}, expected a numeric array", got=got)
-    if dtype.kind in "iu":
-        expected = np.asarray(problem.call(fn))
+    if ref.ints is not None:
+        expected = ref.ints
         if got.shape != expected.shape:
             return Verdict(False, f"returned shape {got.shape}, expected {expected.shape}", got=got, expected=expected)
         g, e = got.astype(object), expected.astype(object)
@@ -318,32 +364,16 @@ def judge(
                 False, "differs from the exact integer result", got[index], expected[index], 0, index, math.inf, "exact"
             )
         return Verdict(True, bound_kind="exact")
-    kind, value = exact_value(problem.op, *problem.args, **problem.kwargs)
-    y64 = rounded(kind, value, np.float64)
-    expected = rounded(kind, value, dtype)
+    y64, expected, kind, value = ref.y64, ref.expected, ref.kind, ref.value
     if got.shape != y64.shape:
         return Verdict(False, f"returned shape {got.shape}, expected {y64.shape}", got=got, expected=expected)
     g64 = got.astype(np.float64)
     finite = np.isfinite(y64)
     # Non-finite exact results: the class must match (NaN for NaN, the same infinity).
     cls_bad = ~finite & ~((np.isnan(y64) & np.isnan(g64)) | (g64 == y64))
-    if form.kind == "select":
-        bound = np.zeros(y64.shape)
-        bound_kind = "exact (max is one of the inputs)"
-    else:
-        b = error_bound(
-            *problem.args,
-            op=problem.op,
-            dtype=dtype,
-            arithmetic=arithmetic,
-            method=method,
-            reference=np.where(finite, y64, 0),
-            **problem.kwargs,
-        )
-        if b.kind != "componentwise":
-            return _judge_normwise(got, y64, b, value, kind)
-        bound = np.asarray(b.value)
-        bound_kind = f"{b.method}, {b.arithmetic.name}"
+    if not isinstance(ref.bound, np.ndarray):
+        return _judge_normwise(got, y64, ref.bound, value, kind)
+    bound, bound_kind = ref.bound, ref.bound_kind
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.where(finite, np.abs(g64 - np.where(finite, y64, 0)), 0.0)
         err = np.where(finite & ~np.isfinite(g64), np.inf, err)
@@ -552,9 +582,11 @@ def evaluate(
 ) -> Verdict:
     """Call ``impl`` on copies of ``problem``'s operands and judge its answer (see :func:`judge`).
 
-    Raising is a failure with the exception's message; so is writing into an operand (the
-    implementation gets copies, and the problem it is judged on is never changed), and so is
-    not returning within ``timeout`` seconds.
+    The exact reference and the bound are computed first, before ``impl`` runs (a refusal of
+    the problem by refconv propagates: the problem is outside every space).  Raising is a
+    failure with the exception's message; so is writing into an operand (the implementation
+    gets copies, and the problem it is judged on is never changed), and so is not returning
+    within ``timeout`` seconds.
 
     Examples
     --------
@@ -568,6 +600,8 @@ def evaluate(
     >>> evaluate(sneaky, p).reason
     'modified its argument x in place'
     """
+    # The reference first: nothing the implementation does can change what it is judged against.
+    ref = _reference(problem, dtype=dtype, arithmetic=arithmetic, method=method)
     copies = problem.copies()
     try:
         actual = _call(impl, copies, problem.kwargs, timeout)
@@ -578,7 +612,7 @@ def evaluate(
     for name, before, after in zip(arg_names(problem.op), problem.args, copies):
         if isinstance(before, np.ndarray) and (after.shape != before.shape or after.tobytes() != before.tobytes()):
             return Verdict(False, f"modified its argument {name} in place", got=actual)
-    return judge(actual, problem, dtype=dtype, arithmetic=arithmetic, method=method)
+    return _compare(actual, ref)
 
 
 def _refconv_accepts(problem: Problem) -> bool:
@@ -855,7 +889,15 @@ def check(
 
     def attempt(problem: Problem) -> None:
         state["calls"] += 1
-        verdict = run(problem)
+        try:
+            verdict = run(problem)
+        except (ValueError, TypeError):
+            # refconv refuses to compute the reference (a drawn problem past the memory budget,
+            # at high ranks): outside the space, not a verdict on the implementation.
+            if _refconv_accepts(problem):
+                raise
+            state["calls"] -= 1
+            return
         if not verdict.passed:
             raise _Found(problem, verdict)
         state["worst"] = max(state["worst"], verdict.ratio)

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import settings
 
 import refconv
-from refconv.conformance import assert_conforms, check
+from refconv.conformance import assert_conforms, check, evaluate
 from refconv.layer import conv, conv_transpose
+from refconv.problem import Problem
 from refconv.reduce import reduction_steps
 from refconv.spec import layer_spec, same_pads
 
@@ -598,3 +599,22 @@ def test_normwise_judge_does_not_overflow_near_the_range():
     assert_conforms(y, "correlate", x, w, method="fft")
     with pytest.raises(AssertionError, match="norm-wise bound"):
         assert_conforms(y + 1e290, "correlate", x, w, method="fft")
+
+
+def test_the_reference_is_computed_before_the_implementation_runs(monkeypatch):
+    # A hostile implementation that swaps refconv's own correlate for its answer's source: had
+    # the reference been computed after it ran, the swapped function would have certified it.
+    import refconv.convolution as convolution
+
+    real = convolution.correlate
+
+    def cheat(x, w, **kw):
+        monkeypatch.setattr(convolution, "correlate", lambda *a, **k: np.zeros_like(real(*a, **k)))
+        return np.zeros_like(real(x, w, **kw))
+
+    x, w = np.array([1.0, 2.0, 4.0]), np.array([1.0, 1.0])
+    verdict = evaluate(cheat, Problem("correlate", (x, w), {}))
+    assert not verdict.passed and "bound" in verdict.reason, verdict
+    monkeypatch.setattr(convolution, "correlate", real)
+    # By hand the reference is [3, 6]; the judged answer was zeros.
+    assert verdict.expected == 3.0 and verdict.got == 0.0
