@@ -1061,6 +1061,7 @@ def assert_conforms(
                 "is a float dtype but the operands are integers",
                 "dtype=None (integer results are judged exactly), or float operands",
             )
+    check_choice("assert_conforms", "method", method, ("direct", "winograd", "fft"))
     problem = Problem(form.name, args, kwargs)
     verdict = judge(actual, problem, dtype=dtype, arithmetic=arithmetic, method=method)
     if verdict.passed:

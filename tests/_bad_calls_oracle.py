@@ -108,6 +108,12 @@ ROWS = [
         "oracle-conforms-mixed-kinds",
     ),
     row(
+        lambda: assert_conforms(np.zeros(2), "correlate", X, W, method="auto"),
+        ValueError,
+        r"^assert_conforms: method='auto' is not recognised; expected one of 'direct', 'winograd', 'fft'",
+        "oracle-conforms-method",
+    ),
+    row(
         lambda: assert_conforms(np.zeros(2), "correlate", X, W, dtype=False),
         TypeError,
         r"^assert_conforms: dtype=False is not a dtype",

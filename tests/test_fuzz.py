@@ -310,6 +310,9 @@ def _allowed_functions(name: str, args: tuple, kwargs: dict) -> set[str]:
             op = kwargs.get("op", args[1] if name == "assert_conforms" and len(args) > 1 else args[0] if args else None)
         if isinstance(op, str):
             allowed.add(op)
+        if name in ("assert_conforms", "check"):
+            # dtype, arithmetic and method are error_bound's, passed through as documented.
+            allowed.add("error_bound")
     return allowed
 
 
