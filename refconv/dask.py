@@ -47,7 +47,7 @@ from . import convolution, layer, pooling
 from ._arith import INT64_MAX, _abs_sum_max, accumulator, as_operand, check_rank
 from ._taps import FILL, padded_index
 from ._validation import check_choice, fail, shape_tuple
-from .layer import PADDING_MODES
+from .conventions import PADDING_MODES
 from .spec import AxisGeometry, ConvSpec, check_cells, layer_spec, plain_spec, pool_spec
 
 try:
@@ -377,14 +377,7 @@ def _least(func: str, x: da.Array):
     try:
         return x.min().compute()
     except TypeError as exc:
-        raise fail(
-            func,
-            "x",
-            x,
-            f"holds values that cannot be ordered ({exc})",
-            "real numbers (max pooling needs an order; SymPy symbols have none)",
-            TypeError,
-        ) from None
+        raise pooling._unordered(func, x, exc) from None
 
 
 def avg_pool(

@@ -111,6 +111,18 @@ __all__ = [
 # The window machinery shared by every pool
 
 
+def _unordered(func: str, x, exc: Exception) -> TypeError:
+    """The refusal of values max pooling cannot order (SymPy symbols), naming ``x``."""
+    return fail(
+        func,
+        "x",
+        x,
+        f"holds values that cannot be ordered ({exc})",
+        "real numbers (max pooling needs an order; SymPy symbols have none)",
+        TypeError,
+    )
+
+
 def _axes(func: str, axes: Any, ndim: int, k: int, kernel_size: tuple[int, ...]) -> tuple[int, ...]:
     """The pooled axes as non-negative ints, one per window length."""
     if axes is None:
@@ -234,14 +246,7 @@ def _max_core(
         try:
             take = np.greater(view, best)
         except TypeError as exc:
-            raise fail(
-                func,
-                "x",
-                x,
-                f"holds values that cannot be ordered ({exc})",
-                "real numbers (max pooling needs an order; SymPy symbols have none)",
-                TypeError,
-            ) from None
+            raise _unordered(func, x, exc) from None
         if is_float:
             take |= np.isnan(view)
         # Masks matter only near padding: once every window has an input cell, and where a tap
