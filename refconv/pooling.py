@@ -452,15 +452,33 @@ def _counts(spec: ConvSpec, lo_edge: Callable, hi_edge: Callable, outputs: tuple
 
 def _window_sum(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Sum over each window's taps in row-major order, starting from zero as PyTorch does (so an
-    all-``-0.0`` window sums to ``+0.0``); padded and overhang cells add zero."""
-    total = None
+    all-``-0.0`` window sums to ``+0.0``); padded and overhang cells add zero.
+
+    Floats run over slabs of planes (:data:`SLAB_CELLS` padded cells, padded into one reused
+    buffer), so that a slab and its views stay in cache across the taps: the same additions in
+    the same order, one pass over the input instead of one per tap.
+    """
+    if x.dtype.kind not in "fc":
+        total = None
+        with np.errstate(**_IEEE):
+            for _, view, _ in _windows(x, spec, 0):
+                total = view + np.zeros((), view.dtype) if total is None else total + view
+        return total
+    lead, plane = x.shape[: x.ndim - spec.ndim], x.shape[x.ndim - spec.ndim :]
+    planes = x.reshape(math.prod(lead), *plane)
+    out = np.empty((len(planes), *spec.output_shape), dtype=x.dtype)
+    step = max(1, SLAB_CELLS // math.prod(g.padded + g.overhang for g in spec.axes))
+    padder = slab_padder(planes, spec, min(step, len(planes)), 0)
+    slices = all_tap_slices(spec)
+    zero = np.zeros((), x.dtype)
     with np.errstate(**_IEEE):
-        for _, view, _ in _windows(x, spec, 0):
-            if total is None:
-                total = view + np.zeros((), view.dtype)
-            else:
-                total += view
-    return total
+        for p0 in range(0, len(planes), step):
+            padded, total = padder(p0, min(p0 + step, len(planes))), out[p0 : p0 + step]
+            views = [padded[(Ellipsis, *s)] for s in slices]
+            np.add(views[0], zero, out=total)
+            for view in views[1:]:
+                np.add(total, view, out=total)
+    return out.reshape(*lead, *spec.output_shape)
 
 
 def avg_pool(
@@ -539,7 +557,8 @@ def avg_pool(
         divisor = _counts(spec, lambda g: 0, lambda g: g.n)
     if kind == "float":
         with np.errstate(**_IEEE):
-            return _restore((total / divisor.astype(total.real.dtype)).astype(given_dtype, copy=False), axes)
+            np.divide(total, divisor.astype(total.real.dtype), out=total)  # total is this call's own array
+            return _restore(total.astype(given_dtype, copy=False), axes)
     return _restore(finish(_ratio(total, divisor), "object"), axes)
 
 

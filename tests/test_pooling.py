@@ -777,3 +777,47 @@ def test_max_pool_signed_zero_ties_by_hand_past_a_simd_width():
     got = max_pool(x, 3)
     assert (got == 0).all() and np.signbit(got).tolist() == np.signbit(first).tolist()
     assert np.signbit(max_pool(np.array([-1.0, -0.0, 0.0, 0.0]), 4)).tolist() == [True]
+
+
+def _brute_window_sums(x: np.ndarray, k: tuple, stride: tuple, padding: tuple, ceil: bool) -> np.ndarray:
+    """Per window, ``0 + v_0 + v_1 + ...`` over its taps in row-major order, padding adding 0.0,
+    in x's dtype one addition at a time (the documented order), for 2-D windows on the last axes."""
+    n = x.shape[-2:]
+    out_len = []
+    for a in range(2):
+        span = n[a] + 2 * padding[a] - k[a]
+        o = (-(-span // stride[a]) if ceil else span // stride[a]) + 1
+        if ceil and (o - 1) * stride[a] >= n[a] + padding[a]:
+            o -= 1
+        out_len.append(o)
+    out = np.empty(x.shape[:-2] + tuple(out_len), dtype=x.dtype)
+    for lead in np.ndindex(*x.shape[:-2]):
+        for i in range(out_len[0]):
+            for j in range(out_len[1]):
+                total = x.dtype.type(0)
+                for a in range(k[0]):
+                    for b in range(k[1]):
+                        r, c = i * stride[0] + a - padding[0], j * stride[1] + b - padding[1]
+                        v = x[lead + (r, c)] if 0 <= r < n[0] and 0 <= c < n[1] else x.dtype.type(0)
+                        total = x.dtype.type(total + v)
+                out[lead + (i, j)] = total
+    return out
+
+
+@given(
+    hnp.arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(2, 7), st.integers(2, 7)), elements=_FLOATS),
+    st.tuples(st.integers(1, 2), st.integers(1, 3)),
+    st.integers(1, 2),
+    st.booleans(),
+    _SLAB_CELLS,
+)
+def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, ceil, cells):
+    # The slab path of _window_sum adds the same terms in the same order as one addition at a
+    # time from zero, whatever the slab size; avg_pool then divides once.
+    pad = (k[0] // 2, k[1] // 2)
+    spec = _pooling.pool_spec("avg_pool", x.shape[1:], k, stride=s, padding=pad, ceil_mode=ceil)
+    with np.errstate(all="ignore"):
+        got = _with_slab(cells, lambda: _pooling._window_sum(x, spec))
+        want = _brute_window_sums(x, k, (s, s), pad, ceil)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
