@@ -24,6 +24,7 @@ and are passed to :func:`numpy.matmul` unchanged.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -103,9 +104,37 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             for cols in blocks:
                 block(cols)
         else:
-            with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
-                list(pool.map(block, blocks))
+            # As many blocks in flight as BLAS was allowed threads; the pool's extra workers idle.
+            pool, limit = _pool(), threading.BoundedSemaphore(threads)
+
+            def limited(cols: slice) -> None:
+                with limit:
+                    block(cols)
+
+            list(pool.map(limited, blocks))
     return out
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for every product (starting threads per call costs more than a small GEMM)."""
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max(1, os.cpu_count() or 1), thread_name_prefix="refconv-gemm")
+        return _executor
+
+
+def _forget_pool() -> None:
+    # A forked child inherits the pool object but not its threads (it starts its own), and the
+    # lock and the count of calls in flight as some other thread of the parent left them.
+    global _executor, _lock, _active, _saved
+    _executor, _lock, _active, _saved = None, threading.Lock(), 0, None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _magnitude_bits(a: np.ndarray) -> int | None:

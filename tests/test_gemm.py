@@ -154,3 +154,21 @@ def test_int64_limb_plan_by_hand():
     assert [x.tolist() for x in _gemm._limbs(np.array([-45]), 2, 3)] == [[-1.0], [-3.0], [-2.0]]
     # int64's minimum has no magnitude in int64: numpy.matmul computes it (same bits).
     assert matmul(np.array([[-(2**63), 1]]), np.array([[1], [2]])).tolist() == [[-(2**63) + 2]]
+
+
+def test_a_forked_child_runs_products_on_its_own_pool():
+    # The pool's threads do not survive fork: a child that reused the parent's pool object
+    # would wait for workers that do not exist.  Each process computes the same bits.
+    import multiprocessing
+
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((8, 64)), rng.standard_normal((64, 4 * BLOCK_COLUMNS))
+    parent = matmul(a, b).tobytes()  # starts the parent's pool
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply_async(_product_bytes, (a, b)).get(timeout=60)
+    assert child == parent
+
+
+def _product_bytes(a, b):
+    return matmul(a, b).tobytes()
