@@ -57,6 +57,16 @@ def triplets(spec: ConvSpec, c_out: int, c_in_g: int, groups: int) -> tuple[np.n
     Entries are enumerated over the grid ``(c_out, P_out, c_in_g, K)``: its flat index ``f``
     splits into ``row = f // (c_in_g*K)`` (so rows come out sorted, CSR order) and the input
     channel and tap; under a zero boundary the columns of each row then increase strictly.
+
+    Examples
+    --------
+    A 2-tap kernel on 4 cells ("valid": 3 outputs): output ``o`` reads cells ``o`` and ``o+1``
+    through taps 0 and 1.
+
+    >>> from refconv.spec import plain_spec
+    >>> rows, cols, taps = triplets(plain_spec("f", (4,), (2,)), 1, 1, 1)
+    >>> rows.tolist(), cols.tolist(), taps.tolist()
+    ([0, 0, 1, 1, 2, 2], [0, 1, 1, 2, 2, 3], [0, 1, 0, 1, 0, 1])
     """
     cols2, valid2 = _spatial_cells(spec)
     p_out, k = cols2.shape
@@ -81,6 +91,12 @@ def axis_counts(spec: ConvSpec) -> tuple[int, int]:
 
     Entry ``(o, c)`` is stored iff on every axis some tap connects ``o_a`` to ``c_a``, so both
     counts are products of per-axis counts: no matrix is built.
+
+    Examples
+    --------
+    >>> from refconv.spec import plain_spec
+    >>> axis_counts(plain_spec("f", (4,), (2,)))  # 6 stored entries on 3 non-empty rows
+    (6, 3)
     """
     nnz = rows = 1
     for g in spec.axes:
@@ -130,7 +146,16 @@ def _guard(func: str, fmt: str, spec: ConvSpec, shape: tuple[int, int], channels
 
 
 def assemble(func: str, spec: ConvSpec, w: np.ndarray, kind: str, groups: int, fmt: str, method: bool = False):
-    """The matrix of ``spec`` with layer-form weights ``w`` ``(c_out, c_in_g, *kernel)``."""
+    """The matrix of ``spec`` with layer-form weights ``w`` ``(c_out, c_in_g, *kernel)``.
+
+    Examples
+    --------
+    The Toeplitz matrix of figure 9.1's 1-D analogue, kernel ``[1, 10]`` on 4 cells:
+
+    >>> from refconv.spec import plain_spec
+    >>> assemble("f", plain_spec("f", (4,), (2,)), np.array([[[1, 10]]]), "int64", 1, "dense").tolist()
+    [[1, 10, 0, 0], [0, 1, 10, 0], [0, 0, 1, 10]]
+    """
     c_out, c_in_g = w.shape[:2]
     shape = (c_out * math.prod(spec.output_shape), c_in_g * groups * math.prod(spec.input_shape))
     # Every format is built from (row, column, tap) index tables of this shape: size them first.

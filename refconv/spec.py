@@ -304,6 +304,13 @@ def held_cells(arr: Any) -> int:
     (12, 4)
     >>> held_cells(np.broadcast_to(1.0, (10**5, 10**5))), held_cells(np.ones((0, 5)))
     (1, 0)
+
+    Examples
+    --------
+    A broadcast view holds the one value it repeats; a plain array holds every cell:
+
+    >>> held_cells(np.broadcast_to(1.0, (1000, 1000))), held_cells(np.ones((3, 4)))
+    (1, 12)
     """
     shape, strides = getattr(arr, "shape", ()), getattr(arr, "strides", None)
     if math.prod(shape) == 0:

@@ -76,6 +76,18 @@ def choose_method(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *, given: int | 
     ``given`` is the cells the operands hold (default :func:`refconv.spec.held_cells` of ``x``
     and ``w``); a method whose :func:`working_set` exceeds the budget beyond them is chosen only
     when no method fits.
+
+    Examples
+    --------
+    Exact operands always run the direct method; a one-channel 3-tap float correlation too
+    (its FFT would cost more):
+
+    >>> from refconv.spec import plain_spec
+    >>> spec = plain_spec("f", (8,), (3,))
+    >>> choose_method(np.zeros((1, 1, 1, 8)), np.zeros((1, 1, 1, 3)), spec)
+    'direct'
+    >>> choose_method(np.zeros((1, 1, 1, 8), dtype=np.int64), np.zeros((1, 1, 1, 3), dtype=np.int64), spec)
+    'direct'
     """
     if x.dtype.kind not in "fc" or w.dtype.kind not in "fc":
         return "direct"
@@ -105,6 +117,18 @@ def working_set(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> in
     ``"sparse"`` are budgeted by their matrices' own guards
     (:data:`refconv.spec.DENSE_LIMIT`, the index tables' :func:`refconv.spec.check_cells`)
     and are not modelled here.
+
+    Examples
+    --------
+    Direct with channels holds one im2col chunk: here every tap at once, 2 groups x 3 input
+    channels x 62 outputs x 8 bytes x 3 taps; one channel holds nothing more.
+
+    >>> from refconv.spec import plain_spec
+    >>> spec = plain_spec("f", (64,), (3,))
+    >>> working_set("direct", np.zeros((1, 2, 3, 64)), np.zeros((2, 4, 3, 3)), spec)
+    8928
+    >>> working_set("direct", np.zeros((1, 1, 1, 64)), np.zeros((1, 1, 1, 3)), spec)
+    0
     """
     if method == "auto":
         method = choose_method(x, w, spec)
@@ -120,6 +144,14 @@ def check_budget(func: str, method: str, x: np.ndarray, w: np.ndarray, spec: Con
 
     The message names ``method``, the bytes, the limit and a method that fits.  ``"dense"`` and
     ``"sparse"`` pass: their own guards refuse their matrices.
+
+    Examples
+    --------
+    A problem within the budget passes silently (it returns None):
+
+    >>> from refconv.spec import plain_spec
+    >>> spec = plain_spec("f", (8,), (3,))
+    >>> check_budget("correlate", "direct", np.zeros((1, 1, 1, 8)), np.zeros((1, 1, 1, 3)), spec, 11)
     """
     if method in ("dense", "sparse"):
         return
@@ -146,6 +178,15 @@ def resolve(func: str, method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec
     Both read only shapes, dtypes, the spec, the budget and the cost constants, so the answer is
     memoized on those: a repeated call (a benchmark, a layer over many batches) pays a dict
     lookup instead of the cost and memory models.
+
+    Examples
+    --------
+    >>> from refconv.spec import plain_spec
+    >>> spec = plain_spec("f", (8,), (3,))
+    >>> resolve("correlate", "auto", np.zeros((1, 1, 1, 8)), np.zeros((1, 1, 1, 3)), spec, 11)
+    'direct'
+    >>> resolve("correlate", "sparse", np.zeros((1, 1, 1, 8)), np.zeros((1, 1, 1, 3)), spec, 11)
+    'sparse'
     """
     key = (func, method, x.shape, x.dtype, w.shape, w.dtype, spec, given, spec_module.CELL_LIMIT)
     key += (DIRECT_COST, GEMM_COST, FFT_COST, direct.IM2COL_BUDGET, fft.CHUNK_BYTES)
