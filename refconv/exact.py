@@ -261,19 +261,35 @@ def _bit_budget(taps: int, groups: int) -> int:
     return 62 - math.ceil(math.log2(max(1, taps) * max(1, groups)))
 
 
+def _widths(xs: _Scaled, ws: _Scaled, budget: int) -> tuple[int, int, int, int]:
+    """Limb widths ``(bx, bw)`` with ``bx + bw <= budget`` for these operands, and the limb
+    counts ``(nx, nw)`` they give."""
+    if xs.bits + ws.bits <= budget:
+        bx, bw = max(1, xs.bits), max(1, ws.bits)
+    elif ws.bits <= budget // 2:
+        bx, bw = budget - ws.bits, max(1, ws.bits)
+    elif xs.bits <= budget // 2:
+        bx, bw = max(1, xs.bits), budget - xs.bits
+    else:
+        bx = bw = budget // 2
+    return bx, bw, -(-max(1, xs.bits) // bx), -(-max(1, ws.bits) // bw)
+
+
 def _plan(xs: _Scaled, ws: _Scaled, taps: int) -> tuple[int, int] | None:
-    """Limb widths ``(bx, bw)``, or None when the Python-int run is the better route."""
+    """Limb widths ``(bx, bw)``, or None when the Python-int run is the better route.
+
+    First choice: limbs narrow enough that every limb pair's op is exact in float64 as well
+    (``taps * 2**(bx+bw) <= 2**53``), so its GEMMs run on float64 BLAS in one piece instead of
+    being cut again (:mod:`refconv._gemm`); then the int64 budget, summing up to ``groups``
+    limb-pair results of one shift in int64.
+    """
+    budget = 53 - math.ceil(math.log2(max(1, taps)))
+    if budget >= 2:
+        bx, bw, nx, nw = _widths(xs, ws, budget)
+        if nx * nw <= _MAX_LIMB_PAIRS // 2:
+            return bx, bw
     for groups in (1, 2, 4, 8, 16, 32, 64):
-        budget = _bit_budget(taps, groups)
-        if xs.bits + ws.bits <= budget:
-            bx, bw = max(1, xs.bits), max(1, ws.bits)
-        elif ws.bits <= budget // 2:
-            bx, bw = budget - ws.bits, max(1, ws.bits)
-        elif xs.bits <= budget // 2:
-            bx, bw = max(1, xs.bits), budget - xs.bits
-        else:
-            bx = bw = budget // 2
-        nx, nw = -(-max(1, xs.bits) // bx), -(-max(1, ws.bits) // bw)
+        bx, bw, nx, nw = _widths(xs, ws, _bit_budget(taps, groups))
         if min(nx, nw) <= groups:
             return (bx, bw) if nx * nw <= _MAX_LIMB_PAIRS else None
     return None

@@ -210,3 +210,18 @@ def test_refuses_non_float_operands():
         exact_value("correlate", np.array([1.0, 2.0]), np.array(["a"]))
     with pytest.raises(TypeError, match=r"^exact: w=\[\[1.0\], \[1.0, 2.0\]\] is not a rectangular array"):
         exact("correlate", np.array([1.0, 2.0]), [[1.0], [1.0, 2.0]])
+
+
+def test_limb_plan_keeps_every_limb_pair_exact_in_float64_when_it_can():
+    # By hand: 47-bit and 40-bit operands, 36,864 taps (16 bits): 53 - 16 = 37 bits per pair,
+    # so 18 + 18 (3 x 3 limbs); the int64 budget alone (46 bits) gave 22 + 22, whose GEMMs
+    # then had to be cut again to stay exact in float64.
+    import importlib
+
+    E = importlib.import_module("refconv.exact")
+    xs, ws = E._Scaled(None, None, 0, 47), E._Scaled(None, None, 0, 40)
+    bx, bw = E._plan(xs, ws, 36_864)
+    assert (bx, bw) == (18, 18) and bx + bw <= 53 - 16
+    # Operands too wide for that many float-exact pairs fall back to the int64 budget.
+    wide = E._Scaled(None, None, 0, 300)
+    assert E._plan(wide, ws, 36_864) != (18, 18)
