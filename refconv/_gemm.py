@@ -115,6 +115,27 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def blocks_in_parallel(tasks: list, work) -> None:
+    """Run ``work(task)`` for every task, with BLAS held to one thread and the tasks spread over
+    as many threads as BLAS was allowed.
+
+    For products cut by the caller into blocks that are a property of the problem (as
+    :func:`matmul` cuts columns): each block's bits then do not depend on the thread count.
+    """
+    with _OneBlasThread() as threads:
+        if threads == 1 or len(tasks) == 1:
+            for task in tasks:
+                work(task)
+            return
+        limit = threading.BoundedSemaphore(threads)
+
+        def limited(task) -> None:
+            with limit:
+                work(task)
+
+        list(_pool().map(limited, tasks))
+
+
 _executor: ThreadPoolExecutor | None = None
 
 

@@ -376,23 +376,40 @@ def test_slabs_hold_about_slab_elements_outputs(monkeypatch):
 
 
 def test_im2col_chunks_keep_the_stacked_copy_under_the_budget(monkeypatch):
-    # x (2, 3, 6, 6), w (4, 3, 3, 3): P = 4*4 = 16 outputs, per tap B*G*Ci*P*8 = 2*1*3*16*8 = 768
-    # bytes; a budget of 3000 bytes takes 3000 // 768 = 3 taps per chunk: ceil(9/3) = 3 products.
+    # Stride 2 takes the stacked im2col (stride 1 runs in blocks of flat runs, below).  x (2, 3,
+    # 7, 7), w (4, 3, 3, 3): P = 3*3 = 9 outputs, per tap B*G*Ci*P*8 = 2*1*3*9*8 = 432 bytes; a
+    # budget of 1300 bytes takes 1300 // 432 = 3 taps per chunk: ceil(9/3) = 3 products.
     spy = _CountingNumpy(["matmul"])
     monkeypatch.setattr(direct, "matmul", spy.matmul)  # the GEMM goes through refconv._gemm.matmul
-    monkeypatch.setattr(direct, "IM2COL_BUDGET", 3000)
-    x = np.arange(2 * 3 * 6 * 6).reshape(2, 3, 6, 6) % 5 - 2
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 1300)
+    x = np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7) % 5 - 2
     w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
-    assert refconv.conv(x, w, method="direct").tolist() == _brute_conv(x, w).tolist()
+    expected = _brute_conv(x, w)[:, :, ::2, ::2].tolist()  # stride 2 keeps every other output
+    assert refconv.conv(x, w, stride=2, method="direct").tolist() == expected
     assert spy.calls["matmul"] == 3
     spy.calls["matmul"] = 0
-    monkeypatch.setattr(direct, "IM2COL_BUDGET", 768 * 9)  # all nine taps in one chunk
-    refconv.conv(x, w, method="direct")
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 432 * 9)  # all nine taps in one chunk
+    refconv.conv(x, w, stride=2, method="direct")
     assert spy.calls["matmul"] == 1
     spy.calls["matmul"] = 0
     monkeypatch.setattr(direct, "IM2COL_BUDGET", 1)  # less than one tap: still one tap per chunk
-    refconv.conv(x, w, method="direct")
+    refconv.conv(x, w, stride=2, method="direct")
     assert spy.calls["matmul"] == 9
+
+
+def test_stride_1_im2col_runs_in_blocks_of_flat_runs(monkeypatch):
+    # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells, the outputs span
+    # (5-1)*70 + (68-1) + 1 = 348 flat positions; blocks of 100 columns make ceil(348/100) = 4
+    # blocks per batch: 8 products, each exact on these integers.
+    spy = _CountingNumpy(["matmul"])
+    monkeypatch.setattr(direct, "matmul", spy.matmul)
+    monkeypatch.setattr(direct, "BLOCK_COLUMNS", 100)
+    x = np.arange(2 * 3 * 7 * 70).reshape(2, 3, 7, 70) % 5 - 2
+    w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
+    assert refconv.conv(x, w, method="direct").tolist() == _brute_conv(x, w).tolist()
+    assert spy.calls["matmul"] == 8
+    floats = refconv.conv(x.astype(np.float64), w.astype(np.float64), method="direct")
+    assert floats.tolist() == _brute_conv(x, w).tolist()
 
 
 def test_the_coprime_constructor_does_not_renormalise():

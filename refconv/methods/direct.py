@@ -50,7 +50,7 @@ from numbers import Rational
 import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
-from .._gemm import matmul
+from .._gemm import BLOCK_COLUMNS, blocks_in_parallel, matmul
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec
 
@@ -224,6 +224,8 @@ def _write(out: np.ndarray, view: np.ndarray, c) -> None:
 
 
 def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    if all(g.stride == 1 for g in spec.axes) and np.result_type(padded, w).kind in "fci":
+        return _flat_im2col(padded, w, spec)
     B, G, Ci = padded.shape[:3]
     Co, T, P = w.shape[1], spec.taps, math.prod(spec.output_shape)
     dtype = np.result_type(padded, w)
@@ -241,6 +243,47 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         term = matmul(wmat, cols)
         out = term if out is None else np.add(out, term, out=out)
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
+
+
+def _flat_im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """:func:`_im2col` with every stride 1, in cache-sized blocks of outputs.
+
+    In a C-contiguous padded plane, output ``(i, j, ...)`` read through tap ``t`` is flat cell
+    ``i*r_0 + j*r_1 + ... + offset_t`` (``r`` the padded plane's strides), so the outputs of a
+    block of :data:`refconv._gemm.BLOCK_COLUMNS` consecutive flat positions read, through each
+    tap, one contiguous run per input channel.  Per batch, group and block the runs of every tap
+    are copied into a small ``(T*Ci, block)`` matrix (tap-major) and one GEMM makes the block's
+    outputs; positions past a row's last output read real cells and are dropped.  Blocks are a
+    property of the problem and run on one BLAS thread each (:func:`refconv._gemm.blocks_in_parallel`),
+    so the bits do not depend on the thread count.
+    """
+    B, G, Ci = padded.shape[:3]
+    Co, T = w.shape[1], spec.taps
+    dtype = np.result_type(padded, w)
+    plane = padded.shape[3:]
+    flat = np.ascontiguousarray(padded, dtype=dtype).reshape(B, G, Ci, math.prod(plane))
+    steps = [math.prod(plane[a + 1 :]) for a in range(len(plane))]
+    length = sum((o - 1) * r for o, r in zip(spec.output_shape, steps)) + 1
+    offsets = [sum(s.start * r for s, r in zip(slices, steps)) for slices in all_tap_slices(spec)]
+    # (G, Co, Ci, T) -> (G, Co, T*Ci), tap-major like the columns below.
+    wmat = np.ascontiguousarray(w.reshape(G, Co, Ci, T).swapaxes(2, 3).reshape(G, Co, T * Ci), dtype=dtype)
+    wide = np.empty((B, G, Co, spec.output_shape[0] * steps[0]), dtype=dtype)
+    block = BLOCK_COLUMNS
+    tasks = [(b, g, s) for b in range(B) for g in range(G) for s in range(0, length, block)]
+
+    def work(task) -> None:
+        b, g, s = task
+        e = min(s + block, length)
+        cols = np.empty((T, Ci, e - s), dtype=dtype)
+        for t, offset in enumerate(offsets):
+            cols[t] = flat[b, g, :, offset + s : offset + e]
+        # As BLAS on the whole stack did: IEEE results (inf * 0 = NaN) without warnings.
+        with np.errstate(invalid="ignore", over="ignore"):
+            wide[b, g, :, s:e] = matmul(wmat[g], cols.reshape(T * Ci, e - s))
+
+    blocks_in_parallel(tasks, work)
+    kept = (Ellipsis, *(slice(0, o) for o in spec.output_shape[1:]))
+    return wide.reshape(B, G, Co, spec.output_shape[0], *plane[1:])[kept]
 
 
 def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
