@@ -681,9 +681,12 @@ def lp_pool(
             return _restore(best.astype(real, copy=False), axes)
         return _restore(_to_sympy(best), axes)
     if not exact:
+        # A Fraction p would make NumPy power element by element in Python floats, which raise
+        # OverflowError where IEEE arithmetic gives inf: floats take p as a float.
+        pf = float(p)
         with np.errstate(**_IEEE):
-            total = _window_sum(moved**p, spec)
-            norm = np.sqrt(total) if p == 2 else total ** (1 / p)
+            total = _window_sum(moved**pf, spec)
+            norm = np.sqrt(total) if pf == 2 else total ** (1 / pf)
             return _restore(norm.astype(real, copy=False), axes)
     q = _check_power(func, p, moved)
     # Integral p stays in Python ints/Fractions until the root; a fractional p needs SymPy powers.

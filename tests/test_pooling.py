@@ -821,3 +821,12 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
         want = _brute_window_sums(x, k, (s, s), pad, ceil)
     assert got.dtype == np.float32 and got.shape == want.shape
     assert got.tobytes() == want.tobytes()
+
+
+def test_float_lp_pool_with_a_fraction_p_overflows_to_inf_like_a_float_p():
+    # A Fraction p made NumPy power element by element in Python floats, which raise
+    # OverflowError; IEEE arithmetic gives inf, as a float p does.  By hand: (3**1.5 + 4**1.5)**(2/3).
+    x = np.array([3.0, 4.0])
+    assert lp_pool(x, Fraction(3, 2), 2).tolist() == lp_pool(x, 1.5, 2).tolist()
+    assert lp_pool(x, Fraction(3, 2), 2)[0] == pytest.approx((3**1.5 + 4**1.5) ** (2 / 3), rel=1e-15)
+    assert lp_pool(np.array([4e205]), Fraction(3, 2), 1).tolist() == [np.inf]  # (4e205)**1.5 > 1.8e308
