@@ -768,7 +768,12 @@ def _validated(func, impl, dtype, integers, seed, bias, shrink, method, peer, ra
     check_choice(func, "method", method, ("direct", "winograd", "fft"))
     if peer is not None:
         check_choice(func, "peer", peer, ("torch",))
-    if isinstance(ranks, int) or not ranks or not all(is_int(r) and r >= 1 for r in ranks):
+    if (
+        is_int(ranks)
+        or not isinstance(ranks, (tuple, list))
+        or not ranks
+        or not all(is_int(r) and r >= 1 for r in ranks)
+    ):
         raise fail(func, "ranks", ranks, "is not a tuple of spatial ranks", "e.g. (1, 2)")
     if arithmetic is not None and not isinstance(arithmetic, Arithmetic):
         from .bounds import PRESETS

@@ -1040,8 +1040,9 @@ def global_lp_pool(x: Any, p: float, *, axes: Any = None) -> np.ndarray:
     if not exact:
         with np.errstate(**_IEEE):
             # accumulator(): float16 powers and sums in float64, rounded once (see lp_pool).
-            total, _ = _global_sum(func, magnitude.astype(accumulator(magnitude.dtype), copy=False) ** p, axes)
-            return (np.sqrt(total) if p == 2 else total ** (1 / p)).astype(magnitude.dtype, copy=False)
+            pf = float(p)  # a Fraction p would power in Python floats, which raise on overflow (see lp_pool)
+            total, _ = _global_sum(func, magnitude.astype(accumulator(magnitude.dtype), copy=False) ** pf, axes)
+            return (np.sqrt(total) if pf == 2 else total ** (1 / pf)).astype(magnitude.dtype, copy=False)
     q = _check_power(func, p, magnitude)
     total, _ = _global_sum(func, magnitude**q if isinstance(q, int) else _pow(magnitude, q), axes)
     return finish(_root(total, q), "object")

@@ -362,6 +362,12 @@ ROWS = [
         "oracle-check-ranks",
     ),
     row(
+        lambda: check(refconv.conv, "conv", ranks=np.int64(2)),
+        ValueError,
+        r"check: ranks=np.int64\(2\) is not a tuple of spatial ranks",
+        "oracle-check-ranks-numpy-int",
+    ),
+    row(
         lambda: check(refconv.conv, "conv", ranks=(0, 1)),
         ValueError,
         r"check: ranks=\(0, 1\) is not a tuple of spatial ranks",

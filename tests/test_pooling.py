@@ -830,3 +830,5 @@ def test_float_lp_pool_with_a_fraction_p_overflows_to_inf_like_a_float_p():
     assert lp_pool(x, Fraction(3, 2), 2).tolist() == lp_pool(x, 1.5, 2).tolist()
     assert lp_pool(x, Fraction(3, 2), 2)[0] == pytest.approx((3**1.5 + 4**1.5) ** (2 / 3), rel=1e-15)
     assert lp_pool(np.array([4e205]), Fraction(3, 2), 1).tolist() == [np.inf]  # (4e205)**1.5 > 1.8e308
+    # The global pool too (thorough fuzz): sum (4e205)**1.5 + 0 overflows to inf.
+    assert global_lp_pool(np.array([4e205, 0.0]), Fraction(3, 2)).tolist() == [np.inf]
