@@ -374,6 +374,8 @@ def max_pool(
 def _least(func: str, x: da.Array):
     """The least value of an exact object array: a padded cell holding it never changes a window's
     maximum, since every window also holds an input cell (an eager pass over ``x``)."""
+    if x.size == 0:  # no window, no maximum: any fill will do
+        return 0
     try:
         return x.min().compute()
     except TypeError as exc:

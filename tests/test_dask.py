@@ -270,3 +270,10 @@ def test_foreign_and_byte_swapped_inputs_go_through_the_operand_checks():
         import sympy
 
         rdask.correlate(np.array([sympy.Float(0.5) * sympy.Symbol("a"), 1], dtype=object), [1])
+
+
+def test_max_pool_of_an_empty_exact_array_with_padding_is_empty_as_in_memory():
+    # Thorough fuzz: the least value of no cells raised NumPy's "zero-size array to reduction".
+    x = np.empty((0, 1), dtype=object)
+    got = rdask.max_pool(x, 2, stride=1, padding=1).compute()
+    assert got.shape == refconv.max_pool(x, 2, stride=1, padding=1).shape == (0, 2)
