@@ -111,7 +111,12 @@ def _pad_lazily(x: da.Array, spec: ConvSpec, axes: tuple[int, ...], fill) -> da.
         before, after = int(real[0]), len(index) - int(real[-1]) - 1
         # Cells between the first and last real cell all copy input cells (FILL only at the ends).
         taken = index[before : len(index) - after]
-        if not np.array_equal(taken, np.arange(g.n)):
+        if not np.array_equal(taken, np.arange(g.n)) and x.numblocks[axis] == 1:
+            # One chunk along the axis: gather inside it.  dask's take would build a shuffle
+            # graph over every index (a reflect pad of 1,597 on 2 cells took minutes).
+            chunks = tuple((len(taken),) if a == axis else c for a, c in enumerate(x.chunks))
+            x = x.map_blocks(np.take, taken, axis=axis, chunks=chunks, dtype=x.dtype)
+        elif not np.array_equal(taken, np.arange(g.n)):
             x = da.take(x, taken, axis=axis)
         if before or after:
             widths = [(0, 0)] * x.ndim

@@ -277,3 +277,15 @@ def test_max_pool_of_an_empty_exact_array_with_padding_is_empty_as_in_memory():
     x = np.empty((0, 1), dtype=object)
     got = rdask.max_pool(x, 2, stride=1, padding=1).compute()
     assert got.shape == refconv.max_pool(x, 2, stride=1, padding=1).shape == (0, 2)
+
+
+def test_a_long_reflect_pad_of_a_one_chunk_axis_is_gathered_inside_the_chunk():
+    # Thorough fuzz: stride and padding 1,597 (0-d uint64 arrays) with padding_mode="reflect" on
+    # a 2x1 input built a dask shuffle graph over every padded index and passed the 20 s alarm.
+    # A one-chunk axis is now gathered inside its chunk: one task, and the in-memory result.
+    x = np.arange(3 * 2 * 2 * 1, dtype=np.float64).reshape(3, 2, 2, 1)
+    w = np.ones((3, 2, 2, 1))
+    kw = dict(stride=np.uint64(97), padding=np.array(97, dtype=np.uint64), dilation=3, padding_mode="reflect")
+    lazy = rdask.conv(x, w, **kw)
+    assert len(lazy.__dask_graph__()) < 50
+    assert np.array_equal(lazy.compute(scheduler="synchronous"), refconv.conv(x, w, **kw))
