@@ -1,6 +1,7 @@
 """Methods: identical exact results, the float summation order, FFT accuracy, the auto choice, NaN/inf, dtypes."""
 
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -398,19 +399,11 @@ def _depthwise_brute(x, w, kw):
 _SLABS = st.sampled_from([1, 3, 16, 100, direct.SLAB_ELEMENTS])
 
 
-def _with_slab(slab, f):
-    saved = direct.SLAB_ELEMENTS
-    direct.SLAB_ELEMENTS = slab
-    try:
-        return f()
-    finally:
-        direct.SLAB_ELEMENTS = saved
-
-
 @given(depthwise_problems(np.int64, st.integers(-(2**40), 2**40)), _SLABS)
 def test_depthwise_int64_is_exact(problem, slab):
     x, w, kw = problem
-    got = _with_slab(slab, lambda: conv(x, w, method="direct", **kw))
+    with mock.patch.object(direct, "SLAB_ELEMENTS", slab):
+        got = conv(x, w, method="direct", **kw)
     assert got.tolist() == _depthwise_brute(x, w, kw).tolist()
 
 
@@ -424,7 +417,8 @@ def test_depthwise_floats_within_the_direct_bound(problem, slab):
     from refconv import error_bound
 
     x, w, kw = problem
-    got = _with_slab(slab, lambda: conv(x, w, method="direct", **kw))
+    with mock.patch.object(direct, "SLAB_ELEMENTS", slab):
+        got = conv(x, w, method="direct", **kw)
     exact = _depthwise_brute(x, w, kw)
     bound = np.asarray(error_bound(x, w, op="conv", method="direct", **kw))
     assert got.dtype == x.dtype and got.shape == exact.shape
@@ -458,7 +452,8 @@ def test_depthwise_float_sum_is_in_tap_order_bit_for_bit(problem, slab):
         view = xp[(Ellipsis, *(slice(ta * da, ta * da + (o - 1) * sa + 1, sa) for ta, da, o, sa in zip(t, d, out, s)))]
         term = w[(slice(None), 0, *t)].reshape(1, -1, *(1,) * len(kernel)) * view
         expected = term if expected is None else expected + term
-    got = _with_slab(slab, lambda: conv(x, w, method="direct", **kw))
+    with mock.patch.object(direct, "SLAB_ELEMENTS", slab):
+        got = conv(x, w, method="direct", **kw)
     assert np.array_equal(got, expected, equal_nan=True)
     assert np.array_equal(np.signbit(got), np.signbit(expected))
 

@@ -8,6 +8,7 @@ shares no code with :mod:`refconv.pooling` beyond NumPy.
 import itertools
 import math
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -675,15 +676,6 @@ def test_float16_avg_pool_matches_torch_near_the_range(x, k):
 _SLAB_CELLS = st.sampled_from([1, 40, 300, _pooling.SLAB_CELLS])
 
 
-def _with_slab(cells, f):
-    saved = _pooling.SLAB_CELLS
-    _pooling.SLAB_CELLS = cells
-    try:
-        return f()
-    finally:
-        _pooling.SLAB_CELLS = saved
-
-
 @st.composite
 def _max_problems(draw, dtype, elements):
     """``(x, kernel, geometry)`` for a window that fits; ``x`` has two leading axes."""
@@ -701,7 +693,8 @@ def test_max_pool_values_equal_the_indexed_rule_bit_for_bit(problem, cells):
     x, k, geometry = problem
     x, nans = x.copy(), np.isnan(x)
     x.view(np.uint64)[nans] = np.uint64(0x7FF8000000000000) + np.arange(1, nans.sum() + 1, dtype=np.uint64)
-    fast = _with_slab(cells, lambda: max_pool(x, k, **geometry))
+    with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+        fast = max_pool(x, k, **geometry)
     indexed = max_pool(x, k, return_indices=True, **geometry)[0]
     assert fast.dtype == x.dtype and np.array_equal(fast.view(np.uint64), indexed.view(np.uint64))
     ref = _split(_reference(x, k, _ref_max, **_ref_geometry(geometry)))[0].astype(np.float64)
@@ -732,7 +725,8 @@ def test_integer_max_pool_is_exact_and_padding_never_wins(problem, cells):
         with pytest.raises(ValueError, match="holding padding only"):
             max_pool(x, k, **geometry)
         return
-    got = _with_slab(cells, lambda: max_pool(x, k, **geometry))
+    with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+        got = max_pool(x, k, **geometry)
     assert got.dtype == x.dtype and got.tolist() == _split(ref)[0].tolist()
 
 
@@ -763,7 +757,8 @@ def test_max_pool_values_match_torch(torch, problem, cells):
     f = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[len(k) - 1]
     expected, refused = _torch_call(f, torch.from_numpy(x), k, **geometry)
     assume(refused is None)  # torch's own limits (padding over half the window) are tested above
-    got = _with_slab(cells, lambda: max_pool(x, k, **geometry))
+    with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+        got = max_pool(x, k, **geometry)
     assert got.dtype == np.float32
     assert np.array_equal(got, expected.numpy(), equal_nan=True)
     assert np.array_equal(np.signbit(got), np.signbit(expected.numpy()))
@@ -817,7 +812,8 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
     pad = (k[0] // 2, k[1] // 2)
     spec = _pooling.pool_spec("avg_pool", x.shape[1:], k, stride=s, padding=pad, ceil_mode=ceil)
     with np.errstate(all="ignore"):
-        got = _with_slab(cells, lambda: _pooling._window_sum(x, spec))
+        with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+            got = _pooling._window_sum(x, spec)
         want = _brute_window_sums(x, k, (s, s), pad, ceil)
     assert got.dtype == np.float32 and got.shape == want.shape
     assert got.tobytes() == want.tobytes()
