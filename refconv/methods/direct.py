@@ -308,15 +308,14 @@ def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np
     x = np.zeros((B, G, Ci, *grid), dtype=dtype)
     weights = w.reshape(G, Co, Ci, T)
     columns = y.reshape(B, G, Co, P)
-    all_taps = list(taps(spec))
     chunk = max(1, min(T, IM2COL_BUDGET // max(B * G * Ci * P * max(dtype.itemsize, 8), 1)))
     for start in range(0, T, chunk):
-        part = all_taps[start : start + chunk]
+        part = all_tap_slices(spec)[start : start + chunk]
         # Rows tap-major, (t, ci): each tap's contributions are then one contiguous block per batch.
         taps_block = weights[..., start : start + len(part)].swapaxes(2, 3)  # (G, Co, Tc, Ci)
         wmat = taps_block.reshape(G, Co, len(part) * Ci).swapaxes(1, 2)
         cols = matmul(wmat, columns).reshape(B, G, len(part), Ci, *spec.output_shape)
-        for j, slices in enumerate(all_tap_slices(spec)[start : start + len(part)]):
+        for j, slices in enumerate(part):
             view = x[(Ellipsis, *slices)]
             np.add(view, cols[:, :, j], out=view)
     return x[(Ellipsis, *(slice(g.lo, g.lo + g.n) for g in spec.axes))]
