@@ -58,6 +58,29 @@ def triplets(spec: ConvSpec, c_out: int, c_in_g: int, groups: int) -> tuple[np.n
     splits into ``row = f // (c_in_g*K)`` (so rows come out sorted, CSR order) and the input
     channel and tap; under a zero boundary the columns of each row then increase strictly.
 
+    Parameters
+    ----------
+    spec : ConvSpec
+        The geometry (one channel's spatial axes).
+    c_out : int
+        Output channels.
+    c_in_g : int
+        Input channels per group.
+    groups : int
+        Groups; ``c_out`` is a multiple of it and the matrix has ``c_in_g * groups`` input channels.
+
+    Returns
+    -------
+    rows, cols, taps : numpy.ndarray
+        Equal-length integer arrays: entry ``k`` is ``w.ravel()[taps[k]]`` at ``(rows[k], cols[k])``.
+        Taps that read a fill cell are left out; taps that read the same cell (a copying
+        boundary) repeat the pair, to be summed.
+
+    See Also
+    --------
+    assemble : the matrix built from them.
+    axis_counts : how many distinct pairs they hold, without enumerating them.
+
     Examples
     --------
     A 2-tap kernel on 4 cells ("valid": 3 outputs): output ``o`` reads cells ``o`` and ``o+1``
@@ -92,11 +115,28 @@ def axis_counts(spec: ConvSpec) -> tuple[int, int]:
     Entry ``(o, c)`` is stored iff on every axis some tap connects ``o_a`` to ``c_a``, so both
     counts are products of per-axis counts: no matrix is built.
 
+    Parameters
+    ----------
+    spec : ConvSpec
+        The geometry.
+
+    Returns
+    -------
+    nnz, rows : int
+        The stored entries (distinct ``(output, input cell)`` pairs) and the rows holding any.
+
+    See Also
+    --------
+    triplets : the pairs themselves, repeated where two taps read one cell.
+    refconv.conv_cost : reports ``nnz`` as ``sparse_nnz``.
+
     Examples
     --------
     >>> from refconv.spec import plain_spec
     >>> axis_counts(plain_spec("f", (4,), (2,)))  # 6 stored entries on 3 non-empty rows
     (6, 3)
+    >>> axis_counts(plain_spec("f", (2,), (3,), mode="same", boundary="wrap"))  # taps 0 and 2 read one cell
+    (4, 2)
     """
     nnz = rows = 1
     for g in spec.axes:
@@ -111,7 +151,35 @@ def axis_counts(spec: ConvSpec) -> tuple[int, int]:
 
 def matrix_weights(func: str, w: np.ndarray) -> tuple[np.ndarray, str]:
     """``w`` in the matrix's arithmetic: the no-overflow rule of :mod:`refconv._arith` with
-    ``max|x| = 1``, since every entry is a sum of distinct taps."""
+    ``max|x| = 1``, since every entry is a sum of distinct taps.
+
+    Parameters
+    ----------
+    func : str
+        The public function's name, for messages.
+    w : numpy.ndarray
+        The kernel, as :func:`refconv._arith.as_operand` returns it.
+
+    Returns
+    -------
+    w : numpy.ndarray
+        Converted: int64, Python ints or exact objects (object dtype), or floats in ``w``'s dtype.
+    kind : str
+        The arithmetic :func:`refconv._arith.domain` names: "float", "int64" or "object".
+
+    See Also
+    --------
+    assemble : takes both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, kind = matrix_weights("f", np.array([1, 2], dtype=np.int8))
+    >>> w.dtype, kind
+    (dtype('int64'), 'int64')
+    >>> matrix_weights("f", np.array([2**62, 2**62]))[1]            # their sum passes int64
+    'object'
+    """
     kind = domain(func, {"x": np.ones(1, dtype=np.int64), "w": w})
     return convert(w, kind, w.dtype if kind == "float" else None), kind
 
@@ -148,13 +216,49 @@ def _guard(func: str, fmt: str, spec: ConvSpec, shape: tuple[int, int], channels
 def assemble(func: str, spec: ConvSpec, w: np.ndarray, kind: str, groups: int, fmt: str, method: bool = False):
     """The matrix of ``spec`` with layer-form weights ``w`` ``(c_out, c_in_g, *kernel)``.
 
+    The index tables are sized first (:func:`refconv.spec.check_cells`), then a dense or SymPy
+    matrix past its limit is refused, all before anything large is allocated.
+
+    Parameters
+    ----------
+    func : str
+        The public function's name, for messages.
+    spec : ConvSpec
+        The geometry.
+    w : numpy.ndarray
+        Layer-form weights, already converted by :func:`matrix_weights`.
+    kind : str
+        The arithmetic :func:`matrix_weights` returned.
+    groups : int
+        Groups, as in :func:`triplets`.
+    fmt : {"dense", "sparse", "sympy"}
+        The format.
+    method : bool, default False
+        The caller is ``method="dense"|"sparse"`` of correlate/convolve: messages name ``method``.
+
+    Returns
+    -------
+    matrix
+        A NumPy array, a ``scipy.sparse.csr_array`` (SymPy ``ImmutableSparseMatrix`` for exact
+        objects) or a SymPy ``ImmutableMatrix``, of shape ``(c_out * prod(out), c_in_g * groups *
+        prod(input))``; taps that read one cell are summed.
+
+    See Also
+    --------
+    triplets : the entries.
+    refconv.conv_matrix, refconv.layer_matrix : the public builders.
+
     Examples
     --------
     The Toeplitz matrix of figure 9.1's 1-D analogue, kernel ``[1, 10]`` on 4 cells:
 
+    >>> import numpy as np
     >>> from refconv.spec import plain_spec
     >>> assemble("f", plain_spec("f", (4,), (2,)), np.array([[[1, 10]]]), "int64", 1, "dense").tolist()
     [[1, 10, 0, 0], [0, 1, 10, 0], [0, 0, 1, 10]]
+    >>> S = assemble("f", plain_spec("f", (4,), (2,)), np.array([[[1, 10]]]), "int64", 1, "sparse")
+    >>> S.nnz, S.toarray().tolist()                                # the same entries, 6 stored
+    (6, [[1, 10, 0, 0], [0, 1, 10, 0], [0, 0, 1, 10]])
     """
     c_out, c_in_g = w.shape[:2]
     shape = (c_out * math.prod(spec.output_shape), c_in_g * groups * math.prod(spec.input_shape))

@@ -23,6 +23,8 @@ and are passed to :func:`numpy.matmul` unchanged.
 
 from __future__ import annotations
 
+__all__ = ["BLOCK_COLUMNS", "matmul", "blocks_in_parallel"]
+
 import math
 import os
 import threading
@@ -79,11 +81,33 @@ class _OneBlasThread:
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``numpy.matmul(a, b)`` with the same bits whatever the number of BLAS threads.
 
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Operands as :func:`numpy.matmul` takes them, at least 2-D (stacks broadcast).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``a @ b``: float and complex products computed in fixed blocks of :data:`BLOCK_COLUMNS`
+        columns, int64 products exactly through float64 limbs (modulo ``2**64`` as NumPy's), other
+        dtypes by :func:`numpy.matmul` itself.
+
+    See Also
+    --------
+    blocks_in_parallel : the same discipline for blocks the caller cuts.
+
     Examples
     --------
     >>> import numpy as np
     >>> a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
     >>> matmul(a, b).tolist() == (a @ b).tolist()
+    True
+
+    int64 operands past float64's 53 bits still multiply exactly:
+
+    >>> big = np.array([[2**40 + 1, 3]], dtype=np.int64)
+    >>> matmul(big, np.array([[2**12 + 1], [-5]], dtype=np.int64)).tolist() == (big @ [[2**12 + 1], [-5]]).tolist()
     True
     """
     kind = np.result_type(a, b)
@@ -121,6 +145,34 @@ def blocks_in_parallel(tasks: list, work) -> None:
 
     For products cut by the caller into blocks that are a property of the problem (as
     :func:`matmul` cuts columns): each block's bits then do not depend on the thread count.
+
+    Parameters
+    ----------
+    tasks : list
+        One entry per block, handed to ``work``.
+    work : callable
+        ``work(task)``, run once per task (in order on one thread, else concurrently); it writes
+        its result where the caller reads it, and its return value is discarded.
+
+    Returns
+    -------
+    None
+        Every task has run when it returns.
+
+    See Also
+    --------
+    matmul : a product cut into fixed column blocks this way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    >>> out = np.empty((2, 4))
+    >>> def product(cols):
+    ...     out[:, cols] = a @ b[:, cols]
+    >>> blocks_in_parallel([slice(0, 2), slice(2, 4)], product)
+    >>> out.tolist() == matmul(a, b).tolist()
+    True
     """
     with _OneBlasThread() as threads:
         if threads == 1 or len(tasks) == 1:

@@ -220,14 +220,13 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def _figures(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .figures import render  # matplotlib is an optional extra: imported only for this command
 
     if problem := _output_dir_problem(args.out):
         return _usage_error("figures", "--out", problem)
     try:
-        entries = render(args.out, dpi=args.dpi, only=args.only, progress=print)
+        # render's progress lines announce every file written: the PNGs, then index.md, index.html, index.json.
+        render(args.out, dpi=args.dpi, only=args.only, progress=print)
     except ImportError as exc:
         print(f"refconv figures: {exc}", file=sys.stderr)
         return 2
@@ -236,7 +235,6 @@ def _figures(args: argparse.Namespace) -> int:
         return 2
     except OSError as exc:  # the folder changed since it was checked
         return _usage_error("figures", "--out", f"{args.out!r} cannot be written ({exc})")
-    print(f"index: {Path(args.out) / 'index.md'} ({len(entries)} figures)")
     return 0
 
 
@@ -347,7 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_verify.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p_verify.set_defaults(handler=verify)
     p_figures = sub.add_parser("figures", help="draw the seed's figures from refconv's computations (needs matplotlib)")
-    p_figures.add_argument("--out", required=True, metavar="DIR", help="write one PNG per figure and index.md here")
+    p_figures.add_argument(
+        "--out", required=True, metavar="DIR", help="write one PNG per figure, index.md, index.html and index.json here"
+    )
     p_figures.add_argument("--dpi", type=int, default=110, help="resolution of the PNGs (default 110)")
     p_figures.add_argument("--only", action="append", metavar="GLOB", help="draw only figures matching GLOB")
     p_figures.set_defaults(handler=_figures)

@@ -32,8 +32,26 @@ preset                rule                                           source
                       ``scipy.signal`` when ``len(v) <= len(a)``
 ====================  =============================================  ===========================
 
-refconv's own: ``mode="same"`` of :func:`refconv.correlate` is ``scipy.signal``; ``padding="same"``
-of :func:`refconv.conv` is ``torch``.
+refconv's own: ``mode="same"`` of :func:`refconv.correlate` is ``scipy.signal`` (the ``"centred"``
+rule of :func:`same_split`); ``padding="same"`` of :func:`refconv.conv` is ``torch``.
+
+The tables
+----------
+This module is the one home of every name refconv shares with other libraries; everything else
+derives from it.
+
+* :data:`BOUNDARY_ALIASES` (library -> {its boundary name: refconv's}) is the boundary table;
+  :data:`BOUNDARIES` (refconv's names, ``numpy.pad``'s), :data:`BOUNDARY_NAMES` (one row per
+  boundary: its first name in each library, None where the library has none) and
+  :data:`PADDING_MODES` (torch's ``padding_mode``) are read off it.
+* :data:`PARAMETER_NAMES` maps every refconv parameter to its name in SciPy, PyTorch, JAX
+  (``lax.conv_general_dilated``) and ONNX (``Conv``).  Beware ``scipy.ndimage``'s ``"reflect"``,
+  which is NumPy's (and refconv's) ``"symmetric"``.
+* :data:`SAME_PRESETS` names every library's "same"; :data:`MODES` are the plain functions'
+  ``mode`` names.
+
+The checkers :func:`refconv_boundary`, :func:`torch_padding_mode` and :func:`check_mode` resolve a
+user's name and, for another library's spelling, say which refconv name it is.
 """
 
 from __future__ import annotations
@@ -41,6 +59,22 @@ from __future__ import annotations
 from typing import Any
 
 from ._validation import check_choice, fail, int_tuple, shape_tuple
+
+__all__ = [
+    "BOUNDARIES",
+    "BOUNDARY_ALIASES",
+    "BOUNDARY_NAMES",
+    "MODES",
+    "PADDING_MODES",
+    "PARAMETER_NAMES",
+    "SAME_PRESETS",
+    "boundary",
+    "check_mode",
+    "refconv_boundary",
+    "same_pads",
+    "same_split",
+    "torch_padding_mode",
+]
 
 #: preset -> (one-line rule, where it comes from)
 SAME_PRESETS: dict[str, tuple[str, str]] = {
@@ -55,8 +89,14 @@ SAME_PRESETS: dict[str, tuple[str, str]] = {
     "ndimage": ("kernel centre at k//2: lo = extent//2", "scipy.ndimage.correlate, origin=0"),
     "numpy": ("as 'scipy.signal' (numpy swaps the operands when v is longer)", "numpy.correlate mode='same'"),
 }
+# Presets whose total depends on the input length and stride, and those that put the larger half before.
+_INPUT_SIZED = ("tf", "jax", "jax_lower", "onnx_upper", "onnx_lower")
+_LARGER_BEFORE = ("jax_lower", "onnx_lower", "scipy.signal", "numpy")
 
-#: library -> {its boundary name: refconv's (numpy.pad's) name}
+#: library -> {its boundary name: refconv's (numpy.pad's) name}.  The first name listed for a
+#: boundary is the library's own word for it (:data:`BOUNDARY_NAMES`); torch lists its
+#: ``padding_mode`` names first, in ``torch.nn.ConvNd``'s order (:data:`PADDING_MODES`), then
+#: ``torch.nn.functional.pad``'s ``"constant"``.
 BOUNDARY_ALIASES: dict[str, dict[str, str]] = {
     "numpy": {"constant": "constant", "wrap": "wrap", "reflect": "reflect", "symmetric": "symmetric", "edge": "edge"},
     "scipy.signal": {"fill": "constant", "wrap": "wrap", "symm": "symmetric"},
@@ -72,14 +112,132 @@ BOUNDARY_ALIASES: dict[str, dict[str, str]] = {
     },
     "torch": {
         "zeros": "constant",
-        "constant": "constant",
-        "circular": "wrap",
         "reflect": "reflect",
         "replicate": "edge",
+        "circular": "wrap",
+        "constant": "constant",
     },
     "jax": {"constant": "constant", "wrap": "wrap", "reflect": "reflect", "symmetric": "symmetric", "edge": "edge"},
     "onnx": {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"},
 }
+
+#: Boundary modes, by ``numpy.pad``'s names: what a padded cell holds.
+BOUNDARIES: tuple[str, ...] = tuple(BOUNDARY_ALIASES["numpy"])
+
+
+def _first_name(library: str, target: str) -> str | None:
+    return next((name for name, to in BOUNDARY_ALIASES[library].items() if to == target), None)
+
+
+#: ``(refconv, scipy.signal, scipy.ndimage, torch, jax, onnx)`` name of each boundary mode.
+BOUNDARY_NAMES: tuple[tuple[str | None, ...], ...] = tuple(
+    (b, *(_first_name(lib, b) for lib in ("scipy.signal", "ndimage", "torch", "jax", "onnx"))) for b in BOUNDARIES
+)
+
+#: torch's ``padding_mode`` names -> refconv's boundary names (``numpy.pad``'s).
+PADDING_MODES: dict[str, str] = {
+    name: to for name, to in BOUNDARY_ALIASES["torch"].items() if _first_name("torch", to) == name
+}
+
+#: ``(refconv, scipy.signal, torch, jax lax.conv_general_dilated, onnx Conv)`` parameter names.
+PARAMETER_NAMES = (
+    ("x", "in1", "input", "lhs", "X"),
+    ("w", "in2", "weight", "rhs", "W"),
+    ("bias", None, "bias", None, "B"),
+    ("mode (plain)", "mode", None, "padding='VALID'|'SAME'", "auto_pad"),
+    ("padding (layer)", None, "padding", "padding", "pads / auto_pad"),
+    ("stride", None, "stride", "window_strides", "strides"),
+    ("dilation", None, "dilation", "rhs_dilation", "dilations"),
+    ("groups", None, "groups", "feature_group_count", "group"),
+    ("boundary / padding_mode", "boundary", "padding_mode", None, None),
+    ("output_padding", None, "output_padding", None, "output_padding"),
+    ("ceil_mode", None, "ceil_mode", None, "ceil_mode"),
+)
+
+#: The plain functions' ``mode`` names (``scipy.signal.correlate``'s).
+MODES = ("valid", "same", "full")
+
+# Hints for another library's spelling, derived from the table (the first library to use a
+# name speaks for it); "periodic" is nobody's keyword but a common word, and 'zeros' is said
+# without a library (torch's padding_mode word, used loosely elsewhere).
+_NO_HALF_SAMPLE = "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it"
+
+
+def _hints(to_words) -> dict[str, str]:
+    hints: dict[str, str] = {}
+    for library, names in BOUNDARY_ALIASES.items():
+        for name, to in names.items():
+            word = to_words(library, name, to)
+            if word is not None and name not in hints:
+                hints[name] = word
+    return hints
+
+
+_BOUNDARY_HINTS = {
+    **_hints(lambda lib, name, to: None if name in BOUNDARIES else f"{lib}'s {name!r} is {to!r}"),
+    "zeros": "'zeros' is 'constant'",
+    "periodic": "periodic is 'wrap'",
+}
+_PADDING_MODE_HINTS = {
+    **_hints(
+        lambda lib, name, to: (
+            None
+            if name in PADDING_MODES
+            else (
+                f"{lib}'s {name!r} is torch's {_first_name('torch', to)!r}"
+                if _first_name("torch", to)
+                else _NO_HALF_SAMPLE
+            )
+        )
+    ),
+    "periodic": "periodic is torch's 'circular'",
+}
+_MODE_HINTS = {
+    "same_upper": "use the layer function's padding='same' or explicit pads",
+    "same_lower": "mode='same' is SAME_LOWER",
+    "half": "use 'same'",
+}
+
+
+def same_split(extent: int, rule: str) -> tuple[int, int]:
+    """Split the ``extent - 1`` cells of "same" padding into ``(before, after)``.
+
+    Parameters
+    ----------
+    extent : int
+        Cells one window spans, ``d*(k-1) + 1``.
+    rule : {"centred", "torch"}
+        ``"centred"`` puts the larger half before (SciPy, NumPy: ``mode="same"``), ``"torch"``
+        after (PyTorch, TF/JAX ``SAME``, ONNX ``SAME_UPPER``: ``padding="same"``).
+
+    Returns
+    -------
+    tuple of int
+        ``(before, after)``, summing to ``extent - 1``.
+
+    See Also
+    --------
+    same_pads : every library's "same" for whole shapes, strides included.
+    refconv.spec.plain_spec : resolves ``mode="same"`` with the centred rule.
+    refconv.spec.layer_spec : resolves ``padding="same"`` with torch's rule.
+
+    Examples
+    --------
+    >>> same_split(4, "centred"), same_split(4, "torch"), same_split(3, "torch")
+    ((2, 1), (1, 2), (1, 1))
+
+    The two rules are the stride-1 presets of :func:`same_pads`:
+
+    >>> same_pads("scipy.signal", (9,), (4,)) == (same_split(4, "centred"),)
+    True
+    """
+    rule = check_choice("same_split", "rule", rule, ("centred", "torch"))
+    return _split(extent - 1, rule == "centred")
+
+
+def _split(total: int, larger_before: bool) -> tuple[int, int]:
+    small = total // 2
+    return (total - small, small) if larger_before else (small, total - small)
 
 
 def same_pads(
@@ -91,11 +249,25 @@ def same_pads(
     ----------
     preset : str
         A key of :data:`SAME_PRESETS`.
-    input_shape, kernel_shape : tuple of int
-        Spatial shapes.
-    stride, dilation : int or tuple of int
+    input_shape : tuple of int
+        Spatial shape of the input.
+    kernel_shape : tuple of int
+        Spatial shape of the kernel, of the same rank.
+    stride : int or tuple of int
         Only ``tf``/``jax``/``onnx_*`` depend on the stride; ``torch`` refuses a stride > 1 as
         torch does.
+    dilation : int or tuple of int
+        The kernel's dilation; the window spans ``d*(k-1) + 1`` cells.
+
+    Returns
+    -------
+    tuple of (int, int)
+        One ``(before, after)`` pair per axis.
+
+    See Also
+    --------
+    same_split : the stride-1 split of one axis, as refconv's own "same" uses it.
+    SAME_PRESETS : the presets, their rules and sources.
 
     Examples
     --------
@@ -123,28 +295,41 @@ def same_pads(
     pads = []
     for n, k, s, d in zip(shape, kernel, stride, dilation):
         extent = d * (k - 1) + 1
-        if preset in ("tf", "jax", "jax_lower", "onnx_upper", "onnx_lower"):
-            total = max((-(-n // s) - 1) * s + extent - n, 0)
-        else:
-            total = extent - 1
-        small = total // 2
+        total = max((-(-n // s) - 1) * s + extent - n, 0) if preset in _INPUT_SIZED else extent - 1
         if preset == "ndimage":
-            lo = extent // 2
-        elif preset in ("jax_lower", "onnx_lower", "scipy.signal", "numpy"):
-            lo = total - small
+            pads.append((extent // 2, total - extent // 2))
         else:
-            lo = small
-        pads.append((lo, total - lo))
+            pads.append(_split(total, preset in _LARGER_BEFORE))
     return tuple(pads)
 
 
 def boundary(library: str, name: str) -> str:
     """refconv's (``numpy.pad``'s) name for ``library``'s boundary mode ``name``.
 
+    Parameters
+    ----------
+    library : str
+        A key of :data:`BOUNDARY_ALIASES`: ``"numpy"``, ``"scipy.signal"``, ``"ndimage"``,
+        ``"torch"``, ``"jax"`` or ``"onnx"``.
+    name : str
+        The library's name for the boundary mode.
+
+    Returns
+    -------
+    str
+        One of :data:`BOUNDARIES`.
+
+    See Also
+    --------
+    refconv_boundary : checks a refconv boundary name, hinting at other libraries' names.
+    torch_padding_mode : torch's ``padding_mode`` names.
+
     Examples
     --------
     >>> boundary("torch", "replicate"), boundary("ndimage", "mirror"), boundary("scipy.signal", "symm")
     ('edge', 'reflect', 'symmetric')
+    >>> boundary("ndimage", "reflect")             # ndimage's reflect is numpy's symmetric
+    'symmetric'
     """
     func = "boundary"
     library = check_choice(func, "library", library, tuple(BOUNDARY_ALIASES))
@@ -152,20 +337,112 @@ def boundary(library: str, name: str) -> str:
     return names[check_choice(func, "name", name, tuple(names))]
 
 
-#: torch's ``padding_mode`` names -> refconv's boundary names (``numpy.pad``'s).
-PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+def refconv_boundary(func: str, name: Any) -> str:
+    """Check a ``boundary`` argument: one of :data:`BOUNDARIES`, else a message naming it.
 
-_PADDING_MODE_HINTS = {
-    "constant": "numpy's 'constant' is torch's 'zeros'",
-    "fill": "scipy.signal's 'fill' is torch's 'zeros'",
-    "wrap": "numpy's 'wrap' is torch's 'circular'",
-    "periodic": "periodic is torch's 'circular'",
-    "edge": "numpy's 'edge' is torch's 'replicate'",
-    "nearest": "ndimage's 'nearest' is torch's 'replicate'",
-    "mirror": "ndimage's 'mirror' is torch's 'reflect'",
-    "symmetric": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
-    "symm": "torch has no half-sample mode; refconv.correlate(..., boundary='symmetric') has it",
-}
+    Parameters
+    ----------
+    func : str
+        The public function whose ``boundary`` parameter this is (for the message).
+    name : Any
+        The user's value.
+
+    Returns
+    -------
+    str
+        ``name``, a refconv boundary name.
+
+    Raises
+    ------
+    ValueError
+        For any other string; another library's spelling is told which refconv name it is.
+    TypeError
+        For a non-string.
+
+    See Also
+    --------
+    boundary : translate a library's name without refusing it.
+
+    Examples
+    --------
+    >>> refconv_boundary("correlate", "wrap")
+    'wrap'
+    >>> try:
+    ...     refconv_boundary("correlate", "circular")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[0])
+    correlate: boundary='circular' is not a refconv name (torch's 'circular' is 'wrap')
+    """
+    return check_choice(func, "boundary", name, BOUNDARIES, _BOUNDARY_HINTS)
 
 
-__all__ = ["SAME_PRESETS", "BOUNDARY_ALIASES", "PADDING_MODES", "same_pads", "boundary"]
+def torch_padding_mode(func: str, padding_mode: Any) -> str:
+    """refconv's boundary for torch's ``padding_mode`` (``torch.nn.ConvNd``'s names).
+
+    Parameters
+    ----------
+    func : str
+        The public function whose ``padding_mode`` parameter this is (for the message).
+    padding_mode : Any
+        The user's value: one of :data:`PADDING_MODES`.
+
+    Returns
+    -------
+    str
+        The boundary name (``numpy.pad``'s): ``"zeros"`` is ``"constant"``, ``"replicate"`` is
+        ``"edge"``, ``"circular"`` is ``"wrap"``.
+
+    Raises
+    ------
+    ValueError
+        For any other string; numpy's, SciPy's and ndimage's spellings are told torch's name.
+    TypeError
+        For a non-string.
+
+    See Also
+    --------
+    refconv.spec.LayerCall : resolves a layer call's ``padding_mode`` with this.
+    PADDING_MODES : the table.
+
+    Examples
+    --------
+    >>> [torch_padding_mode("conv", m) for m in PADDING_MODES] == [boundary("torch", m) for m in PADDING_MODES]
+    True
+    >>> torch_padding_mode("conv", "replicate")
+    'edge'
+    """
+    return PADDING_MODES[check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)]
+
+
+def check_mode(func: str, name: str, value: Any) -> str:
+    """Check a "valid"/"same"/"full" name (:data:`MODES`), hinting at other libraries' names.
+
+    Parameters
+    ----------
+    func : str
+        The public function being called (for the message).
+    name : str
+        Its parameter (``"mode"`` or ``"padding"``).
+    value : Any
+        The user's value.
+
+    Returns
+    -------
+    str
+        ``value``, one of :data:`MODES`.
+
+    See Also
+    --------
+    same_split : how "same" is split.
+
+    Examples
+    --------
+    >>> check_mode("correlate", "mode", "full")
+    'full'
+    >>> try:
+    ...     check_mode("correlate", "mode", "SAME_LOWER")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[0])
+    correlate: mode='SAME_LOWER' is not a refconv name (mode='same' is SAME_LOWER)
+    """
+    return check_choice(func, name, value, MODES, _MODE_HINTS)

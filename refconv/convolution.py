@@ -10,6 +10,8 @@ from ._arith import as_operand, convert, domain, finish
 from .methods import METHODS, get_method, resolve
 from .spec import check_spec_cells, held_cells, plain_spec
 
+__all__ = ["correlate", "convolve"]
+
 
 def _plain(func, x, w, *, flip, mode, stride, dilation, boundary, method):
     x = as_operand(func, "x", x)
@@ -79,6 +81,13 @@ def correlate(
     Float results are summed over taps in row-major order in ``numpy.result_type(x, w)``.
     Complex inputs are not conjugated.
 
+    See Also
+    --------
+    convolve : the same with the kernel flipped on every axis.
+    refconv.conv : the layer form, PyTorch's conventions (``(N, C, *spatial)``, groups, bias).
+    refconv.conv_matrix : the matrix ``A`` with ``A @ x.ravel() == correlate(x, w).ravel()``.
+    refconv.output_shape : the result's shape.
+
     Examples
     --------
     >>> correlate([1, 2, 3, 4, 5], [1, 10])
@@ -121,8 +130,33 @@ def convolve(
     """N-dimensional convolution: :func:`correlate` with the kernel flipped on every axis.
 
     ``convolve(x, w, **kw) == correlate(x, w[::-1, ::-1, ...], **kw)`` for every keyword, the
-    definition behind equation 9.6.  Keywords, exactness and errors as in :func:`correlate`;
-    ``mode="same"`` is SciPy's centred slice of "full" (larger half of the padding before).
+    definition behind equation 9.6.  Exactness and errors as in :func:`correlate`.
+
+    Parameters
+    ----------
+    x, w : array_like
+        Input and kernel, of the same rank; ``w`` is flipped on every axis before correlating.
+        Integer and exact object arrays give exact results, as in :func:`correlate`.
+    mode : {"valid", "same", "full"} or pads
+        As in ``scipy.signal.convolve``; ``"same"`` is SciPy's centred slice of "full" (for an
+        even kernel the larger half of the padding goes before).  Explicit pads as in
+        :func:`correlate`.
+    stride, dilation : int or tuple of int
+        Output subsampling and kernel dilation, per axis, applied to the flipped kernel.
+    boundary : {"constant", "wrap", "reflect", "symmetric", "edge"}
+        What padded cells hold, by ``numpy.pad``'s names.
+    method : {"auto", "direct", ...}
+        Algorithm; every method gives identical results on exact inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``correlate(x, flipped w, ...)``: the same shape and dtype rule as :func:`correlate`.
+
+    See Also
+    --------
+    correlate : cross-correlation, the kernel not flipped.
+    refconv.conv : the layer form, which (as PyTorch's) correlates: it does not flip.
 
     Examples
     --------

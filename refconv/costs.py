@@ -17,30 +17,73 @@ from typing import Any, NamedTuple
 from ._assemble import axis_counts
 from .spec import check_cells, plain_spec
 
+__all__ = ["ConvCost", "conv_cost"]
+
 
 class ConvCost(NamedTuple):
-    """The costs of one correlation (or convolution) and of its matrix; see :func:`conv_cost`."""
+    """The costs of one correlation (or convolution) and of its matrix, as :func:`conv_cost` counts them.
+
+    All counts are exact ints and the ratios exact Fractions.  ``m`` is the number of outputs,
+    ``n`` of inputs and ``k`` of kernel taps.
+
+    Parameters
+    ----------
+    output_shape : tuple of int
+        As :func:`refconv.output_shape`.
+    multiplies : int
+        ``m * k``: every output multiplies every tap (padded cells included), as the seed counts.
+    additions : int
+        ``m * (k - 1)``: adding up each output's ``k`` products.
+    flops : int
+        ``multiplies + additions``, the direct algorithm's floating point operations.
+    parameters : int
+        ``k = prod(kernel_shape)``: the shared weights.
+    dense_entries : int
+        ``m * n``: the entries of the dense ``m x n`` matrix.
+    dense_flops : int
+        ``m * (2n - 1)``: the straightforward dense product, ``n`` multiplications and ``n - 1``
+        additions per row.
+    sparse_nnz : int
+        The stored entries of :func:`refconv.conv_matrix` ``(..., format="sparse")`` (two taps
+        reading one cell share an entry; padded zeros are not stored).
+    sparse_flops : int
+        ``2 * sparse_nnz - (non-empty rows)``: one multiplication per entry and one addition per
+        entry after a row's first.  In "valid" mode it equals ``flops``: "both matrix
+        multiplication and convolution would require the same number of floating point operations".
+    representation_ratio : fractions.Fraction
+        ``dense_entries / parameters``: "four billion times more efficient for representing".
+    computation_ratio : fractions.Fraction
+        ``dense_flops / flops``: "roughly 60,000 times more efficient computationally".
+
+    See Also
+    --------
+    conv_cost : computes it from shapes and a geometry.
+
+    Examples
+    --------
+    The kernel ``[1, 1]`` on 3 cells: 2 outputs of 2 products and 1 addition each, a 2x3 dense
+    matrix, and 4 stored entries:
+
+    >>> cost = conv_cost((3,), (2,))
+    >>> cost.output_shape, cost.multiplies, cost.additions, cost.flops, cost.dense_entries
+    ((2,), 4, 2, 6, 6)
+    >>> cost.dense_flops == 2 * (2 * 3 - 1), cost.sparse_nnz, cost.sparse_flops == cost.flops
+    (True, 4, True)
+    >>> from refconv.matrices import conv_matrix
+    >>> cost.sparse_nnz == int((conv_matrix([1, 1], (3,)) != 0).sum())
+    True
+    """
 
     output_shape: tuple[int, ...]
-    #: ``prod(output_shape) * k``: every output multiplies every one of the ``k`` taps.
     multiplies: int
-    #: ``prod(output_shape) * (k - 1)``: adding up each output's ``k`` products.
     additions: int
-    #: ``multiplies + additions``.
     flops: int
-    #: ``k = prod(kernel_shape)``: the shared weights.
     parameters: int
-    #: ``m x n``: outputs times inputs, the dense matrix's entries.
     dense_entries: int
-    #: ``m * (2n - 1)``: the straightforward dense matrix-vector product.
     dense_flops: int
-    #: Stored entries of :func:`refconv.conv_matrix` ``(format="sparse")``.
     sparse_nnz: int
-    #: ``2 * sparse_nnz - (non-empty rows)``: the sparse matrix-vector product.
     sparse_flops: int
-    #: ``dense_entries / parameters``, exact: "four billion times more efficient for representing".
     representation_ratio: Fraction
-    #: ``dense_flops / flops``, exact: "roughly 60,000 times more efficient computationally".
     computation_ratio: Fraction
 
 
@@ -66,25 +109,14 @@ def conv_cost(
     Returns
     -------
     ConvCost
-        A NamedTuple, all counts exact ints and the ratios exact Fractions:
+        The direct algorithm's counts, the dense and sparse matrices' sizes and products, and
+        the two ratios of figure 9.6 (each field defined in :class:`ConvCost`).
 
-        ``output_shape``
-            as :func:`refconv.output_shape`;
-        ``multiplies``, ``additions``, ``flops``
-            of the direct algorithm, as the seed counts them: each of the ``m`` outputs does
-            ``k`` multiplications and ``k - 1`` additions (padded cells included);
-        ``parameters``
-            ``k``;
-        ``dense_entries``, ``dense_flops``
-            the dense ``m x n`` matrix and its product, ``n`` multiplications and ``n - 1``
-            additions per row;
-        ``sparse_nnz``, ``sparse_flops``
-            the stored entries of :func:`refconv.conv_matrix` ``(..., format="sparse")`` and its
-            product, one multiplication per entry and one addition per entry after a row's
-            first.  In "valid" mode ``sparse_flops == flops``: "both matrix multiplication and
-            convolution would require the same number of floating point operations";
-        ``representation_ratio``, ``computation_ratio``
-            ``dense_entries / parameters`` and ``dense_flops / flops``.
+    See Also
+    --------
+    ConvCost : the fields and how each is counted.
+    refconv.conv_matrix : the matrix whose entries ``dense_entries`` and ``sparse_nnz`` count.
+    refconv.correlate : the operation counted.
 
     Examples
     --------
@@ -135,6 +167,3 @@ def conv_cost(
         representation_ratio=Fraction(dense_entries, k),
         computation_ratio=Fraction(dense_flops, multiplies + additions),
     )
-
-
-__all__ = ["ConvCost", "conv_cost"]

@@ -5,7 +5,7 @@ Both are compositions around the one direct core (:mod:`refconv.methods`), which
 
 * :func:`conv` reshapes ``x (N, C_in, *S)`` to ``(N, G, C_in/G, *S)`` and the weight
   ``(C_out, C_in/G, *K)`` to ``(G, C_out/G, C_in/G, *K)``; the geometry is
-  :func:`refconv.spec.layer_spec`'s, so batches, channels, groups and every rank share one path.
+  :class:`refconv.spec.LayerCall`'s, so batches, channels, groups and every rank share one path.
 * :func:`conv_transpose` is the exact adjoint of :func:`conv`.  Its geometry is the forward
   convolution of :func:`refconv.spec.transpose_spec`; the adjoint is computed as a correlation on
   the same core: the input is dilated by the stride (zeros between cells), the kernel is
@@ -22,67 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from ._arith import as_operand, convert, domain, finish
-from ._validation import check_choice, fail, is_int
-from .conventions import _PADDING_MODE_HINTS, PADDING_MODES
+from ._arith import convert, domain, finish
+from .conventions import PADDING_MODES as PADDING_MODES  # importable from here, as before
 from .methods import METHODS, get_method, resolve
 from .methods.direct import correlate_direct_adjoint
-from .spec import ConvSpec, check_cells, check_spec_cells, held_cells, layer_spec, plain_spec, transpose_spec
+from .spec import ConvSpec, LayerCall, adjoint_spec, check_cells, check_spec_cells, held_cells, plain_spec
 
-# Said in channel-count errors, where reading x as unbatched is the likely surprise.
-_UNBATCHED = {True: "", False: " (read as unbatched (C_in, *spatial))"}
-
-
-def _operands(func: str, x: Any, w: Any, bias: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, Any, bool]:
-    """Checked ``x`` (always batched), ``w``, ``bias`` and whether ``x`` came batched."""
-    x = as_operand(func, "x", x)
-    w = as_operand(func, "w", w)
-    if bias is not None:
-        bias = as_operand(func, "bias", bias)
-    if not is_int(groups):
-        raise fail(func, "groups", groups, "is not an integer", "an int >= 1", TypeError)
-    if groups < 1:
-        raise fail(func, "groups", groups, "is < 1", "an int >= 1")
-    if w.ndim < 3:
-        raise fail(
-            func,
-            "w.shape",
-            w.shape,
-            f"has {w.ndim} axes",
-            "a weight of at least 3 axes: 2 channel axes and at least one kernel axis",
-        )
-    if 0 in w.shape:
-        raise fail(func, "w.shape", w.shape, "has an axis of length 0", "channel and kernel lengths >= 1")
-    rank = w.ndim - 2
-    if x.ndim not in (rank + 1, rank + 2):
-        raise fail(
-            func,
-            "x.shape",
-            x.shape,
-            f"has {x.ndim} axes but w.shape={w.shape} has {rank} kernel axes",
-            f"x of {rank + 2} axes (N, C, *spatial) or {rank + 1} axes (C, *spatial, unbatched)",
-        )
-    batched = x.ndim == rank + 2
-    if 0 in x.shape[int(batched) :]:
-        raise fail(
-            func,
-            "x.shape",
-            x.shape,
-            "has a channel or spatial axis of length 0",
-            "channel and spatial lengths >= 1 (only the batch axis may be empty)",
-        )
-    return (x if batched else x[None]), w, bias, batched
-
-
-def _check_bias(func: str, bias: np.ndarray | None, channels: int) -> None:
-    if bias is not None and bias.shape != (channels,):
-        raise fail(
-            func,
-            "bias.shape",
-            bias.shape,
-            f"does not match the {channels} output channels",
-            f"bias of shape ({channels},)",
-        )
+__all__ = ["conv", "conv_transpose"]
 
 
 def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare, adjoint=None):
@@ -118,41 +64,26 @@ def _run(func, method, x, w, bias, spec: ConvSpec | None, out_shape, prepare, ad
     return finish(y, kind)
 
 
-def _conv_setup(
-    func: str, x: Any, w: Any, bias: Any, *, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"
-) -> tuple[np.ndarray, np.ndarray, Any, bool, ConvSpec]:
-    """A :func:`conv` call checked and normalised once: ``(x (batched), w, bias, batched, spec)``.
+def _conv_call(func: str, x: Any, w: Any, bias: Any, **kwargs: Any) -> LayerCall:
+    """A :func:`conv` call normalised (:meth:`refconv.spec.LayerCall.conv`) and its padded input
+    and output budgeted (:data:`refconv.spec.CELL_LIMIT`).
 
-    Every refusal names ``func``'s parameter.  :func:`conv` and the fast-algorithm error bounds
-    (:mod:`refconv.bounds`) both start here, so they accept and refuse the same calls.
+    :func:`conv` and the fast-algorithm error bounds (:mod:`refconv.bounds`) both start here, so
+    they accept and refuse the same calls.
     """
-    x, w, bias, batched = _operands(func, x, w, bias, groups)
-    c_in, c_out = x.shape[1], w.shape[0]
-    for name, count in (("C_in = x.shape[1]", c_in), ("C_out = w.shape[0]", c_out)):
-        if count % groups:
-            raise fail(
-                func, "groups", groups, f"does not divide {name} = {count}", "groups dividing both C_in and C_out"
-            )
-    if w.shape[1] * groups != c_in:
-        raise fail(
-            func,
-            "x.shape",
-            x.shape if batched else x.shape[1:],
-            f"has C_in = {c_in} channels{_UNBATCHED[batched]} but w.shape={w.shape} with groups={groups} takes "
-            f"w.shape[1]*groups = {w.shape[1]}*{groups} = {w.shape[1] * groups}",
-            "x.shape[1] == w.shape[1]*groups (the weight is (C_out, C_in/groups, *kernel))",
-        )
-    _check_bias(func, bias, c_out)
-    boundary = PADDING_MODES[
-        check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)
-    ]
-    spec = layer_spec(
-        func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
-    )
-    n = x.shape[0]
+    call = LayerCall.conv(func, x, w, bias, **kwargs)
+    x, w, spec = call.x, call.w, call.spec
     given = held_cells(x) + held_cells(w)  # a broadcast view holds little: its copies are paid in full
-    check_spec_cells(func, "padding", padding, spec, lead_in=(n, c_in), lead_out=(n, c_out), given=given)
-    return x, w, bias, batched, spec
+    lead_in, lead_out = (call.n, call.c_in), (call.n, call.c_out)
+    check_spec_cells(func, "padding", kwargs.get("padding", 0), spec, lead_in=lead_in, lead_out=lead_out, given=given)
+    return call
+
+
+def _conv_setup(func: str, x: Any, w: Any, bias: Any, **kwargs: Any) -> tuple[Any, Any, Any, bool, ConvSpec]:
+    """:func:`_conv_call` as the tuple ``(x (batched), w, bias, batched, spec)`` that
+    :mod:`refconv.bounds` unpacks (until it reads the :class:`~refconv.spec.LayerCall` itself)."""
+    call = _conv_call(func, x, w, bias, **kwargs)
+    return call.x, call.w, call.bias, call.batched, call.spec
 
 
 def conv(
@@ -212,6 +143,13 @@ def conv(
         Non-numeric or bool operands, exact object arrays mixed with floats, a non-integer
         ``groups``.
 
+    See Also
+    --------
+    conv_transpose : the adjoint of conv.
+    refconv.correlate : the plain (SciPy-style) cross-correlation on the same core.
+    refconv.output_shape : the output shape, with ``padding=``.
+    refconv.spec.LayerCall : how the arguments are checked and normalised.
+
     Notes
     -----
     *Beyond torch, by design.*  refconv's boundaries follow ``numpy.pad`` for any pad width:
@@ -244,22 +182,22 @@ def conv(
            [-10, -10]])
     """
     func = "conv"
-    x, w, bias, batched, spec = _conv_setup(
+    call = _conv_call(
         func, x, w, bias, stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode
     )
-    n, c_in, c_out = x.shape[0], x.shape[1], w.shape[0]
+    n, c_in, c_out, w = call.n, call.c_in, call.c_out, call.w
     w_cf = w.reshape((groups, c_out // groups) + w.shape[1:])
     y = _run(
         func,
         method,
-        x,
+        call.x,
         w_cf,
-        bias,
-        spec,
-        (n, c_out, *spec.output_shape),
+        call.bias,
+        call.spec,
+        call.out_shape,
         lambda xs: xs.reshape((n, groups, c_in // groups) + xs.shape[2:]),
     )
-    return y if batched else y[0]
+    return y if call.batched else y[0]
 
 
 def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tuple[slice, ...], ConvSpec | None]:
@@ -272,10 +210,8 @@ def _adjoint_geometry(fwd: ConvSpec, func: str) -> tuple[tuple[slice, ...], tupl
     input, ``padding=1``, ``output_padding=1``), and no input cell reaches it.
     """
     spread, crop, lengths, pads = [], [], [], []
-    for g in fwd.axes:
+    for g, (lo, hi) in zip(fwd.axes, adjoint_spec(fwd).pads):
         length = (g.out - 1) * g.stride + 1
-        reach = g.dilation * (g.k - 1)
-        lo, hi = reach - g.lo, reach - g.hi
         spread.append(slice(None, None, g.stride))
         crop.append(slice(max(0, -lo), length - max(0, -hi)))
         lengths.append(length - max(0, -lo) - max(0, -hi))
@@ -356,6 +292,12 @@ def conv_transpose(
     TypeError
         Non-numeric or bool operands, a string padding, a non-integer ``groups``.
 
+    See Also
+    --------
+    conv : the convolution this is the adjoint of.
+    refconv.spec.adjoint_spec : the ``padding``/``output_padding`` that restore conv's input shape.
+    refconv.spec.transpose_spec : the forward geometry of these arguments.
+
     Notes
     -----
     ``method="direct"`` and ``"auto"`` on int64 and float operands run the adjoint of the forward
@@ -389,30 +331,24 @@ def conv_transpose(
     True
     """
     func = "conv_transpose"
-    x, w, bias, batched = _operands(func, x, w, bias, groups)
-    c_in = x.shape[1]
-    if c_in % groups:
-        raise fail(func, "groups", groups, f"does not divide C_in = x.shape[1] = {c_in}", "groups dividing C_in")
-    if w.shape[0] != c_in:
-        raise fail(
-            func,
-            "x.shape",
-            x.shape if batched else x.shape[1:],
-            f"has C_in = {c_in} channels{_UNBATCHED[batched]} but w.shape[0] = {w.shape[0]}",
-            "x.shape[1] == w.shape[0] (the transposed weight is (C_in, C_out/groups, *kernel))",
-        )
-    c_out = w.shape[1] * groups
-    _check_bias(func, bias, c_out)
-    fwd = transpose_spec(
-        func, x.shape[2:], w.shape[2:], padding=padding, output_padding=output_padding, stride=stride, dilation=dilation
+    call = LayerCall.conv_transpose(
+        func,
+        x,
+        w,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
     )
+    x, w, fwd, c_in, c_out, n = call.x, call.w, call.spec, call.c_in, call.c_out, call.n
     spread, crop, spec = _adjoint_geometry(fwd, func)
     _check_transpose_cells(func, fwd, spec, x, w, c_out, stride, dilation)
     # (C_in, C_out/G, *K) -> channel form (G, C_out/G, C_in/G, *K), flipped: the adjoint's kernel.
     rank = fwd.ndim
     w_cf = w.reshape((groups, c_in // groups) + w.shape[1:]).swapaxes(1, 2)
     w_cf = np.flip(w_cf, axis=tuple(range(3, 3 + rank)))
-    n = x.shape[0]
 
     def prepare(xs: np.ndarray) -> np.ndarray:
         xs = xs.reshape((n, groups, c_in // groups) + xs.shape[2:])
@@ -427,8 +363,5 @@ def conv_transpose(
         forward = np.flip(ws, axis=tuple(range(3, 3 + rank))).swapaxes(1, 2)
         return correlate_direct_adjoint(xs.reshape((n, groups, c_in // groups) + xs.shape[2:]), forward, fwd)
 
-    y = _run(func, method, x, w_cf, bias, spec, (n, c_out, *fwd.input_shape), prepare, col2im)
-    return y if batched else y[0]
-
-
-__all__ = ["conv", "conv_transpose", "PADDING_MODES"]
+    y = _run(func, method, x, w_cf, call.bias, spec, call.out_shape, prepare, col2im)
+    return y if call.batched else y[0]

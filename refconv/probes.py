@@ -48,6 +48,29 @@ _GOLDEN = 2654435769
 def pattern(shape: tuple, dtype: np.dtype, kind: str, salt: int) -> np.ndarray:
     """Deterministic operand values: ``kind`` is ``"ints"``, ``"floats"``, ``"large"`` or ``"wide"``.
 
+    Parameters
+    ----------
+    shape : tuple of int
+        The array's shape.
+    dtype : numpy.dtype
+        The array's dtype.
+    kind : {"ints", "floats", "large", "wide"}
+        ``"ints"``: small integers ``((5 i + 3 salt + 1) mod 7) - 3`` in ``[-3, 3]``; ``"wide"``:
+        a Weyl sequence spread over the integer dtype's whole range; otherwise (``"floats"``,
+        ``"large"``) a Weyl sequence of 32-bit fractions in ``[-2, 2)``, rounded once to ``dtype``
+        (the probes scale ``"large"`` inputs near the range themselves).
+    salt : int
+        Shifts the sequence, so that operands of one probe differ.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values, C-ordered, of ``shape`` and ``dtype``.
+
+    See Also
+    --------
+    probes : the problems built from these values.
+
     Examples
     --------
     >>> pattern((5,), np.dtype("int64"), "ints", 0).tolist()
@@ -261,6 +284,34 @@ def probes(op: str, *, ranks: tuple[int, ...], dtype: np.dtype) -> Iterator[Prob
     """The canonical probes of ``op`` in spatial ``ranks``, smallest first (cells of all operands).
 
     Probes are not filtered: the caller keeps those its problem space accepts.
+
+    Parameters
+    ----------
+    op : {"correlate", "convolve", "conv", "conv_transpose", "max_pool", "avg_pool"}
+        The op probed.
+    ranks : tuple of int
+        Spatial ranks; a long 1-D probe is added when 1 is among them.  Probes of more than
+        :data:`PROBE_CELLS` cells are skipped.
+    dtype : numpy.dtype
+        The operands' dtype: integer dtypes get ``"ints"`` and ``"wide"`` values, float dtypes
+        ``"ints"``, ``"floats"`` and ``"large"`` ones (see :func:`pattern`).
+
+    Yields
+    ------
+    Problem
+        Each probe, sorted by size (a stable sort: equal sizes keep the variants' order).
+
+    See Also
+    --------
+    pattern : the values of every probe.
+    refconv.check : runs the probes its problem space accepts before any search.
+
+    Examples
+    --------
+    >>> ps = list(probes("conv", ranks=(1, 2), dtype=np.dtype("int32")))
+    >>> sizes = [p.size for p in ps]
+    >>> sizes == sorted(sizes), {p.args[0].ndim - 2 for p in ps}, ps[0].describe()[:49]
+    (True, {1, 2}, 'conv(x: int32 (1, 1, 4), w: int32 (1, 1, 2), bias')
     """
     variants, build = _FAMILIES[op]
     geometries: list[tuple[int, dict]] = [(r, g) for r in sorted(ranks) for g in variants(r)]

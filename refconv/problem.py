@@ -25,6 +25,23 @@ __all__ = ["Problem", "arg_names", "literal"]
 class Problem:
     """One call of an op: positional ``args`` (operands first) and keyword ``kwargs``.
 
+    Parameters
+    ----------
+    op : str
+        The op's name, a key of :data:`refconv.exact.OPS` (``"conv"``, ``"correlate"``, ...).
+    args : tuple
+        The positional arguments, as refconv's function for ``op`` takes them (named by
+        :func:`arg_names`): the operands (NumPy arrays; ``bias`` may be None), or for a pool the
+        input and ``kernel_size``.
+    kwargs : dict
+        The keyword arguments of the call.
+
+    See Also
+    --------
+    arg_names : the names of ``args``.
+    literal : how each array prints in :meth:`source`.
+    refconv.check : draws, runs and reduces problems.
+
     Examples
     --------
     >>> p = Problem("correlate", (np.array([1, 2, 3]), np.array([1, 1])), {"mode": "valid"})
@@ -90,6 +107,20 @@ class Problem:
 def arg_names(op: str) -> tuple[str, ...]:
     """The positional parameter names of ``op``'s function: ``("x", "w", "bias")``, ``("x", "kernel_size")``.
 
+    Parameters
+    ----------
+    op : str
+        An op of :data:`refconv.exact.OPS`.
+
+    Returns
+    -------
+    tuple of str
+        The names, operands first.
+
+    See Also
+    --------
+    Problem.source : binds each argument by these names.
+
     Examples
     --------
     >>> arg_names("conv"), arg_names("max_pool")
@@ -104,10 +135,28 @@ def arg_names(op: str) -> tuple[str, ...]:
 def literal(a: Any) -> str:
     """Python source that rebuilds ``a`` exactly (floats by their shortest round-trip repr).
 
+    Parameters
+    ----------
+    a : numpy.ndarray or object
+        An array (printed as ``np.array(..., dtype=...)``, NaN and infinities by name), or any
+        other value (printed by its ``repr``).
+
+    Returns
+    -------
+    str
+        A Python expression; evaluated with ``numpy`` as ``np``, it equals ``a`` bit for bit.
+
+    See Also
+    --------
+    Problem.source : the lines of a repro that bind the operands.
+
     Examples
     --------
     >>> literal(np.array([[0.5, np.nan]], dtype=np.float32))
     "np.array([[0.5, np.nan]], dtype='float32')"
+    >>> a = np.array([0.1, -np.inf, 3e-45], dtype=np.float32)
+    >>> eval(literal(a)).tobytes() == a.tobytes()
+    True
     """
     if not isinstance(a, np.ndarray):
         return repr(a)

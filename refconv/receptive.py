@@ -30,7 +30,39 @@ __all__ = ["ReceptiveField", "receptive_field"]
 
 
 class ReceptiveField(NamedTuple):
-    """Per spatial axis: span, jump, first cell of unit 0's field, and the offsets actually read."""
+    """Per spatial axis: span, jump, first cell of unit 0's field, and the offsets actually read.
+
+    What :func:`receptive_field` returns; unit ``o`` of the last layer reads the input cells
+    ``start + o*jump + offsets`` on each axis (:meth:`cells`).
+
+    Parameters
+    ----------
+    size : tuple of int
+        The field's span in input cells, per axis: ``offsets[-1] + 1``.
+    jump : tuple of int
+        The input distance between neighbouring units of the last layer: the product of the
+        strides.
+    start : tuple of int
+        The first input cell of unit 0's field; negative means padding.
+    offsets : tuple of tuple of int
+        The cells actually read, relative to ``start``, increasing from 0 (fewer than ``size``
+        when dilation leaves holes).
+
+    See Also
+    --------
+    receptive_field : computes it for a stack of layers.
+
+    Examples
+    --------
+    Kernel 2 dilated by 3, then kernel 2: the second layer's unit reads input offsets
+    ``{0, 3} + {0, 1}``, a span of 5 with holes at 2.
+
+    >>> rf = receptive_field([(2, 1, 3), 2])
+    >>> rf
+    ReceptiveField(size=(5,), jump=(1,), start=(0,), offsets=((0, 1, 3, 4),))
+    >>> rf.inputs, rf.cells((2,))[0].tolist()
+    (4, [2, 3, 5, 6])
+    """
 
     size: tuple[int, ...]
     jump: tuple[int, ...]
@@ -108,6 +140,12 @@ def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
     ------
     ValueError, TypeError
         For an empty stack or a malformed layer, naming it (``layers[1].stride=0 ...``).
+
+    See Also
+    --------
+    ReceptiveField : the fields returned.
+    refconv.correlate : one layer's geometry (kernel, stride, dilation, padding).
+    refconv.output_shape : the output length the same geometry gives.
 
     Examples
     --------

@@ -70,9 +70,9 @@ _BIT_LADDER = (1, 2, 3, 4, 6, 8, 11, 16, 24, 32, 53)
 
 @dataclass(frozen=True)
 class Reduction:
-    """What :func:`reduce` returns.
+    """What :func:`reduce` returns: the reduced problem, and what reducing it took.
 
-    Attributes
+    Parameters
     ----------
     problem : Problem
         The reduced problem: still failing, and 1-minimal when ``minimal``.
@@ -83,6 +83,20 @@ class Reduction:
     minimal : bool
         True when a whole pass over :func:`reduction_steps` found no step that still fails;
         False when the ``budget`` of calls ran out first.
+
+    See Also
+    --------
+    reduce : makes it.
+
+    Examples
+    --------
+    The value steps try 0, 1, -1, 2, -2, 3, -3, so a failure that needs a cell of at least 5
+    keeps one cell, with its value:
+
+    >>> p = Problem("correlate", (np.array([5, 0, 7]), np.array([2])), {})
+    >>> r = reduce(p, lambda c: c.args[0].max() >= 5)
+    >>> r.problem.args[0].tolist(), r.problem.args[1].tolist(), r.minimal, r.calls >= r.steps > 0
+    ([7], [0], True, True)
     """
 
     problem: Problem
@@ -119,6 +133,23 @@ def reduce(
     Returns
     -------
     Reduction
+        The reduced problem, the steps kept, the calls of ``fails`` made, and whether the result
+        is 1-minimal.
+
+    See Also
+    --------
+    reduction_steps : the single steps tried.
+    refconv.check : reduces the first failing problem it finds.
+
+    Examples
+    --------
+    A failure that needs a negative input and a kernel of two taps keeps just that (``valid``
+    is left at its default, which accepts every candidate, a kernel longer than the input too):
+
+    >>> p = Problem("correlate", (np.array([4, -6, 2, 9]), np.array([3, 5])), {})
+    >>> r = reduce(p, lambda c: c.args[1].size == 2 and c.args[0].min() < 0)
+    >>> [a.tolist() for a in r.problem.args], r.minimal
+    ([[-1], [0, 0]], True)
     """
     calls = 0
     steps = 0
@@ -216,6 +247,22 @@ def reduction_steps(problem: Problem) -> Iterator[tuple[str, Problem]]:
     """Every single reduction step of ``problem``, as ``(label, candidate)``, in the order tried.
 
     Candidates are not checked for validity: the caller's problem space decides.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem to step from.
+
+    Yields
+    ------
+    tuple of (str, Problem)
+        A label naming the step, and the candidate: first the structure (axes, channels,
+        groups, bias), then sizes, then the geometry's keywords, then each value towards a
+        simpler one (:func:`simpler`).
+
+    See Also
+    --------
+    reduce : keeps the steps that still fail.
 
     Examples
     --------
@@ -424,6 +471,20 @@ def _lowered(value: Any, rank: int, floor: int) -> Iterator[tuple[str, Any]]:
 def simpler(value: Any) -> tuple:
     """The order of simplicity the value steps descend: zero first, then fewer significand bits,
     then an exponent nearer 0, then positive before negative (integers: by magnitude).
+
+    Parameters
+    ----------
+    value : int or float
+        A number (NumPy scalars included); non-finite floats sort after every finite one.
+
+    Returns
+    -------
+    tuple
+        The sort key: smaller is simpler.
+
+    See Also
+    --------
+    reduction_steps : tries simpler values in this order.
 
     Examples
     --------

@@ -37,6 +37,25 @@ def locally_connected_weight_shape(
 
     Its product is the layer's parameter count.
 
+    Parameters
+    ----------
+    input_shape, kernel_shape : tuple of int
+        Shapes of the input ``x`` and of one output's kernel (same rank).
+    mode : {"valid", "same", "full"} or pads
+        As in :func:`refconv.correlate`.
+    stride, dilation : int or tuple of int
+        As in :func:`refconv.correlate`.
+
+    Returns
+    -------
+    tuple of int
+        ``refconv.output_shape(input_shape, kernel_shape, ...) + kernel_shape``.
+
+    See Also
+    --------
+    locally_connected : the layer that takes a weight of this shape.
+    refconv.output_shape : the first half of the shape.
+
     Examples
     --------
     A 280x320 image and a 1x2 kernel (figure 9.6's edge detector), unshared: one pair of
@@ -113,6 +132,12 @@ def locally_connected(
         For a weight whose shape is not ``output_shape + kernel_shape``, and the errors of
         :func:`refconv.correlate`.
 
+    See Also
+    --------
+    locally_connected_matrix : its matrix, each weight in exactly one row.
+    locally_connected_weight_shape : the weight's shape for given input and kernel shapes.
+    refconv.correlate : the convolution, one kernel shared by every output.
+
     Examples
     --------
     Two outputs, each with its own two weights:
@@ -166,23 +191,41 @@ def locally_connected_matrix(
         Weight ``(*output_shape, *kernel_shape)``; exact kinds allowed (SymPy symbols give the
         symbolic matrix).
     input_shape : tuple of int
+        Shape of the input ``x``; the matrix has ``prod(input_shape)`` columns.
     mode, stride, dilation, boundary
         As in :func:`locally_connected`.
     format : {"dense", "sparse"}
-        A NumPy array (object for exact non-integer kinds), or a ``scipy.sparse`` CSR array
-        (numeric weights only).
+        A NumPy array, or a ``scipy.sparse`` CSR array (numeric weights only).
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array
+        Shape ``(prod(output_shape), prod(input_shape))``.  Dense: ``int64`` for integer weights
+        (an object array of Python ints if a sum of shared-cell entries would not fit), else
+        ``w``'s dtype (object for exact object weights).
 
     Raises
     ------
     ValueError
-        For a dense matrix of more than :data:`refconv.spec.DENSE_LIMIT` entries, or a weight of the wrong
-        shape.
+        For a dense matrix of more than :data:`refconv.spec.DENSE_LIMIT` entries, or a weight of
+        the wrong shape.
+    TypeError
+        For ``format="sparse"`` with an exact object weight.
+
+    See Also
+    --------
+    locally_connected : the layer this matrix applies.
+    refconv.conv_matrix : the convolution's matrix, the same sparsity pattern with tied entries.
 
     Examples
     --------
-    >>> locally_connected_matrix([[1, 10], [100, 1000]], (3,))
+    >>> A = locally_connected_matrix([[1, 10], [100, 1000]], (3,))
+    >>> A
     array([[   1,   10,    0],
            [   0,  100, 1000]])
+    >>> x = np.array([1, 2, 3])
+    >>> A @ x, locally_connected(x, [[1, 10], [100, 1000]])
+    (array([  21, 3200]), array([  21, 3200]))
     """
     func = "locally_connected_matrix"
     format = check_choice(func, "format", format, ("dense", "sparse"))

@@ -269,7 +269,7 @@ if rdask is not None:
         row(
             lambda: rdask.conv(np.ones((1, 2, 4)), np.ones((1, 2, 2)), padding_mode="constant"),
             ValueError,
-            r"^conv: padding_mode='constant' is not recognised",
+            r"^conv: padding_mode='constant' is not a refconv name \(numpy's 'constant' is torch's 'zeros'\)",
             "dask-padding-mode",
         ),
         row(

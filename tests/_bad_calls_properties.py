@@ -201,6 +201,18 @@ ROWS = [
         "prop-pool-nan",
     ),
     row(
+        lambda: P.pooling_invariance(max_pool, np.array([1.0, np.nan, 2.0]), 2),
+        ValueError,
+        r"pooling_invariance: z=.* holds NaN",
+        "prop-pool-invariance-nan",
+    ),
+    row(
+        lambda: P.pooling_invariance(max_pool, X, 2, 1.5),
+        TypeError,
+        r"pooling_invariance: shift=1.5 is not an integer",
+        "prop-pool-invariance-shift-float",
+    ),
+    row(
         lambda: P.variable_size(correlate, W, []),
         ValueError,
         r"variable_size: input_shapes=\[\] is empty",

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import refconv
 from refconv import adapters
 from refconv.adapters import Unsupported
-from refconv.conformance import Options
 from refconv.exact import OPS
+from refconv.strategies._spaces import Options
 
 _PEER_PACKAGE = {"numpy": "numpy", "scipy": "scipy", "torch": "torch", "jax": "jax", "onnxruntime": "onnxruntime"}
 

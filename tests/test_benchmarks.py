@@ -2,7 +2,8 @@
 
 A ratio to a peer means something only if both sides compute the same numbers, so each peer of
 each workload is compared with refconv (exactly on exact inputs) on the benchmark's own inputs.
-Also: the guards that turn a missing method into asv's n/a, and the offline-dashboard rewrite.
+Also: the guards that turn a missing method into asv's n/a.  The dashboard (tools/asv_vendor.py,
+tools/asv_ratios.py, benchmarks/dashboard.js) is tested in tests/test_asv_workflow.py.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ sys.path.insert(0, str(ROOT))  # the suite lives in ROOT/benchmarks, run by asv,
 
 import refconv  # noqa: E402
 from benchmarks import _common, bench_edge, bench_exact, bench_same, bench_signal  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "tools"))
-import asv_vendor  # noqa: E402
 
 
 def _available(module, method, *args):
@@ -165,32 +163,3 @@ def test_probe_turns_only_method_errors_into_not_available():
 def test_api_guard_names_the_missing_function():
     with pytest.raises(NotImplementedError, match="refconv.no_such_function"):
         _common.api("no_such_function")
-
-
-# The CDN tags of asv 0.6.6's www/index.html, verbatim (two of them shown in full).
-_ASV_HEAD = """<head>
-    <script src="https://code.jquery.com/jquery-3.3.1.min.js" integrity="sha256-FgpCb/KJQlLNfOu91ta32o/NMZxltwRo8QtmkMRdAu8=" crossorigin="anonymous" onerror="js_load_failure()"></script>
-    <script src="https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js" integrity="sha512-x" crossorigin="anonymous" referrerpolicy="no-referrer" onerror="js_load_failure()"></script>
-    {more}
-    <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css" integrity="sha256-6VA0SGkrc43SYPvX98q/LhHwm2APqX5us6Vuulsafps=" crossorigin="anonymous">
-    <script language="javascript" type="text/javascript" src="asv.js"></script>
-</head><body><a href="https://github.com/airspeed-velocity/asv/" class="navbar-link">asv</a></body>"""  # noqa: E501
-
-
-def test_vendor_rewrites_every_cdn_load_to_a_local_file(tmp_path):
-    more = "\n".join(f'<script src="{url}" crossorigin="anonymous"></script>' for url in asv_vendor.LOCAL)
-    (tmp_path / "index.html").write_text(_ASV_HEAD.format(more=more))
-    assert asv_vendor.vendor(tmp_path) == []
-    html = (tmp_path / "index.html").read_text()
-    loads = [m.group(0) for m in asv_vendor._LOADING_TAG.finditer(html)]
-    assert loads and not any("https:" in tag or "integrity" in tag or "crossorigin" in tag for tag in loads)
-    local = [asv_vendor._URL_ATTR.search(tag).group(3) for tag in loads]
-    vendored = [src for src in local if src.startswith("vendor/")]
-    assert len(vendored) == len(asv_vendor.LOCAL) + 3  # the three written out above, then {more}
-    assert all((tmp_path / src).is_file() for src in vendored), vendored
-    assert 'href="https://github.com/airspeed-velocity/asv/"' in html  # a link, not a load: kept
-
-
-def test_vendor_reports_an_unknown_cdn_url(tmp_path):
-    (tmp_path / "index.html").write_text('<script src="https://cdn.example/new-lib.js"></script>')
-    assert asv_vendor.vendor(tmp_path) == ["https://cdn.example/new-lib.js"]

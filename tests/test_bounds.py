@@ -1192,3 +1192,56 @@ def test_conv_is_the_default_op_and_every_method_refuses_other_ops():
         assert str(info.value) == (
             "error_bound: op='conv_transpose' has no fast-algorithm bound; expected 'conv', 'correlate' or 'convolve'"
         )
+
+
+def test_the_bounds_package_keeps_every_public_name_where_it_was():
+    # refconv/bounds.py became a package (issue 19): each name of its __all__, and WINOGRAD, is still
+    # reached as refconv.bounds.NAME, and the top-level re-exports are the same objects.
+    import refconv
+    import refconv.bounds as bounds
+
+    assert set(bounds.__all__) == {
+        "error_bound",
+        "Bound",
+        "Arithmetic",
+        "Format",
+        "FORMATS",
+        "PRESETS",
+        "round_to",
+        "gamma",
+        "default_arithmetic",
+        "representable",
+    }
+    assert all(hasattr(bounds, name) for name in bounds.__all__)
+    assert bounds.WINOGRAD["F(2,3)"][0] == ((1, 1, 1, 0), (0, 1, -1, -1))
+    assert (refconv.error_bound, refconv.Bound, refconv.Arithmetic) == (
+        bounds.error_bound,
+        bounds.Bound,
+        bounds.Arithmetic,
+    )
+    from refconv.exact import Format as exact_format
+
+    assert bounds.Format is exact_format  # one home: the format type is refconv.exact's
+
+
+@pytest.mark.parametrize("dtype", ["int32", "no such dtype", object, np.complex64])
+def test_default_arithmetic_refuses_a_dtype_without_a_preset(dtype):
+    from refconv.bounds import default_arithmetic
+
+    with pytest.raises(ValueError) as info:
+        default_arithmetic(dtype)
+    assert str(info.value) == (
+        f"default_arithmetic: dtype={dtype!r} is not a float dtype with a bound; expected float16, float32 or float64"
+    )
+    # error_bound words the same refusal the same way: one home for the dtype -> format table.
+    with pytest.raises(ValueError, match=r"^error_bound: dtype=.* is not a float dtype with a bound; expected float16"):
+        error_bound(np.ones(3), np.ones(2), op="correlate", dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "name"), [(np.float16, "F16_F16_F16"), ("float32", "F32_F32_F32"), (float, "F64_F64_F64")]
+)
+def test_default_arithmetic_is_the_dtypes_own_preset(dtype, name):
+    from refconv.bounds import default_arithmetic
+
+    assert default_arithmetic(dtype) is PRESETS[name]

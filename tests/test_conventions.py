@@ -192,3 +192,50 @@ def test_onnx_presets_agree_with_onnxruntime(names, problem):
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     got = session.run(None, {"x": x[None, None], "w": w[None, None]})[0][0, 0]
     assert np.array_equal(correlate(x.astype(float), w.astype(float), mode=pads, stride=stride), got)
+
+
+# ---- one naming table (issue 19): everything else is read off BOUNDARY_ALIASES ----------------------------
+
+
+def test_derived_tables_are_read_off_the_aliases_by_hand():
+    from refconv.conventions import BOUNDARIES, BOUNDARY_NAMES, PADDING_MODES
+
+    assert BOUNDARIES == ("constant", "wrap", "reflect", "symmetric", "edge")
+    # Written out from the libraries' documentation, independently of the derivation.
+    assert BOUNDARY_NAMES == (
+        ("constant", "fill", "constant", "zeros", "constant", "constant"),
+        ("wrap", "wrap", "wrap", "circular", "wrap", "wrap"),
+        ("reflect", None, "mirror", "reflect", "reflect", "reflect"),
+        ("symmetric", "symm", "reflect", None, "symmetric", None),
+        ("edge", None, "nearest", "replicate", "edge", "edge"),
+    )
+    assert list(PADDING_MODES.items()) == [
+        ("zeros", "constant"),
+        ("reflect", "reflect"),
+        ("replicate", "edge"),
+        ("circular", "wrap"),
+    ]
+
+
+def test_every_foreign_name_gets_a_true_hint():
+    from refconv.conventions import refconv_boundary, torch_padding_mode
+
+    for names in BOUNDARY_ALIASES.values():
+        for name, to in names.items():
+            if name not in ("constant", "wrap", "reflect", "symmetric", "edge"):
+                with pytest.raises(ValueError, match=rf"is not a refconv name \(.*'{to}'\)"):
+                    refconv_boundary("correlate", name)
+    with pytest.raises(ValueError, match=r"ndimage's 'grid-wrap' is torch's 'circular'"):
+        torch_padding_mode("conv", "grid-wrap")
+    with pytest.raises(ValueError, match=r"torch has no half-sample mode"):
+        torch_padding_mode("conv", "grid-mirror")
+
+
+def test_same_split_is_the_stride_one_preset():
+    from refconv.conventions import same_split
+
+    for k in range(1, 7):
+        assert (same_split(k, "centred"),) == same_pads("scipy.signal", (9,), (k,))
+        assert (same_split(k, "torch"),) == same_pads("torch", (9,), (k,))
+    with pytest.raises(ValueError, match=r"^same_split: rule='upper' is not recognised"):
+        same_split(3, "upper")

@@ -289,3 +289,16 @@ def test_a_long_reflect_pad_of_a_one_chunk_axis_is_gathered_inside_the_chunk():
     lazy = rdask.conv(x, w, **kw)
     assert len(lazy.__dask_graph__()) < 50
     assert np.array_equal(lazy.compute(scheduler="synchronous"), refconv.conv(x, w, **kw))
+
+
+def test_unbatched_conv_and_bad_calls_go_through_the_in_memory_normaliser():
+    # One normaliser (refconv.spec.LayerCall): an unbatched (C_in, *spatial) input is taken as in
+    # memory, and a bad call is refused at once with refconv.conv's words, not when computed.
+    x = np.arange(12).reshape(2, 6)
+    w = np.array([[[1, 2]], [[3, -1]]])
+    lazy = rdask.conv(da.from_array(x, chunks=(1, 2)), w, [5, -5], groups=2, padding=1, padding_mode="circular")
+    assert lazy.shape == (2, 7)
+    expected = refconv.conv(x, w, [5, -5], groups=2, padding=1, padding_mode="circular")
+    assert lazy.compute().tolist() == expected.tolist()
+    with pytest.raises(ValueError, match=r"^conv: groups=2 does not divide C_out = w.shape\[0\] = 1"):
+        rdask.conv(da.from_array(x, chunks=2), np.ones((1, 1, 2)), groups=2)

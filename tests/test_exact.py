@@ -218,10 +218,10 @@ def test_limb_plan_keeps_every_limb_pair_exact_in_float64_when_it_can():
     # then had to be cut again to stay exact in float64.
     import importlib
 
-    E = importlib.import_module("refconv.exact")
-    xs, ws = E._Scaled(None, None, 0, 47), E._Scaled(None, None, 0, 40)
-    bx, bw = E._plan(xs, ws, 36_864)
+    E = importlib.import_module("refconv.exact._scaled")
+    xs, ws = E.Scaled(None, None, 0, 47), E.Scaled(None, None, 0, 40)
+    bx, bw = E.plan(xs, ws, 36_864)
     assert (bx, bw) == (18, 18) and bx + bw <= 53 - 16
     # Operands too wide for that many float-exact pairs fall back to the int64 budget.
-    wide = E._Scaled(None, None, 0, 300)
-    assert E._plan(wide, ws, 36_864) != (18, 18)
+    wide = E.Scaled(None, None, 0, 300)
+    assert E.plan(wide, ws, 36_864) != (18, 18)

@@ -255,6 +255,45 @@ def test_captions_state_the_computed_numbers(rendered):
     assert "Toeplitz matrix holds" in captions["matrix-toeplitz"]
 
 
+def test_figure_9_8_caption_explains_the_grey_cells_and_the_footer(rendered):
+    _, entries = rendered
+    caption = {e.name: e.caption for e in entries}["fig-9.8"]
+    d = F.figure_9_8_data()
+    # The grey cells are the two end cells, each read by one window only (derived here from the
+    # windows: cell c is read by windows max(0, c-2)..min(3, c)).
+    reads = [sum(1 for o in range(4) if o <= c <= o + 2) for c in range(6)]
+    assert [c for c, n in enumerate(reads) if n == 1] == [0, 5]
+    assert "grey-outlined cells at both ends (0.3 and 0 before the shift, 0 and 0.1 after)" in caption
+    assert "read by only one pooling window" in caption and "outside the book's four-unit view" in caption
+    # The footer's orange and its fractions are named in the caption, with the counts behind them.
+    assert "Orange marks a value the shift changed: 6 of 6 detector values but only 2 of 4 pooled ones" in caption
+    assert "The footer states the unchanged fractions" in caption
+    assert d.fractions == (0, Fraction(1, 2))
+
+
+def test_each_title_is_shown_once(rendered, tmp_path, monkeypatch):
+    import html
+
+    from matplotlib.text import Text
+
+    from refconv.figures import _draw
+
+    out, entries = rendered
+    md = (out / "index.md").read_text(encoding="utf-8")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for e in entries:
+        assert md.count(e.title) == 1 and page.count(html.escape(e.title)) == 1, e.name
+    # ... and not a second time inside the picture: no text drawn in a figure is its title.
+    drawn = []
+    make = _draw.new_figure
+    monkeypatch.setattr(_draw, "new_figure", lambda *size: drawn.append(make(*size)) or drawn[-1])
+    again = F.render(tmp_path, dpi=DPI, only=["fig-9.[18]", "matrix-toeplitz"])
+    assert [e.name for e in again] == ["fig-9.1", "fig-9.8", "matrix-toeplitz"] and len(drawn) == 3
+    for fig, e in zip(drawn, again):
+        texts = [t.get_text() for t in fig.findobj(Text)]
+        assert texts and e.title not in texts, (e.name, texts)
+
+
 @pytest.mark.parametrize("html", [False, True])
 def test_report_section_links_resolve(rendered, tmp_path, html):
     out, entries = rendered
@@ -272,7 +311,11 @@ def test_command_line(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert cli.main(["figures", "--out", str(tmp_path), "--dpi", str(DPI), "--only", "matrix-toeplitz"]) == 0
     assert (tmp_path / "matrix-toeplitz.png").stat().st_size > 0 and (tmp_path / "index.md").is_file()
-    assert "index.md (1 figures)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # Every file written is announced: the PNG, then the index pages and the manifest.
+    assert f"wrote {tmp_path / 'matrix-toeplitz.png'}" in out
+    for name in ("index.md", "index.html", "index.json"):
+        assert (tmp_path / name).is_file() and str(tmp_path / name) in out, name
     assert cli.main(["figures", "--out", str(tmp_path), "--only", "no-such-figure"]) == 2
     assert "matches no figure" in capsys.readouterr().err
 

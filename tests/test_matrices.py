@@ -604,3 +604,29 @@ def test_dense_cache_keeps_only_small_matrices():
     big = correlate(np.arange(side), np.array([3]), method="dense")
     assert np.array_equal(big, 3 * np.arange(side))
     assert dense_matrix.cache_info().currsize == 1
+
+
+def test_the_matrices_package_keeps_every_public_name_where_it_was():
+    # refconv/matrices.py became a package (issue 19): every name of its __all__ is reached as
+    # refconv.matrices.NAME, and refconv's re-exports are the same objects.
+    import refconv
+    import refconv.matrices as matrices
+
+    assert matrices.__all__ == [
+        "conv_matrix",
+        "layer_matrix",
+        "multilevel_circulant",
+        "doubly_block_circulant",
+        "circulant_eigenvalues",
+        "StructureCheck",
+        "is_toeplitz",
+        "is_circulant",
+        "is_doubly_block_toeplitz",
+        "is_doubly_block_circulant",
+        "is_multilevel_toeplitz",
+        "is_multilevel_circulant",
+        "EIGEN_LIMIT",
+    ]
+    assert matrices.EIGEN_LIMIT == 10**5
+    for name in matrices.__all__[:-1]:
+        assert getattr(refconv, name) is getattr(matrices, name), name

@@ -20,7 +20,7 @@ import sympy
 import refconv
 from refconv import _taps, spec
 from refconv.methods import direct
-from refconv.spec import AxisGeometry, ConvSpec
+from refconv.spec import AxisGeometry, ConvSpec, _geometry
 
 # ============================================================================================
 # refconv.spec: memoization, defaults and the ceil rule through every builder
@@ -33,7 +33,7 @@ def test_memoize_caches_simple_arguments_and_can_be_cleared():
         calls.append((args, kwargs))
         return object()
 
-    cached = spec._memoized(builder)
+    cached = _geometry.memoized(builder)
     a = cached("f", (5,), (2,), mode=((1, 0),))
     assert cached("f", (5,), (2,), mode=((1, 0),)) is a  # nested tuples are simple
     assert len(calls) == 1
@@ -66,11 +66,11 @@ def test_public_spec_builders_are_memoized():
 
 
 def test_frozen_keys_tag_types_and_refuse_what_they_cannot_hash():
-    assert spec._frozen(1) == (int, 1) and spec._frozen(True) == (bool, True)
-    assert spec._frozen((1, 2)) == (tuple, (1, 2))
-    assert spec._frozen([1, (2, 3)]) == (list, ((int, 1), (tuple, (2, 3))))
-    assert spec._frozen((1, np.int64(2))) is None
-    assert spec._frozen(np.int64(2)) is None
+    assert _geometry._frozen(1) == (int, 1) and _geometry._frozen(True) == (bool, True)
+    assert _geometry._frozen((1, 2)) == (tuple, (1, 2))
+    assert _geometry._frozen([1, (2, 3)]) == (list, ((int, 1), (tuple, (2, 3))))
+    assert _geometry._frozen((1, np.int64(2))) is None
+    assert _geometry._frozen(np.int64(2)) is None
 
 
 def test_builder_defaults():
@@ -567,7 +567,7 @@ def test_average_pooling_keeps_a_float32_dtype_and_divides_by_the_documented_cou
     got = refconv.avg_pool(x, 3, stride=1, padding=1, count_include_pad=False)
     assert np.allclose(got, [1.5, 2.0, 3.0, 3.5], rtol=1e-6)
     # The dask path's per-block divisors: outputs 1..2 of the same geometry, ranges per axis.
-    from refconv.pooling import _counts
+    from refconv.pooling._average import _counts
 
     g = spec.pool_spec("f", (4,), (3,), stride=1, padding=1)
     assert _counts(g, lambda a: 0, lambda a: a.n).tolist() == [2, 3, 3, 2]

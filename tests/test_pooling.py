@@ -17,7 +17,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import refconv.pooling as _pooling
+import refconv
+import refconv.pooling._windows as _windows
 from refconv import output_shape
 from refconv import strategies as rst
 from refconv.pooling import (
@@ -32,6 +33,7 @@ from refconv.pooling import (
     pooled_unchanged_fraction,
     weighted_pool,
 )
+from refconv.spec import pool_spec
 
 # --------------------------------------------------------------------------------------------
 # The brute-force oracle
@@ -673,7 +675,7 @@ def test_float16_avg_pool_matches_torch_near_the_range(x, k):
 # max_pool's values-only path (np.maximum over slabs of planes) keeps every documented rule
 
 #: Padded cells per slab that force one plane per slab, a few, and all of them.
-_SLAB_CELLS = st.sampled_from([1, 40, 300, _pooling.SLAB_CELLS])
+_SLAB_CELLS = st.sampled_from([1, 40, 300, _windows.SLAB_CELLS])
 
 
 @st.composite
@@ -693,7 +695,7 @@ def test_max_pool_values_equal_the_indexed_rule_bit_for_bit(problem, cells):
     x, k, geometry = problem
     x, nans = x.copy(), np.isnan(x)
     x.view(np.uint64)[nans] = np.uint64(0x7FF8000000000000) + np.arange(1, nans.sum() + 1, dtype=np.uint64)
-    with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+    with mock.patch.object(_windows, "SLAB_CELLS", cells):
         fast = max_pool(x, k, **geometry)
     indexed = max_pool(x, k, return_indices=True, **geometry)[0]
     assert fast.dtype == x.dtype and np.array_equal(fast.view(np.uint64), indexed.view(np.uint64))
@@ -725,7 +727,7 @@ def test_integer_max_pool_is_exact_and_padding_never_wins(problem, cells):
         with pytest.raises(ValueError, match="holding padding only"):
             max_pool(x, k, **geometry)
         return
-    with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+    with mock.patch.object(_windows, "SLAB_CELLS", cells):
         got = max_pool(x, k, **geometry)
     assert got.dtype == x.dtype and got.tolist() == _split(ref)[0].tolist()
 
@@ -757,7 +759,7 @@ def test_max_pool_values_match_torch(torch, problem, cells):
     f = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[len(k) - 1]
     expected, refused = _torch_call(f, torch.from_numpy(x), k, **geometry)
     assume(refused is None)  # torch's own limits (padding over half the window) are tested above
-    with mock.patch.object(_pooling, "SLAB_CELLS", cells):
+    with mock.patch.object(_windows, "SLAB_CELLS", cells):
         got = max_pool(x, k, **geometry)
     assert got.dtype == np.float32
     assert np.array_equal(got, expected.numpy(), equal_nan=True)
@@ -810,13 +812,46 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
     # The slab path of _window_sum adds the same terms in the same order as one addition at a
     # time from zero, whatever the slab size; avg_pool then divides once.
     pad = (k[0] // 2, k[1] // 2)
-    spec = _pooling.pool_spec("avg_pool", x.shape[1:], k, stride=s, padding=pad, ceil_mode=ceil)
+    spec = pool_spec("avg_pool", x.shape[1:], k, stride=s, padding=pad, ceil_mode=ceil)
     with np.errstate(all="ignore"):
-        with mock.patch.object(_pooling, "SLAB_CELLS", cells):
-            got = _pooling._window_sum(x, spec)
+        with mock.patch.object(_windows, "SLAB_CELLS", cells):
+            got = _windows._window_sum(x, spec)
         want = _brute_window_sums(x, k, (s, s), pad, ceil)
     assert got.dtype == np.float32 and got.shape == want.shape
     assert got.tobytes() == want.tobytes()
+
+
+def test_max_and_window_sum_slabs_are_sized_by_the_one_slab_cells(monkeypatch):
+    # Both fast paths read SLAB_CELLS where the slabs are cut (refconv.pooling._windows), so one
+    # patch there sizes both: 1 cell per slab forces one plane per slab, 3 slabs for 3 planes.
+    cut, padder_of = [], _windows.slab_padder
+
+    def counting(planes, spec, step, fill):
+        padder = padder_of(planes, spec, step, fill)
+
+        def slab(p0, p1):
+            cut.append((p0, p1))
+            return padder(p0, p1)
+
+        return slab
+
+    monkeypatch.setattr(_windows, "slab_padder", counting)
+    monkeypatch.setattr(_windows, "SLAB_CELLS", 1)
+    x = np.arange(24.0).reshape(3, 2, 4)
+    assert max_pool(x, (2, 2)).tolist() == [[[5.0, 7.0]], [[13.0, 15.0]], [[21.0, 23.0]]]
+    assert avg_pool(x, (2, 2)).tolist() == [[[2.5, 4.5]], [[10.5, 12.5]], [[18.5, 20.5]]]
+    assert cut == [(0, 1), (1, 2), (2, 3)] * 2
+
+
+def test_the_package_keeps_every_public_name_where_it_was():
+    # Issue 19's split: refconv.pooling.<name> and refconv.<name> are the same objects as before,
+    # defined in the package's submodules, and the documented limit is still importable here.
+    for name in refconv.pooling.__all__:
+        obj = getattr(refconv.pooling, name)
+        assert obj.__module__.startswith("refconv.pooling._"), name
+        assert name not in refconv.__all__ or getattr(refconv, name) is obj
+    assert refconv.pooling.POWER_BITS_LIMIT == 10**6
+    assert set(refconv.pooling.__all__) - set(refconv.__all__) == {"lp_pool_torch"}
 
 
 def test_float_lp_pool_with_a_fraction_p_overflows_to_inf_like_a_float_p():

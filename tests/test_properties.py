@@ -17,7 +17,8 @@ from refconv import strategies as rst
 from refconv.matrices import conv_matrix, layer_matrix
 from refconv.pooling import avg_pool, max_pool, pooled_unchanged_fraction
 from refconv.receptive import receptive_field
-from refconv.spec import plain_spec
+from refconv.spec import BOUNDARIES, plain_spec
+from refconv.strategies._problems import _symbol_array
 from refconv.unshared import locally_connected, locally_connected_matrix, locally_connected_weight_shape
 
 
@@ -151,7 +152,7 @@ def square_problems(draw):
     """Square 2-D inputs and kernels (a quarter turn keeps their shapes), stride and dilation 1."""
     n = draw(st.integers(1, 5))
     k = draw(st.integers(1, n))
-    kwargs = {"mode": draw(st.sampled_from(["valid", "full"])), "boundary": draw(st.sampled_from(rst.BOUNDARIES))}
+    kwargs = {"mode": draw(st.sampled_from(["valid", "full"])), "boundary": draw(st.sampled_from(BOUNDARIES))}
     return rst.PlainProblem(draw(rst.arrays((n, n))), draw(rst.arrays((k, k))), kwargs)
 
 
@@ -487,14 +488,14 @@ tiny_specs = rst.plain_specs(max_side=4, max_dims=2, max_kernel=3)
 @given(tiny_specs)
 def test_parameter_sharing_generated(s):
     shared = P.parameter_sharing(correlate, s.input_shape, s.kernel_shape, **s.kwargs)
-    W = rst._symbol_array(s.kernel_shape, "w")
+    W = _symbol_array(s.kernel_shape, "w")
     A = conv_matrix(W, s.input_shape, format="sympy", **s.kwargs)
     assert P.parameter_sharing(A, s.input_shape, s.kernel_shape, **s.kwargs).parameters == shared.parameters
     if s.kwargs["mode"] == "valid":
         assert shared.parameters == np.prod(s.kernel_shape)
     unshared = P.parameter_sharing(locally_connected, s.input_shape, s.kernel_shape, shared=False, **s.kwargs)
     geometry = {k: s.kwargs[k] for k in ("mode", "stride", "dilation")}
-    Wu = rst._symbol_array(locally_connected_weight_shape(s.input_shape, s.kernel_shape, **geometry), "u")
+    Wu = _symbol_array(locally_connected_weight_shape(s.input_shape, s.kernel_shape, **geometry), "u")
     B = locally_connected_matrix(Wu, s.input_shape, **s.kwargs)
     assert P.parameter_sharing(B, s.input_shape, s.kernel_shape, shared=False, **s.kwargs).parameters == (
         unshared.parameters
@@ -515,11 +516,11 @@ def test_parameter_sharing_hand():
 
 
 def test_parameter_sharing_negative_controls():
-    W = rst._symbol_array((2, 3, 2), "u")  # a locally connected weight on (4,) with kernel 2 is (3, 2)
+    W = _symbol_array((2, 3, 2), "u")  # a locally connected weight on (4,) with kernel 2 is (3, 2)
     B = locally_connected_matrix(W[0], (4,))
     with pytest.raises(AssertionError, match=r"got 6 parameters used \[1, 1, 1, 1, 1, 1\] times, expected 2"):
         P.parameter_sharing(B, (4,), (2,))
-    A = conv_matrix(rst._symbol_array((2,), "w"), (4,), format="sympy")
+    A = conv_matrix(_symbol_array((2,), "w"), (4,), format="sympy")
     with pytest.raises(AssertionError, match="expected 6 used"):
         P.parameter_sharing(A, (4,), (2,), shared=False)
     with pytest.raises(AssertionError, match="parameter_sharing: got"):
@@ -578,6 +579,54 @@ def test_max_pool_shift_negative_controls():
         P.max_pool_shift(lambda v, k, **kw: avg_pool(v, k, **kw), np.array([1, 5, 2]), 2, 1, stride=1)
     with pytest.raises(AssertionError, match=r"got output \[0\] unchanged \(1 -> 1\), expected it changed"):
         P.max_pool_shift(lambda v, k, **kw: -max_pool(-v, k, **kw), np.array([5, 1, 9]), 2, 1)  # a min pool
+
+
+@given(pool_shift_cases())
+def test_pooling_invariance_generated(case):
+    z, k, shift, s, d = case
+    r = P.pooling_invariance(max_pool, z, k, shift, stride=s, dilation=d)
+    # One home: the pooled fraction and kept are max_pool_shift's; the detector is a width-1 pool.
+    full = P.max_pool_shift(max_pool, z, k, shift, stride=s, dilation=d)
+    assert r.pooled == full.fraction and r.kept == Fraction(int(full.kept.sum()), full.kept.size)
+    assert r.kept <= r.pooled
+    # The detector fraction, counted directly: cells equal to the cell |shift| before them.
+    views = tuple(slice(max(a, 0), z.shape[z.ndim - len(k) + i] + min(a, 0)) for i, a in enumerate(shift))
+    moved = tuple(slice(sl.start - a, sl.stop - a) for sl, a in zip(views, shift))
+    same = z[(Ellipsis, *views)] == z[(Ellipsis, *moved)]
+    assert r.detector == Fraction(int(same.sum()), same.size)
+    if len(k) == 1 and shift[0] > 0:  # as refconv.pooling measures it
+        assert r.pooled == pooled_unchanged_fraction(z, k, shift=shift[0], stride=s, dilation=d)
+        assert r.detector == pooled_unchanged_fraction(z, 1, shift=shift[0], stride=1)
+
+
+def test_pooling_invariance_hand():
+    # Figure 9.8 with integers: every detector value changes under the shift, half the pooled ones
+    # do not ([10, 10, 10, 2] -> [3, 10, 10, 10]), both because 10 stays in view.
+    z = np.array([0, 3, 1, 10, 2, 1, 0])
+    assert P.pooling_invariance(max_pool, z, 3, stride=1) == (0, Fraction(1, 2), Fraction(1, 2))
+    # Stride 3 (the default): views [3, 1, 10, 2, 1, 0] -> [10, 2] and [0, 3, 1, 10, 2, 1] -> [3, 10].
+    assert P.pooling_invariance(max_pool, z, 3) == (0, 0, 0)
+    # Pooling is not always "more invariant": a run of equal detector values keeps 3/4 of them,
+    # while the width-2 pool [0, 0, 1] -> [0, 0, 0] keeps 2/3.
+    assert P.pooling_invariance(max_pool, np.array([0, 0, 0, 0, 1]), 2, stride=1) == (
+        Fraction(3, 4),
+        Fraction(2, 3),
+        Fraction(2, 3),
+    )
+    # A tie: leaving 5 and entering 5 leave the pooled value unchanged, but not kept.
+    assert P.pooling_invariance(max_pool, np.array([5, 1, 5]), 2) == (0, 1, 0)
+    # 2-D, shift (1, 0) on a 3x2 ramp: row maxima [3, 5] become [1, 3], every cell changes.
+    assert P.pooling_invariance(max_pool, np.arange(6).reshape(3, 2), (1, 2), (1, 0)) == (0, 0, 0)
+
+
+def test_pooling_invariance_negative_controls():
+    with pytest.raises(AssertionError, match=r"pooling_invariance: got output \[0\] changed .* expected it unchanged"):
+        P.pooling_invariance(lambda v, k, **kw: avg_pool(v, k, **kw), np.array([1, 5, 2]), 2, stride=1)
+    # A pool that ignores the width is caught on the detector (width 1), not only on the pooled layer.
+    with pytest.raises(
+        AssertionError, match=r"pooling_invariance: got pooled shapes \(2,\) .* expected spatial \(3,\)"
+    ):
+        P.pooling_invariance(lambda v, k, **kw: max_pool(v, 2, stride=1), np.array([1, 5, 2, 7]), 2, stride=1)
 
 
 # --- 11. inputs of variable size ------------------------------------------------------------------
@@ -687,3 +736,20 @@ def test_locally_connected_exact_kinds(p):
     shape = locally_connected_weight_shape(p.x.shape, p.w.shape, **geometry)
     got = locally_connected(p.x, np.broadcast_to(p.w, shape), **p.kwargs)
     assert got.dtype == object and np.array_equal(got, correlate(p.x, p.w, **p.kwargs))
+
+
+def test_properties_package_keeps_every_name():
+    # refconv/properties.py became a package (issue 19): every name of its __all__ is still reached as
+    # refconv.properties.<name>, and each lives in exactly one submodule (its home).
+    import importlib
+
+    assert len(P.__all__) == len(set(P.__all__)) == 27
+    homes = {}
+    for module in ("equivariance", "algebra", "adjoint", "structure", "sizes", "invariance"):
+        sub = importlib.import_module(f"refconv.properties.{module}")
+        for name in sub.__all__:
+            assert getattr(sub, name) is getattr(P, name)
+            assert getattr(P, name).__module__ == sub.__name__
+            homes[name] = module
+    assert sorted(homes) == sorted(P.__all__)
+    assert homes["pooling_invariance"] == homes["max_pool_shift"] == "invariance"

@@ -99,3 +99,110 @@ def test_held_cells_counts_broadcast_axes_once():
 
     assert held_cells(np.broadcast_to(np.ones((1, 3)), (1000, 3))) == 3
     assert held_cells(np.ones((2, 3, 4)).transpose(2, 0, 1)) == 24
+
+
+# ---- the adjoint geometry and the layer-call normaliser (issue 19) ----------------------------------------
+
+
+@st.composite
+def forward_layer(draw):
+    """A forward conv: spatial shape, kernel, stride, dilation, explicit per-side pads."""
+    ndim = draw(st.integers(1, 3))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
+    pads = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(ndim))
+    n = tuple(max(1, dd * (kk - 1) + 1 - lo - hi) + draw(st.integers(0, 5)) for kk, dd, (lo, hi) in zip(k, d, pads))
+    return n, k, s, d, pads
+
+
+@given(forward_layer(), st.data())
+def test_adjoint_spec_restores_the_input_shape_and_is_the_adjoint(case, data):
+    from refconv import conv, conv_transpose
+    from refconv.spec import adjoint_spec, transpose_spec
+
+    n, k, s, d, pads = case
+    fwd = layer_spec("t", n, k, padding=pads, stride=s, dilation=d)
+    a = adjoint_spec(fwd)
+    # By hand: the cells the last window never reaches, (n + lo + hi - extent) mod s.
+    assert a.output_padding == tuple((g.padded - g.extent) % g.stride for g in fwd.axes)
+    assert a.padding == pads
+    back = transpose_spec(
+        "t", fwd.output_shape, k, padding=a.padding, output_padding=a.output_padding, stride=s, dilation=d
+    )
+    assert back.input_shape == n and back.output_shape == fwd.output_shape
+    # Its pads are the same for the transposed call's own forward geometry (one adjoint).
+    assert adjoint_spec(back).pads == tuple(
+        (dd * (kk - 1) - lo, dd * (kk - 1) - hi) for kk, dd, (lo, hi) in zip(k, d, back.pads)
+    )
+    x = np.array(data.draw(st.lists(st.integers(-9, 9), min_size=int(np.prod(n)), max_size=int(np.prod(n))))).reshape(
+        1, 1, *n
+    )
+    w = np.arange(1, int(np.prod(k)) + 1).reshape(1, 1, *k)
+    y = conv(x, w, padding=pads, stride=s, dilation=d)
+    u = np.arange(y.size).reshape(y.shape) - 3
+    t = conv_transpose(u, w, padding=a.padding, output_padding=a.output_padding, stride=s, dilation=d)
+    assert t.shape == x.shape
+    assert int((y * u).sum()) == int((x * t).sum())
+
+
+def test_adjoint_spec_of_a_transposed_call_gives_back_its_output_padding():
+    from refconv.spec import adjoint_spec, transpose_spec
+
+    # padding 0, output_padding 1, stride 2: the forward high pad is -1; the adjoint says 0 and 1 again.
+    fwd = transpose_spec("t", (3,), (2,), output_padding=1, stride=2)
+    assert fwd.pads == ((0, -1),)
+    assert adjoint_spec(fwd).padding == ((0, 0),) and adjoint_spec(fwd).output_padding == (1,)
+    # padding 2, output_padding 1: forward high pad 1, no output padding needed.
+    fwd = transpose_spec("t", (3,), (3,), padding=2, output_padding=1, stride=2)
+    assert adjoint_spec(fwd).padding == ((2, 1),) and adjoint_spec(fwd).output_padding == (0,)
+
+
+def test_layer_call_normalises_shapes_and_padding_mode():
+    from refconv.spec import LayerCall
+
+    call = LayerCall.conv(
+        "conv", np.ones((4, 6)), np.ones((2, 2, 3)), [1, 2], groups=2, padding="same", padding_mode="replicate"
+    )
+    assert call.x.shape == (1, 4, 6) and not call.batched and call.groups == 2
+    assert (call.n, call.c_in, call.c_out, call.out_shape) == (1, 4, 2, (1, 2, 6))
+    assert call.spec == layer_spec("conv", (6,), (3,), padding="same", boundary="edge")
+    t = LayerCall.conv_transpose("conv_transpose", np.ones((2, 4, 3)), np.ones((4, 3, 2)), stride=2, groups=2)
+    assert t.transposed and t.batched and (t.c_in, t.c_out, t.out_shape) == (4, 6, (2, 6, 6))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"padding_mode": "constant"},
+            r"^conv: padding_mode='constant' is not a refconv name \(numpy's 'constant' is torch's 'zeros'\)",
+        ),
+        ({"groups": 3}, r"^conv: groups=3 does not divide C_in = x.shape\[1\] = 2"),
+        ({"bias": np.ones(3)}, r"^conv: bias.shape=\(3,\) does not match the 1 output channels"),
+        ({"padding": "same", "stride": 2}, r"^conv: padding='same' is not supported with stride=\(2,\)"),
+    ],
+)
+def test_one_wording_for_every_layer_refusal(kwargs, match):
+    # refconv.conv, the oracle's conv and refconv.dask.conv refuse through one normaliser.
+    import refconv
+
+    x, w = np.ones((1, 2, 5)), np.ones((1, 2, 2))
+    callers = [refconv.conv, lambda *a, **k: refconv.exact("conv", *a, **k)]
+    try:
+        import refconv.dask
+
+        callers.append(refconv.dask.conv)
+    except ImportError:  # pragma: no cover - without the dask extra
+        pass
+    for f in callers:
+        with pytest.raises(ValueError, match=match):
+            f(x, w, **kwargs)
+
+
+def test_legacy_names_stay_importable_from_spec():
+    from refconv import conventions, spec
+
+    assert spec.BOUNDARIES is conventions.BOUNDARIES and spec.BOUNDARY_NAMES is conventions.BOUNDARY_NAMES
+    assert spec.PARAMETER_NAMES is conventions.PARAMETER_NAMES and spec.same_pads is conventions.same_split
+    assert spec.pool_spec("f", (4,), (2,)).output_shape == (2,)

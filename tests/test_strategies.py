@@ -1,6 +1,8 @@
 """refconv.strategies: valid by construction, covering every form, caps honoured and overridable."""
 
 import importlib.util
+import os
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from refconv import conv, correlate, output_shape
 from refconv import strategies as rst
 from refconv.pooling import avg_pool, lp_pool, max_pool
+from refconv.strategies import _caps
 
 FIND = settings(database=None, derandomize=True, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 
@@ -120,9 +123,13 @@ def test_layer_caps_are_honoured(s):
     assert s.input_shape[0] == 1 and s.input_shape[1] <= 2 and s.weight_shape[0] <= 2
 
 
-def _fresh_strategies_module():
-    """Execute refconv/strategies.py again, as a new module, so it reads the environment afresh."""
-    spec = importlib.util.spec_from_file_location("refconv._strategies_env_copy", rst.__file__)
+def _fresh_module(name: str, monkeypatch):
+    """Execute ``refconv/strategies/<name>.py`` again, as a new module, so it reads the environment
+    afresh; a fresh ``_geometry`` is built on a fresh ``_caps`` (its defaults are read from there)."""
+    if name == "_geometry":
+        monkeypatch.setitem(sys.modules, "refconv.strategies._caps", _fresh_module("_caps", monkeypatch))
+    path = os.path.join(os.path.dirname(rst.__file__), name + ".py")
+    spec = importlib.util.spec_from_file_location(f"refconv.strategies.{name}_env_copy", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -131,16 +138,16 @@ def _fresh_strategies_module():
 def test_environment_overrides_the_caps(monkeypatch):
     monkeypatch.setenv("REFCONV_MAX_SIDE", "2")
     monkeypatch.setenv("REFCONV_MAX_DIMS", "1")
-    fresh = _fresh_strategies_module()
+    fresh = _fresh_module("_caps", monkeypatch)
     assert (fresh.MAX_SIDE, fresh.MAX_DIMS, fresh.MAX_KERNEL) == (2, 1, rst.MAX_KERNEL)
-    spec = find(fresh.plain_specs(), lambda s: True, settings=FIND)
+    spec = find(_fresh_module("_geometry", monkeypatch).plain_specs(), lambda s: True, settings=FIND)
     assert len(spec.input_shape) == 1 and spec.input_shape[0] <= 2
     monkeypatch.setenv("REFCONV_MAX_SIDE", "many")
     with pytest.raises(ValueError, match=r"REFCONV_MAX_SIDE='many' is not a positive integer; expected an int >= 1"):
-        _fresh_strategies_module()
+        _fresh_module("_caps", monkeypatch)
     monkeypatch.setenv("REFCONV_MAX_SIDE", "0")
     with pytest.raises(ValueError, match=r"REFCONV_MAX_SIDE='0'"):
-        rst._env_int("MAX_SIDE", 7)
+        _caps._env_int("MAX_SIDE", 7)
 
 
 # --- operands ------------------------------------------------------------------------------------

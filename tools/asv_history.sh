@@ -1,23 +1,46 @@
 #!/usr/bin/env bash
-# Record asv results for a range of commits, then publish the dashboard for offline viewing.
+# Record asv results on this machine, then publish the dashboard for offline viewing.
 #
-#   tools/asv_history.sh [RANGE [ASV RUN OPTIONS...]]
+#   ASV_MACHINE=<name> tools/asv_history.sh --quick               # ~1 min: one quick round
+#   ASV_MACHINE=<name> tools/asv_history.sh [RANGE [ASV RUN OPTIONS...]]
 #
-# RANGE as for `git rev-list`, default main~5..main (A..B excludes A: the last 5 commits);
-# e.g. `tools/asv_history.sh main --steps 8` spreads 8 commits over all of main's history.
+# ASV_MACHINE (required) names this host in the results: asv draws one series per machine, and
+# the committed results are the 2-core reference VM's (`refconv-vm`; only that VM uses that
+# name), so another host's numbers must start their own series.  The performance guide
+# (docs/guides/performance.rst) walks through both modes from a fresh clone.
 #
-# Each commit of RANGE is built into asv's virtualenv (.asv/env, created on first use from the
-# pinned matrix in asv.conf.json) and measured with the benchmarks of the *working tree*, so a
-# function missing at an old commit shows as n/a.  Commits already recorded for this machine are
-# skipped.  Results go to benchmarks/results/<machine>/ (committed); the page to .asv/html.
-# ASV_MACHINE names this host in the results (default refconv-vm, the 2-core reference VM): use
-# another name on other hardware so that its numbers start their own series.
+# --quick measures the checked-out working tree once, in the current venv (`asv run --python=same
+# --quick`, ratio tracks one round each; about 40 s on 2 cores), labelled with HEAD's hash, under
+# the machine name "$ASV_MACHINE-quick": single samples, kept apart from the real series (and from
+# --skip-existing-commits, which would otherwise skip HEAD in a later history run).
+#
+# RANGE as for `git rev-list`, default main~5..main (A..B excludes A: the last 5 commits, about
+# 20 min on 2 cores plus ~3 min to build .asv/env on first use); `'HEAD^!'` is one commit (about
+# 3.5 min); `main --steps 8` spreads 8 commits over all of main's history.  Each commit is built
+# into asv's virtualenv (.asv/env, created from the pinned matrix in asv.conf.json) and measured
+# with the benchmarks of the *working tree*, so a function missing at an old commit shows as n/a.
+# Commits already recorded for this machine are skipped.
+#
+# Results go to benchmarks/results/<machine>/; the page to .asv/html, made to work offline (and
+# given its ratio summary, ratios.html) by tools/asv_vendor.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RANGE=${1:-main~5..main}
-shift || true
-MACHINE=${ASV_MACHINE:-refconv-vm}
+if [ -z "${ASV_MACHINE:-}" ]; then
+    echo "asv_history: set ASV_MACHINE to a name for this machine, e.g. ASV_MACHINE=\$(hostname) $0 $*" >&2
+    echo "  (refconv-vm is the reference VM whose results are committed; use it only there)" >&2
+    exit 2
+fi
 PY=${PYTHON:-.venv/bin/python}
+QUICK=0
+if [ "${1:-}" = "--quick" ]; then
+    QUICK=1
+    shift
+    MACHINE=$ASV_MACHINE-quick
+else
+    MACHINE=$ASV_MACHINE
+    RANGE=${1:-main~5..main}
+    shift || true
+fi
 
 # `asv machine --yes --machine X` records only the name (asv drops every detected value equal to
 # its default); store the name with asv's detected os/arch/cpu/num_cpu/ram instead -- or, when
@@ -31,6 +54,11 @@ info = {**Machine.get_defaults(), 'machine': name}
 if recorded.exists():
     info.update({k: v for k, v in json.loads(recorded.read_text()).items() if k != 'version'})
 MachineCollection.save(name, info)" "$MACHINE"
-"$PY" -m asv run --machine "$MACHINE" --skip-existing-commits --show-stderr "$@" "$RANGE"
+if [ "$QUICK" = 1 ]; then
+    REFCONV_BENCH_QUICK=1 "$PY" -m asv run --machine "$MACHINE" --python=same --quick \
+        --set-commit-hash "$(git rev-parse HEAD)" --show-stderr "$@"
+else
+    "$PY" -m asv run --machine "$MACHINE" --skip-existing-commits --show-stderr "$@" "$RANGE"
+fi
 "$PY" -m asv publish
 "$PY" tools/asv_vendor.py .asv/html

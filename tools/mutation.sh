@@ -35,12 +35,12 @@ source[taps]="refconv/_taps.py"
 tests[taps]="tests/test_taps.py tests/test_convolution.py tests/test_methods.py tests/test_pooling.py $killers refconv/_taps.py"
 source[direct]="refconv/methods/direct.py"
 tests[direct]="tests/test_methods.py tests/test_convolution.py tests/test_layer.py $killers"
-source[matrices]="refconv/matrices.py"
-tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_argument_validation.py $killers refconv/matrices.py"
-source[pooling]="refconv/pooling.py"
-tests[pooling]="tests/test_pooling.py tests/test_argument_validation.py $killers refconv/pooling.py"
-source[bounds]="refconv/bounds.py"
-tests[bounds]="tests/test_bounds.py tests/test_argument_validation.py $killers refconv/bounds.py"
+source[matrices]="refconv/matrices/*.py"  # a package: only_mutate is matched with fnmatch
+tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_argument_validation.py $killers refconv/matrices"
+source[pooling]="refconv/pooling/*.py"  # a glob: mutmut matches only_mutate with fnmatch
+tests[pooling]="tests/test_pooling.py tests/test_argument_validation.py $killers refconv/pooling"
+source[bounds]="refconv/bounds/*.py"
+tests[bounds]="tests/test_bounds.py tests/test_argument_validation.py $killers refconv/bounds"
 
 toml_list() { # words -> a TOML list of strings
     local out="" w

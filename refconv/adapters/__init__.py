@@ -35,7 +35,6 @@ installed peer (:mod:`refconv.checks.peers`).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import importlib.util
@@ -45,8 +44,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import conformance
-from .._validation import check_choice, fail, is_int
+from .._validation import check_choice, fail
+from ..conformance import check as check_conformance
+from ..strategies._spaces import STRATEGIES, ProblemSpace
+from ._translate import Unsupported, peer_mode, refuse
 
 #: peer -> (the Python packages it needs, what it is)
 PEERS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -58,12 +59,22 @@ PEERS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-class Unsupported(ValueError):
-    """The peer cannot express this problem (or dtype): a declared limit, not a conformance failure."""
-
-
 def available(peer: str) -> bool:
     """Whether ``peer``'s packages are installed (nothing is imported).
+
+    Parameters
+    ----------
+    peer : str
+        A key of :data:`PEERS`.
+
+    Returns
+    -------
+    bool
+        Every package the peer needs is importable.
+
+    See Also
+    --------
+    adapters : the adapters of a peer, installed or not.
 
     Examples
     --------
@@ -123,6 +134,24 @@ class Finding:
 
 def no_subnormals(args: tuple, kwargs: dict) -> bool:
     """No operand element is nonzero below ``sqrt(tiny)``: no product or input is subnormal.
+
+    A :class:`Finding`'s ``avoids`` for peers that flush subnormals to zero.
+
+    Parameters
+    ----------
+    args : tuple
+        The problem's positional arguments (non-float ones are ignored).
+    kwargs : dict
+        Its keywords (unused: the test reads operands only).
+
+    Returns
+    -------
+    bool
+        True when no float operand has a nonzero element below ``sqrt(tiny)`` of its dtype.
+
+    See Also
+    --------
+    Finding : what it avoids.
 
     Examples
     --------
@@ -232,6 +261,7 @@ def adapter(
 
         name = f"{peer}.{translate.__name__}"
         info = Adapter(name, op, peer, translate, problems, dtypes, method, conventions, findings)
+        run.__doc__ = _documented(translate, op, peer)
         run.translate = translate
         run.adapter = info
         ADAPTERS[info.name] = info
@@ -240,8 +270,42 @@ def adapter(
     return register
 
 
+def _documented(translate: Callable[..., PeerCall], op: str, peer: str) -> str:
+    """The adapter function's docstring: the translator's, with its parameters (refconv's, for
+    ``op``), what it returns and where to look next written in, before its Examples."""
+    import inspect
+
+    doc = inspect.cleandoc(translate.__doc__ or f"``{peer}``'s {op}, as :func:`refconv.{op}`.")
+    head, marker, examples = doc.partition("\nExamples\n")
+    params = [f"{p}\n    As in :func:`refconv.{op}`." for p in inspect.signature(translate).parameters]
+    sections = [
+        "Parameters\n----------\n" + "\n".join(params),
+        "Returns\n-------\nnumpy.ndarray\n    The peer's result, as a NumPy array.",
+        f"See Also\n--------\nrefconv.{op} : the function whose signature this is.\n"
+        "refconv.adapters.check : checks this adapter against refconv's exact reference.",
+    ]
+    return "\n\n".join([head.rstrip(), *sections]) + ("\n" + marker + examples if marker else "")
+
+
 def adapters(peer: str | None = None, op: str | None = None) -> list[Adapter]:
     """Every adapter (of ``peer``, for ``op``), installed peers or not, in registration order.
+
+    Parameters
+    ----------
+    peer : str, optional
+        A key of :data:`PEERS`; default: every peer.
+    op : str, optional
+        An op; default: every op.
+
+    Returns
+    -------
+    list of Adapter
+        The matching adapters (importing their modules, not their peers).
+
+    See Also
+    --------
+    available : whether a peer is installed.
+    resolve : one adapter by name.
 
     Examples
     --------
@@ -251,66 +315,6 @@ def adapters(peer: str | None = None, op: str | None = None) -> list[Adapter]:
     for name in [peer] if peer is not None else list(PEERS):
         _peer_module(check_choice("adapters", "peer", name, tuple(PEERS)))
     return [a for a in ADAPTERS.values() if (peer is None or a.peer == peer) and (op is None or a.op == op)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared translation helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def refuse(name: str, what: str) -> Unsupported:
-    """The :class:`Unsupported` for adapter ``name``: ``"<name>: <what> is not supported by the peer"``.
-
-    Examples
-    --------
-    >>> refuse("numpy.correlate", "stride (2,)")
-    Unsupported('numpy.correlate: stride (2,) is not supported by the peer')
-    """
-    return Unsupported(f"{name}: {what} is not supported by the peer")
-
-
-def _require_dtype(name: str, x: np.ndarray, dtypes: tuple[str, ...]) -> None:
-    """Refuse operands whose dtype the peer does not compute in."""
-    if x.dtype.name not in dtypes:
-        raise refuse(name, f"dtype {x.dtype.name} (it computes in {', '.join(dtypes)})")
-
-
-def peer_mode(name: str, spec: Any, same: str) -> str:
-    """The peer's ``mode`` ("valid", "full" or "same", its "same" being ``same``'s preset) whose pads
-    are ``spec``'s; :class:`Unsupported` when none is.
-
-    Examples
-    --------
-    >>> from refconv.spec import plain_spec
-    >>> peer_mode("p", plain_spec("f", (5,), (2,), mode="same"), "scipy.signal")
-    'same'
-    >>> peer_mode("p", plain_spec("f", (5,), (2,), mode="same"), "scipy.correlate2d")
-    Traceback (most recent call last):
-    ...
-    refconv.adapters.Unsupported: p: padding ((1, 0),) (its modes: valid, full ((1, 1),), same ((0, 1),))
-    is not supported by the peer
-    """
-    from ..conventions import same_pads
-
-    if all(pair == (0, 0) for pair in spec.pads):
-        return "valid"
-    full = tuple((g.extent - 1, g.extent - 1) for g in spec.axes)
-    centre = same_pads(same, spec.input_shape, spec.kernel_shape, stride=spec.stride, dilation=spec.dilation)
-    for mode, pads in (("full", full), ("same", centre)):
-        if spec.pads == pads:
-            return mode
-    raise refuse(name, f"padding {spec.pads} (its modes: valid, full {full}, same {centre})")
-
-
-def _ints(value: Any, ndim: int) -> tuple[int, ...]:
-    """An int or per-axis ints, as a tuple (already validated by refconv's spec)."""
-    return (int(value),) * ndim if is_int(value) else tuple(int(v) for v in value)
-
-
-def _flat_leading(x: np.ndarray, rank: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    """``x`` as ``(1, C, *spatial)`` with every leading axis folded into ``C`` (pooling is per plane)."""
-    lead = x.shape[: x.ndim - rank]
-    return x.reshape((1, int(np.prod(lead, dtype=int)), *x.shape[x.ndim - rank :])), lead
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,6 +328,22 @@ def resolve(target: Any, op: str | None = None) -> tuple[Callable, Adapter | Non
     ``target`` is an adapter function, an adapter name (``"scipy.correlate2d"``), a peer name
     (``"torch"``: its first adapter for ``op``), ``"module:function"`` (a user's function with
     refconv's signature; no adapter, so every problem is drawn) or a callable.
+
+    Parameters
+    ----------
+    target : str or callable
+        What to resolve (see above).
+    op : str, optional
+        The op, to pick a peer's adapter by.
+
+    Returns
+    -------
+    tuple of (callable, Adapter or None)
+        The function to call, and its adapter (None for a function that is not one).
+
+    See Also
+    --------
+    check : checks what it resolves.
 
     Examples
     --------
@@ -396,6 +416,10 @@ def check(
         function, say).  Default: ``target``'s adapter, or every problem for a plain function.
     dtype, max_examples, seed, shrink
         As in :func:`refconv.check`.
+    where : callable, optional
+        ``where(args, kwargs) -> bool``: a further narrowing of the space.
+    skip_known : bool
+        Leave out problems that a known :class:`Finding` of the adapter touches.
     progress : callable, optional
         Called with the number of problems drawn so far.
     **options
@@ -409,6 +433,11 @@ def check(
     ------
     Unsupported
         The adapter's peer does not compute in ``dtype``.
+
+    See Also
+    --------
+    refconv.check : the checker, with the adapter's space as ``problems=``.
+    resolve : what ``target`` names.
 
     Examples
     --------
@@ -449,143 +478,15 @@ def check(
         return case
 
     def draw(opt):
-        base = conformance.STRATEGIES[op](opt) if space is None else space.problems(opt)
+        base = STRATEGIES[op](opt) if space is None else space.problems(opt)
         return base.filter(lambda case: belongs(*case)).map(counted)
 
-    if op not in conformance.STRATEGIES:
-        raise fail(func, "op", op, "is not checked by refconv.check", f"one of {sorted(conformance.STRATEGIES)}")
-    problems = conformance.ProblemSpace(draw, lambda problem, opt: belongs(problem.args, problem.kwargs))
-    return conformance.check(
+    if op not in STRATEGIES:
+        raise fail(func, "op", op, "is not checked by refconv.check", f"one of {sorted(STRATEGIES)}")
+    problems = ProblemSpace(draw, lambda problem, opt: belongs(problem.args, problem.kwargs))
+    return check_conformance(
         impl, op, problems=problems, dtype=dt, max_examples=max_examples, seed=seed, shrink=shrink, **options
     )
-
-
-def _base_problems(op: str, opt: Any) -> Any:
-    """refconv's checker's own problems for ``op`` (the torch-valid space when ``opt.peer == "torch"``)."""
-    return conformance.STRATEGIES[op](opt)
-
-
-def _plain_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
-    """``((x, w), kwargs)`` for ``correlate``/``convolve`` from :func:`refconv.strategies.plain_specs`.
-
-    ``caps`` narrow the specs (``modes``, ``max_stride``, ``max_dilation``, ``boundaries``) to the
-    peer's space; ``presets`` (names in :data:`refconv.conventions.SAME_PRESETS`) replace ``mode``
-    by that preset's explicit "same" pads half the time, so a peer's own "same" is exercised
-    where it is not refconv's.
-    """
-    from hypothesis import strategies as st
-
-    from .. import strategies as rst
-    from ..conformance import _values
-    from ..conventions import same_pads
-
-    opt = _narrowed(opt, ranks)
-
-    def make(lo, hi, side):
-        return rst.plain_specs(min_dims=lo, max_dims=hi, max_side=side, **caps)
-
-    @st.composite
-    def with_values(draw, s):
-        kwargs = dict(s.kwargs)
-        if presets and draw(st.booleans()):
-            preset = draw(st.sampled_from(presets))
-            geometry = {"stride": kwargs["stride"], "dilation": kwargs["dilation"]}
-            kwargs["mode"] = same_pads(preset, s.input_shape, s.kernel_shape, **geometry)
-        return (draw(_values(s.input_shape, opt.dtype)), draw(_values(s.kernel_shape, opt.dtype))), kwargs
-
-    return _sized(make, opt).flatmap(with_values)
-
-
-def _layer_problems(opt: Any, ranks: tuple[int, ...], *, presets: tuple[str, ...] = (), **caps: Any) -> Any:
-    """``((x, w, bias), kwargs)`` for ``conv`` from :func:`refconv.strategies.layer_specs`.
-
-    ``caps`` narrow the specs (``paddings``, ``padding_modes``, ...); ``presets`` replace the
-    padding by a preset's explicit pads half the time (with any stride: TF/JAX/ONNX "SAME"
-    depends on it), so that a peer's own "same" spellings are exercised.
-    """
-    from hypothesis import strategies as st
-
-    from .. import strategies as rst
-    from ..conformance import _values
-    from ..conventions import same_pads
-
-    opt = _narrowed(opt, ranks)
-    caps = {"max_batch": 3, "max_groups": 3, "max_channels": 6, **caps}
-
-    def make(lo, hi, side):
-        return rst.layer_specs(min_dims=lo, max_dims=hi, max_side=side, **caps)
-
-    @st.composite
-    def with_values(draw, s):
-        kwargs = dict(s.kwargs)
-        spatial, kernel = s.input_shape[2:], s.weight_shape[2:]
-        if presets and draw(st.booleans()):
-            stride = tuple(draw(st.integers(1, 3)) for _ in spatial)
-            preset = draw(st.sampled_from(presets))
-            kwargs["stride"] = stride
-            kwargs["padding"] = same_pads(preset, spatial, kernel, stride=stride, dilation=kwargs["dilation"])
-        x, w = draw(_values(s.input_shape, opt.dtype)), draw(_values(s.weight_shape, opt.dtype))
-        with_bias = draw(st.booleans()) if opt.bias is None else opt.bias
-        bias = draw(_values((s.weight_shape[0],), opt.dtype)) if with_bias else None
-        return (x, w, bias), kwargs
-
-    return _sized(make, opt).flatmap(with_values)
-
-
-def _lp_space(opt: Any, leading: int = 0) -> Any:
-    """``((x, p, kernel_size), kwargs)`` for ``lp_pool``: p in {1, 1.5, 2, 3, 4}, windows as torch's.
-
-    Values: small integers for every ``p`` (sums of ``x**p`` are then exact, so their sign is
-    too), arbitrary floats only for even ``p`` (nothing cancels); at least ``leading`` axes before
-    the pooled ones.
-    """
-    from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
-
-    from .. import strategies as rst
-    from ..conformance import _values
-
-    def make(lo, hi, side):
-        return rst.pooling_specs(op="lp", min_dims=lo, max_dims=min(hi, 3), max_side=side)
-
-    @st.composite
-    def problem(draw, s):
-        rank = 1 if is_int(s.kernel_size) else len(s.kernel_size)
-        shape = tuple(s.input_shape)
-        if len(shape) - rank < leading:
-            shape = (1,) * (leading - len(shape) + rank) + shape
-        p = draw(st.sampled_from([2, 1, 3, 1.5, 4]))
-        small = hnp.arrays(opt.dtype, shape, elements=st.integers(-3, 3).map(float))
-        x = draw(_values(shape, opt.dtype) if p in (2, 4) else small)
-        return (x, p, s.kernel_size), dict(s.kwargs)
-
-    return _sized(make, _narrowed(opt, (1, 2, 3))).flatmap(problem)
-
-
-def _sized(make: Callable[[int, int, int], Any], opt: Any) -> Any:
-    """The geometries of a run's stage, as :func:`refconv.check` sizes its own (``make(lo, hi, side)``).
-
-    Stage "tiny": sides up to 3; otherwise sides up to ``max_side`` in every rank, or 1-D problems
-    up to ``long_side`` when that is longer.
-    """
-    from hypothesis import strategies as st
-
-    lo, hi = min(opt.ranks), max(opt.ranks)
-    if getattr(opt, "stage", "full") == "tiny":
-        return make(lo, hi, min(3, opt.max_side))
-    options = [make(lo, hi, opt.max_side)]
-    if opt.long_side > opt.max_side and lo == 1:
-        options.append(make(1, 1, opt.long_side))
-    return st.one_of(options)
-
-
-def _narrowed(opt: Any, ranks: tuple[int, ...], long_side: bool = True) -> Any:
-    """``opt`` with its ranks narrowed to the peer's (and no long 1-D problems if it has no 1-D)."""
-    keep = tuple(r for r in opt.ranks if r in ranks) or (min(ranks),)
-    changes = {"ranks": keep}
-    if not long_side or 1 not in keep:
-        changes["long_side"] = 0
-    return dataclasses.replace(opt, **changes)
 
 
 __all__ = [

@@ -88,6 +88,19 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, Any]]:
     return [(info.name if info is not None else args.target, args.target)]
 
 
+def _row(label: str, dtype: str, result: Any, elapsed: float, space: Any) -> tuple[str, ...]:
+    """One table row for a finished check; a failure that a known finding explains says so."""
+    verdict = "PASS" if result.passed else "FAIL"
+    note = "" if result.passed else result.reason
+    if not result.passed and space is not None:
+        case = (result.counterexample.args, result.counterexample.kwargs)
+        known = [f for f in space.findings if not f.avoids(*case)]
+        if known:
+            note = f"known finding {known[0].name} ({known[0].link}); --skip-known avoids it"
+    ratio = f"{result.worst_ratio:.3g}"
+    return (label, result.op, dtype, verdict, str(result.examples), ratio, f"{elapsed:.1f}s", note)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``refconv check``; the exit status.
 
@@ -144,15 +157,7 @@ def run(args: argparse.Namespace) -> int:
             elapsed = time.perf_counter() - start
             if progress_on:
                 sys.stderr.write(f"\r{label} {dtype}: {'ok' if result.passed else 'FAILED'} ({elapsed:.1f}s)\n")
-            verdict = "PASS" if result.passed else "FAIL"
-            note = "" if result.passed else result.reason
-            if not result.passed and space is not None:
-                case = (result.counterexample.args, result.counterexample.kwargs)
-                known = [f for f in space.findings if not f.avoids(*case)]
-                if known:
-                    note = f"known finding {known[0].name} ({known[0].link}); --skip-known avoids it"
-            ratio = f"{result.worst_ratio:.3g}"
-            rows.append((label, result.op, dtype, verdict, str(result.examples), ratio, f"{elapsed:.1f}s", note))
+            rows.append(_row(label, dtype, result, elapsed, space))
             if not result.passed:
                 failures.append(result)
     print(_table(rows))

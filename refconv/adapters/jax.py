@@ -31,20 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from ..conformance import Options
 from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
-from . import (
-    Finding,
-    PeerCall,
-    _base_problems,
-    _layer_problems,
-    _narrowed,
-    _require_dtype,
-    adapter,
-    no_subnormals,
-    refuse,
-)
+from ..strategies._peer_spaces import layer_space, narrowed
+from ..strategies._spaces import STRATEGIES, Options
+from . import Finding, PeerCall, adapter, no_subnormals, refuse
+from ._translate import _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
 
@@ -84,7 +76,7 @@ def _padding(spec) -> Any:
 
 
 def _conv_problems(opt: Options):
-    return _layer_problems(opt, (1, 2, 3), presets=("jax", "jax_lower"), padding_modes=("zeros",))
+    return layer_space(opt, (1, 2, 3), presets=("jax", "jax_lower"), padding_modes=("zeros",))
 
 
 def _add_bias(jax, y, b):
@@ -142,7 +134,7 @@ def conv(
 
 
 def _transpose_problems(opt: Options):
-    return _base_problems("conv_transpose", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
+    return STRATEGIES["conv_transpose"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
 
 
 @adapter(
@@ -225,7 +217,7 @@ def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: A
 
 def _pool_problems(kind: str):
     def problems(opt: Options):
-        return _base_problems(f"{kind}_pool", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
+        return STRATEGIES[f"{kind}_pool"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
 
     return problems
 

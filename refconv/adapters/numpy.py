@@ -23,9 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from ..conformance import Options
 from ..spec import plain_spec
-from . import PeerCall, _plain_problems, _require_dtype, adapter, peer_mode, refuse
+from ..strategies._peer_spaces import plain_space
+from ..strategies._spaces import Options
+from . import PeerCall, adapter, peer_mode, refuse
+from ._translate import _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
 
@@ -36,7 +38,7 @@ def available() -> bool:
 
 
 def _problems(opt: Options):
-    return _plain_problems(
+    return plain_space(
         opt, (1,), modes=("valid", "same", "full"), max_stride=1, max_dilation=1, boundaries=("constant",)
     )
 

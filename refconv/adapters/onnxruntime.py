@@ -33,20 +33,12 @@ from typing import Any
 import numpy as np
 
 from .._validation import int_tuple, pad_pairs
-from ..conformance import Options
 from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
-from . import (
-    PeerCall,
-    _base_problems,
-    _flat_leading,
-    _layer_problems,
-    _lp_space,
-    _narrowed,
-    _require_dtype,
-    adapter,
-    refuse,
-)
+from ..strategies._peer_spaces import layer_space, lp_space, narrowed
+from ..strategies._spaces import STRATEGIES, Options
+from . import PeerCall, adapter, refuse
+from ._translate import _flat_leading, _require_dtype
 
 _FLOATS = ("float16", "float32")
 _OPSET = 22
@@ -109,7 +101,7 @@ def _auto_pad(spec) -> dict:
 
 
 def _conv_problems(opt: Options):
-    return _layer_problems(opt, (1, 2, 3), presets=("onnx_upper", "onnx_lower"), padding_modes=("zeros",))
+    return layer_space(opt, (1, 2, 3), presets=("onnx_upper", "onnx_lower"), padding_modes=("zeros",))
 
 
 @adapter("conv", "onnxruntime", _conv_problems, dtypes=_FLOATS, conventions="auto_pad SAME_UPPER/LOWER; zeros only")
@@ -152,7 +144,7 @@ def conv(
 
 
 def _transpose_problems(opt: Options):
-    return _base_problems("conv_transpose", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
+    return STRATEGIES["conv_transpose"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
 
 
 @adapter("conv_transpose", "onnxruntime", _transpose_problems, dtypes=_FLOATS, conventions="output_padding < stride")
@@ -230,7 +222,7 @@ def _unfold(call: PeerCall, lead: tuple) -> PeerCall:
 
 def _pool_problems(kind: str):
     def problems(opt: Options):
-        return _base_problems(f"{kind}_pool", dataclasses.replace(_narrowed(opt, (1, 2, 3)), peer=None))
+        return STRATEGIES[f"{kind}_pool"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
 
     return problems
 
@@ -299,7 +291,7 @@ def avg_pool(
 
 
 def _lp_problems(opt: Options):
-    return _lp_space(_narrowed(opt, (1, 2, 3)))
+    return lp_space(narrowed(opt, (1, 2, 3)))
 
 
 @adapter("lp_pool", "onnxruntime", _lp_problems, dtypes=_FLOATS, conventions="the p-norm (abs); integer p")

@@ -30,10 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from ..conformance import Options
 from ..conventions import BOUNDARY_ALIASES
 from ..spec import plain_spec
-from . import Finding, PeerCall, _plain_problems, _require_dtype, adapter, peer_mode, refuse
+from ..strategies._peer_spaces import plain_space
+from ..strategies._spaces import Options
+from . import Finding, PeerCall, adapter, peer_mode, refuse
+from ._translate import _require_dtype
 
 _DTYPES = ("float32", "float64")
 #: refconv boundary -> scipy.signal's 2-D name, and -> ndimage's name (its canonical one).
@@ -79,7 +81,7 @@ def _signal_nd(name: str, function: str, keywords: dict):
 
 
 def _nd_problems(opt: Options):
-    return _plain_problems(
+    return plain_space(
         opt, (1, 2, 3), modes=("valid", "same", "full"), max_stride=1, max_dilation=1, boundaries=("constant",)
     )
 
@@ -170,7 +172,7 @@ def _problems_2d(preset: str):
     def problems(opt: Options):
         boundaries = ("constant", "wrap", "symmetric")
         caps = {"modes": ("valid", "same", "full"), "max_stride": 1, "max_dilation": 1, "boundaries": boundaries}
-        return _plain_problems(opt, (2,), presets=(preset,), **caps)
+        return plain_space(opt, (2,), presets=(preset,), **caps)
 
     return problems
 
@@ -248,7 +250,7 @@ def _ndimage(name: str, function: str):
 
 def _ndimage_problems(opt: Options):
     caps = {"modes": ("same",), "max_stride": 1, "max_dilation": 1}
-    return _plain_problems(opt, (1, 2, 3), presets=("torch",), **caps)
+    return plain_space(opt, (1, 2, 3), presets=("torch",), **caps)
 
 
 def _no_tiny_weights(args: tuple, kwargs: dict) -> bool:

@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 
 from .._validation import pad_pairs
-from ..conformance import Options
 from ..spec import layer_spec, pool_spec, transpose_spec
-from . import PeerCall, _base_problems, _flat_leading, _ints, _narrowed, _require_dtype, adapter, refuse
+from ..strategies._peer_spaces import lp_space, narrowed
+from ..strategies._spaces import STRATEGIES, Options
+from . import PeerCall, adapter, refuse
+from ._translate import _flat_leading, _ints, _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
 _RANKS = (1, 2, 3)
@@ -75,11 +77,11 @@ def _symmetric(name: str, pads: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
 
 
 def _layer_problems(opt: Options):
-    return _base_problems("conv", _narrowed(opt, _RANKS))
+    return STRATEGIES["conv"](narrowed(opt, _RANKS))
 
 
 def _transpose_problems(opt: Options):
-    return _base_problems("conv_transpose", _narrowed(opt, _RANKS))
+    return STRATEGIES["conv_transpose"](narrowed(opt, _RANKS))
 
 
 @adapter(
@@ -221,7 +223,7 @@ def _pool_call(function: str, planes: np.ndarray, lead: tuple, keywords: dict) -
 
 def _pool_problems(kind: str):
     def problems(opt: Options):
-        return _base_problems(f"{kind}_pool", _narrowed(opt, _RANKS))
+        return STRATEGIES[f"{kind}_pool"](narrowed(opt, _RANKS))
 
     return problems
 
@@ -303,9 +305,7 @@ def avg_pool(
 
 
 def _lp_problems(opt: Options):
-    from . import _lp_space
-
-    return _lp_space(_narrowed(opt, _RANKS), leading=1)
+    return lp_space(narrowed(opt, _RANKS), leading=1)
 
 
 @adapter(

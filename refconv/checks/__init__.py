@@ -12,6 +12,8 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
+__all__ = ["Check", "discover"]
+
 
 @dataclass(frozen=True)
 class Check:

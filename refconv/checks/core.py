@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import properties
 from ..convolution import convolve, correlate
 from . import Check
+
+__all__ = ["CHECKS"]
 
 _SEED = 20261125
 
@@ -44,8 +47,7 @@ def flip_equivalence() -> str:
     count = 0
     for xs, ws in _problems(rng):
         for mode in ("valid", "same", "full"):
-            flipped = ws[tuple(slice(None, None, -1) for _ in range(ws.ndim))]
-            assert np.array_equal(convolve(xs, ws, mode=mode), correlate(xs, flipped, mode=mode)), (xs, ws, mode)
+            properties.flip_equivalence(convolve, correlate, xs, ws, mode=mode)
             count += 1
     return f"{count} integer problems, 1-D to 4-D, all three modes"
 

@@ -22,6 +22,8 @@ from ..matrices import (
 )
 from . import Check
 
+__all__ = ["CHECKS"]
+
 _SEED = 20261126
 _FIG = np.array([[-1, 1]])
 

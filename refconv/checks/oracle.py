@@ -8,6 +8,8 @@ import numpy as np
 
 from . import Check
 
+__all__ = ["CHECKS"]
+
 _SEED = 20261125
 
 
@@ -47,15 +49,12 @@ def bound_is_useful() -> str:
     x = rng.standard_normal((2, 16, 10, 10)).astype(np.float32)
     w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
     found = {"refconv direct": _ratios(lambda a, b, **k: conv(a, b, method="direct", **k), x, w, padding=1)}
-    try:
-        import torch
+    from ..adapters import available
 
-        def torch_conv(a, b, **k):
-            return torch.nn.functional.conv2d(torch.from_numpy(a), torch.from_numpy(b), **k).numpy()
+    if available("torch"):  # torch is an optional peer, called through its adapter
+        from ..adapters.torch import conv as torch_conv
 
         found["torch"] = _ratios(torch_conv, x, w, padding=1)
-    except ImportError:  # torch is an optional peer
-        pass
 
     def f16_products(a, b, **k):
         # Products rounded to float16 (as a mis-configured kernel might), summed in float32.

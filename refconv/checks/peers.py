@@ -16,6 +16,8 @@ from .. import adapters
 from ..exact import OPS
 from . import Check
 
+__all__ = ["CHECKS"]
+
 #: problems per adapter and dtype; JAX compiles each new shape (~0.1 s), so it gets fewer.
 _EXAMPLES = {"jax": 2}
 _METHOD = "refconv.adapters.check: generated problems, exact reference, rigorous bound (known findings avoided)"

@@ -8,7 +8,10 @@ from fractions import Fraction
 import numpy as np
 
 from ..pooling import avg_pool, lp_pool, max_pool, pooled_unchanged_fraction, weighted_pool
+from ..properties import pooling_invariance
 from . import Check
+
+__all__ = ["CHECKS"]
 
 _SEED = 20261125
 
@@ -20,10 +23,11 @@ def figure_9_8() -> str:
     # Typed from the figure: pooled 1. 1. 1. 0.2, and after the shift 0.3 1. 1. 1.
     assert top == [1, 1, 1, Fraction(2, 10)], top
     assert bottom == [Fraction(3, 10), 1, 1, 1], bottom
-    detector = pooled_unchanged_fraction(row, 1, stride=1)
-    pooled = pooled_unchanged_fraction(row, 3, stride=1)
-    assert detector == 0 and pooled == Fraction(1, 2), (detector, pooled)
-    return f"shift by one: detector values unchanged {detector}, max-pooled (width 3, stride 1) unchanged {pooled}"
+    # The property (the max condition, output by output) and the measurement agree on the fractions.
+    r = pooling_invariance(max_pool, np.array(row, dtype=object), 3, stride=1)
+    assert (r.detector, r.pooled) == (0, Fraction(1, 2)), r
+    assert (pooled_unchanged_fraction(row, 1, stride=1), pooled_unchanged_fraction(row, 3, stride=1)) == r[:2]
+    return f"shift by one: detector values unchanged {r.detector}, max-pooled (width 3, stride 1) unchanged {r.pooled}"
 
 
 def invariance_rate() -> str:
@@ -70,10 +74,12 @@ def _torch_cases(rng, count):
 
 
 def torch_agreement() -> str:
-    try:
-        import torch
-    except ImportError:
+    from ..adapters import available
+
+    if not available("torch"):
         return "SKIPPED: torch is not installed"
+    import torch
+
     threads = torch.get_num_threads()
     # Tiny tensors: torch's thread pool costs ~10 ms a call on a loaded machine, one thread ~1 ms.
     torch.set_num_threads(1)
@@ -83,38 +89,69 @@ def torch_agreement() -> str:
         torch.set_num_threads(threads)
 
 
+def _torch_max_indices(torch, x: np.ndarray, geometry: dict) -> np.ndarray:
+    """torch's argmax indices, from the call refconv's torch adapter translates ``geometry`` to.
+
+    The adapter returns the values only; the indices come from the same translated call.
+    """
+    from ..adapters.torch import max_pool as peer_max_pool
+
+    call = peer_max_pool.translate(x, geometry.pop("kernel_size"), **geometry)
+    function = getattr(torch.nn.functional, call.function.rsplit(".", 1)[1])
+    return function(torch.from_numpy(x), **call.keywords, return_indices=True)[1].numpy()
+
+
+def _torch_refuses(torch, x: np.ndarray, geometry: dict) -> None:
+    """torch raises for a geometry refconv refuses.
+
+    The adapter cannot ask: it translates through refconv's own spec, which refuses first; so
+    torch's functional is called with the untranslated arguments (the same names in both).
+    """
+    function = getattr(torch.nn.functional, f"max_pool{x.ndim - 2}d")
+    try:
+        function(torch.from_numpy(x), **geometry)
+    except RuntimeError:
+        return
+    raise AssertionError(f"refconv refuses max_pool {geometry} on {x.shape[2:]}; torch accepts")
+
+
 def _torch_agreement(torch) -> str:
-    f = torch.nn.functional
+    from ..adapters.torch import avg_pool as peer_avg_pool
+    from ..adapters.torch import lp_pool as peer_lp_pool
+    from ..adapters.torch import max_pool as peer_max_pool
+
     rng = np.random.default_rng(_SEED + 1)
     counts = {"max": 0, "avg": 0, "lp": 0, "refused": 0}
     for nd, n, k, s, p, d, ceil, cip, x in _torch_cases(rng, 200):
-        t = torch.from_numpy(x)
+        geometry = dict(stride=s, padding=p, dilation=d, ceil_mode=ceil)
         try:
-            values, index = (f.max_pool1d, f.max_pool2d, f.max_pool3d)[nd - 1](t, k, s, p, d, ceil, return_indices=True)
+            got, where = max_pool(x, k, **geometry, return_indices=True)
+        except ValueError:
+            _torch_refuses(torch, x, dict(kernel_size=k, **geometry))
+            counts["refused"] += 1
+            continue
+        try:
+            values = peer_max_pool(x, k, **geometry)
         except RuntimeError:
-            try:
-                max_pool(x, k, stride=s, padding=p, dilation=d, ceil_mode=ceil)
-            except ValueError:
-                counts["refused"] += 1
-                continue
             raise AssertionError(
                 f"torch refuses max_pool n={n} k={k} s={s} p={p} d={d} ceil={ceil}; refconv accepts"
             ) from None
-        got, where = max_pool(x, k, stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True)
         real = where != -1
-        assert np.array_equal(got, values.numpy(), equal_nan=True), ("max", n, k, s, p, d, ceil)
-        assert np.array_equal(where[real], index.numpy()[real]), ("max indices", n, k, s, p, d, ceil)
+        assert np.array_equal(got, values, equal_nan=True), ("max", n, k, s, p, d, ceil)
+        index = _torch_max_indices(torch, x, dict(kernel_size=k, **geometry))
+        assert np.array_equal(where[real], index[real]), ("max indices", n, k, s, p, d, ceil)
         counts["max"] += 1
         if nd < 3 or all(nn >= kk for nn, kk in zip(n, k)):  # avg_pool3d's extra unpadded check
-            expected = (f.avg_pool1d, f.avg_pool2d, f.avg_pool3d)[nd - 1](t, k, s, p, ceil, cip)
+            expected = peer_avg_pool(x, k, stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip)
             got = avg_pool(x, k, stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip)
-            assert np.array_equal(got, expected.numpy(), equal_nan=True), ("avg", n, k, s, p, ceil, cip)
+            assert np.array_equal(got, expected, equal_nan=True), ("avg", n, k, s, p, ceil, cip)
             counts["avg"] += 1
         if nd < 3 and all(nn >= kk for nn, kk in zip(n, k)) and not ceil:
             y = np.nan_to_num(x)
-            expected = (f.lp_pool1d, f.lp_pool2d)[nd - 1](torch.from_numpy(y), 2, k[0] if nd == 1 else k, s)
+            # torch's L2 formula (no absolute value) is the norm here: y**2 >= 0 (see refconv.adapters.torch).
+            expected = peer_lp_pool(y, 2, k, stride=s)
             got = lp_pool(y, 2, k, stride=s)
-            np.testing.assert_allclose(got, expected.numpy(), rtol=(math.prod(k) + 4) * 2.0**-52)
+            np.testing.assert_allclose(got, expected, rtol=(math.prod(k) + 4) * 2.0**-52)
             counts["lp"] += 1
     return (
         f"torch {torch.__version__}: max (values + indices) {counts['max']}, avg {counts['avg']}, "

@@ -43,6 +43,8 @@ from types import ModuleType
 
 from . import Check
 
+__all__ = ["CHECKS", "collect", "installed", "load", "proofs_dir", "run_negative_controls"]
+
 #: Attributes every proof file defines.
 REQUIRED = ("NAME", "CLAIM", "SEED", "QUOTE", "METHOD", "prove", "NEGATIVE_CONTROLS")
 

@@ -21,8 +21,11 @@ from ..layer import conv, conv_transpose
 from ..matrices import conv_matrix, layer_matrix
 from ..pooling import avg_pool, max_pool, pooled_unchanged_fraction
 from ..receptive import receptive_field
+from ..strategies._problems import _symbol_array
 from ..unshared import locally_connected, locally_connected_matrix, locally_connected_weight_shape
 from . import Check
+
+__all__ = ["CHECKS"]
 
 _QUICK = dict(database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -206,7 +209,7 @@ def sharing() -> str:
     n = _generated(rst.plain_specs(max_side=4, max_dims=2, max_kernel=3), body, 12)
     assert P.parameter_sharing(correlate, (5,), (3,)).parameters == 3
     assert P.parameter_sharing(locally_connected, (5,), (3,), shared=False).parameters == 9
-    W = rst._symbol_array((3, 2), "u")
+    W = _symbol_array((3, 2), "u")
     _rejects(lambda: P.parameter_sharing(locally_connected_matrix(W, (4,)), (4,), (2,)), "unshared matrix as shared")
     return f"{n} generated geometries (symbolic weights): conv holds prod(kernel), locally connected one set per output"
 
@@ -215,6 +218,7 @@ def pool_shift() -> str:
     def body(case):
         z, k, shift, s = case
         r = P.max_pool_shift(max_pool, z, k, shift, stride=s)
+        assert P.pooling_invariance(max_pool, z, k, shift, stride=s).pooled == r.fraction
         if shift > 0:
             assert pooled_unchanged_fraction(z, k, shift=shift, stride=s) == r.fraction
 
@@ -225,7 +229,10 @@ def pool_shift() -> str:
     r = P.max_pool_shift(max_pool, np.array([0, 3, 1, 10, 2, 1, 0]), 3, 1, stride=1)
     assert r.fraction == Fraction(1, 2), r.fraction
     _rejects(lambda: P.max_pool_shift(avg_pool, np.array([1, 5, 2]), 2, 1, stride=1), "average pooling")
-    return f"{n} generated signals: unchanged iff max(A, L) == max(A, E); fig. 9.8 pattern: 1/2 unchanged"
+    return (
+        f"{n} generated signals: unchanged iff max(A, L) == max(A, E), pooling_invariance's fractions agree; "
+        "fig. 9.8 pattern: 1/2 unchanged"
+    )
 
 
 def variable_size() -> str:

@@ -30,6 +30,8 @@ for ``int64``/``uint64`` inputs one eager ``min``/``max`` reduction finds the va
 first (an extra pass over a lazily generated input).  Values and dtype then equal the in-memory
 result's.
 
+The cutting (lazy padding, chunks, halos, the blocks' dtype) is in ``refconv.dask._blocks``.
+
 Clusters
 --------
 Nothing here is tied to a scheduler: ``.compute()`` runs on the threaded scheduler, or on any
@@ -38,160 +40,34 @@ Nothing here is tied to a scheduler: ``.compute()`` runs on the threaded schedul
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import convolution, layer, pooling
-from ._arith import INT64_MAX, _abs_sum_max, accumulator, as_operand, check_rank
-from ._taps import FILL, padded_index
-from ._validation import check_choice, fail, shape_tuple
-from .conventions import PADDING_MODES
-from .spec import AxisGeometry, ConvSpec, check_cells, layer_spec, plain_spec, pool_spec
+from .. import convolution, layer, pooling
+from .._arith import accumulator, as_operand
+from .._validation import fail, shape_tuple
+from ..pooling import _average, _max, _windows
+from ..spec import LayerCall, plain_spec, pool_spec
 
 try:
     import dask.array as da
-    from dask.array.overlap import overlap as _overlap
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("refconv.dask needs Dask: pip install 'refconv[dask]'") from exc
 
+from ._blocks import as_dask, blocked, check_padding, result_dtype
 
-def _as_dask(func: str, x: Any) -> da.Array:
-    """``x`` as a Dask array; anything else goes through :func:`refconv._arith.as_operand` first,
-    so lists, tensors, masked arrays and SymPy entries get the in-memory checks and messages."""
-    if isinstance(x, da.Array):
-        check_rank(func, "x", x, x.ndim)
-        if isinstance(getattr(x, "_meta", None), np.ma.MaskedArray):
-            raise fail(
-                func, "x", x, "is a masked Dask array, whose mask refconv cannot honour", "a plain array", TypeError
-            )
-        # A non-native byte order computes the same values; the result's dtype is the native one, as in memory.
-        return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
-    x = as_operand(func, "x", x)
-    # Dask cannot size object cells for automatic chunks: exact object arrays are one chunk.
-    return da.from_array(x, chunks=-1 if x.dtype == object else "auto")
-
-
-def _result_dtype(func: str, x: da.Array, w: np.ndarray, lead: int, extra: int = 0) -> np.dtype:
-    """The dtype every block is cast to: the in-memory rule with the bound over x's dtype range."""
-    for name, dt in (("x.dtype", x.dtype), ("w.dtype", w.dtype)):
-        if dt.kind not in "iufcO":
-            raise fail(func, name, dt, "is not numeric", "an integer, float or object dtype", TypeError)
-    if x.dtype == object or w.dtype == object:
-        return np.dtype(object)
-    if x.dtype.kind in "fc" or w.dtype.kind in "fc":
-        return np.result_type(x.dtype, w.dtype)
-    if x.dtype.kind not in "iu" or w.dtype.kind not in "iu":
-        raise fail(func, "x.dtype", x.dtype, "is not numeric", "an integer, float or object dtype", TypeError)
-    info = np.iinfo(x.dtype)
-    weights = _abs_sum_max(w, lead)
-    if max(abs(int(info.min)), int(info.max)) * weights + extra <= INT64_MAX:
-        return np.dtype(np.int64)
-    # Wide dtypes: one reduction pass finds the values' range, as the in-memory rule uses.
-    low, high = da.compute(x.min(), x.max())
-    bound = max(abs(int(low)), abs(int(high))) * weights + extra
-    return np.dtype(np.int64) if bound <= INT64_MAX else np.dtype(object)
-
-
-def _pad_lazily(x: da.Array, spec: ConvSpec, axes: tuple[int, ...], fill) -> da.Array:
-    """Pad ``x`` along ``axes`` exactly as :func:`refconv._taps.pad` does in memory."""
-    for axis, g in zip(axes, spec.axes):
-        if g.lo == g.hi == g.overhang == 0:
-            continue
-        if spec.boundary == "constant":  # fill cells only at the ends: no index map to build
-            widths = [(0, 0)] * x.ndim
-            widths[axis] = (g.lo, g.hi + g.overhang)
-            x = da.pad(x, widths, mode="constant", constant_values=fill)
-            continue
-        index = padded_index(g, spec.boundary)
-        if g.overhang:  # ceil overhang cells hold the fill value under every boundary
-            index[g.n + g.lo + g.hi :] = FILL
-        real = np.flatnonzero(index != FILL)
-        before, after = int(real[0]), len(index) - int(real[-1]) - 1
-        # Cells between the first and last real cell all copy input cells (FILL only at the ends).
-        taken = index[before : len(index) - after]
-        if not np.array_equal(taken, np.arange(g.n)) and x.numblocks[axis] == 1:
-            # One chunk along the axis: gather inside it.  dask's take would build a shuffle
-            # graph over every index (a reflect pad of 1,597 on 2 cells took minutes).
-            chunks = tuple((len(taken),) if a == axis else c for a, c in enumerate(x.chunks))
-            x = x.map_blocks(np.take, taken, axis=axis, chunks=chunks, dtype=x.dtype)
-        elif not np.array_equal(taken, np.arange(g.n)):
-            x = da.take(x, taken, axis=axis)
-        if before or after:
-            widths = [(0, 0)] * x.ndim
-            widths[axis] = (before, after)
-            x = da.pad(x, widths, mode="constant", constant_values=fill)
-    return x
-
-
-def _check_padding(func: str, name: str, value: Any, x: da.Array, spec: ConvSpec, axes: tuple[int, ...]) -> None:
-    """The in-memory padding budget (:func:`refconv.spec.check_cells`), counted beyond ``x``'s own
-    cells: out of core, the input may be huge but its padding may not (a pad of ``10**9`` would
-    build a task per padded chunk and an index map as long as the pad)."""
-    shape = list(x.shape)
-    for axis, g in zip(axes, spec.axes):
-        shape[axis] = g.padded + g.overhang
-    check_cells(func, name, value, "a padded input", tuple(shape), given=x.size)
-
-
-def _output_chunks(g: AxisGeometry, input_chunks: tuple[int, ...]) -> tuple[int, ...]:
-    """Output chunk lengths along one axis: following the input's chunks, aligned to the stride,
-    each owning at least ``halo`` padded cells so one neighbour always supplies the halo."""
-    halo = max(g.extent - g.stride, 0)
-    bounds = np.cumsum((0, *input_chunks))[:-1] + g.lo
-    starts = sorted({0, *(min(g.out, -(-int(b) // g.stride)) for b in bounds)} - {g.out})
-    sizes = [b - a for a, b in zip(starts, [*starts[1:], g.out])]
-    # Every chunk but the last (which owns all remaining cells, at least one window) must own
-    # at least `halo` cells, since its left neighbour borrows that many from it.
-    merged: list[int] = []
-    for size in sizes:
-        if merged and merged[-1] * g.stride < halo:
-            merged[-1] += size
-        else:
-            merged.append(size)
-    return tuple(merged)
-
-
-def _blocked(
-    x: da.Array,
-    spec: ConvSpec,
-    axes: tuple[int, ...],
-    fill,
-    block: Callable[[np.ndarray], np.ndarray],
-    dtype: np.dtype,
-    out_lead: dict[int, tuple[int, ...]] | None = None,
-) -> da.Array:
-    """Run ``block`` (an in-memory "valid" computation) over stride-aligned, haloed chunks."""
-    x = _pad_lazily(x, spec, axes, fill)
-    out_chunks = list(x.chunks)
-    in_chunks = list(x.chunks)
-    depth = {}
-    for axis, g in zip(axes, spec.axes):
-        sizes = _output_chunks(g, x.chunks[axis])
-        owned = [n * g.stride for n in sizes]
-        owned[-1] = x.shape[axis] - sum(owned[:-1])
-        in_chunks[axis], out_chunks[axis] = tuple(owned), sizes
-        depth[axis] = (0, max(g.extent - g.stride, 0))
-    for axis, chunks in (out_lead or {}).items():
-        out_chunks[axis] = chunks
-    x = x.rechunk(tuple(in_chunks))
-    haloed = _overlap(x, depth=depth, boundary="none", allow_rechunk=False)
-
-    def run(b: np.ndarray) -> np.ndarray:
-        return np.asarray(block(b)).astype(dtype, copy=False)
-
-    return haloed.map_blocks(run, chunks=tuple(out_chunks), dtype=dtype, meta=np.empty((0,) * x.ndim, dtype=dtype))
+__all__ = ["correlate", "convolve", "conv", "max_pool", "avg_pool", "lp_pool"]
 
 
 def _plain(func: str, x: Any, w: Any, flip: bool, mode, stride, dilation, boundary, method) -> da.Array:
-    x = _as_dask(func, x)
+    x = as_dask(func, x)
     w = as_operand(func, "w", w)
     spec = plain_spec(func, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
     axes = tuple(range(x.ndim))
-    _check_padding(func, "mode", mode, x, spec, axes)
+    check_padding(func, "mode", mode, x, spec, axes)
     kernel = np.flip(w) if flip else w
-    dtype = _result_dtype(func, x, kernel[None], lead=1)
+    dtype = result_dtype(func, x, kernel[None], lead=1)
 
     def block(b: np.ndarray) -> np.ndarray:
         # Errors in a block name the function the user called (the kernel is already flipped).
@@ -207,7 +83,7 @@ def _plain(func: str, x: Any, w: Any, flip: bool, mode, stride, dilation, bounda
             method=method,
         )
 
-    return _blocked(x, spec, axes, 0, block, dtype)
+    return blocked(x, spec, axes, 0, block, dtype)
 
 
 def correlate(
@@ -221,6 +97,34 @@ def correlate(
     method: str = "auto",
 ) -> da.Array:
     """:func:`refconv.correlate` on a Dask array (``w`` in memory); lazy, exact per block.
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The input, any rank (a NumPy array is wrapped; exact object arrays are one chunk).
+    w : array_like
+        The kernel, in memory, of the same rank.
+    mode : {"valid", "same", "full"}, int, tuple or pairs
+        As in :func:`refconv.correlate` (centred "same").
+    stride : int or tuple of int
+        Per axis.
+    dilation : int or tuple of int
+        Per axis.
+    boundary : str
+        What a padded cell holds (``numpy.pad``'s names).
+    method : str
+        The in-memory method each block runs.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; its blocks are the in-memory results, so values and dtype equal
+        :func:`refconv.correlate`'s.
+
+    See Also
+    --------
+    convolve : the same with the kernel flipped.
+    refconv.correlate : the in-memory function.
 
     Examples
     --------
@@ -243,6 +147,34 @@ def convolve(
     method: str = "auto",
 ) -> da.Array:
     """:func:`refconv.convolve` on a Dask array (``w`` in memory).
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The input, any rank (a NumPy array is wrapped; exact object arrays are one chunk).
+    w : array_like
+        The kernel, in memory, of the same rank.
+    mode : {"valid", "same", "full"}, int, tuple or pairs
+        As in :func:`refconv.correlate` (centred "same").
+    stride : int or tuple of int
+        Per axis.
+    dilation : int or tuple of int
+        Per axis.
+    boundary : str
+        What a padded cell holds (``numpy.pad``'s names).
+    method : str
+        The in-memory method each block runs.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; its blocks are the in-memory results, so values and dtype equal
+        :func:`refconv.convolve`'s.
+
+    See Also
+    --------
+    correlate : convolve is correlate with the kernel flipped.
+    refconv.convolve : the in-memory function.
 
     Examples
     --------
@@ -268,7 +200,41 @@ def conv(
     """:func:`refconv.conv` on a Dask array ``(N, C_in, *spatial)``, chunked over batch and space.
 
     Input channels are gathered into one chunk (every output reads all channels of its group);
-    output channels come out in chunks of ``C_out / groups`` per group.
+    output channels come out in one chunk.  The call is checked at once, with
+    :func:`refconv.conv`'s refusals (:class:`refconv.spec.LayerCall`), not when computed.
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        Input ``(N, C_in, *spatial)``, or unbatched ``(C_in, *spatial)`` as :func:`refconv.conv`
+        takes it.
+    w : array_like
+        Weight ``(C_out, C_in/groups, *kernel)``, in memory.
+    bias : array_like, optional
+        ``(C_out,)``, in memory.
+    stride : int or tuple of int
+        Per spatial axis.
+    padding : int, tuple of int, "valid", "same", "full" or pairs
+        As in :func:`refconv.conv`.
+    dilation : int or tuple of int
+        Per spatial axis.
+    groups : int
+        Must divide ``C_in`` and ``C_out``.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        torch's names, as in :func:`refconv.conv`.
+    method : str
+        The in-memory method each block runs.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy ``(N, C_out, *out)`` (``(C_out, *out)`` unbatched), equal to :func:`refconv.conv`'s
+        result.
+
+    See Also
+    --------
+    refconv.conv : the in-memory layer.
+    correlate : the plain correlation on a Dask array.
 
     Examples
     --------
@@ -276,48 +242,47 @@ def conv(
     >>> x = da.from_array(np.arange(12).reshape(1, 2, 6), chunks=(1, 1, 2))
     >>> conv(x, np.array([[[1, 1], [1, -1]]]), padding=1).compute()  # (0+0) + (0-6), (0+1) + (6-7), ...
     array([[[-6,  0,  2,  4,  6,  8, 16]]])
+    >>> import refconv
+    >>> (conv(x[0], np.array([[[1, 1], [1, -1]]]), padding=1).compute() == refconv.conv(x[0].compute(),
+    ...     np.array([[[1, 1], [1, -1]]]), padding=1)).all()             # unbatched, as in memory
+    np.True_
     """
     func = "conv"
-    x = _as_dask(func, x)
-    w = as_operand(func, "w", w)
-    if bias is not None:
-        bias = as_operand(func, "bias", bias)
-    if x.ndim != w.ndim or w.ndim < 3:
-        raise fail(
-            func,
-            "x.shape",
-            x.shape,
-            f"does not match w.shape={w.shape}",
-            "x (N, C_in, *spatial) with w (C_out, C_in/groups, *kernel)",
-        )
-    boundary = PADDING_MODES[check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES))]
-    spec = layer_spec(
-        func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation, boundary=boundary
+    # The in-memory normaliser, with x kept lazy: every refusal is refconv.conv's, at once.
+    call = LayerCall.conv(
+        func,
+        x,
+        w,
+        bias,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        as_x=as_dask,
     )
-    _check_padding(func, "padding", padding, x, spec, tuple(range(2, x.ndim)))
-    c_out = w.shape[0]
-    if bias is not None:
-        layer._check_bias(func, bias, c_out)  # at once, as in memory, not when computed
+    x, w, bias, spec = call.x, call.w, call.bias, call.spec
+    check_padding(func, "padding", padding, x, spec, tuple(range(2, x.ndim)))
     if bias is not None and bias.dtype == object:  # Fractions, SymPy or big ints: exact objects
         dtype = np.dtype(object)
     elif bias is not None and bias.dtype.kind in "fc":  # NaN/inf biases too: no integer bound needed
-        dtype = np.result_type(_result_dtype(func, x, w, lead=1), bias.dtype)
+        dtype = np.result_type(result_dtype(func, x, w, lead=1), bias.dtype)
     else:
         extra = 0 if bias is None else int(np.max(np.abs(bias.astype(object)), initial=0))
-        dtype = _result_dtype(func, x, w, lead=1, extra=extra)
+        dtype = result_dtype(func, x, w, lead=1, extra=extra)
     x = x.rechunk({1: -1})
-    axes = tuple(range(2, x.ndim))
 
     def block(b: np.ndarray) -> np.ndarray:
         return layer.conv(b, w, bias, stride=spec.stride, dilation=spec.dilation, groups=groups, method=method)
 
-    return _blocked(x, spec, axes, 0, block, dtype, out_lead={1: (c_out,)})
+    y = blocked(x, spec, tuple(range(2, x.ndim)), 0, block, dtype, out_lead={1: (call.c_out,)})
+    return y if call.batched else y[0]
 
 
 def _pool_setup(func: str, x: Any, kernel_size, stride, padding, dilation, ceil_mode, axes):
-    x = _as_dask(func, x)
+    x = as_dask(func, x)
     kernel_size = shape_tuple(func, "kernel_size", kernel_size)  # as the in-memory _setup validates it
-    probe_axes = pooling._axes(func, axes, x.ndim, len(kernel_size), kernel_size)
+    probe_axes = _windows._axes(func, axes, x.ndim, len(kernel_size), kernel_size)
     spec = pool_spec(
         func,
         tuple(x.shape[a] for a in probe_axes),
@@ -327,7 +292,7 @@ def _pool_setup(func: str, x: Any, kernel_size, stride, padding, dilation, ceil_
         dilation=dilation,
         ceil_mode=ceil_mode,
     )
-    _check_padding(func, "kernel_size", kernel_size, x, spec, probe_axes)  # ceil_mode's overhang, as in memory
+    check_padding(func, "kernel_size", kernel_size, x, spec, probe_axes)  # ceil_mode's overhang, as in memory
     return x, spec, probe_axes
 
 
@@ -349,6 +314,33 @@ def max_pool(
     ``padding <= k/2``; a dilated window of padding only is refused for exact ``x``, as in memory),
     so the values equal :func:`refconv.max_pool`'s.
 
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The input.
+    kernel_size : int or tuple of int
+        The window, over the last ``len(kernel_size)`` axes unless ``axes`` names them.
+    stride : int or tuple of int, optional
+        Defaults to the window.
+    padding : int, tuple of int or pairs
+        At most ``kernel_size // 2`` per side, as in torch.
+    dilation : int or tuple of int
+        Per pooled axis.
+    ceil_mode : bool
+        torch's rule for the output length.
+    axes : tuple of int, optional
+        The pooled axes.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy window maxima, of ``x``'s dtype.
+
+    See Also
+    --------
+    refconv.max_pool : the in-memory function (with indices).
+    avg_pool : average pooling on a Dask array.
+
     Examples
     --------
     >>> import dask.array as da
@@ -360,7 +352,7 @@ def max_pool(
     if x.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
     if x.dtype.kind != "f":
-        pooling._refuse_empty(func, spec, dilation, padding)  # as in memory: no -inf for exact x
+        _max._refuse_empty(func, spec, dilation, padding)  # as in memory: no -inf for exact x
     if x.dtype.kind in "iu":
         fill = np.iinfo(x.dtype).min
     elif x.dtype.kind == "f":
@@ -373,7 +365,7 @@ def max_pool(
     def block(b: np.ndarray) -> np.ndarray:
         return pooling.max_pool(b, spec.kernel_shape, stride=spec.stride, dilation=spec.dilation, axes=axes)
 
-    return _blocked(x, spec, axes, fill, block, x.dtype)
+    return blocked(x, spec, axes, fill, block, x.dtype)
 
 
 def _least(func: str, x: da.Array):
@@ -384,7 +376,7 @@ def _least(func: str, x: da.Array):
     try:
         return x.min().compute()
     except TypeError as exc:
-        raise pooling._unordered(func, x, exc) from None
+        raise _windows._unordered(func, x, exc) from None
 
 
 def avg_pool(
@@ -405,6 +397,35 @@ def avg_pool(
     (``count_include_pad``) or inside the input — comes from the geometry block by block, and the
     division is the in-memory one, so floats are bit-identical and exact inputs give the same
     Fractions.
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The input.
+    kernel_size : int or tuple of int
+        The window, over the last ``len(kernel_size)`` axes unless ``axes`` names them.
+    stride : int or tuple of int, optional
+        Defaults to the window.
+    padding : int, tuple of int or pairs
+        At most ``kernel_size // 2`` per side, as in torch.
+    ceil_mode : bool
+        torch's rule for the output length.
+    count_include_pad : bool
+        Whether padded cells count in the divisor.
+    divisor_override : int, optional
+        A fixed divisor instead.
+    axes : tuple of int, optional
+        The pooled axes.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy window averages: ``Fraction`` objects for exact inputs, ``x``'s float dtype for floats.
+
+    See Also
+    --------
+    refconv.avg_pool : the in-memory function.
+    max_pool : max pooling on a Dask array.
 
     Examples
     --------
@@ -432,7 +453,7 @@ def avg_pool(
     def block(b: np.ndarray) -> np.ndarray:
         return pooling.avg_pool(b, spec.kernel_shape, stride=spec.stride, divisor_override=1, axes=axes)
 
-    sums = _blocked(x, spec, axes, 0, block, dtype)
+    sums = blocked(x, spec, axes, 0, block, dtype)
     if count_include_pad:
         edges = (lambda g: -g.lo, lambda g: g.n + g.hi)
     else:
@@ -443,14 +464,14 @@ def avg_pool(
             divisor = np.array(int(divisor_override))
         else:
             where = block_info[0]["array-location"]
-            divisor = pooling._counts(spec, *edges, outputs=tuple(range(*where[a]) for a in axes))
+            divisor = _average._counts(spec, *edges, outputs=tuple(range(*where[a]) for a in axes))
             # _counts orders its axes as `axes` lists them; the block orders them as x does.
             divisor = np.transpose(divisor, [axes.index(a) for a in sorted(axes)])
             divisor = divisor.reshape(tuple(total.shape[a] if a in axes else 1 for a in range(ndim)))
         if dtype.kind != "O":
-            with np.errstate(**pooling._IEEE):
+            with np.errstate(**_windows._IEEE):
                 return (total / divisor.astype(total.real.dtype)).astype(result, copy=False)
-        return pooling._ratio(total, divisor)
+        return _windows._ratio(total, divisor)
 
     ndim = x.ndim
     return sums.map_blocks(divide, dtype=result, meta=np.empty((0,) * x.ndim, dtype=result))
@@ -460,6 +481,31 @@ def lp_pool(
     x: Any, p: float, kernel_size: Any, *, stride: Any = None, ceil_mode: bool = False, axes: Any = None
 ) -> da.Array:
     """:func:`refconv.lp_pool` on a Dask array: ceil overhang cells hold 0, which adds nothing.
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The input.
+    p : float
+        The power: ``(sum |v|**p) ** (1/p)`` per window.
+    kernel_size : int or tuple of int
+        The window, over the last ``len(kernel_size)`` axes unless ``axes`` names them.
+    stride : int or tuple of int, optional
+        Defaults to the window.
+    ceil_mode : bool
+        torch's rule for the output length.
+    axes : tuple of int, optional
+        The pooled axes.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, of the dtype :func:`refconv.lp_pool` gives ``x``.
+
+    See Also
+    --------
+    refconv.lp_pool : the in-memory function.
+    avg_pool : average pooling on a Dask array.
 
     Examples
     --------
@@ -474,7 +520,4 @@ def lp_pool(
     def block(b: np.ndarray) -> np.ndarray:
         return pooling.lp_pool(b, p, spec.kernel_shape, stride=spec.stride, axes=axes)
 
-    return _blocked(x, spec, axes, 0, block, probe.dtype)
-
-
-__all__ = ["correlate", "convolve", "conv", "max_pool", "avg_pool", "lp_pool"]
+    return blocked(x, spec, axes, 0, block, probe.dtype)

@@ -1,0 +1,199 @@
+"""The direct (any summation order) bound and the average-pooling bound, componentwise, and the
+:class:`Bound` every bound is returned as."""
+
+from __future__ import annotations
+
+__all__ = ["Bound"]
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._validation import fail
+from .formats import Arithmetic, gamma, representable
+
+_U64 = 2.0**-53
+_ETA64 = 2.0**-1074
+_SAFETY = 1 + 2.0**-40
+#: Where the bound is subnormal, relative margins vanish in float64: the direct and avg_pool
+#: bounds (which cover underflow) add 2**-1070, more than the absolute rounding error of the
+#: dozen float64 operations that evaluate them there (2**-1075 each).
+_TINY = 2.0**-1070
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A rigorous error bound and what it covers, as :func:`error_bound` returns it.
+
+    ``np.asarray(bound)`` is ``bound.value``.
+
+    Parameters
+    ----------
+    value : numpy.ndarray
+        float64.  For ``kind="componentwise"`` the output's shape, ``|y^_i - y_i| <= value_i``; for
+        ``kind="normwise"`` the output's leading (batch, channel) shape, ``||y^ - y||_2 <= value``
+        per feature map.  ``inf`` where no finite bound holds (possible overflow).
+    kind : {"componentwise", "normwise"}
+        How ``value`` bounds the error.
+    method : {"direct", "winograd", "fft"}
+        The algorithm class the bound covers.
+    arithmetic : Arithmetic
+        The arithmetic it was computed for, its accumulator filled in.
+    source : str
+        The citations of the formula (``[derived]`` where worked out for refconv).
+    assumptions : tuple of str, default ()
+        The conditions under which it holds.
+    terms : dict, default {}
+        The ingredients (``M``, ``n``, the constants), for inspection; not compared.
+
+    See Also
+    --------
+    error_bound : computes it.
+    Arithmetic : the ``arithmetic`` field.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refconv import error_bound
+    >>> b = error_bound(np.ones(4, np.float32), np.ones(2, np.float32), op="correlate")
+    >>> b.kind, b.method, b.arithmetic.name, b.value.shape
+    ('componentwise', 'direct', 'F32_F32_F32', (3,))
+    >>> bool((np.asarray(b) == b.value).all()), b.terms["n"].tolist()     # 2 nonzero products per output
+    (True, [2.0, 2.0, 2.0])
+    """
+
+    value: np.ndarray
+    kind: str
+    method: str
+    arithmetic: Arithmetic
+    source: str
+    assumptions: tuple[str, ...] = ()
+    terms: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+
+def _run(fn, ops, kwargs, dtype):
+    """refconv's op on operands (x, w[, bias]) converted to ``dtype``."""
+    conv = [None if a is None else np.asarray(a).astype(dtype) for a in ops]
+    return fn(*conv, **kwargs)
+
+
+def _input_terms(arith: Arithmetic, operands: list) -> list[float]:
+    """``u`` of converting each operand into ``arith.inputs`` (0 when exactly representable)."""
+    out = []
+    for a in operands:
+        if arith.inputs is None or a is None or representable(np.asarray(a), arith.inputs):
+            out.append(0.0)
+        else:
+            out.append(arith.inputs.u(arith.input_rounding))
+    return out
+
+
+def _reference_abs(reference: Any, shape: tuple) -> np.ndarray:
+    """``|reference| (1 + 2**-52)``: the exact result may come rounded to float64 (half an ulp each way).
+
+    >>> _reference_abs([[1, -2]], (2,))
+    Traceback (most recent call last):
+    ValueError: error_bound: reference=[[1, -2]] has shape (1, 2); expected the op's output shape (2,)
+    """
+    func = "error_bound"
+    try:
+        ref = np.asarray(reference)
+        if ref.dtype.kind not in "biufO":
+            raise TypeError
+        # float(v) per object element: numpy would turn a None into NaN.
+        ref = np.array([float(v) for v in ref.ravel()]).reshape(ref.shape) if ref.dtype.kind == "O" else ref
+        ref = ref.astype(np.float64)
+    except (TypeError, ValueError):
+        raise fail(
+            func, "reference", reference, "is not an array of real numbers", "the exact result", TypeError
+        ) from None
+    if ref.shape != shape:
+        raise fail(func, "reference", reference, f"has shape {ref.shape}", f"the op's output shape {shape}")
+    return np.abs(ref) * (1 + 2 * _U64)
+
+
+def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
+    x, w, bias = ops
+    # M must carry only float64 rounding errors of a sum of products: refconv's direct method.
+    kwargs = dict(kwargs, method="direct")
+    acc = arith.accumulate
+    out_fmt = arith.output or out_fmt
+    u_acc = acc.u(arith.accumulate_rounding)
+    u_out = 0.0 if (out_fmt.p >= acc.p and out_fmt.e_max >= acc.e_max) else out_fmt.u("rn")
+    mags = [None if a is None else np.abs(np.asarray(a, dtype=np.float64)) for a in ops]
+    with np.errstate(over="ignore"):  # |x| (*) |w| may overflow float64: the bound is inf there
+        M64 = np.asarray(_run(fn, mags, kwargs, np.float64), dtype=np.float64)
+    nonzero = [None if a is None else (np.asarray(a) != 0).astype(np.int64) for a in ops]
+    n = np.asarray(_run(fn, nonzero, kwargs, np.int64), dtype=np.float64)
+    m = float(n.max(initial=0)) + 1
+    with np.errstate(over="ignore"):
+        M = (M64 + m * _ETA64) / (1 - float(gamma(m, _U64)))
+    u_x, u_w = _input_terms(arith, [x, w])
+    assumptions = ["any summation order", "no FTZ/DAZ"]
+    if arith.split == "bf16x3":
+        bracket = 3 * 2.0**-16 + gamma(3 * n, u_acc)
+    else:
+        products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
+        k = np.maximum(n - 1, 0) if products_exact else n
+        c = k * u_acc if arith.accumulate_rounding == "rn" else gamma(k, u_acc)
+        # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.
+        bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
+    y_abs = M if reference is None else np.minimum(M, _reference_abs(reference, M.shape))
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = (1 + u_out) * bracket * M + u_out * y_abs + (1 + u_out) * n * acc.eta
+        underflow_in = 0.0
+        if arith.inputs is not None and (u_x or u_w):
+            # Conversion may underflow: |x^ - x| <= u|x| + eta_in per operand [derived].
+            ones = [np.ones(x.shape), np.ones(w.shape)]
+            eta = arith.inputs.eta
+            if u_x:
+                value = value + (1 + bracket) * eta * np.asarray(_run(fn, [ones[0], mags[1], None], kwargs, np.float64))
+            if u_w:
+                value = value + (1 + bracket) * eta * np.asarray(_run(fn, [mags[0], ones[1], None], kwargs, np.float64))
+            underflow_in = eta
+        # An output without a nonzero product is an exact zero in any arithmetic: its bound is 0.
+        value = np.where(n > 0, value * _SAFETY + _TINY, 0.0)
+    limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
+    overflow = ~np.isfinite(M) | (M >= min(limits))
+    if overflow.any():
+        value = np.where(overflow, np.inf, value)
+        assumptions.append(f"overflow possible at {int(overflow.sum())} outputs: bound is inf there")
+    source = (
+        "k*u, any order (Jeannerod & Rump, SIMAX 34(2) 2013)"
+        if arith.accumulate_rounding == "rn"
+        else "gamma_k, any order, u = 2**(1-p) (Higham 2002 §3.1, §4.2)"
+    ) + "; nonzero-product count and underflow term [derived], notes §1.1, §1.5"
+    terms = dict(M=M, n=n, u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=underflow_in, bracket=bracket)
+    return Bound(
+        np.asarray(value, dtype=np.float64), "componentwise", "direct", arith, source, tuple(assumptions), terms
+    )
+
+
+def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
+    acc = arith.accumulate
+    out_fmt = arith.output or out_fmt
+    u_acc = acc.u(arith.accumulate_rounding)
+    u_out = 0.0 if out_fmt.p >= acc.p else out_fmt.u("rn")
+    with np.errstate(over="ignore"):  # a window sum of |x| may overflow float64: the bound is inf there
+        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), **params), dtype=np.float64)
+    k = np.asarray(fn((x != 0).astype(np.int64), **dict(params, divisor_override=1))).astype(np.float64)
+    m = float(k.max(initial=0)) + 2
+    mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
+    y_abs = mean_abs if reference is None else _reference_abs(reference, mean_abs.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = (1 + u_out) * gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * acc.eta
+        value = value * _SAFETY + _TINY
+    source = "gamma_{k+1} for k-1 additions and a division by the divisor [derived], Higham 2002 §4.2, notes §5"
+    return Bound(
+        value,
+        "componentwise",
+        "direct",
+        arith,
+        source,
+        ("any summation order",),
+        dict(M=mean_abs, n=k, u_acc=u_acc, u_out=u_out),
+    )

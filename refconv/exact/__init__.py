@@ -1,0 +1,402 @@
+"""Exact, correctly rounded references for float inputs.
+
+Every finite binary float is a dyadic rational ``I * 2**E`` (error-bounds notes §4.1), so a
+convolution of float arrays has an exact dyadic (or, for average pooling, rational) value.
+:func:`exact` computes it and rounds it **once** to the target dtype, round-half-even, as IEEE 754
+would round the infinitely precise result.  Going exact -> float64 -> float32 rounds twice and can
+be wrong: the exact ``1 + 2**-24 + 2**-60`` is ``1 + 2**-23`` in float32, but rounds to ``1.0``
+through float64 (notes §4.5).
+
+How it is computed (bilinear ops: correlate, convolve, conv, conv_transpose)
+---------------------------------------------------------------------------
+1. Each operand is scaled to integers with a common power of two: ``x = X * 2**Ex`` where ``Ex``
+   is the lowest set bit over the array (trailing zeros are dropped, so integer-valued floats
+   give small integers).
+2. ``X`` and ``W`` are cut into limbs of ``b`` bits, ``X = sum_j X_j 2**(j*b)``, with ``b`` small
+   enough that every limb product summed over all taps fits ``int64``.  Each limb pair runs
+   through **refconv's own op on int64 arrays** (one geometry: the op is not re-implemented
+   here), and the exact result is ``sum_jk op(X_j, W_k) 2**((j+k)*b) * 2**(Ex+Ew)``, combined in
+   Python ints (O(outputs) object work, not O(multiply-adds)).  When the exponent spread is so
+   wide that too many limb pairs would be needed, the op runs once on Python-int arrays instead.
+3. The bias, scaled the same way, is added exactly per output channel.
+4. The integer ``V`` with exponent ``E`` is rounded to ``p`` bits once: quantum
+   ``q = max(E + bitlen(V) - 1, e_min) - (p - 1)``, shift right by ``q - E`` with
+   round-half-even on the remainder, overflow to ``inf`` (notes §4.5).  Subnormal targets are
+   handled by the ``e_min`` clamp.
+
+Average pooling is linear with a rational divisor: the exact value is a Fraction per output,
+rounded by the same rule with an integer division.  Max pooling selects an input, so refconv's
+own float result is already exact.
+
+Non-finite inputs follow IEEE semantics: an output is NaN when a NaN, ``inf * 0`` or
+``inf - inf`` enters it, else ``±inf`` when an infinity does (found by running the op on the
+signs of the finite values, which cannot overflow); other outputs are exact.  An exact zero is
+returned as ``+0.0``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_choice, fail
+from ..spec import LayerCall
+from ._rounding import Format, float_format, round_dyadic, round_rational
+from ._scaled import Scaled, exact_bilinear
+
+__all__ = [
+    "exact",
+    "exact_value",
+    "round_dyadic",
+    "round_rational",
+    "OPS",
+    "OpForm",
+    "op_form",
+    "Format",
+    "float_format",
+]
+
+
+@dataclass(frozen=True)
+class OpForm:
+    """How the oracle treats an op: where refconv's function lives and what algebra it has.
+
+    Parameters
+    ----------
+    name : str
+        The op's name, its key in :data:`OPS`.
+    module : str
+        The module holding refconv's function (imported lazily: ops land in separate modules).
+    function : str
+        The function's name in that module.
+    kind : {"bilinear", "linear", "select"}
+        ``"bilinear"``: linear in ``x`` and in ``w`` (correlate, convolve, conv, conv_transpose);
+        ``"linear"``: linear in ``x`` with exact rational coefficients (average pooling);
+        ``"select"``: the result is one of the inputs (max pooling).
+    bias : bool
+        Whether the op takes a bias as its third operand.
+
+    See Also
+    --------
+    op_form : an op's row of :data:`OPS`, by name.
+    exact : the oracle that reads these rows.
+
+    Examples
+    --------
+    >>> form = OPS["conv"]
+    >>> form.kind, form.bias, form.required, form.operands
+    ('bilinear', True, ('x', 'w'), ('x', 'w', 'bias'))
+    >>> import refconv
+    >>> form.resolve() is refconv.conv and OPS["max_pool"].operands == ("x",)
+    True
+    """
+
+    name: str
+    module: str
+    function: str
+    kind: str
+    bias: bool = False
+
+    def resolve(self):
+        """refconv's own function for this op (imported lazily: ops land in separate modules)."""
+        return getattr(importlib.import_module(self.module), self.function)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The arguments every call of this op needs, in positional order."""
+        return ("x", "w") if self.kind == "bilinear" else ("x", "kernel_size")
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        """The leading positional arguments that are arrays of numbers (a pool's kernel_size is not)."""
+        return ("x", "w", "bias") if self.kind == "bilinear" else ("x",)
+
+    def bind(self, func: str, args: tuple, kwargs: dict, kinds: str = "iuf") -> dict:
+        """The call's arguments by parameter name, after refusing, naming ``func``'s parameter, a
+        call of this op that refconv's function would not take: arguments its signature does not
+        bind, a missing (or None) operand, or an operand array whose dtype kind is not in ``kinds``.
+
+        >>> OPS["conv"].bind("exact", (np.ones(3),), {})
+        Traceback (most recent call last):
+        ...
+        TypeError: exact: w=None is missing; expected op='conv' called with x, w (and bias) as refconv.conv takes them
+        >>> OPS["max_pool"].bind("exact", (np.ones(3), 2), {"mode": "same"})
+        Traceback (most recent call last):
+        ...
+        TypeError: exact: mode='same' is not a keyword of refconv.max_pool; expected stride, padding, dilation, ...
+        """
+        params = inspect.signature(self.resolve()).parameters
+        positional = [n for n, p in params.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+        keywords = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        if len(args) > len(positional):
+            raise fail(
+                func,
+                "args",
+                f"{len(args)} operands",
+                f"is too many for op={self.name!r}",
+                f"at most {len(positional)}: {', '.join(positional)}",
+                TypeError,
+            )
+        for name, value in kwargs.items():
+            if name not in params:
+                raise fail(
+                    func,
+                    name,
+                    value,
+                    f"is not a keyword of refconv.{self.function}",
+                    ", ".join(keywords[:3]) + (", ..." if len(keywords) > 3 else ""),
+                    TypeError,
+                )
+        bound = dict(zip(positional, args))
+        for name, value in kwargs.items():
+            if name in bound:
+                raise fail(func, name, value, "is given twice (as an operand and a keyword)", "one of them", TypeError)
+            bound[name] = value
+        for name in self.required:
+            if bound.get(name) is None:
+                optional = " (and bias)" if self.bias else ""
+                raise fail(
+                    func,
+                    name,
+                    None,
+                    "is missing",
+                    f"op={self.name!r} called with {', '.join(self.required)}{optional} as "
+                    f"refconv.{self.function} takes them",
+                    TypeError,
+                )
+        for name in self.operands:
+            value = bound.get(name)
+            if value is None:
+                continue
+            wanted = {"f": "a float16, float32 or float64 array", "iuf": "an integer or float array"}[kinds]
+            try:
+                dt = np.asarray(value).dtype
+            except (ValueError, TypeError):  # ragged nested lists
+                raise fail(func, name, value, "is not a rectangular array", wanted, TypeError) from None
+            if dt.kind not in kinds:
+                raise fail(func, name, value, f"has dtype {dt}", wanted, TypeError)
+        return bound
+
+
+#: The oracle's table of ops.  A new op plugs in with one row here, one strategy in
+#: :mod:`refconv.conformance` and (for a new ``kind``) one bound rule in :mod:`refconv.bounds`.
+OPS: dict[str, OpForm] = {
+    "correlate": OpForm("correlate", "refconv.convolution", "correlate", "bilinear"),
+    "convolve": OpForm("convolve", "refconv.convolution", "convolve", "bilinear"),
+    "conv": OpForm("conv", "refconv.layer", "conv", "bilinear", bias=True),
+    "conv_transpose": OpForm("conv_transpose", "refconv.layer", "conv_transpose", "bilinear", bias=True),
+    "avg_pool": OpForm("avg_pool", "refconv.pooling", "avg_pool", "linear"),
+    "max_pool": OpForm("max_pool", "refconv.pooling", "max_pool", "select"),
+}
+
+
+def op_form(func: str, op: Any) -> OpForm:
+    """The :class:`OpForm` of ``op`` (a name of :data:`OPS`), or a ValueError naming ``func``.
+
+    Parameters
+    ----------
+    func : str
+        The public function being called, for the message.
+    op : Any
+        The user's op name.
+
+    Returns
+    -------
+    OpForm
+        The op's row of :data:`OPS`.
+
+    See Also
+    --------
+    OpForm : what a row says.
+
+    Examples
+    --------
+    >>> op_form("exact", "avg_pool").kind
+    'linear'
+    >>> try:
+    ...     op_form("exact", "pool")
+    ... except ValueError as exc:
+    ...     print(str(exc).split(";")[0])
+    exact: op='pool' is not recognised
+    """
+    return OPS[check_choice(func, "op", op, tuple(OPS))]
+
+
+def _float_operands(func: str, args: tuple, names: tuple[str, ...]) -> list:
+    out = []
+    for name, value in zip(names, args):
+        if value is None:
+            out.append(None)
+            continue
+        arr = np.asarray(value)
+        if arr.dtype.kind != "f":
+            raise fail(func, name, value, f"has dtype {arr.dtype}", "a float16, float32 or float64 array", TypeError)
+        out.append(arr)
+    return out
+
+
+def exact_value(op: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    """The exact value of refconv's ``op`` on float inputs, in the cheapest exact form.
+
+    Most users want :func:`exact`; :mod:`refconv.conformance` uses this to compare without
+    rounding first.
+
+    Parameters
+    ----------
+    op : {"correlate", "convolve", "conv", "conv_transpose", "avg_pool", "max_pool"}
+        A key of :data:`OPS`.
+    *args : Any
+        The op's positional arguments, as refconv's function takes them (float operands).
+    **kwargs : Any
+        The op's keywords.
+
+    Returns
+    -------
+    tuple of (str, Any)
+        ``("dyadic", (V, E))``: the value is ``V * 2**E``, ``V`` an object array of Python ints;
+        ``("mixed", (V, E, cls))``: as dyadic where ``cls`` (IEEE's result class, from the signs)
+        is finite, ``cls`` elsewhere; ``("rational", R)``: an object array of ``Fraction`` (and
+        refconv's own non-finite values); ``("float", y)``: a float array that is already exact
+        (max pooling).
+
+    See Also
+    --------
+    exact : the value rounded once to a float dtype.
+    rounded : the rounding step alone.
+
+    Examples
+    --------
+    >>> kind, (V, E) = exact_value("correlate", np.array([0.5, 0.25, 3.0]), np.array([1.0, 2.0]))
+    >>> kind, (V * 2.0**E).tolist()          # 0.5*1 + 0.25*2, 0.25*1 + 3*2
+    ('dyadic', [1.0, 6.25])
+    >>> exact_value("avg_pool", np.array([1.0, 0.5, 0.25]), 3)[1].tolist()
+    [Fraction(7, 12)]
+    """
+    form = op_form("exact_value", op)
+    form.bind("exact_value", args, kwargs, kinds="f")
+    fn = form.resolve()
+    if form.kind == "select":
+        return "float", fn(*args, **kwargs)
+    if form.kind == "linear":
+        return "rational", _exact_linear(fn, args, kwargs)
+    return _exact_layer_or_plain(form, fn, args, kwargs)
+
+
+def _exact_linear(fn, args: tuple, kwargs: dict) -> np.ndarray:
+    """Average pooling's exact value: Fractions, with refconv's own non-finite outputs."""
+    (x,) = _float_operands("exact_value", args[:1], ("x",))
+    xs = Scaled.of(np.where(np.isfinite(x), x, 0))
+    y = np.asarray(fn(xs.ints(), *args[1:], **kwargs), dtype=object)
+    scale = Fraction(2) ** xs.E
+    exact = np.frompyfunc(lambda v: Fraction(v) * scale, 1, 1)(y)
+    if not np.isfinite(x).all():
+        cls = np.asarray(fn(x.astype(np.float64), *args[1:], **kwargs))
+        exact = np.where(np.isfinite(cls), exact, cls.astype(object))
+    return exact
+
+
+def _exact_layer_or_plain(form: OpForm, fn, args: tuple, kwargs: dict) -> tuple[str, Any]:
+    """A bilinear op's exact value: ``("dyadic", (V, E))``, or ``("mixed", (V, E, cls))`` with
+    IEEE's classes where an input is not finite."""
+    names = ("x", "w", "bias") if form.bias else ("x", "w")
+    if len(args) > len(names):
+        raise fail(
+            "exact_value",
+            "args",
+            f"{len(args)} positional arguments",
+            f"is too many for op={form.name!r}",
+            f"at most {len(names)}: {', '.join(names)}",
+            TypeError,
+        )
+    if form.bias and len(args) < 3:
+        args = (*args, kwargs.pop("bias", None))
+    x, w, bias = (*_float_operands("exact_value", args, names), None)[:3]
+    if form.bias:  # the bias is added exactly here, so the layer call is normalised here: the op's own refusals
+        layer_kwargs = {k: v for k, v in kwargs.items() if k != "method"}
+        getattr(LayerCall, form.name)(form.name, x, w, bias, **layer_kwargs)
+    finite = [np.where(np.isfinite(a), a, 0) if a is not None else None for a in (x, w, bias)]
+    # The direct method: every refconv method is exact on integers, and on the sign arrays below
+    # (non-finite inputs) only the direct method keeps IEEE's inf/NaN classes.
+    kwargs = dict(kwargs, method="direct")
+    call = (lambda a, b, **kw: fn(a, b, **kw)) if not form.bias else (lambda a, b, **kw: fn(a, b, None, **kw))
+    V, E = exact_bilinear(call, finite[0], finite[1], finite[2], kwargs)
+    if all(a is None or np.isfinite(a).all() for a in (x, w, bias)):
+        return "dyadic", (V, E)
+    # IEEE classes: run the op on the signs of finite values (no overflow possible) and the non-finite ones.
+    signs = [None if a is None else np.where(np.isfinite(a), np.sign(a), a).astype(np.float64) for a in (x, w, bias)]
+    with np.errstate(invalid="ignore"):
+        cls = np.asarray(fn(signs[0], signs[1], signs[2], **kwargs) if form.bias else fn(signs[0], signs[1], **kwargs))
+    return "mixed", (V, E, cls)
+
+
+def exact(op: str, *args: Any, dtype: Any = None, **kwargs: Any) -> np.ndarray:
+    """refconv's ``op`` on float inputs, computed exactly and rounded once to ``dtype``.
+
+    Parameters
+    ----------
+    op : {"correlate", "convolve", "conv", "conv_transpose", "avg_pool", "max_pool"}
+        The refconv function whose result is wanted; ``args`` and ``kwargs`` are passed as to it.
+    *args, **kwargs
+        The op's arguments: float arrays (float16/32/64) and its keywords.
+    dtype : float dtype, optional
+        Target format; default ``numpy.result_type`` of the float operands.
+
+    Returns
+    -------
+    numpy.ndarray
+        The correctly rounded (round-half-even) exact result: what an infinitely precise
+        implementation would return.  Non-finite inputs give IEEE's NaN/inf classes; an exact
+        zero is ``+0.0``.
+
+    See Also
+    --------
+    exact_value : the exact value before rounding.
+    refconv.bounds.error_bound : a rigorous bound on a float implementation's distance from it.
+    refconv.check : compares an implementation with this oracle.
+
+    Examples
+    --------
+    Three float32 numbers whose sum float64-then-float32 gets wrong:
+
+    >>> x = np.array([1.0, 2.0**-24, 2.0**-60])
+    >>> float(exact("correlate", x, np.ones(3), dtype=np.float32)[0]) == 1 + 2**-23
+    True
+    >>> float(np.float32(np.correlate(x, np.ones(3))[0]))       # rounded twice
+    1.0
+
+    With layer semantics (torch-style conv, bias added exactly):
+
+    >>> exact("conv", np.array([[[0.1, 0.2, 0.3]]]), np.array([[[1.0, 1.0]]]), np.array([0.5])).tolist()
+    [[[0.8, 1.0]]]
+    """
+    form = op_form("exact", op)
+    form.bind("exact", args, kwargs, kinds="f")
+    if dtype is None:
+        floats = [np.asarray(a) for a in args if isinstance(a, np.ndarray) and np.asarray(a).dtype.kind == "f"]
+        if not floats:
+            raise fail("exact", "args", "no float array", "has no float operand", "float16/32/64 arrays", TypeError)
+        dtype = np.result_type(*floats)
+    fmt = float_format("exact", dtype)
+    kind, value = exact_value(form.name, *args, **kwargs)
+    return rounded(kind, value, fmt.name)
+
+
+def rounded(kind: str, value: Any, dtype: Any) -> np.ndarray:
+    """Round the output of :func:`exact_value` to ``dtype`` (once)."""
+    if kind == "float":
+        return np.asarray(value).astype(dtype)
+    if kind == "rational":
+        finite = np.frompyfunc(lambda v: isinstance(v, (int, Fraction)), 1, 1)(value).astype(bool)
+        out = round_rational(np.where(finite, value, 0), dtype)
+        return np.where(finite, out, value.astype(np.float64)).astype(dtype)
+    if kind == "dyadic":
+        V, E = value
+        return round_dyadic(V, E, dtype)
+    V, E, cls = value
+    out = round_dyadic(V, E, dtype)
+    return np.where(np.isfinite(cls), out, cls).astype(dtype)

@@ -1,0 +1,211 @@
+"""The adjoint geometry: a transposed convolution's forward spec, and a forward spec's adjoint."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from .._validation import fail, int_tuple, pad_pairs
+from ._builders import shapes
+from ._geometry import AxisGeometry, ConvSpec
+
+__all__ = ["AdjointSpec", "adjoint_spec", "transpose_spec"]
+
+
+def _output_padding(func: str, output_padding: Any, stride: tuple, dilation: tuple) -> tuple[int, ...]:
+    """``output_padding`` per axis, each smaller than the stride or the dilation (torch's rule)."""
+    checked = int_tuple(func, "output_padding", output_padding, len(stride), minimum=0)
+    for i, (p, s, d) in enumerate(zip(checked, stride, dilation)):
+        if p >= s and p >= d:
+            raise fail(
+                func,
+                "output_padding",
+                output_padding,
+                f"has {p} on axis {i}, not smaller than stride {s} or dilation {d}",
+                "output_padding < stride or output_padding < dilation on every axis (as in torch)",
+            )
+    return checked
+
+
+def transpose_spec(
+    func: str,
+    spatial_shape: Any,
+    kernel_shape: Any,
+    *,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    stride: Any = 1,
+    dilation: Any = 1,
+) -> ConvSpec:
+    """The forward geometry of a transposed convolution (PyTorch's ``conv_transpose``).
+
+    A transposed convolution of an input of spatial shape ``m`` is the adjoint of the
+    convolution that maps shape ``n`` to ``m``.  This returns *that forward convolution's*
+    ConvSpec: its ``input_shape`` is the transposed output's shape and its ``output_shape`` is
+    ``m``.  Per axis (torch's formula, with ``lo = hi = padding`` for an int)::
+
+        n = (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding
+
+    and the forward pads are ``(lo, hi - output_padding)``: output padding is padding taken off
+    the end, so the forward high pad may be negative (the forward convolution never reads the
+    last cells, and the transposed output holds zeros there).  With that, the forward output
+    length is exactly ``m`` for every allowed ``output_padding``.
+
+    Parameters
+    ----------
+    func : str
+        The public function being called; every refusal names it.
+    spatial_shape : tuple of int
+        The transposed convolution's input spatial shape ``m``.
+    kernel_shape : tuple of int
+        The kernel's spatial shape.
+    padding : int, tuple of int, or pairs
+        An int, one int per axis or one ``(before, after)`` pair per axis (strings are refused:
+        torch has none for transposed convolutions).
+    output_padding : int or tuple of int
+        Must be smaller than the stride or the dilation on each axis, as in torch.
+    stride : int or tuple of int
+        The forward convolution's stride.
+    dilation : int or tuple of int
+        The forward convolution's dilation.
+
+    Returns
+    -------
+    ConvSpec
+        The forward convolution's geometry.
+
+    See Also
+    --------
+    adjoint_spec : the other way: a forward spec's transposed-convolution arguments.
+    refconv.conv_transpose : the transposed convolution this describes.
+
+    Examples
+    --------
+    >>> spec = transpose_spec("f", (3,), (2,), stride=2)
+    >>> spec.input_shape, spec.output_shape, spec.pads
+    ((6,), (3,), ((0, 0),))
+    >>> transpose_spec("f", (4,), (3,), padding=1, output_padding=1, stride=2).axes[0]
+    AxisGeometry(n=8, k=3, stride=2, dilation=1, lo=1, hi=0, ceil_mode=False)
+    """
+    spatial_shape, kernel_shape = shapes(func, spatial_shape, kernel_shape, ("x", "w"), ".shape[2:]")
+    ndim = len(spatial_shape)
+    stride = int_tuple(func, "stride", stride, ndim, minimum=1)
+    dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
+    if isinstance(padding, str):
+        raise fail(
+            func,
+            "padding",
+            padding,
+            "is a string, which transposed convolutions do not take (nor does torch)",
+            f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs",
+            TypeError,
+        )
+    pads = pad_pairs(func, "padding", padding, ndim)
+    output_padding = _output_padding(func, output_padding, stride, dilation)
+    axes = []
+    for i, (m, k, s, d, (lo, hi), p) in enumerate(
+        zip(spatial_shape, kernel_shape, stride, dilation, pads, output_padding)
+    ):
+        n = (m - 1) * s + d * (k - 1) + 1 - lo - hi + p
+        if n < 1:
+            raise fail(
+                func,
+                "padding",
+                padding,
+                f"leaves no output on axis {i}: (m-1)*s + d*(k-1) + 1 - lo - hi + output_padding = "
+                f"({m}-1)*{s} + {d}*({k}-1) + 1 - {lo} - {hi} + {p} = {n}",
+                "padding small enough for an output length >= 1",
+            )
+        axes.append(AxisGeometry(n, k, s, d, lo, hi - p))
+    spec = ConvSpec(tuple(axes))
+    # The defining property, kept honest: the forward convolution lands exactly on the input.
+    assert spec.output_shape == spatial_shape, (spec, spatial_shape)
+    return spec
+
+
+class AdjointSpec(NamedTuple):
+    """The adjoint of a forward convolution, as :func:`adjoint_spec` gives it.
+
+    Parameters
+    ----------
+    padding : tuple of (int, int)
+        ``conv_transpose``'s ``padding``: the forward pads ``(lo, hi)`` per axis, a negative ``hi``
+        raised to 0 (its cells are output padding).
+    output_padding : tuple of int
+        ``conv_transpose``'s ``output_padding``: what makes its output shape the forward
+        input shape (``(n + lo + hi - d*(k-1) - 1) mod s`` for non-negative pads).
+    pads : tuple of (int, int)
+        The pads of the adjoint run as a stride-1 correlation with the flipped kernel over the
+        stride-dilated input: ``(d*(k-1) - lo, d*(k-1) - hi)`` with the forward ``hi`` (a negative
+        pad crops).  This is ``lax.conv_general_dilated``'s ``padding`` with
+        ``lhs_dilation=stride``.
+
+    See Also
+    --------
+    adjoint_spec : builds it.
+    transpose_spec : conv_transpose's arguments to the forward spec.
+
+    Examples
+    --------
+    >>> from refconv.spec import layer_spec
+    >>> adjoint_spec(layer_spec("f", (7,), (3,), padding=1, stride=2))
+    AdjointSpec(padding=((1, 1),), output_padding=(0,), pads=((1, 1),))
+    """
+
+    padding: tuple[tuple[int, int], ...]
+    output_padding: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...]
+
+
+def adjoint_spec(spec: ConvSpec) -> AdjointSpec:
+    """The transposed convolution that is the adjoint of the forward convolution ``spec``.
+
+    ``conv_transpose(y, w, padding=a.padding, output_padding=a.output_padding,
+    stride=spec.stride, dilation=spec.dilation)`` with ``a = adjoint_spec(spec)`` returns the
+    forward input's shape ``spec.input_shape``, and ``<conv(x), y> == <x, conv_transpose(y)>``.
+    Per axis, with the forward ``(n, k, s, d, lo, hi)`` and output length ``out``, the cells
+    ``r = n + lo + hi - d*(k-1) - 1 - (out-1)*s`` the forward windows never reach come back as
+    output padding; a negative ``hi`` (:func:`transpose_spec`'s forward geometry) is output padding
+    too.
+
+    Parameters
+    ----------
+    spec : ConvSpec
+        The forward geometry (``ceil_mode`` off), from :func:`layer_spec` or :func:`transpose_spec`.
+
+    Returns
+    -------
+    AdjointSpec
+        ``conv_transpose``'s ``padding`` and ``output_padding``, and the pads of the adjoint as a
+        correlation over the stride-dilated input.
+
+    See Also
+    --------
+    transpose_spec : the inverse direction; ``transpose_spec`` of these arguments has the same
+        output shape as ``spec`` and the same input shape.
+    refconv.conv_transpose : the adjoint layer.
+
+    Examples
+    --------
+    A length-9 input, kernel 2, stride 3: the windows start at 0, 3 and 6, cell 8 is never read.
+
+    >>> from refconv.spec import layer_spec
+    >>> fwd = layer_spec("f", (9,), (2,), stride=3)
+    >>> a = adjoint_spec(fwd)
+    >>> fwd.output_shape, a
+    ((3,), AdjointSpec(padding=((0, 0),), output_padding=(1,), pads=((1, 1),)))
+    >>> kw = dict(padding=a.padding, output_padding=a.output_padding, stride=3)
+    >>> transpose_spec("f", fwd.output_shape, (2,), **kw).input_shape == fwd.input_shape
+    True
+    >>> import numpy as np, refconv
+    >>> y = np.array([[[1, 2, 3]]])
+    >>> refconv.conv_transpose(y, np.array([[[1, 10]]]), stride=3, output_padding=a.output_padding)
+    array([[[ 1, 10,  0,  2, 20,  0,  3, 30,  0]]])
+    """
+    padding, output_padding, pads = [], [], []
+    for g in spec.axes:
+        reach = g.dilation * (g.k - 1)
+        unread = g.padded - g.extent - (g.out - 1) * g.stride
+        padding.append((g.lo, max(g.hi, 0)))
+        output_padding.append(unread + max(-g.hi, 0))
+        pads.append((reach - g.lo, reach - g.hi))
+    return AdjointSpec(tuple(padding), tuple(output_padding), tuple(pads))
