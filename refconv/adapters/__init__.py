@@ -85,6 +85,35 @@ def available(peer: str) -> bool:
     return all(importlib.util.find_spec(p) is not None for p in packages)
 
 
+def _availability(peer: str) -> Callable[[], bool]:
+    """The ``available()`` of one adapter module: :func:`available` for ``peer``, documented."""
+
+    def available_here() -> bool:
+        return available(peer)
+
+    available_here.__name__ = available_here.__qualname__ = "available"
+    available_here.__module__ = f"{__name__}.{peer}"
+    packages, title = PEERS[peer]
+    available_here.__doc__ = f"""Whether {title} is installed ({", ".join(packages)}; nothing is imported).
+
+    Returns
+    -------
+    bool
+        True when every package the peer needs is importable.
+
+    See Also
+    --------
+    refconv.adapters.available : the same question for any peer.
+
+    Examples
+    --------
+    >>> from refconv.adapters import available, {peer}
+    >>> {peer}.available() == available({peer!r})
+    True
+    """
+    return available_here
+
+
 def _peer_module(peer: str):
     return importlib.import_module(f"{__name__}.{peer}")
 
@@ -103,7 +132,32 @@ def __getattr__(name: str):
 
 @dataclass(frozen=True)
 class PeerCall:
-    """The peer call a refconv call translates to: printable, and run by calling it."""
+    """The peer call a refconv call translates to: printable, and run by calling it.
+
+    Parameters
+    ----------
+    function : str
+        The peer function's dotted name, as printed (``"torch.nn.functional.conv1d"``).
+    arguments : tuple of str
+        The positional arguments as they are printed (``("x", "w")``).
+    keywords : dict
+        The keyword arguments, printed with ``repr``.
+    run : callable
+        Runs the call with no arguments and returns the peer's result.
+
+    See Also
+    --------
+    Adapter : the adapter whose ``translate`` returns it.
+    adapter : registers a translator.
+
+    Examples
+    --------
+    >>> call = PeerCall("np.correlate", ("x", "w"), {"mode": "valid"}, lambda: np.correlate([1, 2, 3], [1, 10]))
+    >>> call
+    np.correlate(x, w, mode='valid')
+    >>> call()
+    array([21, 32])
+    """
 
     function: str
     arguments: tuple[str, ...]
@@ -124,6 +178,28 @@ class Finding:
 
     ``avoids(args, kwargs)`` is true for problems the finding cannot touch, so that the rest of
     the peer can still be checked (``check(..., skip_known=True)``).
+
+    Parameters
+    ----------
+    name : str
+        A short identifier (``"onnxruntime-same-upper"``).
+    summary : str
+        What the peer does differently, in one sentence.
+    link : str
+        Where it is reported upstream (an issue URL), or ``""``.
+    avoids : callable
+        ``avoids(args, kwargs) -> bool``: True for a problem the finding cannot touch.
+
+    See Also
+    --------
+    no_subnormals : an ``avoids`` for peers that flush subnormals.
+    Adapter : lists its peer's findings.
+
+    Examples
+    --------
+    >>> f = Finding("ftz", "flushes subnormal products to zero", "", no_subnormals)
+    >>> f.avoids((np.array([1.0, 2.0]),), {}), f.avoids((np.array([1e-310]),), {})
+    (True, False)
     """
 
     name: str
@@ -170,7 +246,7 @@ def no_subnormals(args: tuple, kwargs: dict) -> bool:
 class Adapter:
     """What refconv knows about one adapted peer function.
 
-    Attributes
+    Parameters
     ----------
     name : str
         ``"<peer>.<function>"``, as ``refconv check`` takes it (``"scipy.correlate2d"``).
@@ -192,6 +268,19 @@ class Adapter:
         The conventions the adapter translates, in one line.
     findings : tuple of Finding
         Known nonconformances of the peer on this op.
+
+    See Also
+    --------
+    adapter : builds and registers one.
+    adapters : every registered adapter.
+
+    Examples
+    --------
+    >>> info = adapters("numpy", "correlate")[0]
+    >>> info.name, info.op, info.method
+    ('numpy.correlate', 'correlate', 'direct')
+    >>> info.supports((np.ones(3), np.ones(2)), {"stride": 2})
+    False
     """
 
     name: str
@@ -231,6 +320,34 @@ def adapter(
 
     The returned function runs the translated call; ``.translate`` gives the call without running
     it and ``.adapter`` the :class:`Adapter`.
+
+    Parameters
+    ----------
+    op : str
+        The refconv op the peer function implements (``"correlate"``, ``"conv"``, ...).
+    peer : str
+        The peer's name; the adapter registers as ``"<peer>.<translator's name>"``.
+    problems : callable
+        ``problems(options)``: the Hypothesis strategy of ``(args, kwargs)`` the peer supports.
+    dtypes : tuple of str, optional
+        Operand dtypes the peer computes in.
+    method : str, optional
+        The peer's algorithm class (``"direct"`` or ``"fft"``), which picks its error bound.
+    conventions : str, optional
+        The conventions the adapter translates, in one line.
+    findings : tuple of Finding, optional
+        Known nonconformances of the peer on this op.
+
+    Returns
+    -------
+    callable
+        A decorator: it takes the translator and returns the adapter function.
+
+    See Also
+    --------
+    Adapter : what is registered.
+    PeerCall : what a translator returns.
+    refconv.adapters.check : checks a registered adapter.
 
     Examples
     --------

@@ -35,7 +35,7 @@ from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
 from ..strategies._peer_spaces import layer_space, narrowed
 from ..strategies._spaces import STRATEGIES, Options
-from . import Finding, PeerCall, adapter, no_subnormals, refuse
+from . import Finding, PeerCall, _availability, adapter, no_subnormals, refuse
 from ._translate import _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
@@ -49,11 +49,7 @@ SUBNORMALS = Finding(
 )
 
 
-def available() -> bool:
-    """Whether jax and jaxlib are installed (imported on the first call of an adapter)."""
-    from . import available as peer_available
-
-    return peer_available("jax")
+available = _availability("jax")
 
 
 def _run(f):

@@ -26,15 +26,13 @@ import numpy as np
 from ..spec import plain_spec
 from ..strategies._peer_spaces import plain_space
 from ..strategies._spaces import Options
-from . import PeerCall, adapter, peer_mode, refuse
+from . import PeerCall, _availability, adapter, peer_mode, refuse
 from ._translate import _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
 
 
-def available() -> bool:
-    """Always True: numpy is refconv's own dependency."""
-    return True
+available = _availability("numpy")
 
 
 def _problems(opt: Options):

@@ -37,18 +37,14 @@ from ..conventions import same_pads
 from ..spec import layer_spec, pool_spec, transpose_spec
 from ..strategies._peer_spaces import layer_space, lp_space, narrowed
 from ..strategies._spaces import STRATEGIES, Options
-from . import PeerCall, adapter, refuse
+from . import PeerCall, _availability, adapter, refuse
 from ._translate import _flat_leading, _require_dtype
 
 _FLOATS = ("float16", "float32")
 _OPSET = 22
 
 
-def available() -> bool:
-    """Whether onnx and onnxruntime are installed (imported on the first call of an adapter)."""
-    from . import available as peer_available
-
-    return peer_available("onnxruntime")
+available = _availability("onnxruntime")
 
 
 @functools.lru_cache(maxsize=512)

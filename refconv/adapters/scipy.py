@@ -34,7 +34,7 @@ from ..conventions import BOUNDARY_ALIASES
 from ..spec import plain_spec
 from ..strategies._peer_spaces import plain_space
 from ..strategies._spaces import Options
-from . import Finding, PeerCall, adapter, peer_mode, refuse
+from . import Finding, PeerCall, _availability, adapter, peer_mode, refuse
 from ._translate import _require_dtype
 
 _DTYPES = ("float32", "float64")
@@ -43,11 +43,7 @@ _SIGNAL_BOUNDARY = {ours: theirs for theirs, ours in BOUNDARY_ALIASES["scipy.sig
 _NDIMAGE_MODE = {"constant": "constant", "wrap": "wrap", "reflect": "mirror", "symmetric": "reflect", "edge": "nearest"}
 
 
-def available() -> bool:
-    """Whether scipy is installed (it is refconv's own dependency)."""
-    from . import available as peer_available
-
-    return peer_available("scipy")
+available = _availability("scipy")
 
 
 def _spec(name: str, x: Any, w: Any, mode: Any, stride: Any, dilation: Any, boundary: str):

@@ -37,7 +37,7 @@ from .._validation import pad_pairs
 from ..spec import layer_spec, pool_spec, transpose_spec
 from ..strategies._peer_spaces import lp_space, narrowed
 from ..strategies._spaces import STRATEGIES, Options
-from . import PeerCall, adapter, refuse
+from . import PeerCall, _availability, adapter, refuse
 from ._translate import _flat_leading, _ints, _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
@@ -45,11 +45,7 @@ _RANKS = (1, 2, 3)
 _MODULES = {"zeros": None, "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
-def available() -> bool:
-    """Whether torch is installed (it is imported on the first call of an adapter)."""
-    from . import available as peer_available
-
-    return peer_available("torch")
+available = _availability("torch")
 
 
 def _torch():
