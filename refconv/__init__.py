@@ -31,6 +31,7 @@ The main job
 """
 
 from .bounds import Arithmetic, Bound, error_bound
+from .conventions import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES
 from .convolution import convolve, correlate
 from .costs import ConvCost, conv_cost
 from .exact import exact
@@ -61,7 +62,7 @@ from .pooling import (
     weighted_pool,
 )
 from .receptive import ReceptiveField, receptive_field
-from .spec import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES, AxisGeometry, ConvSpec, output_shape
+from .spec import AxisGeometry, ConvSpec, output_shape
 from .unshared import locally_connected, locally_connected_matrix, locally_connected_weight_shape
 
 __version__ = "0.1.0"

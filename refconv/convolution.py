@@ -57,7 +57,7 @@ def correlate(
     boundary : {"constant", "wrap", "reflect", "symmetric", "edge"}
         What padded cells hold, by ``numpy.pad``'s names (``"constant"`` is zeros).
         ``scipy.ndimage``'s ``"reflect"`` is ``"symmetric"`` here, its ``"mirror"`` is
-        ``"reflect"``, its ``"nearest"`` is ``"edge"`` (:data:`refconv.spec.BOUNDARY_NAMES`).
+        ``"reflect"``, its ``"nearest"`` is ``"edge"`` (:data:`refconv.conventions.BOUNDARY_NAMES`).
     method : {"auto", "direct", ...}
         Algorithm; every method gives identical results on exact inputs.
 

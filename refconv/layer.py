@@ -79,13 +79,6 @@ def _conv_call(func: str, x: Any, w: Any, bias: Any, **kwargs: Any) -> LayerCall
     return call
 
 
-def _conv_setup(func: str, x: Any, w: Any, bias: Any, **kwargs: Any) -> tuple[Any, Any, Any, bool, ConvSpec]:
-    """:func:`_conv_call` as the tuple ``(x (batched), w, bias, batched, spec)`` that
-    :mod:`refconv.bounds` unpacks (until it reads the :class:`~refconv.spec.LayerCall` itself)."""
-    call = _conv_call(func, x, w, bias, **kwargs)
-    return call.x, call.w, call.bias, call.batched, call.spec
-
-
 def conv(
     x: Any,
     w: Any,

@@ -211,3 +211,35 @@ def test_missing_assets_flags_remote_urls(tmp_path):
         "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js: not a local file",
         "//cdn/x.js: not a local file",
     ]
+
+
+def _python_blocks() -> list[tuple[str, str]]:
+    """Every block labelled Python in README.md and in the site's pages, with where it is."""
+    blocks = [("README.md", b) for b in re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)]
+    for page in sorted((ROOT / "docs").rglob("*.rst")):
+        if {"_build", "generated", "modules"} & set(page.relative_to(ROOT / "docs").parts):
+            continue
+        # a code-block / code directive labelled python, and its indented body
+        for body in re.findall(
+            r"^\.\. code(?:-block)?:: (?:python|py|pycon)\n((?:\n|   .*\n)*)", page.read_text(), re.M
+        ):
+            blocks.append((str(page.relative_to(ROOT)), body))
+    return blocks
+
+
+def test_every_python_block_is_a_doctest():
+    # pytest runs README.md and docs/**/*.rst as doctests (pyproject.toml's --doctest-glob), and a
+    # doctest runs only `>>>` lines: a block labelled Python without them would never run.
+    blocks = _python_blocks()
+    assert sum(where == "README.md" for where, _ in blocks) >= 3
+    assert [where for where, body in blocks if not body.lstrip().startswith(">>>")] == []
+
+
+def test_front_page_has_the_readmes_two_commands():
+    # The two commands live in README.md (what a fresh clone shows) and on the site's front page;
+    # this keeps the copies equal.
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```bash\n(python3 -m venv .*?)\n```", readme)
+    assert len(commands) == 2 and "refconv verify" in commands[0] and "pytest" in commands[1]
+    front = (ROOT / "docs" / "index.rst").read_text()
+    assert all(f"\n   {c}\n" in front for c in commands)

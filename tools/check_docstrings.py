@@ -7,7 +7,9 @@ The public API is every name in ``refconv.__all__`` and in the ``__all__`` of ea
 submodule (:data:`PUBLIC_MODULES`); constants (non-callables) are documented in their module's
 docstring and are not validated.  :data:`CHECKS` are the numpydoc codes enforced; the same set
 is handed to Sphinx (``numpydoc_validation_checks`` in ``docs/conf.py``), so the site build with
-``-W`` and this script fail on the same docstrings.
+``-W`` and this script fail on the same docstrings.  The site also takes its API pages from here:
+one page per object of :func:`public_objects` (under the path it returns) and one per module of
+:data:`PUBLIC_MODULES` (``docs/_ext/refconv_docs.py``), and validates exactly those objects.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..conventions import same_pads
-from ..spec import layer_spec, pool_spec, transpose_spec
+from ..spec import adjoint_spec, layer_spec, pool_spec, transpose_spec
 from ..strategies._peer_spaces import layer_space, narrowed
 from ..strategies._spaces import STRATEGIES, Options
 from . import Finding, PeerCall, _availability, adapter, no_subnormals, refuse
@@ -168,9 +168,8 @@ def conv_transpose(
         raise refuse(name, f"an unbatched input of shape {x.shape} (lax wants N, C, *spatial)")
     kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
     forward = transpose_spec(name, x.shape[-rank:], w.shape[2:], **kw)
-    # The forward pads are (lo, hi - output_padding); the transposed convolution pads the dilated
-    # input by the window's reach minus them.
-    pads = tuple((g.extent - 1 - g.lo, g.extent - 1 - g.hi) for g in forward.axes)
+    # lax pads the dilated input by the adjoint's pads (the window's reach minus the forward pads).
+    pads = adjoint_spec(forward).pads
     g = int(groups)
     c_in, c_out_g = w.shape[0], w.shape[1]
     # (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), per group, and every spatial axis reversed.

@@ -56,10 +56,11 @@ def _channel_form(func: str, form, ops, kwargs):
         spec = plain_spec(form.function, x.shape, w.shape, **kwargs)
         xs, ws, groups, lead = x[None, None], (np.flip(w) if form.name == "convolve" else w)[None, None], 1, ()
     elif form.name == "conv":
-        from ..layer import _conv_setup
+        from ..layer import _conv_call
 
-        xs, ws, _, batched, spec = _conv_setup(form.function, x, w, bias, **kwargs)
-        groups, lead = kwargs.get("groups", 1), (xs.shape[0], w.shape[0]) if batched else (w.shape[0],)
+        call = _conv_call(form.function, x, w, bias, **kwargs)
+        xs, ws, spec, groups = call.x, call.w, call.spec, call.groups
+        lead = (xs.shape[0], w.shape[0]) if call.batched else (w.shape[0],)
     else:
         raise fail(func, "op", form.name, "has no fast-algorithm bound", "'conv', 'correlate' or 'convolve'")
     padded = pad(np.abs(xs.astype(np.float64)), spec, tuple(range(2, 2 + spec.ndim)))

@@ -60,7 +60,7 @@ def _validated(func, impl, dtype, integers, seed, bias, shrink, method, peer, ra
     ):
         raise fail(func, "ranks", ranks, "is not a tuple of spatial ranks", "e.g. (1, 2)")
     if arithmetic is not None and not isinstance(arithmetic, Arithmetic):
-        from .bounds import PRESETS
+        from ..bounds import PRESETS
 
         check_choice(func, "arithmetic", arithmetic, tuple(PRESETS))
     return dt

@@ -13,7 +13,7 @@ from typing import Any
 from .._arith import as_operand
 from .._assemble import assemble, matrix_weights
 from .._validation import check_choice, fail, is_int, shape_tuple
-from ..conventions import _PADDING_MODE_HINTS, PADDING_MODES
+from ..conventions import torch_padding_mode
 from ..spec import layer_spec, plain_spec
 
 _FORMATS = ("dense", "sparse", "sympy")
@@ -286,7 +286,7 @@ def layer_matrix(
             "C_in == w.shape[1] * groups",
         )
 
-    mode = check_choice(func, "padding_mode", padding_mode, tuple(PADDING_MODES), _PADDING_MODE_HINTS)
+    boundary = torch_padding_mode(func, padding_mode)
     spec = layer_spec(
         func,
         input_shape[1:],
@@ -294,7 +294,7 @@ def layer_matrix(
         padding=padding,
         stride=stride,
         dilation=dilation,
-        boundary=PADDING_MODES[mode],
+        boundary=boundary,
     )
     w, kind = matrix_weights(func, w)
     return assemble(func, spec, w, kind, int(groups), fmt)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._arith import _is_sympy
 from .._validation import fail
-from ..spec import layer_spec
+from ..spec import adjoint_spec, layer_spec
 from ._report import (
     _as_array,
     _is_matrix,
@@ -230,7 +230,7 @@ def conv_dot_test(
     func = "conv_dot_test"
     x, w, y = np.asarray(x), np.asarray(w), np.asarray(y)
     spec = layer_spec(func, x.shape[2:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
-    output_padding = tuple(g.padded - g.extent - (g.out - 1) * g.stride for g in spec.axes)
+    output_padding = adjoint_spec(spec).output_padding
     pads = spec.pads
     t_padding = tuple(lo for lo, _ in pads) if all(lo == hi for lo, hi in pads) else pads
     layer = dict(stride=stride, dilation=dilation, groups=groups)

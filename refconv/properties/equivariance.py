@@ -10,7 +10,7 @@ import numpy as np
 
 from .._taps import source_index
 from .._validation import fail, int_tuple, is_int
-from ..conventions import PADDING_MODES
+from ..conventions import torch_padding_mode
 from ..spec import ConvSpec, layer_spec, plain_spec
 from ._report import (
     _as_array,
@@ -249,15 +249,13 @@ def _geometry(func: str, convention: str, x: np.ndarray, w: np.ndarray, kwargs: 
         return plain_spec(func, x.shape, w.shape, **{k: kwargs[k] for k in keys if k in kwargs})
     if convention == "layer":
         keys = ("padding", "stride", "dilation")
-        mode = kwargs.get("padding_mode", "zeros")
-        if mode not in PADDING_MODES:
-            raise fail(func, "padding_mode", mode, "is not recognised", f"one of {tuple(PADDING_MODES)}")
+        boundary = torch_padding_mode(func, kwargs.get("padding_mode", "zeros"))
         rank = w.ndim - 2
         return layer_spec(
             func,
             x.shape[-rank:],
             w.shape[2:],
-            boundary=PADDING_MODES[mode],
+            boundary=boundary,
             **{k: kwargs[k] for k in keys if k in kwargs},
         )
     raise fail(func, "convention", convention, "is not recognised", "'plain' or 'layer'")

@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
-from ..spec import BOUNDARIES, AxisGeometry, ConvSpec, layer_spec, plain_spec, same_pads
+from ..conventions import BOUNDARIES, same_split
+from ..spec import AxisGeometry, ConvSpec, layer_spec, plain_spec
 from ._caps import (
     MAX_BATCH,
     MAX_CHANNELS,
@@ -281,7 +282,7 @@ def _layer_specs(
             # torch's "same" puts ceil(d*(k-1)/2) after; keep it < n for reflect/circular.
             k_fit = (2 * n - 2) // d + 1 if copies else max_kernel
             k = draw(st.integers(1, max(1, min(max_kernel, k_fit))))
-            lo, hi = same_pads(AxisGeometry(n, k, dilation=d).extent, "torch")
+            lo, hi = same_split(AxisGeometry(n, k, dilation=d).extent, "torch")
         else:
             if form == "valid":
                 lo = hi = 0
