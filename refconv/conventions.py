@@ -14,23 +14,24 @@ normal form — explicit ``(before, after)`` pads and ``numpy.pad`` boundary nam
 >>> boundary("ndimage", "reflect")             # ndimage's reflect is numpy's symmetric
 'symmetric'
 
-"same" presets (``extent = d*(k-1) + 1``; ``total`` cells are padded, ``lo`` before)
-====================  =============================================  ===========================
-preset                rule                                           source
-====================  =============================================  ===========================
-``torch``             total = extent-1, lo = total//2 (stride 1)     ``aten/.../Convolution.cpp``
-``tf`` / ``jax``      total = max((ceil(n/s)-1)*s + extent - n, 0),  ``lax.padtype_to_pads``
-                      lo = total//2                                  ('SAME')
-``jax_lower``         as ``tf`` with lo = total - total//2           'SAME_LOWER'
-``onnx_upper``        as ``tf`` (auto_pad=SAME_UPPER)                ONNX ``Conv`` spec
-``onnx_lower``        as ``jax_lower`` (auto_pad=SAME_LOWER)         ONNX ``Conv`` spec
-``scipy.signal``      total = extent-1, lo = total - total//2        ``signal.correlate``
-``scipy.correlate2d`` total = extent-1, lo = total//2                ``signal.correlate2d``
-                                                                     (scipy#1968)
-``ndimage``           lo = extent//2 for correlate (origin 0)        ``ndimage.correlate``
-``numpy``             ``np.correlate(a, v, 'same')``: as             ``numpy.correlate``
-                      ``scipy.signal`` when ``len(v) <= len(a)``
-====================  =============================================  ===========================
+"same" presets (``extent = d*(k-1) + 1``; ``total`` cells are padded, ``lo`` before):
+
+=====================  =============================================  ===========================
+preset                 rule                                           source
+=====================  =============================================  ===========================
+``torch``              total = extent-1, lo = total//2 (stride 1)     ``aten/.../Convolution.cpp``
+``tf`` / ``jax``       total = max((ceil(n/s)-1)*s + extent - n, 0),  ``lax.padtype_to_pads``
+                       lo = total//2                                  ('SAME')
+``jax_lower``          as ``tf`` with lo = total - total//2           'SAME_LOWER'
+``onnx_upper``         as ``tf`` (auto_pad=SAME_UPPER)                ONNX ``Conv`` spec
+``onnx_lower``         as ``jax_lower`` (auto_pad=SAME_LOWER)         ONNX ``Conv`` spec
+``scipy.signal``       total = extent-1, lo = total - total//2        ``signal.correlate``
+``scipy.correlate2d``  total = extent-1, lo = total//2                ``signal.correlate2d``
+                                                                      (scipy#1968)
+``ndimage``            lo = extent//2 for correlate (origin 0)        ``ndimage.correlate``
+``numpy``              ``np.correlate(a, v, 'same')``: as             ``numpy.correlate``
+                       ``scipy.signal`` when ``len(v) <= len(a)``
+=====================  =============================================  ===========================
 
 refconv's own: ``mode="same"`` of :func:`refconv.correlate` is ``scipy.signal`` (the ``"centred"``
 rule of :func:`same_split`); ``padding="same"`` of :func:`refconv.conv` is ``torch``.

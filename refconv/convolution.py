@@ -43,6 +43,12 @@ def correlate(
 ) -> np.ndarray:
     """N-dimensional cross-correlation, equation 9.6: ``S(i) = sum_m I(i*s + m*d - lo) K(m)``.
 
+    .. math::
+
+        S(i) = \\sum_m I(i s + m d - \\ell)\\, K(m)
+
+    with stride ``s``, dilation ``d`` and ``lo`` (:math:`\\ell`) cells of padding before, per axis.
+
     Parameters
     ----------
     x, w : array_like

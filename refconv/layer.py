@@ -93,8 +93,13 @@ def conv(
 ) -> np.ndarray:
     """The convolution layer (a cross-correlation), as ``torch.nn.functional.conv{1,2,3}d``, any rank.
 
-    ``y[n, c] = bias[c] + sum_{i, m} x[n, g*Ci + i](o*s + m*d - lo) * w[c, i](m)`` where ``g`` is
-    the group of output channel ``c`` and ``Ci = C_in/groups``.
+    .. math::
+
+        y_{n,c}(o) = b_c + \\sum_{i=0}^{C_i-1} \\sum_{m} x_{n,\\,gC_i+i}(o s + m d - \\ell)\\, w_{c,i}(m)
+
+    that is ``y[n, c] = bias[c] + sum_{i, m} x[n, g*Ci + i](o*s + m*d - lo) * w[c, i](m)``, where
+    ``g`` is the group of output channel ``c``, ``Ci = C_in/groups``, ``s`` the stride, ``d`` the
+    dilation and ``lo`` the padding before (every index is per spatial axis).
 
     Parameters
     ----------

@@ -15,19 +15,19 @@ A problem the peer cannot express (scipy has no stride; torch has no asymmetric 
 never counted as a conformance failure.  Peers are imported on first call: every adapter module
 imports without its peer, and :func:`available` says whether the peer is installed.
 
-============  =============================================================================
-module        adapters (``module.function``; the op each implements)
-============  =============================================================================
-``numpy``     ``correlate``, ``convolve`` (``numpy.correlate``/``numpy.convolve``, 1-D)
-``scipy``     ``correlate``, ``convolve`` (``scipy.signal``, direct), ``fftconvolve``,
-              ``oaconvolve``, ``correlate2d``, ``convolve2d``, ``ndimage_correlate``,
-              ``ndimage_convolve``
-``torch``     ``conv``, ``conv_transpose``, ``max_pool``, ``avg_pool``, ``lp_pool``
-``jax``       ``conv``, ``conv_transpose`` (``lax.conv_general_dilated``), ``max_pool``,
-              ``avg_pool`` (``lax.reduce_window``)
+===============  =============================================================================
+module           adapters (``module.function``; the op each implements)
+===============  =============================================================================
+``numpy``        ``correlate``, ``convolve`` (``numpy.correlate``/``numpy.convolve``, 1-D)
+``scipy``        ``correlate``, ``convolve`` (``scipy.signal``, direct), ``fftconvolve``,
+                 ``oaconvolve``, ``correlate2d``, ``convolve2d``, ``ndimage_correlate``,
+                 ``ndimage_convolve``
+``torch``        ``conv``, ``conv_transpose``, ``max_pool``, ``avg_pool``, ``lp_pool``
+``jax``          ``conv``, ``conv_transpose`` (``lax.conv_general_dilated``), ``max_pool``,
+                 ``avg_pool`` (``lax.reduce_window``)
 ``onnxruntime``  ``conv``, ``conv_transpose``, ``max_pool``, ``avg_pool``, ``lp_pool`` (one-node
-              ONNX models run by ONNX Runtime's CPU provider)
-============  =============================================================================
+                 ONNX models run by ONNX Runtime's CPU provider)
+===============  =============================================================================
 
 Run one with ``refconv check TARGET --op OP`` or :func:`check`; ``refconv verify`` checks every
 installed peer (:mod:`refconv.checks.peers`).

@@ -8,7 +8,7 @@ be wrong: the exact ``1 + 2**-24 + 2**-60`` is ``1 + 2**-23`` in float32, but ro
 through float64 (notes §4.5).
 
 How it is computed (bilinear ops: correlate, convolve, conv, conv_transpose)
----------------------------------------------------------------------------
+----------------------------------------------------------------------------
 1. Each operand is scaled to integers with a common power of two: ``x = X * 2**Ex`` where ``Ex``
    is the lowest set bit over the array (trailing zeros are dropped, so integer-valued floats
    give small integers).
