@@ -35,6 +35,7 @@ from .conventions import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES
 from .convolution import convolve, correlate
 from .costs import ConvCost, conv_cost
 from .exact import exact
+from .general import conv_channels_last, conv_general_dilated
 from .layer import conv, conv_transpose
 from .matrices import (
     StructureCheck,
@@ -50,19 +51,25 @@ from .matrices import (
     layer_matrix,
     multilevel_circulant,
 )
+from .padding import pad
 from .pooling import (
+    adaptive_avg_pool,
+    adaptive_max_pool,
     avg_pool,
+    fractional_max_pool,
     global_avg_pool,
     global_lp_pool,
     global_max_pool,
     global_weighted_pool,
     lp_pool,
     max_pool,
+    max_unpool,
     pooled_unchanged_fraction,
     weighted_pool,
 )
 from .receptive import ReceptiveField, receptive_field
 from .spec import AxisGeometry, ConvSpec, output_shape
+from .unfold import fold, unfold
 from .unshared import locally_connected, locally_connected_matrix, locally_connected_weight_shape
 
 __version__ = "0.1.0"
@@ -72,6 +79,8 @@ __all__ = [
     "convolve",
     "conv",
     "conv_transpose",
+    "conv_general_dilated",
+    "conv_channels_last",
     "output_shape",
     "ConvSpec",
     "AxisGeometry",
@@ -101,6 +110,13 @@ __all__ = [
     "global_lp_pool",
     "global_weighted_pool",
     "pooled_unchanged_fraction",
+    "adaptive_avg_pool",
+    "adaptive_max_pool",
+    "max_unpool",
+    "fractional_max_pool",
+    "unfold",
+    "fold",
+    "pad",
     "receptive_field",
     "ReceptiveField",
     "locally_connected",

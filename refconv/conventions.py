@@ -67,6 +67,7 @@ __all__ = [
     "BOUNDARY_NAMES",
     "MODES",
     "PADDING_MODES",
+    "PAD_MODES",
     "PARAMETER_NAMES",
     "SAME_PRESETS",
     "boundary",
@@ -138,6 +139,15 @@ BOUNDARY_NAMES: tuple[tuple[str | None, ...], ...] = tuple(
 #: torch's ``padding_mode`` names -> refconv's boundary names (``numpy.pad``'s).
 PADDING_MODES: dict[str, str] = {
     name: to for name, to in BOUNDARY_ALIASES["torch"].items() if _first_name("torch", to) == name
+}
+
+#: :func:`refconv.pad`'s ``mode`` names -> refconv's boundary names: ``numpy.pad``'s own and
+#: ``torch.nn.functional.pad``'s (``"replicate"``, ``"circular"``; not ``padding_mode``'s
+#: ``"zeros"``, which ``F.pad`` refuses).  The two libraries never give one name two meanings;
+#: ndimage's names are left out because its ``"reflect"`` is numpy's ``"symmetric"``.
+PAD_MODES: dict[str, str] = {
+    **BOUNDARY_ALIASES["numpy"],
+    **{name: to for name, to in BOUNDARY_ALIASES["torch"].items() if name != "zeros"},
 }
 
 #: ``(refconv, scipy.signal, torch, jax lax.conv_general_dilated, onnx Conv)`` parameter names.

@@ -1,11 +1,10 @@
 """Bad calls of refconv.adapters: unknown targets, ops and peers (ValueError/TypeError), and problems a
 peer cannot express (Unsupported, a ValueError subclass that the checker never counts as a failure).
 
-None of these needs the peer installed: translation runs before the peer is imported.
-"""
+None of these needs the peer installed: translation runs before the peer is imported."""
 
 import numpy as np
-import pytest
+from _bad_calls_row import bad
 
 import refconv
 from refconv import adapters
@@ -13,208 +12,68 @@ from refconv.adapters import Unsupported
 
 x1, w1 = np.ones((1, 1, 5)), np.ones((1, 1, 2))
 
-
-def row(call, exc, match, id):
-    return pytest.param(call, exc, match, id=id)
-
-
 ROWS = [
-    row(
-        lambda: adapters.resolve("tensorflow", "conv"),
-        ValueError,
-        r"resolve: target='tensorflow' is not recognised",
-        "adapter-resolve-unknown-peer",
-    ),
-    row(
-        lambda: adapters.resolve("torch.conv3"),
-        ValueError,
-        r"resolve: target='torch.conv3' is not an adapter.*'torch.conv'",
-        "adapter-resolve-unknown-adapter",
-    ),
-    row(
-        lambda: adapters.resolve(42),
-        TypeError,
-        r"resolve: target=42 is not a name or a callable",
-        "adapter-resolve-type",
-    ),
-    row(
-        lambda: adapters.resolve("no_such_module_xyz:f"),
-        ValueError,
-        r"target='no_such_module_xyz:f' cannot be imported",
-        "adapter-resolve-import",
-    ),
-    row(
-        lambda: adapters.resolve("refconv:no_such_function"),
-        ValueError,
-        r"target='refconv:no_such_function' names no function",
-        "adapter-resolve-missing-function",
-    ),
-    row(
-        lambda: adapters.resolve("numpy", "conv"),
-        ValueError,
-        r"resolve: op='conv' has no numpy adapter",
-        "adapter-resolve-op-without-adapter",
-    ),
-    row(
-        lambda: adapters.check("numpy.correlate", "conv"),
-        ValueError,
-        r"check: op='conv' is not what numpy.correlate implements",
-        "adapter-check-op-mismatch",
-    ),
-    row(lambda: adapters.check(refconv.correlate), TypeError, r"check: op=None is missing", "adapter-check-op-missing"),
-    row(
-        lambda: adapters.check("refconv:correlate", "correlate", like=refconv.correlate),
-        ValueError,
-        r"check: like=<function correlate.*> is not an adapter",
-        "adapter-check-like",
-    ),
-    row(
-        lambda: adapters.check("refconv:lp_pool", "lp_pool"),
-        ValueError,
-        r"check: op='lp_pool' is not checked",
-        "adapter-check-lp",
-    ),
-    row(
-        lambda: adapters.check("onnxruntime.conv", dtype="float64"),
-        Unsupported,
-        r"onnxruntime.conv: dtype float64 \(it computes in float16, float32\)",
-        "adapter-check-dtype",
-    ),
-    row(
-        lambda: adapters.available("tensorflow"),
-        ValueError,
-        r"available: peer='tensorflow' is not recognised",
-        "adapter-available-unknown",
-    ),
-    row(
-        lambda: adapters.adapters("Torch"), ValueError, r"adapters: peer='Torch' .*lower case", "adapter-adapters-case"
-    ),
-    row(
-        lambda: adapters.torch.conv.translate(x1, w1, padding=((1, 0),)),
-        Unsupported,
-        r"torch.conv: asymmetric padding \(\(1, 0\),\)",
-        "adapter-torch-asymmetric",
-    ),
-    row(
-        lambda: adapters.torch.conv.translate(np.ones((1, 1, 2, 2, 2, 2)), np.ones((1, 1, 1, 1, 1, 1))),
-        Unsupported,
-        r"torch.conv: spatial rank 4",
-        "adapter-torch-rank",
-    ),
-    row(
-        lambda: adapters.torch.conv.translate(x1.astype(np.int64), w1.astype(np.int64)),
-        Unsupported,
-        r"torch.conv: dtype int64",
-        "adapter-torch-dtype",
-    ),
-    row(
-        lambda: adapters.torch.max_pool.translate(np.ones((2, 5)), 2, axes=0),
-        Unsupported,
-        r"torch.max_pool: axes=0",
-        "adapter-torch-pool-axes",
-    ),
-    row(
-        lambda: adapters.torch.lp_pool.translate(np.ones((1, 4)), float("inf"), 2),
-        Unsupported,
-        r"torch.lp_pool: p=inf",
-        "adapter-torch-lp-inf",
-    ),
-    row(
-        lambda: adapters.torch.conv.translate(x1, w1, padding="sam"),
-        ValueError,
-        r"torch.conv: padding='sam' is not recognised",
-        "adapter-torch-bad-padding",
-    ),
-    row(
-        lambda: adapters.numpy.correlate.translate(np.ones(5), np.ones(2), stride=2),
-        Unsupported,
-        r"numpy.correlate: stride \(2,\)",
-        "adapter-numpy-stride",
-    ),
-    row(
-        lambda: adapters.numpy.convolve.translate(np.ones((2, 5)), np.ones((1, 2))),
-        Unsupported,
-        r"numpy.convolve: rank 2",
-        "adapter-numpy-rank",
-    ),
-    row(
-        lambda: adapters.numpy.correlate.translate(np.ones(5), np.ones(2), mode="same", boundary="wrap"),
-        Unsupported,
-        r"numpy.correlate: boundary='wrap'",
-        "adapter-numpy-boundary",
-    ),
-    row(
-        lambda: adapters.numpy.correlate.translate(np.ones(2), np.ones(5), mode="same"),
-        Unsupported,
-        r"numpy.correlate: mode 'same' with a kernel longer than the input",
-        "adapter-numpy-swap",
-    ),
-    row(
-        lambda: adapters.scipy.correlate2d.translate(np.ones(5), np.ones(2)),
-        Unsupported,
-        r"scipy.correlate2d: rank 1",
-        "adapter-scipy-2d-rank",
-    ),
-    row(
-        lambda: adapters.scipy.correlate2d.translate(np.ones((3, 3)), np.ones((2, 2)), mode="same"),
-        Unsupported,
-        r"scipy.correlate2d: padding \(\(1, 0\), \(1, 0\)\)",
-        "adapter-scipy-1968",
-    ),
-    row(
-        lambda: adapters.scipy.convolve2d.translate(np.ones((3, 3)), np.ones((3, 3)), mode="same", boundary="edge"),
-        Unsupported,
-        r"scipy.convolve2d: boundary='edge'",
-        "adapter-scipy-2d-boundary",
-    ),
-    row(
-        lambda: adapters.scipy.correlate.translate(np.ones(5), np.ones(2), mode="full", boundary="reflect"),
-        Unsupported,
-        r"scipy.correlate: boundary='reflect'",
-        "adapter-scipy-boundary",
-    ),
-    row(
-        lambda: adapters.scipy.ndimage_correlate.translate(np.ones(5), np.ones(2), mode="valid"),
-        Unsupported,
-        r"scipy.ndimage_correlate: padding \(\(0, 0\),\)",
-        "adapter-ndimage-shape",
-    ),
-    row(
-        lambda: adapters.scipy.fftconvolve.translate(np.ones(5, np.float16), np.ones(2, np.float16)),
-        Unsupported,
-        r"scipy.fftconvolve: dtype float16",
-        "adapter-scipy-dtype",
-    ),
-    row(
-        lambda: adapters.jax.conv.translate(x1, w1, padding_mode="reflect"),
-        Unsupported,
-        r"jax.conv: padding_mode='reflect'",
-        "adapter-jax-padding-mode",
-    ),
-    row(
-        lambda: adapters.jax.conv.translate(np.ones((1, 5)), w1),
-        Unsupported,
-        r"jax.conv: an unbatched input of shape \(1, 5\)",
-        "adapter-jax-unbatched",
-    ),
-    row(
-        lambda: adapters.onnxruntime.conv_transpose.translate(
-            x1.astype(np.float32), w1.astype(np.float32), dilation=2, output_padding=1
-        ),
-        Unsupported,
-        r"onnxruntime.conv_transpose: output_padding \(1,\) not below the stride \(1,\)",
-        "adapter-onnx-output-padding",
-    ),
-    row(
-        lambda: adapters.onnxruntime.avg_pool.translate(np.ones((1, 6), np.float32), (2,), divisor_override=3),
-        Unsupported,
-        r"onnxruntime.avg_pool: divisor_override",
-        "adapter-onnx-divisor",
-    ),
-    row(
-        lambda: adapters.onnxruntime.lp_pool.translate(np.ones((1, 6), np.float32), 1.5, 2),
-        Unsupported,
-        r"onnxruntime.lp_pool: p=1.5",
-        "adapter-onnx-lp-p",
-    ),
+    bad(adapters.resolve, "tensorflow", "conv") >> (ValueError, r"resolve: target='tensorflow' is not recognised"),
+    bad(adapters.resolve, "torch.conv3")
+    >> (ValueError, r"resolve: target='torch.conv3' is not an adapter.*'torch.conv'"),
+    bad(adapters.resolve, 42) >> (TypeError, r"resolve: target=42 is not a name or a callable"),
+    bad(adapters.resolve, "no_such_module_xyz:f") >> (ValueError, r"target='no_such_module_xyz:f' cannot be imported"),
+    bad(adapters.resolve, "refconv:no_such_function")
+    >> (ValueError, r"target='refconv:no_such_function' names no function"),
+    bad(adapters.resolve, "numpy", "conv") >> (ValueError, r"resolve: op='conv' has no numpy adapter"),
+    bad(adapters.check, "numpy.correlate", "conv")
+    >> (ValueError, r"check: op='conv' is not what numpy.correlate implements"),
+    bad(adapters.check, refconv.correlate) >> (TypeError, r"check: op=None is missing"),
+    bad(adapters.check, "refconv:correlate", "correlate", like=refconv.correlate)
+    >> (ValueError, r"check: like=<function correlate.*> is not an adapter"),
+    bad(adapters.check, "refconv:lp_pool", "lp_pool") >> (ValueError, r"check: op='lp_pool' is not checked"),
+    bad(adapters.check, "onnxruntime.conv", dtype="float64")
+    >> (Unsupported, r"onnxruntime.conv: dtype float64 \(it computes in float16, float32\)"),
+    bad(adapters.available, "tensorflow") >> (ValueError, r"available: peer='tensorflow' is not recognised"),
+    bad(adapters.adapters, "Torch") >> (ValueError, r"adapters: peer='Torch' .*lower case"),
+    bad(adapters.torch.conv.translate, x1, w1, padding=((1, 0),))
+    >> (Unsupported, r"torch.conv: asymmetric padding \(\(1, 0\),\)"),
+    bad(adapters.torch.conv.translate, np.ones((1, 1, 2, 2, 2, 2)), np.ones((1, 1, 1, 1, 1, 1)))
+    >> (Unsupported, r"torch.conv: spatial rank 4"),
+    bad(adapters.torch.conv.translate, x1.astype(np.int64), w1.astype(np.int64))
+    >> (Unsupported, r"torch.conv: dtype int64"),
+    bad(adapters.torch.max_pool.translate, np.ones((2, 5)), 2, axes=0) >> (Unsupported, r"torch.max_pool: axes=0"),
+    bad(adapters.torch.lp_pool.translate, np.ones((1, 4)), float("inf"), 2) >> (Unsupported, r"torch.lp_pool: p=inf"),
+    bad(adapters.torch.conv.translate, x1, w1, padding="sam")
+    >> (ValueError, r"torch.conv: padding='sam' is not recognised"),
+    bad(adapters.numpy.correlate.translate, np.ones(5), np.ones(2), stride=2)
+    >> (Unsupported, r"numpy.correlate: stride \(2,\)"),
+    bad(adapters.numpy.convolve.translate, np.ones((2, 5)), np.ones((1, 2)))
+    >> (Unsupported, r"numpy.convolve: rank 2"),
+    bad(adapters.numpy.correlate.translate, np.ones(5), np.ones(2), mode="same", boundary="wrap")
+    >> (Unsupported, r"numpy.correlate: boundary='wrap'"),
+    bad(adapters.numpy.correlate.translate, np.ones(2), np.ones(5), mode="same")
+    >> (Unsupported, r"numpy.correlate: mode 'same' with a kernel longer than the input"),
+    bad(adapters.scipy.correlate2d.translate, np.ones(5), np.ones(2)) >> (Unsupported, r"scipy.correlate2d: rank 1"),
+    bad(adapters.scipy.correlate2d.translate, np.ones((3, 3)), np.ones((2, 2)), mode="same")
+    >> (Unsupported, r"scipy.correlate2d: padding \(\(1, 0\), \(1, 0\)\)"),
+    bad(adapters.scipy.convolve2d.translate, np.ones((3, 3)), np.ones((3, 3)), mode="same", boundary="edge")
+    >> (Unsupported, r"scipy.convolve2d: boundary='edge'"),
+    bad(adapters.scipy.correlate.translate, np.ones(5), np.ones(2), mode="full", boundary="reflect")
+    >> (Unsupported, r"scipy.correlate: boundary='reflect'"),
+    bad(adapters.scipy.ndimage_correlate.translate, np.ones(5), np.ones(2), mode="valid")
+    >> (Unsupported, r"scipy.ndimage_correlate: padding \(\(0, 0\),\)"),
+    bad(adapters.scipy.fftconvolve.translate, np.ones(5, np.float16), np.ones(2, np.float16))
+    >> (Unsupported, r"scipy.fftconvolve: dtype float16"),
+    bad(adapters.jax.conv.translate, x1, w1, padding_mode="reflect")
+    >> (Unsupported, r"jax.conv: padding_mode='reflect'"),
+    bad(adapters.jax.conv.translate, np.ones((1, 5)), w1)
+    >> (Unsupported, r"jax.conv: an unbatched input of shape \(1, 5\)"),
+    bad(
+        adapters.onnxruntime.conv_transpose.translate,
+        x1.astype(np.float32),
+        w1.astype(np.float32),
+        dilation=2,
+        output_padding=1,
+    )
+    >> (Unsupported, r"onnxruntime.conv_transpose: output_padding \(1,\) not below the stride \(1,\)"),
+    bad(adapters.onnxruntime.avg_pool.translate, np.ones((1, 6), np.float32), (2,), divisor_override=3)
+    >> (Unsupported, r"onnxruntime.avg_pool: divisor_override"),
+    bad(adapters.onnxruntime.lp_pool.translate, np.ones((1, 6), np.float32), 1.5, 2)
+    >> (Unsupported, r"onnxruntime.lp_pool: p=1.5"),
 ]

@@ -2,7 +2,8 @@
 
 Independent oracles: ``refconv.correlate``/``conv``/``conv_transpose`` (the direct core, a different
 algorithm), ``scipy.linalg.convolution_matrix``/``circulant``, ``numpy.roll`` sums for circular
-convolution, ``numpy.fft`` for eigenvalues, and PyTorch for the layer matrix.
+convolution, ``numpy.fft`` for eigenvalues, and PyTorch for the layer matrix; the rest is derived by
+hand (as arithmetic in the test, never copied from the code under test).
 """
 
 import math
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import refconv
 from refconv import conv, conv_transpose, convolve, correlate
 from refconv import strategies as rst
 from refconv.matrices import (
@@ -435,6 +437,7 @@ def test_figure_9_6_sparse_matrix_is_built_and_applies():
     assert np.array_equal(edges.reshape(280, 319), image[:, 1:] - image[:, :-1])
 
 
+@pytest.mark.performance_contract
 def test_figure_9_6_dense_is_refused_at_once():
     tracemalloc.start()
     try:
@@ -595,6 +598,7 @@ def test_matrix_methods_accept_an_empty_batch(method):
     assert got.shape == (0, 3, 4) and got.shape == conv(np.zeros((0, 2, 5), dtype=np.int64), w).shape
 
 
+@pytest.mark.performance_contract
 def test_dense_cache_keeps_only_small_matrices():
     from refconv.methods.dense import CACHE_ENTRIES, dense_matrix
 
@@ -630,3 +634,129 @@ def test_the_matrices_package_keeps_every_public_name_where_it_was():
     assert matrices.EIGEN_LIMIT == 10**5
     for name in matrices.__all__[:-1]:
         assert getattr(refconv, name) is getattr(matrices, name), name
+
+
+# ---- the budget guards' boundary and arithmetic, narrow dtypes, channel columns, the predicates' first pairs ----
+
+
+def test_the_dense_limit_admits_exactly_its_entries(monkeypatch):
+    w = np.array([1, 2], dtype=np.float32)
+    entries = 4 * 5  # 4 outputs x 5 inputs
+    monkeypatch.setattr(refconv.spec, "DENSE_LIMIT", entries)
+    assert conv_matrix(w, (5,)).shape == (4, 5)
+    monkeypatch.setattr(refconv.spec, "DENSE_LIMIT", entries - 1)
+    with pytest.raises(ValueError) as info:
+        conv_matrix(w, (5,))
+    # float32: 4 bytes an entry; the sparse form stores 2 taps x 4 outputs.
+    assert str(info.value) == (
+        "conv_matrix: format='dense' would build a 4 x 5 matrix of 20 entries (80 bytes of float32), over the "
+        'limit of 19 entries (refconv.spec.DENSE_LIMIT); expected format="sparse", which stores 8 entries, '
+        "or a smaller input"
+    )
+    monkeypatch.setattr(refconv.spec, "SYMPY_LIMIT", entries - 1)
+    with pytest.raises(ValueError) as info:
+        conv_matrix(w, (5,), format="sympy")
+    assert str(info.value) == (
+        "conv_matrix: format='sympy' would build a 4 x 5 matrix of 20 entries (at least 160 bytes of object "
+        'pointers), over the limit of 19 entries (refconv.spec.SYMPY_LIMIT); expected format="sparse", which '
+        "stores 8 entries, or a smaller input"
+    )
+
+
+def test_the_dense_guard_counts_object_pointers_and_every_channel(monkeypatch):
+    monkeypatch.setattr(refconv.spec, "DENSE_LIMIT", 10)
+    with pytest.raises(ValueError) as info:
+        conv_matrix(np.array([1, 2], dtype=object), (5,))
+    assert "(at least 160 bytes of object pointers)" in str(info.value)  # 20 entries x 8 bytes
+    # Two output channels x one input channel, 2 taps on 4 outputs each: 16 stored entries; the
+    # matrix is (2*4) x (1*5).
+    with pytest.raises(ValueError) as info:
+        layer_matrix(np.ones((2, 1, 2), dtype=np.int64), (1, 5))
+    assert str(info.value) == (
+        "layer_matrix: format='dense' would build a 8 x 5 matrix of 40 entries (320 bytes of int64), over the "
+        'limit of 10 entries (refconv.spec.DENSE_LIMIT); expected format="sparse", which stores 16 entries, '
+        "or a smaller input"
+    )
+
+
+def test_the_dense_method_names_method_in_its_refusals(monkeypatch):
+    with pytest.raises(ValueError) as info:
+        refconv.correlate(np.ones(20000), np.ones(2), method="dense")
+    assert str(info.value) == (
+        "correlate: method='dense' would build a 19,999 x 20,000 matrix of 399,980,000 entries (3,199,840,000 "
+        "bytes of float64), over the limit of 100,000,000 entries (refconv.spec.DENSE_LIMIT); expected "
+        'method="sparse" or "direct", which stores 39,998 entries, or a smaller input'
+    )
+    # The (outputs x taps) index table is sized before the matrix: 5 outputs x 2 taps = 10 cells
+    # are allowed beyond the kernel's 2 cells exactly when CELL_LIMIT >= 8.
+    # (Refusal first: the dense method caches the matrices it builds.)
+    monkeypatch.setattr(refconv.spec, "CELL_LIMIT", 7)
+    with pytest.raises(ValueError) as info:
+        refconv.correlate(np.arange(6), np.array([1, 3]), method="dense")
+    assert str(info.value).startswith(
+        "correlate: method='dense' needs an index table (outputs x taps) of shape (5, 2), 10 cells, over the "
+        "limit of 7 cells beyond the operands' 2"
+    )
+    monkeypatch.setattr(refconv.spec, "CELL_LIMIT", 8)
+    assert refconv.correlate(np.arange(6), np.array([1, 3]), method="dense").tolist() == [3, 7, 11, 15, 19]
+
+
+def test_circulant_eigenvalues_size_their_table_beyond_the_kernel(monkeypatch):
+    # 4 outputs x 2 taps = 8 cells, the kernel holds 2: allowed exactly when CELL_LIMIT >= 6.
+    monkeypatch.setattr(refconv.spec, "CELL_LIMIT", 6)
+    assert circulant_eigenvalues(np.array([1, 1]), (4,)).tolist() == [2, 1 - sympy.I, 0, 1 + sympy.I]
+    monkeypatch.setattr(refconv.spec, "CELL_LIMIT", 5)
+    with pytest.raises(ValueError, match=r"^circulant_eigenvalues: input_shape=\(4,\) needs an index table"):
+        circulant_eigenvalues(np.array([1, 1]), (4,))
+
+
+def test_matrix_entries_that_sum_taps_do_not_wrap_a_narrow_dtype():
+    # One input cell under "full" with wrap: both taps read it, so every entry is 100 + 100 = 200,
+    # which int8 cannot hold.
+    A = refconv.conv_matrix(np.array([100, 100], dtype=np.int8), (1,), mode="full", boundary="wrap")
+    assert A.tolist() == [[200], [200]]
+    S = refconv.conv_matrix(np.array([100, 100], dtype=np.int8), (1,), mode="full", boundary="wrap", format="sparse")
+    assert S.toarray().tolist() == [[200], [200]]
+
+
+def test_the_layer_matrix_puts_each_input_channel_in_its_own_columns():
+    # Two input channels, one output: y = corr(x0, w0) + corr(x1, w1), written out.
+    x = np.array([[1, 2, 3], [10, 20, 30]])
+    w = np.array([[[1, 2], [3, 4]]])  # (C_out=1, C_in=2, k=2)
+    A = refconv.layer_matrix(w, (2, 3))
+    assert A.tolist() == [[1, 2, 0, 3, 4, 0], [0, 1, 2, 0, 3, 4]]
+    assert (A @ x.ravel()).tolist() == [1 * 1 + 2 * 2 + 3 * 10 + 4 * 20, 1 * 2 + 2 * 3 + 3 * 20 + 4 * 30]
+    S = refconv.layer_matrix(w, (2, 3), format="sparse")
+    assert S.toarray().tolist() == A.tolist()
+
+
+@pytest.mark.parametrize(
+    ("predicate", "args", "structure", "pair"),
+    [
+        ("is_toeplitz", (), "Toeplitz matrix", ((0, 0), (1, 1))),
+        ("is_circulant", (), "circulant matrix", ((0, 0), (1, 1))),
+        ("is_multilevel_toeplitz", ((2,), (2,)), "multilevel Toeplitz matrix", ((0, 0), (1, 1))),
+        ("is_multilevel_circulant", ((2,),), "multilevel circulant matrix", ((0, 0), (1, 1))),
+    ],
+)
+def test_predicates_name_their_structure_and_the_first_pair(predicate, args, structure, pair):
+    check = getattr(refconv.matrices, predicate)(np.array([[1, 2], [3, 4]]), *args)
+    assert (bool(check), check.structure, check.pair) == (False, structure, pair)
+    assert check.why == f"A[0, 0] = 1 but A[1, 1] = 4; a {structure} needs them equal"
+    holds = getattr(refconv.matrices, predicate)(np.array([[1, 2], [2, 1]]), *args)
+    assert (bool(holds), holds.structure, holds.why, holds.pair) == (True, structure, "", None)
+
+
+def test_circulant_predicates_see_the_wrapped_pair_that_toeplitz_ignores():
+    A = np.array([[1, 2], [3, 1]])  # Toeplitz; circulant would need A[0, 1] == A[1, 0]
+    assert is_toeplitz(A)
+    for check in (is_circulant(A), is_multilevel_circulant(A, (2,))):
+        assert not check and check.pair == ((0, 1), (1, 0)) and check.values == (2, 3)
+    assert not is_multilevel_circulant(A, (2,))
+    B = np.array([[1, 2, 0, 0], [3, 1, 0, 0], [0, 0, 1, 2], [0, 0, 3, 5]])
+    dbt = is_doubly_block_toeplitz(B, (2, 2))  # blocks T00 != T11 at their (1, 1) entries
+    assert (dbt.structure, dbt.pair) == ("doubly block Toeplitz matrix", ((1, 1), (3, 3)))
+    dbc = is_doubly_block_circulant(B, (2, 2))  # block T00 fails its own wrap first
+    assert (dbc.structure, dbc.pair) == ("doubly block circulant matrix", ((0, 1), (1, 0)))
+    rect = is_doubly_block_circulant(np.eye(4), (2, 1))
+    assert (bool(rect), rect.why) == (False, "level 0 has 2 rows but 4 columns; a circulant level must be square")

@@ -1,4 +1,8 @@
-"""Methods: identical exact results, the float summation order, FFT accuracy, the auto choice, NaN/inf, dtypes."""
+"""Methods: identical exact results, the float summation order, FFT accuracy, the auto choice, NaN/inf, dtypes.
+
+Expectations are derived by hand or from independent references written here (Python arithmetic
+over the definition), never copied from the code under test.
+"""
 
 from fractions import Fraction
 from unittest import mock
@@ -10,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import refconv
 from refconv import conv, correlate
 from refconv.methods import METHODS, choose_method, direct
 from refconv.spec import plain_spec
@@ -466,3 +471,233 @@ def test_depthwise_weights_equal_but_for_the_sign_of_zero_stay_per_group():
     w[1] = -0.0
     got = conv(x, w, groups=2, method="direct")
     assert np.signbit(got[0, 0]).sum() == 0 and np.signbit(got[0, 1]).all()
+
+
+# ---- the direct method: every ±1 fusion branch, slabs, im2col chunks, exact rescaling ----------------------
+
+
+def _brute(x, w, stride=1, pad=0):
+    """Equation 9.6 by its definition, zero padding, with Python arithmetic (independent of refconv)."""
+    x, w = np.asarray(x, dtype=object), np.asarray(w, dtype=object)
+    nd = x.ndim
+    stride = (stride,) * nd if isinstance(stride, int) else stride
+    padded = np.zeros(tuple(n + 2 * pad for n in x.shape), dtype=object)
+    padded[tuple(slice(pad, pad + n) for n in x.shape)] = x
+    out_shape = tuple((p - k) // s + 1 for p, k, s in zip(padded.shape, w.shape, stride))
+    out = np.empty(out_shape, dtype=object)
+    for o in np.ndindex(*out_shape):
+        out[o] = sum(
+            (padded[tuple(oi * s + ti for oi, s, ti in zip(o, stride, t))] * w[t] for t in np.ndindex(*w.shape)),
+            start=0,
+        )
+    return out
+
+
+_UNIT_KERNELS = [
+    [1], [-1], [2], [1, 1], [1, -1], [-1, 1], [-1, -1], [1, 3], [-1, 3], [3, 1], [3, -1],
+    [1, 1, 1], [1, -1, 2, -1], [-1, -1, -1], [0, 1, -1], [2, -1, 1], [-1, 2, 1, 1],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kernel", _UNIT_KERNELS, ids=str)
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, object])
+def test_unit_weights_fused_or_not_equal_the_definition(kernel, dtype):
+    x = np.array([3, -1, 4, 1, -5, 9, 2, -6], dtype=dtype)
+    w = np.array(kernel, dtype=dtype)
+    expected = _brute(x, w)
+    got = refconv.correlate(x, w, method="direct")
+    assert got.tolist() == expected.tolist()
+    # The same kernels in 2-D (a row kernel over 2 rows) and with a stride.
+    x2 = np.stack([x, x[::-1]])
+    assert refconv.correlate(x2, w[None], method="direct").tolist() == _brute(x2, w[None]).tolist()
+    assert refconv.correlate(x, w, stride=2, method="direct").tolist() == _brute(x, w, stride=2).tolist()
+
+
+@pytest.mark.parametrize("slab", [1, 2, 5, 7, 10**6])
+def test_slabs_of_rows_give_the_whole_result(monkeypatch, slab):
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", slab)
+    x = np.arange(7 * 6).reshape(7, 6) % 11 - 5
+    for w in ([[1, 2, -1], [0, 3, 1]], [[1, -1], [-1, 1], [2, 2]], [[1, 1, 1]]):
+        assert refconv.correlate(x, w, method="direct").tolist() == _brute(x, w).tolist()
+        assert refconv.correlate(x, w, mode=1, method="direct").tolist() == _brute(x, w, pad=1).tolist()
+        assert refconv.correlate(x, w, stride=(2, 1), method="direct").tolist() == _brute(x, w, stride=(2, 1)).tolist()
+    # A batch of channels through the layer function (the slab spans every leading axis).
+    xs = np.stack([x, -x]).reshape(2, 1, 7, 6)
+    w = np.array([[[[1, 2, -1], [0, 3, 1]]]])
+    got = refconv.conv(xs, w, method="direct")
+    assert got[0, 0].tolist() == _brute(x, w[0, 0]).tolist() and got[1, 0].tolist() == _brute(-x, w[0, 0]).tolist()
+
+
+def _brute_conv(x, w, groups=1):
+    """conv by its definition: y[n, c] = sum_i x[n, g*Ci + i] (*) w[c, i], valid, stride 1."""
+    n_, c_in = x.shape[:2]
+    c_out, ci = w.shape[:2]
+    out = []
+    for n in range(n_):
+        maps = []
+        for c in range(c_out):
+            g = c // (c_out // groups)
+            maps.append(sum((_brute(x[n, g * ci + i], w[c, i]) for i in range(ci)), start=0))
+        out.append(maps)
+    return np.array(out, dtype=object)
+
+
+@pytest.mark.parametrize("budget", [1, 8 * 2 * 2 * 12, 1 << 28])
+def test_im2col_in_chunks_of_taps_equals_the_definition(monkeypatch, budget):
+    # x (2, 4, 4, 5), w (3, 2, 2, 3), groups 2: per_tap = B*G*Ci*P*8 = 2*2*2*(3*3)*8 bytes.
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", budget)
+    x = (np.arange(2 * 4 * 4 * 5).reshape(2, 4, 4, 5) * 7) % 13 - 6
+    w = (np.arange(4 * 2 * 2 * 3).reshape(4, 2, 2, 3) * 5) % 7 - 3
+    got = refconv.conv(x, w, groups=2, method="direct")
+    assert got.dtype == np.int64
+    assert got.tolist() == _brute_conv(x, w, groups=2).tolist()
+    floats = refconv.conv(x.astype(np.float64), w.astype(np.float64), groups=2, method="direct")
+    assert floats.dtype == np.float64 and floats.tolist() == _brute_conv(x, w, groups=2).tolist()
+    f32 = refconv.conv(x.astype(np.float32), w.astype(np.float32), method="direct", groups=2)
+    assert f32.dtype == np.float32
+
+
+def test_exact_rationals_rescale_to_fractions_in_lowest_terms():
+    # (1/2 + 1/2) = 1 and (1/2 + 1/3) = 5/6: Fractions, reduced.
+    got = refconv.correlate(np.array([Fraction(1, 2), Fraction(1, 2), Fraction(1, 3)], dtype=object), [1, 1])
+    assert got.tolist() == [Fraction(1), Fraction(5, 6)]
+    assert all(type(v) is Fraction for v in got) and got[0].denominator == 1 and got[1].denominator == 6
+    # Fractions in w only, ints in x: 2*(1/4) + 3*(3/4) = 11/4, 3*(1/4) + 4*(3/4) = 15/4.
+    got = refconv.correlate(np.array([2, 3, 4], dtype=object), np.array([Fraction(1, 4), Fraction(3, 4)], dtype=object))
+    assert got.tolist() == [Fraction(11, 4), Fraction(15, 4)]
+    # A denominator past int64: 2**40 * 3**30 > 2**63, so the rescale runs in Python ints.
+    a, b = Fraction(1, 2**40), Fraction(1, 3**30)
+    got = refconv.correlate(np.array([a, 2 * a], dtype=object), np.array([b], dtype=object))
+    assert got.tolist() == [a * b, 2 * a * b] and got[1] == Fraction(1, 2**39 * 3**30)
+    # Products past int64 (2**62 * 4 * 2): Python ints, still reduced.
+    big = np.array([Fraction(2**62, 3), Fraction(2**62, 3)], dtype=object)
+    assert refconv.correlate(big, np.array([4, 4], dtype=object)).tolist() == [Fraction(2**65, 3)]
+    # Python ints only: denominator 1, exact ints past int64.
+    assert refconv.correlate(np.array([2**70, 1], dtype=object), [3, 5]).tolist() == [3 * 2**70 + 5]
+
+
+def test_symbolic_entries_skip_the_rational_path():
+    a, b = sympy.symbols("a b")
+    assert direct._as_scaled_integers(np.array([a, 1], dtype=object), np.array([1], dtype=object)) is None
+    got = refconv.correlate(np.array([a, b, 1], dtype=object), np.array([2, Fraction(1, 2)], dtype=object))
+    assert got.tolist() == [2 * a + b / 2, 2 * b + sympy.Rational(1, 2)]
+
+
+@pytest.mark.performance_contract
+def test_scaled_integers_are_int64_only_when_the_bound_allows():
+    lead = (None, None, None)
+    X, W, d = direct._as_scaled_integers(
+        np.array([Fraction(1, 2), 3], dtype=object)[lead], np.array([Fraction(2, 3)], dtype=object)[lead]
+    )
+    # x scaled by 2: [1, 6]; w scaled by 3: [2]; D = 2*3.
+    assert X.dtype == W.dtype == np.int64 and X.ravel().tolist() == [1, 6] and W.ravel().tolist() == [2] and d == 6
+    X, W, d = direct._as_scaled_integers(
+        np.array([Fraction(2**62, 5)], dtype=object)[lead], np.array([2, 2], dtype=object)[lead]
+    )
+    # bound 2**62 * (2 + 2) = 2**64 > 2**63: Python ints.
+    assert X.dtype == object and X.ravel().tolist() == [2**62] and d == 5
+    # A zero x bounds every sum by 0, but a w past int64 cannot be an int64 operand.
+    X, W, d = direct._as_scaled_integers(
+        np.array([Fraction(0)], dtype=object)[lead], np.array([Fraction(2**70, 3)], dtype=object)[lead]
+    )
+    assert W.dtype == object and W.ravel().tolist() == [2**70] and d == 3
+    zero = refconv.correlate(np.array([Fraction(0)], dtype=object), np.array([Fraction(2**70, 3)], dtype=object))
+    assert zero.tolist() == [0]
+
+
+class _CountingNumpy:
+    """NumPy, counting the calls of a few functions (the direct method's documented economies)."""
+
+    def __init__(self, names):
+        self.calls = dict.fromkeys(names, 0)
+
+    def __getattr__(self, name):
+        attr = getattr(np, name)
+        if name not in self.calls:
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+@pytest.mark.performance_contract
+@pytest.mark.parametrize(
+    ("kernel", "multiplies"),
+    [([1.0, -1.0, 1.0], 0), ([-1.0], 0), ([1.0, 1.0], 0), ([2.0, 1.0], 1), ([1.0, 2.0], 1), ([2.0, -1.0, 3.0], 2)],
+)
+def test_unit_weights_are_applied_without_a_multiplication(monkeypatch, kernel, multiplies):
+    # Module docstring: "a weight of +1/-1 is applied as an addition/subtraction ... it saves a pass".
+    spy = _CountingNumpy(["multiply"])
+    monkeypatch.setattr(direct, "np", spy)
+    x = np.array([1.5, -2.0, 4.0, 0.25, 8.0])
+    got = refconv.correlate(x, kernel, method="direct")
+    assert got.tolist() == _brute(x, kernel).tolist()
+    assert spy.calls["multiply"] == multiplies
+
+
+@pytest.mark.performance_contract
+def test_slabs_hold_about_slab_elements_outputs(monkeypatch):
+    # A 2-D float problem with 3x3 taps: out (40, 50), one row of outputs is 50 elements, so a
+    # slab of SLAB_ELEMENTS = 1000 holds 1000 // 50 = 20 rows: slabs (0, 20) and (20, 40).
+    seen = []
+    real = direct.all_tap_slices
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", 1000)
+    monkeypatch.setattr(direct, "all_tap_slices", lambda spec, rows: (seen.append(rows), real(spec, rows))[1])
+    x = np.arange(42 * 52, dtype=np.float64).reshape(42, 52) % 7
+    w = np.arange(9.0).reshape(3, 3)
+    assert refconv.correlate(x, w, method="direct").tolist() == _brute(x, w).tolist()
+    assert seen == [(0, 20), (20, 40)]
+    # 1-D: a row is one element; with 2 taps or fewer (fused) or objects, one slab.
+    seen.clear()
+    refconv.correlate(np.arange(2500.0), np.ones(3), method="direct")
+    assert seen == [(0, 1000), (1000, 2000), (2000, 2498)]
+    seen.clear()
+    refconv.correlate(np.arange(2500.0), np.ones(2), method="direct")
+    assert seen == [(0, 2499)]
+    seen.clear()
+    # Python ints past the int64 bound (2**62 * 3 > 2**63) stay objects: one slab.
+    refconv.correlate(np.full(2500, 2**62, dtype=object), np.ones(3, dtype=int).astype(object), method="direct")
+    assert seen == [(0, 2498)]
+    # A batch of 4 maps: a row of outputs is 4 x 50 elements, 1000 // 200 = 5 rows per slab.
+    seen.clear()
+    refconv.conv(np.stack([x] * 4)[:, None], w[None, None], method="direct")
+    assert seen[:2] == [(0, 5), (5, 10)] and len(seen) == 8
+
+
+@pytest.mark.performance_contract
+def test_im2col_chunks_keep_the_stacked_copy_under_the_budget(monkeypatch):
+    # Stride 2 takes the stacked im2col (stride 1 runs in blocks of flat runs, below).  x (2, 3,
+    # 7, 7), w (4, 3, 3, 3): P = 3*3 = 9 outputs, per tap B*G*Ci*P*8 = 2*1*3*9*8 = 432 bytes; a
+    # budget of 1300 bytes takes 1300 // 432 = 3 taps per chunk: ceil(9/3) = 3 products.
+    spy = _CountingNumpy(["matmul"])
+    monkeypatch.setattr(direct, "matmul", spy.matmul)  # the GEMM goes through refconv._gemm.matmul
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 1300)
+    x = np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7) % 5 - 2
+    w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
+    expected = _brute_conv(x, w)[:, :, ::2, ::2].tolist()  # stride 2 keeps every other output
+    assert refconv.conv(x, w, stride=2, method="direct").tolist() == expected
+    assert spy.calls["matmul"] == 3
+    spy.calls["matmul"] = 0
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 432 * 9)  # all nine taps in one chunk
+    refconv.conv(x, w, stride=2, method="direct")
+    assert spy.calls["matmul"] == 1
+    spy.calls["matmul"] = 0
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", 1)  # less than one tap: still one tap per chunk
+    refconv.conv(x, w, stride=2, method="direct")
+    assert spy.calls["matmul"] == 9
+
+
+@pytest.mark.parametrize("columns", [1, 100, 1 << 20])
+def test_stride_1_im2col_in_blocks_of_flat_runs_equals_the_definition(monkeypatch, columns):
+    # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells, the outputs span
+    # (5-1)*70 + (68-1) + 1 = 348 flat positions, cut into blocks of BLOCK_COLUMNS: whatever the
+    # block, the result is the definition's, exactly on these integers and in floats.
+    monkeypatch.setattr(direct, "BLOCK_COLUMNS", columns)
+    x = np.arange(2 * 3 * 7 * 70).reshape(2, 3, 7, 70) % 5 - 2
+    w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
+    assert refconv.conv(x, w, method="direct").tolist() == _brute_conv(x, w).tolist()
+    floats = refconv.conv(x.astype(np.float64), w.astype(np.float64), method="direct")
+    assert floats.tolist() == _brute_conv(x, w).tolist()

@@ -821,6 +821,7 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
     assert got.tobytes() == want.tobytes()
 
 
+@pytest.mark.performance_contract
 def test_max_and_window_sum_slabs_are_sized_by_the_one_slab_cells(monkeypatch):
     # Both fast paths read SLAB_CELLS where the slabs are cut (refconv.pooling._windows), so one
     # patch there sizes both: 1 cell per slab forces one plane per slab, 3 slabs for 3 planes.
@@ -863,3 +864,177 @@ def test_float_lp_pool_with_a_fraction_p_overflows_to_inf_like_a_float_p():
     assert lp_pool(np.array([4e205]), Fraction(3, 2), 1).tolist() == [np.inf]  # (4e205)**1.5 > 1.8e308
     # The global pool too (thorough fuzz): sum (4e205)**1.5 + 0 overflows to inf.
     assert global_lp_pool(np.array([4e205, 0.0]), Fraction(3, 2)).tolist() == [np.inf]
+
+
+# --------------------------------------------------------------------------------------------
+# torch's Lp formula, the global forms, distance weights, exact max pools (by hand)
+
+
+def test_lp_pool_in_the_peer_convention_by_hand_not_the_norm():
+    # Windows [3, 4], [2, 2], [5] (ceil): mean of squares 25/2, 4, 25/1, times K = 2, square root.
+    got = lp_pool_torch(np.array([3.0, 4.0, 2.0, 2.0, 5.0]), 2, 2, ceil_mode=True)
+    assert np.allclose(got, [5.0, 8.0**0.5, 50.0**0.5], rtol=0, atol=1e-12)
+    # p = 1 keeps the sign of the window mean: (-3 + 1)/2 * 2 = -2.
+    assert lp_pool_torch(np.array([-3.0, 1.0]), 1, 2).tolist() == [-2.0]
+    # p = 3 on negatives: mean -8, times 2 is -16, and (-16)**(1/3) is NaN in floats.
+    assert np.isnan(lp_pool_torch(np.array([-2.0, -2.0]), 3, 2)).all()
+    # p = 0.5: mean of sqrt(4), sqrt(16) = 3, times 2 = 6, then 6**2 = 36.
+    assert np.allclose(lp_pool_torch(np.array([4.0, 16.0]), 0.5, 2), [36.0], rtol=1e-15)
+    # p = inf is max |v|, through max_pool on |x| (stride and axes passed on).
+    x = np.array([[-3.0, 1.0], [2.0, -5.0], [0.5, 0.25]])
+    assert lp_pool_torch(x, float("inf"), 2, axes=(0,), stride=1).tolist() == [[3.0, 5.0], [2.0, 5.0]]
+    # A 2x2 window multiplies by K = 4: mean(1, 4, 9, 16) * 4 = 30.
+    assert np.allclose(lp_pool_torch(np.array([[1.0, 2.0], [3.0, 4.0]]), 2, (2, 2)), [[30.0**0.5]], rtol=1e-15)
+    # stride and axes reach avg_pool: windows [1, 2], [2, 3] along axis 0 of a column.
+    col = np.array([[1.0], [2.0], [3.0]])
+    assert np.allclose(lp_pool_torch(col, 1, 2, stride=1, axes=(0,)), [[3.0], [5.0]], rtol=1e-15)
+    with pytest.raises(TypeError, match=r"^lp_pool_torch: x=.* has dtype int64; expected a float array"):
+        lp_pool_torch(np.array([1, 2]), 2, 2)
+    with pytest.raises(ValueError, match=r"^lp_pool_torch: p=0 is not positive"):
+        lp_pool_torch(np.array([1.0, 2.0]), 0, 2)
+
+
+def test_global_max_pool_indices_are_row_major_over_the_axes_given():
+    # x[i, j, k] with a unique maximum per j: flat index over (axes 0, 2) is i*2 + k.
+    x = np.zeros((2, 3, 2), dtype=np.int64)
+    x[1, 0, 0] = 9  # j=0: (i, k) = (1, 0) -> 2
+    x[0, 1, 1] = 7  # j=1: (0, 1) -> 1
+    x[1, 2, 1] = 5  # j=2: (1, 1) -> 3
+    best, where = refconv.global_max_pool(x, axes=(0, 2), return_indices=True)
+    assert best.shape == (1, 3, 1) and best.ravel().tolist() == [9, 7, 5]
+    assert where.ravel().tolist() == [1 * 2 + 0, 0 * 2 + 1, 1 * 2 + 1]
+    # The axes in the other order: the index is k*2 + i.
+    _, where = refconv.global_max_pool(x, axes=(2, 0), return_indices=True)
+    assert where.ravel().tolist() == [0 * 2 + 1, 1 * 2 + 0, 1 * 2 + 1]
+    # Every axis of a 2x3: ties keep the first maximum (row-major), NaN wins and the last NaN's index.
+    best, where = refconv.global_max_pool(np.array([[1, 5, 2], [5, 0, 5]]), return_indices=True)
+    assert best.tolist() == [[5]] and where.tolist() == [[1]]
+    nan = float("nan")
+    best, where = refconv.global_max_pool(np.array([[nan, 1.0], [2.0, nan]]), return_indices=True)
+    assert np.isnan(best).all() and where.tolist() == [[3]]
+    # Same values as max_pool with the whole window, and exact objects come back as Python numbers.
+    frac = np.array([[Fraction(1, 3), Fraction(1, 2)], [Fraction(-1), Fraction(1, 4)]], dtype=object)
+    assert refconv.global_max_pool(frac).tolist() == [[Fraction(1, 2)]]
+    assert refconv.global_max_pool(frac, axes=(1,)).tolist() == [[Fraction(1, 2)], [Fraction(1, 4)]]
+    assert refconv.global_max_pool(x).tolist() == [[[9]]]
+    with pytest.raises(
+        TypeError, match=r"^global_max_pool: x=.* is complex, which has no order; expected real numbers$"
+    ):
+        refconv.global_max_pool(np.array([1j]))
+
+
+def test_global_avg_and_lp_pool_by_hand():
+    x = np.array([[3, 0, 4], [1, 2, -2]])
+    # Means: whole (3+0+4+1+2-2)/6 = 4/3; per row 7/3, 1/3; per column 2, 1, 1.
+    assert refconv.global_avg_pool(x).tolist() == [[Fraction(4, 3)]]
+    assert refconv.global_avg_pool(x, axes=(1,)).tolist() == [[Fraction(7, 3)], [Fraction(1, 3)]]
+    assert refconv.global_avg_pool(x, axes=0).tolist() == [[2, 1, 1]]
+    f = refconv.global_avg_pool(x.astype(np.float32), axes=(1,))
+    assert f.dtype == np.float32 and np.allclose(f.ravel(), [7 / 3, 1 / 3], rtol=1e-6)
+    # L2 per row: sqrt(9 + 16) = 5, sqrt(1 + 4 + 4) = 3; L1 of everything: 12; Linf: 4.
+    assert refconv.global_lp_pool(x, 2, axes=(1,)).ravel().tolist() == [5, 3]
+    assert refconv.global_lp_pool(x, 1).tolist() == [[12]]
+    assert refconv.global_lp_pool(x, float("inf")).tolist() == [[4]]
+    # Floats: sqrt for p = 2, the 1/p power otherwise: (27 + 64)**(1/3) for row 0 with p = 3.
+    fl = refconv.global_lp_pool(x.astype(np.float64), 3, axes=(1,))
+    assert np.allclose(fl.ravel(), [91 ** (1 / 3), (1 + 8 + 8) ** (1 / 3)], rtol=1e-15)
+    assert refconv.global_lp_pool(x.astype(np.float64), 2, axes=(1,)).ravel().tolist() == [5.0, 3.0]
+    assert refconv.global_lp_pool(-x.astype(np.float64), float("inf")).tolist() == [[4.0]]
+    # Exact with a fractional p = 1/2: (sqrt 3 + sqrt 4)**2 per row 0 restricted to [3, 4].
+    got = refconv.global_lp_pool(np.array([3, 4]), Fraction(1, 2))
+    assert sympy.simplify(got[0] - (sympy.sqrt(3) + 2) ** 2) == 0
+
+
+def test_distance_weights_exact_and_float():
+    # 3-tap window: distances 1, 0, 1; weight 2 - d: 1, 2, 1.  (1*1 + 2*2 + 1*3)/4 = 2.
+    assert refconv.weighted_pool([1, 2, 3], 3, lambda d: 2 - d).tolist() == [Fraction(2)]
+    # 2x2 window: every tap at distance sqrt(2)/2; exact x receives SymPy distances.
+    seen = []
+    refconv.weighted_pool(np.ones((2, 2), dtype=int), (2, 2), lambda d: seen.append(d) or 1)
+    assert seen == [sympy.sqrt(2) / 2] * 4
+    # Float x receives float distances, and the weights become x's dtype.
+    seen.clear()
+    got = refconv.weighted_pool(np.array([1.0, 3.0], np.float32), 2, lambda d: seen.append(d) or 1)
+    assert seen == [0.5, 0.5] and got.dtype == np.float32 and got.tolist() == [2.0]
+    # An irrational weight gives a SymPy number: (1*1 + 2*sqrt(2)) / (1 + sqrt(2)) for x = [1, 2].
+    got = refconv.weighted_pool([1, 2], 2, lambda d: 1 if d < 0 else sympy.sqrt(2) ** (2 * d))
+    assert sympy.simplify(got[0] - (1 * sympy.sqrt(2) + 2 * sympy.sqrt(2)) / (2 * sympy.sqrt(2))) == 0
+    # A rational SymPy weight becomes a Fraction: weights 1/2, 1/4 -> (1/2 + 2/4) / (3/4) = 4/3.
+    got = refconv.weighted_pool([1, 2], 2, lambda d: sympy.Rational(1, 2))
+    assert got.tolist() == [Fraction(3, 2)] and type(got[0]) is Fraction
+    got = refconv.weighted_pool([1, 2], 2, np.array([sympy.Rational(1, 2), sympy.Rational(1, 4)], dtype=object))
+    assert got.tolist() == [Fraction(4, 3)]
+    got = refconv.weighted_pool([1, 2, 3], 3, lambda d: sympy.Integer(2) - d)
+    assert got.tolist() == [Fraction(2)] and type(got[0]) is Fraction
+    # Float weights for float x; a mixed table of ints and floats is one float table.
+    assert refconv.weighted_pool(np.array([1.0, 3.0]), 2, lambda d: 0.5).tolist() == [2.0]
+    assert refconv.weighted_pool(np.array([2.0, 4.0]), 2, np.array([1, 3])).tolist() == [(2 + 12) / 4]
+
+
+@pytest.mark.parametrize(
+    ("weight", "exc", "message"),
+    [
+        (lambda d: 1j, TypeError, r"weight=.* holds complex 1j; expected an object array of int, Fraction or SymPy"),
+        (np.array([1j, 1]), TypeError, r"weight=.* is complex; expected real weights >= 0$"),
+        (lambda d: -1, ValueError, r"weight=.* gives -1 at tap \(0,\); expected finite weights >= 0$"),
+        (lambda d: float("nan"), ValueError, r"weight=.* gives nan at tap \(0,\); expected finite weights >= 0$"),
+        (lambda d: float("inf"), ValueError, r"weight=.* gives inf at tap \(0,\); expected finite weights >= 0$"),
+        (np.array([1, -2]), ValueError, r"weight=.* gives -2 at tap \(1,\); expected finite weights >= 0$"),
+        (lambda d: None, TypeError, r"weight=.* holds NoneType None; expected an object array"),
+        (np.array([sympy.Symbol("s"), 1]), TypeError, r"weight=.* gives s at tap \(0,\), whose sign is unknown"),
+    ],
+)
+def test_weight_refusals_name_the_tap(weight, exc, message):
+    with pytest.raises(exc, match=r"^weighted_pool: " + message):
+        refconv.weighted_pool(np.array([1.0, 2.0]), 2, weight)
+
+
+def test_lp_pool_float_powers_and_default_floor_mode():
+    x = np.array([3.0, 4.0, 5.0])
+    # Floor mode by default: one window [3, 4]; ceil mode adds the clipped [5].
+    assert refconv.lp_pool(x, 2, 2).tolist() == [5.0]
+    assert refconv.lp_pool(x, 2, 2, ceil_mode=True).tolist() == [5.0, 5.0]
+    # p = 3: (27 + 64)**(1/3); p = 1: 3 + 4; p = 0.5: (sqrt 3 + 2)**2.
+    assert np.allclose(refconv.lp_pool(x, 3, 2), [91 ** (1 / 3)], rtol=1e-15)
+    assert refconv.lp_pool(x, 1, 2).tolist() == [7.0]
+    assert np.allclose(refconv.lp_pool(x, 0.5, 2), [(3**0.5 + 2) ** 2], rtol=1e-15)
+    # p = inf: max |v| over windows of -x, in float.
+    assert refconv.lp_pool(-x, float("inf"), 2, stride=1).tolist() == [4.0, 5.0]
+    assert refconv.lp_pool(np.array([-3, 1, -2]), float("inf"), 3).tolist() == [3]
+
+
+def test_average_pooling_keeps_a_float32_dtype_and_divides_by_the_documented_counts():
+    x = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    got = refconv.avg_pool(x, 3, stride=1, padding=1)
+    # Windows [pad, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, pad]: divisor 3 (padding counts).
+    assert got.dtype == np.float32 and np.allclose(got, [1.0, 2.0, 3.0, 7 / 3], rtol=1e-6)
+    got = refconv.avg_pool(x, 3, stride=1, padding=1, count_include_pad=False)
+    assert np.allclose(got, [1.5, 2.0, 3.0, 3.5], rtol=1e-6)
+    # The dask path's per-block divisors: outputs 1..2 of the same geometry, ranges per axis.
+    from refconv.pooling._average import _counts
+
+    g = pool_spec("f", (4,), (3,), stride=1, padding=1)
+    assert _counts(g, lambda a: 0, lambda a: a.n).tolist() == [2, 3, 3, 2]
+    assert _counts(g, lambda a: 0, lambda a: a.n, outputs=(range(1, 3),)).tolist() == [3, 3]
+    assert _counts(g, lambda a: 0, lambda a: a.n, outputs=(range(3, 4),)).tolist() == [2]
+
+
+def test_weighted_pool_of_float_x_with_exact_weights_runs_in_floats():
+    got = refconv.weighted_pool(np.array([1.0, 3.0], np.float32), 2, lambda d: Fraction(1, 3))
+    assert got.dtype == np.float32 and got.tolist() == [2.0]
+    got = refconv.weighted_pool(np.array([1.0, 3.0]), 2, np.array([Fraction(1, 4), Fraction(3, 4)], dtype=object))
+    assert got.dtype == np.float64 and got.tolist() == [1 / 4 + 9 / 4]
+    # Float weights and float x: (2*1 + 4*3) / (1 + 3).
+    assert refconv.weighted_pool(np.array([2.0, 4.0]), 2, np.array([1.0, 3.0])).tolist() == [14 / 4]
+
+
+def test_exact_max_pools_return_exact_objects():
+    # Fractions and Python ints stay exact objects, per window and globally (not floats).
+    x = np.array([Fraction(1, 3), Fraction(-1, 2), 2**70, 5], dtype=object)
+    got = refconv.max_pool(x, 2)
+    assert got.dtype == object and got.tolist() == [Fraction(1, 3), 2**70]
+    assert all(type(v) in (Fraction, int) for v in got)
+    g = refconv.global_max_pool(x)
+    assert g.dtype == object and g.tolist() == [2**70]
+    values, index = refconv.global_max_pool(x, return_indices=True)
+    assert (values.tolist(), index.tolist()) == ([2**70], [2])

@@ -136,6 +136,7 @@ GUARDED = [
 ]
 
 
+@pytest.mark.performance_contract
 @pytest.mark.parametrize(("call", "match", "refused_bytes"), GUARDED)
 def test_a_refusal_is_immediate_names_the_size_and_allocates_almost_nothing(call, match, refused_bytes):
     tracemalloc.start()
@@ -437,6 +438,7 @@ _RLIMIT_LAYER = textwrap.dedent(
 )
 
 
+@pytest.mark.performance_contract
 @pytest.mark.parametrize(
     ("gib", "layer", "method"),
     [
@@ -463,6 +465,7 @@ def _channel_form(x, w):
     return x.reshape(1, 1, *x.shape[1:]), w.reshape(1, *w.shape)
 
 
+@pytest.mark.performance_contract
 def test_the_big_layer_s_fft_is_chunked_and_auto_stays_within_the_budget():
     # Shapes only: x (1, 128, 256, 256), w (128, 128, 15, 15) float32 (zero-stride, no memory).
     x = np.broadcast_to(np.float32(1), (1, 128, 256, 256))
@@ -479,6 +482,7 @@ def test_the_big_layer_s_fft_is_chunked_and_auto_stays_within_the_budget():
     assert choose_method(xc, wc, s, given=spec.held_cells(x) + spec.held_cells(w)) in ("direct", "fft")
 
 
+@pytest.mark.performance_contract
 def test_an_explicit_method_over_the_budget_is_refused_by_name_before_allocating(monkeypatch):
     # Many channels, small maps: 1,024 weight spectra outweigh direct's im2col columns.
     x, w = np.ones((1, 32, 16, 16)), np.ones((32, 32, 5, 5))
@@ -513,6 +517,7 @@ def test_an_explicit_method_over_the_budget_is_refused_by_name_before_allocating
         refconv.conv(x, w, padding=2)
 
 
+@pytest.mark.performance_contract
 def test_a_broadcast_view_counts_by_what_it_holds():
     huge = np.broadcast_to(1.0, (10**5, 10**5))
     assert spec.held_cells(huge) == 1

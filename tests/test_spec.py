@@ -1,11 +1,17 @@
-"""The spec: normal form, output_shape, "same" splits, ceil_mode, the name tables."""
+"""The spec: normal form, output_shape, "same" splits, ceil_mode, the name tables, the memory budget.
+
+Expectations are derived by hand (as arithmetic in the test, never copied from the code under test).
+"""
+
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refconv import BOUNDARY_NAMES, PARAMETER_NAMES, output_shape
+import refconv
+from refconv import BOUNDARY_NAMES, PARAMETER_NAMES, output_shape, spec
 from refconv.spec import AxisGeometry, layer_spec, plain_spec, same_pads
 
 
@@ -62,11 +68,11 @@ def test_ceil_mode_never_starts_in_right_padding(n, k, s, p):
 
 
 def test_spec_is_frozen_and_hashable():
-    spec = plain_spec("t", (4, 5), (2, 3), mode="same", stride=(1, 2))
-    assert hash(spec) == hash(plain_spec("t", (4, 5), (2, 3), mode="same", stride=(1, 2)))
+    g = plain_spec("t", (4, 5), (2, 3), mode="same", stride=(1, 2))
+    assert hash(g) == hash(plain_spec("t", (4, 5), (2, 3), mode="same", stride=(1, 2)))
     with pytest.raises(AttributeError):
-        spec.boundary = "wrap"
-    assert spec.kernel_shape == (2, 3) and spec.taps == 6 and spec.stride == (1, 2)
+        g.boundary = "wrap"
+    assert g.kernel_shape == (2, 3) and g.taps == 6 and g.stride == (1, 2)
 
 
 def test_numpy_integer_arguments_accepted():
@@ -80,9 +86,133 @@ def test_name_tables_cover_every_boundary_and_key_parameter():
     assert all(len(row) == 5 for row in PARAMETER_NAMES)
 
 
-def test_check_working_set_allows_exactly_the_limit_and_names_the_method(monkeypatch):
-    from refconv import spec
+# ---- the builders: caching, defaults, "same" rules, ceil mode --------------------------------------------
 
+
+@pytest.mark.performance_contract
+def test_public_spec_builders_are_memoized():
+    # The builders' docstrings: specs are cached on simple (hashable) arguments; cache_clear() empties it.
+    for builder, args in (
+        (spec.plain_spec, ("f", (5, 4), (2, 2))),
+        (spec.layer_spec, ("f", (5,), (2,))),
+        (spec.pool_spec, ("f", (6,), (2,))),
+    ):
+        builder.cache_clear()
+        first = builder(*args)
+        assert builder(*args) is first
+        # A list spelling is a different (but equal) key: equal specs, built again.
+        again = builder(args[0], list(args[1]), list(args[2]))
+        assert again == first
+        builder.cache_clear()
+        assert builder(*args) is not first and builder(*args) == first
+    # Nested tuples and lists of tuples are simple arguments too.
+    spec.plain_spec.cache_clear()
+    pads = spec.plain_spec("f", (5,), (2,), mode=((1, 0),))
+    assert spec.plain_spec("f", (5,), (2,), mode=((1, 0),)) is pads and pads.pads == ((1, 0),)
+    listed = spec.plain_spec("f", (5,), (2,), mode=[(1, 0)])
+    assert spec.plain_spec("f", (5,), (2,), mode=[(1, 0)]) is listed and listed == pads
+
+
+def test_the_spec_cache_never_answers_for_an_argument_validation_refuses():
+    # 1, 1.0 and True hash alike, but only 1 is a stride: after stride=1 is cached, the others are
+    # still refused, bare or in a tuple.  NumPy integers are accepted, each for its own value.
+    for builder, args in (
+        (spec.plain_spec, ("f", (5,), (2,))),
+        (spec.layer_spec, ("f", (5,), (2,))),
+        (spec.pool_spec, ("f", (6,), (2,))),
+    ):
+        builder.cache_clear()
+        assert builder(*args, stride=1).stride == (1,) and builder(*args, stride=(1,)).stride == (1,)
+        for refused in (1.0, True, (1.0,), (True,)):
+            with pytest.raises(TypeError, match="^f: stride=" + re.escape(repr(refused)) + " is not an integer"):
+                builder(*args, stride=refused)
+        assert builder(*args, stride=(np.int64(1),)).stride == (1,)
+        assert builder(*args, stride=(np.int64(2),)).stride == (2,)
+        assert builder(*args, stride=np.int64(2)).stride == (2,)
+
+
+def test_builder_defaults():
+    # layer_spec: padding 0, stride 1, dilation 1, constant boundary, floor mode.
+    g = spec.layer_spec("f", (5,), (3,))
+    assert g.pads == ((0, 0),) and g.stride == (1,) and g.dilation == (1,) and g.boundary == "constant"
+    assert g.output_shape == (5 - 3 + 1,)
+    # plain_spec: valid, stride 1, dilation 1, constant.
+    g = spec.plain_spec("f", (5,), (3,))
+    assert (g.pads, g.stride, g.dilation, g.boundary) == (((0, 0),), (1,), (1,), "constant")
+    # transpose_spec: stride 1, dilation 1, no padding: n = (m-1)*1 + 1*(k-1) + 1 = m + k - 1.
+    g = spec.transpose_spec("f", (4,), (3,))
+    assert g.input_shape == (4 + 3 - 1,) and g.pads == ((0, 0),) and g.stride == (1,)
+    # pool_spec: stride = kernel, no padding, dilation 1.
+    g = spec.pool_spec("f", (7,), (3,))
+    assert g.stride == (3,) and g.pads == ((0, 0),) and g.output_shape == ((7 - 3) // 3 + 1,)
+
+
+def test_same_padding_splits_by_the_named_rule_only():
+    assert spec.same_pads(4, "centred") == (2, 1)  # 3 cells: the larger half before
+    assert spec.same_pads(4, "torch") == (1, 2)  # the larger half after
+    with pytest.raises(ValueError, match="rule='TORCH' is not recognised"):
+        spec.same_pads(4, "TORCH")
+    # The layer convention is torch's, the plain one centred: k = 4 pads 3 cells.
+    assert spec.layer_spec("f", (5,), (4,), padding="same").pads == ((1, 2),)
+    assert spec.plain_spec("f", (5,), (4,), mode="same").pads == ((2, 1),)
+
+
+def test_output_shape_passes_ceil_mode_and_dilation_on_both_conventions():
+    # n=6, k=3, s=2, pads (1, 1): span 8-3 = 5; floor 5//2+1 = 3, ceil ceil(5/2)+1 = 4 (the last
+    # window starts at 3*2 = 6 < n+lo = 7, so it is kept).
+    assert refconv.output_shape((6,), (3,), mode=1, stride=2) == (3,)
+    assert refconv.output_shape((6,), (3,), mode=1, stride=2, ceil_mode=True) == (4,)
+    assert refconv.output_shape((6,), (3,), padding=1, stride=2, ceil_mode=True) == (4,)
+    # Dilation 2 spans 2*(3-1)+1 = 5 cells: 7 - 5 + 1 = 3 outputs on both conventions.
+    assert refconv.output_shape((7,), (3,), mode="valid", dilation=2) == (3,)
+    assert refconv.output_shape((7,), (3,), padding=0, dilation=2) == (3,)
+
+
+def test_ceil_mode_drops_a_window_starting_in_the_right_padding():
+    # n=4, k=2, s=2, pads (1, 1): span 6-2 = 4, ceil 4/2+1 = 3 windows at 0, 2, 4 in padded
+    # coordinates; the one at 4 starts at input index 4-1 = 3 < n: kept.
+    assert AxisGeometry(4, 2, 2, 1, 1, 1, True).out == 3
+    # n=3, k=2, s=2, pads (1, 1): span 5-2 = 3, ceil(3/2)+1 = 3, but the third window starts at
+    # padded 4 = n+lo: only padding, dropped -> 2 (torch's rule).
+    assert AxisGeometry(3, 2, 2, 1, 1, 1, True).out == 2
+    # The overhang is how far the last kept window reaches past the padded input: (3-1)*2+2-6 = 0.
+    assert AxisGeometry(4, 2, 2, 1, 1, 1, True).overhang == 0
+    assert AxisGeometry(5, 2, 2, 1, 0, 0, True).overhang == (3 - 1) * 2 + 2 - 5
+
+
+# ---- the memory budget ------------------------------------------------------------------------------------
+
+
+def test_check_cells_allows_exactly_the_limit_beyond_the_operands(monkeypatch):
+    monkeypatch.setattr(spec, "CELL_LIMIT", 7)
+    spec.check_cells("f", "mode", 1, "a padded input", (10,), given=3)  # 10 = 3 + 7: allowed
+    spec.check_cells("f", "mode", 1, "a padded input", (7,))  # no operands: 7 allowed
+    with pytest.raises(ValueError, match=r"^f: mode=1 needs a padded input of shape \(11,\), 11 cells"):
+        spec.check_cells("f", "mode", 1, "a padded input", (11,), given=3)
+    with pytest.raises(ValueError, match=r"^f: mode=1 needs a padded input of shape \(8,\), 8 cells"):
+        spec.check_cells("f", "mode", 1, "a padded input", (8,))
+
+
+def test_check_spec_cells_counts_the_ceil_overhang_and_the_output(monkeypatch):
+    # n=6, k=3, s=2, pads (1, 1), ceil: padded 8 cells plus an overhang of 1 = 9.
+    g = spec.pool_spec("f", (6,), (3,), stride=2, padding=1, ceil_mode=True)
+    monkeypatch.setattr(spec, "CELL_LIMIT", 9)
+    spec.check_spec_cells("f", "padding", 1, g)
+    monkeypatch.setattr(spec, "CELL_LIMIT", 8)
+    with pytest.raises(ValueError, match=r"^f: padding=1 needs a padded input of shape \(9,\), 9 cells"):
+        spec.check_spec_cells("f", "padding", 1, g)
+    # Many output channels: the output (1, 100, 5) outgrows the padded input (1, 1, 5).
+    monkeypatch.setattr(spec, "CELL_LIMIT", 100)
+    message = (
+        "conv: padding=0 needs an output of shape (1, 100, 5), 500 cells, over the limit of 100 cells beyond the "
+        "operands' 105 (refconv.spec.CELL_LIMIT); expected a smaller problem, or a larger refconv.spec.CELL_LIMIT"
+    )
+    with pytest.raises(ValueError) as info:
+        refconv.conv(np.ones((1, 1, 5)), np.ones((100, 1, 1)))
+    assert str(info.value) == message
+
+
+def test_check_working_set_allows_exactly_the_limit_and_names_the_method(monkeypatch):
     monkeypatch.setattr(spec, "CELL_LIMIT", 10)
     spec.check_working_set("conv", "fft", 8 * (3 + 10), 3)  # exactly the limit: allowed
     with pytest.raises(
@@ -201,7 +331,7 @@ def test_one_wording_for_every_layer_refusal(kwargs, match):
 
 
 def test_legacy_names_stay_importable_from_spec():
-    from refconv import conventions, spec
+    from refconv import conventions
 
     assert spec.BOUNDARIES is conventions.BOUNDARIES and spec.BOUNDARY_NAMES is conventions.BOUNDARY_NAMES
     assert spec.PARAMETER_NAMES is conventions.PARAMETER_NAMES and spec.same_pads is conventions.same_split

@@ -1,11 +1,14 @@
-"""The index arithmetic: boundary_index agrees with numpy.pad; gather and tap slices agree."""
+"""The index arithmetic: boundary_index agrees with numpy.pad; gather and tap slices agree.
+
+Expectations are derived by hand (as arithmetic in the test, never copied from the code under test).
+"""
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refconv._taps import FILL, boundary_index, gather_index, pad, source_index, tap_slices, taps
-from refconv.spec import AxisGeometry, plain_spec
+from refconv._taps import FILL, array_safe, boundary_index, gather_index, pad, source_index, tap_slices, taps
+from refconv.spec import AxisGeometry, ConvSpec, plain_spec, pool_spec
 
 BOUNDARIES = ("constant", "wrap", "reflect", "symmetric", "edge")
 
@@ -46,3 +49,58 @@ def test_tap_slices_read_what_gather_index_says(n, k, s, d, lo, hi, boundary):
         via_slice = padded[tap_slices(spec, (t,))]
         via_gather = np.where(index[:, t] == FILL, 0, x[np.maximum(index[:, t], 0)])
         assert via_slice.tolist() == via_gather.tolist()
+
+
+# ---- padding with overhang, slabs of rows, index tables past int64 ----------------------------------------
+
+
+def test_pad_with_both_pads_and_a_ceil_overhang():
+    # n=6, k=3, s=2, pads (1, 1), ceil: 4 windows reach (4-1)*2+3 = 9 cells, one past 8.
+    g = pool_spec("f", (6,), (3,), stride=2, padding=1, ceil_mode=True)
+    assert (g.axes[0].lo, g.axes[0].hi, g.axes[0].overhang) == (1, 1, 1)
+    x = np.array([1, 2, 3, 4, 5, 6])
+    assert pad(x, g, (0,), fill=-9).tolist() == [-9, 1, 2, 3, 4, 5, 6, -9, -9]
+
+
+def test_pad_fills_the_overhang_even_under_a_copying_boundary():
+    # wrap, n=4, k=3, s=2, pads (1, 1), ceil: span 6-3 = 3, ceil(3/2)+1 = 3 windows; the overhang
+    # (3-1)*2+3-6 = 1 cell lies past the padded input: it is fill, not a wrapped copy.
+    g = ConvSpec((AxisGeometry(4, 3, 2, 1, 1, 1, True),), "wrap")
+    assert g.axes[0].overhang == 1
+    x = np.array([10, 20, 30, 40])
+    assert pad(x, g, (0,), fill=0).tolist() == [40, 10, 20, 30, 40, 10, 0]
+    # Without ceil mode the same wrap padding has no overhang and copies both ends.
+    g = ConvSpec((AxisGeometry(4, 3, 2, 1, 1, 1, False),), "wrap")
+    assert pad(x, g, (0,), fill=0).tolist() == [40, 10, 20, 30, 40, 10]
+
+
+def test_pad_without_pads_returns_the_input_itself():
+    x = np.arange(5)
+    g = plain_spec("f", (5,), (2,))
+    assert pad(x, g, (0,)) is x
+
+
+def test_tap_slices_restricted_to_a_slab_of_rows():
+    # n=10, k=3, s=2: 4 outputs; tap 1 reads 1, 3, 5, 7.  Rows 2..3 read 5 and 7 only.
+    g = ConvSpec((AxisGeometry(10, 3, 2),))
+    assert tap_slices(g, (1,)) == (slice(1, 1 + 3 * 2 + 1, 2),)
+    assert tap_slices(g, (1,), rows=(2, 4)) == (slice(5, 5 + 1 * 2 + 1, 2),)
+    # The slab restricts axis 0 only: axis 1 (n=5, k=2, s=1: 4 outputs) keeps all of them.
+    g2 = ConvSpec((AxisGeometry(10, 3, 2), AxisGeometry(5, 2)))
+    assert tap_slices(g2, (1, 1), rows=(2, 4)) == (slice(5, 8, 2), slice(1, 5, 1))
+    x = np.arange(10)
+    assert x[tap_slices(g, (1,), rows=(2, 4))].tolist() == [5, 7]
+
+
+def test_index_tables_of_a_stride_or_dilation_past_int64():
+    # One output (stride 2**63) and one tap (dilation 2**64 + 1): the int64 tables never see them;
+    # output 0 reads cells -lo + t*d.  Python ints keep the exact arithmetic.
+    g = AxisGeometry(n=4, k=2, stride=2**63, dilation=1, lo=1, hi=0)
+    assert g.out == 1
+    assert gather_index(g, "constant").tolist() == [[-1, 0]]  # -1: the fill marker
+    assert source_index(1, 0, g) == 2**63 - 1
+    g = AxisGeometry(n=3, k=1, stride=1, dilation=2**64 + 1)
+    assert gather_index(g, "wrap").tolist() == [[0], [1], [2]]
+    assert array_safe(g).dilation == 1 and array_safe(g).stride == 1
+    wide = AxisGeometry(n=3, k=2, stride=2**63 - 1)  # fits int64: kept
+    assert array_safe(wide) is wide

@@ -46,8 +46,10 @@ PUBLIC_MODULES = (
     "refconv.dask",
     "refconv.exact",
     "refconv.figures",
+    "refconv.general",
     "refconv.layer",
     "refconv.matrices",
+    "refconv.padding",
     "refconv.pooling",
     "refconv.probes",
     "refconv.problem",
@@ -56,6 +58,7 @@ PUBLIC_MODULES = (
     "refconv.reduce",
     "refconv.spec",
     "refconv.strategies",
+    "refconv.unfold",
     "refconv.unshared",
 )
 

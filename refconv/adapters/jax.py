@@ -309,4 +309,109 @@ def avg_pool(
     return PeerCall("jax.lax.reduce_window", ("x", "0", "jax.lax.add"), window, run)
 
 
-__all__ = ["available", "conv", "conv_transpose", "max_pool", "avg_pool"]
+# ---- the general form: refconv.conv_general_dilated, argument for argument ----------------------
+
+_SPATIAL = "HWD"
+
+
+def _layout(draw, letters: tuple[str, ...]) -> str:
+    import hypothesis.strategies as st
+
+    return "".join(draw(st.permutations(letters)))
+
+
+def general_calls(dtype: Any, ranks: tuple[int, ...] = (1, 2), side: int = 4):
+    """Hypothesis strategy of ``(args, kwargs)`` for :func:`refconv.conv_general_dilated` that JAX
+    takes too: layouts, input and kernel dilation, signed pads, strings, either group count."""
+    import hypothesis.strategies as st
+
+    from ..strategies._spaces import _values
+
+    @st.composite
+    def draw_call(draw):
+        rank = draw(st.sampled_from(ranks))
+        fgc, bgc = draw(st.sampled_from(((1, 1), (2, 1), (3, 1), (1, 2), (1, 3))))
+        n, i, o = draw(st.integers(0, 2)) * bgc, draw(st.integers(1, 2)), draw(st.integers(1, 2)) * fgc * bgc
+        shape, kernel = (
+            [draw(st.integers(1, side)) for _ in range(rank)],
+            [draw(st.integers(1, 3)) for _ in range(rank)],
+        )
+        per_axis = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))
+        stride, rhs_d, lhs_d = map(tuple, zip(*[draw(per_axis) for _ in range(rank)]))
+        if all(d == 1 for d in lhs_d) and draw(st.booleans()):
+            padding = draw(st.sampled_from(("VALID", "SAME", "SAME_LOWER", "same")))
+        else:
+            pad = st.tuples(st.integers(-3, 3), st.integers(-3, 3))
+            padding = tuple(
+                draw(pad.filter(lambda p, m=m, d=d: (m - 1) * d + 1 + sum(p) >= 0)) for m, d in zip(shape, lhs_d)
+            )
+        sp = _SPATIAL[:rank]
+        dims = (_layout(draw, ("N", "C", *sp)), _layout(draw, ("O", "I", *sp)), _layout(draw, ("N", "C", *sp)))
+        sizes = {"N": n, "C": i * fgc, **dict(zip(sp, shape))}
+        ksizes = {"O": o, "I": i, **dict(zip(sp, kernel))}
+        # The kernel string's spatial order is the one window_strides and the dilations follow.
+        order = [c for c in dims[1] if c in sp]
+        stride, rhs_d, lhs_d = (tuple(v[sp.index(c)] for c in order) for v in (stride, rhs_d, lhs_d))
+        if isinstance(padding, tuple):
+            padding = tuple(padding[sp.index(c)] for c in order)
+        lhs = draw(_values(tuple(sizes[c] for c in dims[0]), np.dtype(dtype)))
+        rhs = draw(_values(tuple(ksizes[c] for c in dims[1]), np.dtype(dtype)))
+        kwargs = {"lhs_dilation": lhs_d, "rhs_dilation": rhs_d, "dimension_numbers": dims}
+        kwargs.update(feature_group_count=fgc, batch_group_count=bgc)
+        return (lhs, rhs, stride, padding), kwargs
+
+    return draw_call()
+
+
+def _general_problems(opt: Options):
+    return general_calls(opt.dtype, tuple(r for r in opt.ranks if r <= 3) or (1,))
+
+
+@adapter(
+    "conv_general_dilated",
+    "jax",
+    _general_problems,
+    dtypes=_DTYPES,
+    conventions="the same arguments, passed through",
+    findings=(SUBNORMALS,),
+)
+def conv_general_dilated(
+    lhs: Any,
+    rhs: Any,
+    window_strides: Any,
+    padding: Any,
+    lhs_dilation: Any = None,
+    rhs_dilation: Any = None,
+    dimension_numbers: Any = None,
+    feature_group_count: int = 1,
+    batch_group_count: int = 1,
+) -> PeerCall:
+    """``jax.lax.conv_general_dilated`` itself, as :func:`refconv.conv_general_dilated` takes it.
+
+    Examples
+    --------
+    >>> conv_general_dilated.translate(np.ones((1, 3, 1)), np.ones((2, 1, 1)), (1,), [(-1, 2)], lhs_dilation=(2,),
+    ...                                dimension_numbers=("NWC", "WIO", "NWC"))
+    jax.lax.conv_general_dilated(lhs, rhs, window_strides=(1,), padding=[(-1, 2)], lhs_dilation=(2,), rhs_dilation=None,
+                                 dimension_numbers=('NWC', 'WIO', 'NWC'), feature_group_count=1, batch_group_count=1)
+    """
+    name = "jax.conv_general_dilated"
+    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    _require_dtype(name, lhs, _DTYPES)
+    keywords = {
+        "window_strides": window_strides,
+        "padding": padding,
+        "lhs_dilation": lhs_dilation,
+        "rhs_dilation": rhs_dilation,
+        "dimension_numbers": dimension_numbers,
+        "feature_group_count": feature_group_count,
+        "batch_group_count": batch_group_count,
+    }
+
+    def run():
+        return _run(lambda jax: jax.lax.conv_general_dilated(lhs, rhs, **keywords))
+
+    return PeerCall("jax.lax.conv_general_dilated", ("lhs", "rhs"), keywords, run)
+
+
+__all__ = ["available", "conv", "conv_transpose", "max_pool", "avg_pool", "conv_general_dilated"]

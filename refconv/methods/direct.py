@@ -93,6 +93,8 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     B, G = x.shape[:2]
     dtype = np.result_type(x, kernel)
     out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
+    if out.size == 0:  # a zero-size batch (or group): no slab to size, nothing to sum (torch returns the shape)
+        return out
     planes, results = x.reshape(B * G, *x.shape[3:]), out.reshape(B * G, *spec.output_shape)
     per_tap = _tap_weights(kernel, B)
     # With every stride 1, a tap's view of a C-contiguous padded slab is one run of memory per

@@ -97,11 +97,18 @@ __all__ = [
     "global_weighted_pool",
     "pooled_unchanged_fraction",
     "lp_pool_torch",
+    "adaptive_avg_pool",
+    "adaptive_max_pool",
+    "max_unpool",
+    "fractional_max_pool",
 ]
 
+from ._adaptive import adaptive_avg_pool, adaptive_max_pool
 from ._average import avg_pool
+from ._fractional import fractional_max_pool
 from ._global import global_avg_pool, global_lp_pool, global_max_pool, global_weighted_pool, pooled_unchanged_fraction
 from ._lp import POWER_BITS_LIMIT as POWER_BITS_LIMIT  # documented here, named in lp_pool's refusal, read in ._lp
 from ._lp import lp_pool, lp_pool_torch
 from ._max import max_pool
+from ._unpool import max_unpool
 from ._weighted import weighted_pool

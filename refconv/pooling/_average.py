@@ -12,7 +12,7 @@ from .._arith import accumulator, convert, domain, finish
 from .._taps import array_safe, source_index
 from .._validation import check_bool, fail, is_int
 from ..spec import ConvSpec
-from ._windows import _IEEE, _ratio, _restore, _setup, _window_sum
+from ._windows import _IEEE, _ratio, _refuse_empty, _restore, _setup, _window_sum
 
 
 def _counts(spec: ConvSpec, lo_edge: Callable, hi_edge: Callable, outputs: tuple | None = None) -> np.ndarray:
@@ -33,10 +33,12 @@ def avg_pool(
     *,
     stride: Any = None,
     padding: Any = 0,
+    dilation: Any = 1,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
     axes: Any = None,
+    pad_rule: str = "torch",
 ) -> np.ndarray:
     """Average pooling: the mean over each rectangular window, exact for exact inputs.
 
@@ -44,15 +46,25 @@ def avg_pool(
     ----------
     x : array_like
         Any rank; integer, float, complex or exact object arrays.
-    kernel_size, stride, padding, ceil_mode, axes
-        As in :func:`max_pool` (padded cells hold zero; no dilation, as in PyTorch).
+    kernel_size, stride, padding, dilation, ceil_mode, axes, pad_rule
+        As in :func:`max_pool`; padded cells hold zero.  PyTorch's ``avg_pool`` has no
+        ``dilation``; ONNX's ``AveragePool`` has (``dilations``, opset 19), and so does this.
+        ``pad_rule="onnx"`` takes ONNX's pads (any, while every window holds an input cell).
     count_include_pad : bool
-        Divide by the taps inside the padded input (True, PyTorch's default) or by the input
-        cells in the window (False).  Either way the cells a ceil-mode window reaches past the
-        padded input are not counted, as in PyTorch.
+        Divide by the window's taps inside the padded input (True, PyTorch's default) or by its
+        taps on input cells (False, ONNX's default).  Either way the taps a ceil-mode window
+        reaches past the padded input are not counted, as in PyTorch, ONNX's reference and
+        onnxruntime; with dilation only the taps are counted, never the cells between them.
     divisor_override : int, optional
         A nonzero divisor used for every window instead (PyTorch's; it overrides
         ``count_include_pad``).
+
+    Raises
+    ------
+    ValueError
+        The geometry errors of :func:`max_pool`; and, for exact ``x`` with
+        ``count_include_pad=False``, a dilated window that holds padding only (a mean of no
+        cells; float ``x`` gives NaN, 0/0).
 
     Returns
     -------
@@ -96,6 +108,19 @@ def avg_pool(
     array([1., 3., 5., 3.])
     >>> avg_pool(np.arange(1.0, 7.0), 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
     array([1.5, 3. , 5. , 6. ])
+
+    Dilation 2 reads every other cell: ``(1 + 2) / 2, (9 + 8) / 2, (2 + 3) / 2``
+
+    >>> avg_pool([1, 9, 2, 8, 3], 2, stride=1, dilation=2).tolist()
+    [Fraction(3, 2), Fraction(17, 2), Fraction(5, 2)]
+
+    ONNX's pads beyond ``k // 2``: the windows ``[0, 0, 1]``, ``[0, 1, 9]``, ... count their
+    padding with ``count_include_pad`` (3 taps each) and do not without it:
+
+    >>> avg_pool([1, 9], 3, stride=1, padding=2, pad_rule="onnx").tolist()
+    [Fraction(1, 3), Fraction(10, 3), Fraction(10, 3), Fraction(3, 1)]
+    >>> avg_pool([1, 9], 3, stride=1, padding=2, pad_rule="onnx", count_include_pad=False).tolist()
+    [Fraction(1, 1), Fraction(5, 1), Fraction(5, 1), Fraction(9, 1)]
     """
     func = "avg_pool"
     count_include_pad = check_bool(func, "count_include_pad", count_include_pad)
@@ -104,7 +129,19 @@ def avg_pool(
             raise fail(func, "divisor_override", divisor_override, "is not an int", "None or a nonzero int", TypeError)
         if divisor_override == 0:
             raise fail(func, "divisor_override", divisor_override, "is zero", "None or a nonzero int (as torch)")
-    moved, spec, axes = _setup(func, x, kernel_size, axes, stride=stride, padding=padding, ceil_mode=ceil_mode)
+    moved, spec, axes = _setup(
+        func,
+        x,
+        kernel_size,
+        axes,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        pad_rule=pad_rule,
+    )
+    if moved.dtype.kind not in "fc" and divisor_override is None and not count_include_pad:
+        _refuse_empty(func, spec, dilation, padding, "a mean of no cells", "float x gives NaN, 0/0")
     kind = domain(func, {"x": moved, "w": np.ones(spec.kernel_shape, dtype=np.int64)})
     given_dtype = moved.dtype
     moved = convert(moved, kind, accumulator(moved.dtype))

@@ -294,7 +294,7 @@ def global_weighted_pool(x: Any, weight: Callable[[Any], Any] | Any, *, axes: An
     """
     func = "global_weighted_pool"
     x, axes, size = _global_axes(func, x, axes)
-    return _weighted_pool(func, x, size, weight, None, 0, axes)
+    return _weighted_pool(func, x, size, weight, axes, {"stride": None, "padding": 0})
 
 
 def pooled_unchanged_fraction(

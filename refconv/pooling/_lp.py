@@ -13,7 +13,7 @@ import numpy as np
 from .._arith import _is_sympy, accumulator, as_operand, finish
 from .._validation import fail, shape_tuple
 from ._average import avg_pool
-from ._max import _max_core, max_pool
+from ._max import _max_core, max_pool  # noqa: F401  (max_pool: the docstrings' cross-check)
 from ._windows import _IEEE, _map, _restore, _setup, _window_sum
 
 
@@ -74,8 +74,11 @@ def lp_pool(
     kernel_size: Any,
     *,
     stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
     ceil_mode: bool = False,
     axes: Any = None,
+    pad_rule: str = "torch",
 ) -> np.ndarray:
     """Lp pooling: the p-norm ``(sum |v|**p) ** (1/p)`` of each window (the seed's "L2 norm").
 
@@ -85,9 +88,13 @@ def lp_pool(
         Any rank; integer, float, complex or exact object arrays.
     p : positive real or math.inf
         The norm's order; ``math.inf`` gives ``max |v|``.
-    kernel_size, stride, ceil_mode, axes
-        As in :func:`max_pool` (no padding or dilation, as in PyTorch).  A window clipped by
-        ceil mode is the norm of the cells it holds.
+    kernel_size, stride, padding, dilation, ceil_mode, axes, pad_rule
+        As in :func:`max_pool`.  Padded cells hold zero, which adds nothing to the norm, so a
+        window is the norm of the input cells it holds — as ONNX's ``LpPool`` (``pads``,
+        ``dilations``; onnxruntime and ONNX's reference agree), whether or not padding is counted;
+        PyTorch's ``lp_pool`` has ``ceil_mode`` but no padding or dilation.  A window clipped by
+        ceil mode is likewise the norm of the cells it holds, and a window of padding only
+        (dilation) is 0.
 
     Returns
     -------
@@ -132,6 +139,13 @@ def lp_pool(
     >>> lp_pool(np.array([3.0, -4.0, 1.0]), 2, 2, ceil_mode=True)
     array([5., 1.])
 
+    Padding adds zeros (windows ``[0, 3, -4]`` and ``[0, 5, -12]``), dilation skips cells:
+
+    >>> lp_pool([3, -4, 0, 5, -12], 2, 3, stride=3, padding=1)
+    array([5, 13], dtype=object)
+    >>> lp_pool([3, 1, 4, 1], 1, 2, stride=1, dilation=2)           # |3|+|4|, |1|+|1|
+    array([7, 2], dtype=object)
+
     ``p = math.inf`` against :func:`max_pool` of the magnitudes:
 
     >>> x = np.array([1, -7, 3, 2])
@@ -140,7 +154,8 @@ def lp_pool(
     """
     func = "lp_pool"
     p = _check_p(func, p)
-    moved, spec, axes = _setup(func, x, kernel_size, axes, stride=stride, ceil_mode=ceil_mode)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, pad_rule=pad_rule)
+    moved, spec, axes = _setup(func, x, kernel_size, axes, **geometry)
     exact = moved.dtype.kind not in "fc"
     if exact:
         moved = np.abs(moved.astype(object))
@@ -148,9 +163,10 @@ def lp_pool(
         real = np.abs(np.zeros(0, moved.dtype)).dtype  # x's real dtype: the result's
         moved = np.abs(moved.astype(accumulator(moved.dtype), copy=False))
     if p == math.inf:
-        best, _, _ = _max_core(func, moved, spec, want_index=False)
+        best, _, have = _max_core(func, moved, spec, want_index=False)
         if not exact:
-            return _restore(best.astype(real, copy=False), axes)
+            # A window of padding only is max |0| = 0 (padding holds zeros), not max_pool's -inf.
+            return _restore(np.where(have, best, 0).astype(real, copy=False), axes)
         return _restore(_to_sympy(best), axes)
     if not exact:
         # A Fraction p would make NumPy power element by element in Python floats, which raise
@@ -194,8 +210,11 @@ def lp_pool_torch(
     kernel_size: Any,
     *,
     stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
     ceil_mode: bool = False,
     axes: Any = None,
+    pad_rule: str = "torch",
 ) -> np.ndarray:
     """PyTorch's ``lp_pool*d`` formula, for adapters: ``(sign(a) * relu(|a|) * K) ** (1/p)``.
 
@@ -211,7 +230,11 @@ def lp_pool_torch(
     p : positive real or math.inf
         The exponent; ``p == 2`` squares as ``x * x`` and takes ``sqrt``, as torch does.
     kernel_size, stride, ceil_mode, axes
-        As in :func:`lp_pool` (no padding or dilation, as in PyTorch).
+        As in :func:`lp_pool`.
+    padding, dilation, pad_rule
+        Not in PyTorch's ``lp_pool``: its formula extended, with ``a`` the :func:`avg_pool` of
+        ``x**p`` (padded cells zero, counted in the divisor), so a window not clipped by ceil mode
+        is ``(sum of v**p over its input cells) ** (1/p)`` — padded cells contribute zeros.
 
     Returns
     -------
@@ -239,6 +262,11 @@ def lp_pool_torch(
     array([5.   , 2.828, 7.071])
     >>> lp_pool(np.array([3.0, 4.0, 2.0, 2.0, 5.0]), 2, 2, ceil_mode=True).round(3)
     array([5.   , 2.828, 5.   ])
+
+    With padding (not in torch), full windows are the norm: ``[0, 3, 4]`` and ``[0, 5, 12]``.
+
+    >>> lp_pool_torch(np.array([3.0, 4.0, 0.0, 5.0, 12.0]), 2, 3, stride=3, padding=1)
+    array([ 5., 13.])
     """
     func = "lp_pool_torch"
     p = _check_p(func, p)
@@ -247,10 +275,11 @@ def lp_pool_torch(
         raise fail(
             func, "x", x, f"has dtype {arr.dtype}", "a float array (this reproduces torch's float formula)", TypeError
         )
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, pad_rule=pad_rule)
     if p == math.inf:
-        return max_pool(np.abs(arr), kernel_size, stride=stride, ceil_mode=ceil_mode, axes=axes)
+        return lp_pool(arr, p, kernel_size, axes=axes, **geometry)  # max |v|, padding zero
     with np.errstate(**_IEEE):  # NaN from a negative base is torch's answer, reproduced
-        a = avg_pool(arr * arr if p == 2 else arr**p, kernel_size, stride=stride, ceil_mode=ceil_mode, axes=axes)
+        a = avg_pool(arr * arr if p == 2 else arr**p, kernel_size, axes=axes, **geometry)
         window = math.prod(shape_tuple(func, "kernel_size", kernel_size))
         scaled = np.sign(a) * np.maximum(np.abs(a), 0) * window
         # torch evaluates pow(., 0.5) as sqrt.

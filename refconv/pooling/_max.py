@@ -8,10 +8,9 @@ from typing import Any
 import numpy as np
 
 from .._arith import finish
-from .._taps import FILL, gather_index
 from .._validation import check_bool, fail
 from ..spec import ConvSpec
-from ._windows import _by_slabs, _real, _restore, _setup, _unordered, _windows
+from ._windows import _by_slabs, _real, _refuse_empty, _restore, _setup, _unordered, _windows
 
 
 def _max_core(
@@ -90,31 +89,6 @@ def _first_zero_wins(best: np.ndarray, views: list) -> None:
     best[zero] = np.where(negative[zero], -0.0, 0.0)
 
 
-def _refuse_empty(func: str, spec: ConvSpec, dilation: Any, padding: Any) -> None:
-    """Exact inputs have no ``-inf`` for a window that holds padding only.
-
-    A window reaches an input cell iff it does along every axis, so the first such window
-    (row-major) comes from one ``(out, k)`` table per axis, never from a table of all windows.
-    """
-    # bad[a][o]: output o's taps along axis a all land in padding (or the ceil overhang).
-    bad = [(gather_index(g, "constant") == FILL).all(axis=1) for g in spec.axes]
-    # A bad window is bad along some axis a; the row-major first of those is zeros but for the
-    # first bad index along a, and the first of all is the least of these candidates.
-    candidates = [
-        tuple(int(np.argmax(b)) if i == a else 0 for i in range(len(bad))) for a, b in enumerate(bad) if b.any()
-    ]
-    if not candidates:
-        return
-    where = min(candidates)
-    raise fail(
-        func,
-        "dilation",
-        dilation,
-        f"with padding={padding!r} leaves window {where} holding padding only, whose max is -inf",
-        "windows that reach an input cell for exact x (float x gives -inf, as torch)",
-    )
-
-
 def max_pool(
     x: Any,
     kernel_size: Any,
@@ -125,6 +99,7 @@ def max_pool(
     ceil_mode: bool = False,
     axes: Any = None,
     return_indices: bool = False,
+    pad_rule: str = "torch",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Max pooling: the maximum over each (possibly dilated) rectangular window.
 
@@ -139,7 +114,8 @@ def max_pool(
         Default: ``kernel_size`` (non-overlapping windows, as in PyTorch).
     padding : int, tuple of int, or ((before, after), ...)
         Implicit ``-inf`` cells: padding never wins.  At most ``kernel_size // 2`` per side, as
-        PyTorch requires (checked against ``k``, not the dilated extent).
+        PyTorch requires (checked against ``k``, not the dilated extent), unless ``pad_rule="onnx"``.
+        PyTorch's one-entry forms ``(p,)`` (every axis) and ``stride=()`` (the window) are taken.
     dilation : int or tuple of int
         Spacing between window taps.
     ceil_mode : bool
@@ -151,6 +127,9 @@ def max_pool(
         Also return, for each output, the flat index of its maximum within the pooled axes of
         ``x`` (row-major over ``axes`` in the order given) — PyTorch's per-``(N, C)``-plane
         indices for the default axes.  Ties: the first maximum in row-major window order.
+    pad_rule : {"torch", "onnx"}
+        ``"torch"`` (default): pads at most ``kernel_size // 2``.  ``"onnx"``: any pads with which
+        every window holds an input cell, as ONNX's ``MaxPool`` ``pads`` (others are refused).
 
     Returns
     -------
@@ -194,6 +173,11 @@ def max_pool(
     >>> max_pool([1.0, float("nan"), 3.0, 2.0], 2)
     array([nan,  3.])
 
+    ONNX's pads, wider than torch allows, while every window holds an input cell:
+
+    >>> max_pool([5, 7], 3, stride=1, padding=2, pad_rule="onnx")
+    array([5, 7, 7, 7])
+
     Maxout: the maximum over groups of 2 channels of an (N, C) array.
 
     >>> max_pool(np.array([[1, 7, 3, 2]]), 2, axes=(1,))
@@ -207,12 +191,20 @@ def max_pool(
     func = "max_pool"
     return_indices = check_bool(func, "return_indices", return_indices)
     moved, spec, axes = _setup(
-        func, x, kernel_size, axes, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+        func,
+        x,
+        kernel_size,
+        axes,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        pad_rule=pad_rule,
     )
     if moved.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
     if moved.dtype.kind != "f":
-        _refuse_empty(func, spec, dilation, padding)
+        _refuse_empty(func, spec, dilation, padding, "whose max is -inf", "float x gives -inf, as torch")
     if not return_indices and moved.dtype.kind in "fiu":
         best, index = _max_values(moved, spec), None
         if moved.dtype.kind == "f" and np.isnan(best).any():  # the last NaN's bits, as torch

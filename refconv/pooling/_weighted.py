@@ -20,15 +20,18 @@ def _scalar(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _distance_weights(weight: Callable[[Any], Any], kernel_size: tuple[int, ...], exact: bool) -> np.ndarray:
-    """``weight(d)`` per window tap (row-major), ``d`` its distance to the window's centre: an
-    int64 or float64 table for plain numbers, else an object table of shape ``kernel_size``."""
+def _distance_weights(
+    weight: Callable[[Any], Any], kernel_size: tuple[int, ...], dilation: tuple[int, ...], exact: bool
+) -> np.ndarray:
+    """``weight(d)`` per window tap (row-major), ``d`` its distance in input cells to the window's
+    centre (taps ``dilation`` cells apart): an int64 or float64 table for plain numbers, else an
+    object table of shape ``kernel_size``."""
     import sympy
 
     values = []
     for tap in np.ndindex(*kernel_size):
         # Twice the offset from the centre is an integer, so the squared distance is exact.
-        d2 = Fraction(sum((2 * t - (k - 1)) ** 2 for t, k in zip(tap, kernel_size)), 4)
+        d2 = Fraction(sum(((2 * t - (k - 1)) * e) ** 2 for t, k, e in zip(tap, kernel_size, dilation)), 4)
         d = sympy.sqrt(sympy.Rational(d2.numerator, d2.denominator)) if exact else math.sqrt(d2)
         value = weight(d)
         if _is_sympy(value) and value.is_Rational:
@@ -43,10 +46,10 @@ def _distance_weights(weight: Callable[[Any], Any], kernel_size: tuple[int, ...]
     return table.reshape(kernel_size)
 
 
-def _weights(func: str, weight: Any, kernel_size: tuple[int, ...], exact: bool) -> np.ndarray:
+def _weights(func: str, weight: Any, kernel_size: tuple[int, ...], dilation: tuple[int, ...], exact: bool):
     """The weight of each window tap, as an operand array of shape ``kernel_size``."""
     if callable(weight):
-        w = as_operand(func, "weight", _distance_weights(weight, kernel_size, exact))
+        w = as_operand(func, "weight", _distance_weights(weight, kernel_size, dilation, exact))
     elif isinstance(weight, (np.ndarray, list, tuple)):
         w = as_operand(func, "weight", weight)
         if w.shape != kernel_size:
@@ -93,7 +96,9 @@ def weighted_pool(
     *,
     stride: Any = None,
     padding: Any = 0,
+    dilation: Any = 1,
     axes: Any = None,
+    pad_rule: str = "torch",
 ) -> np.ndarray:
     """Distance-weighted average pooling: ``sum w_t v_t / sum w_t`` over each window.
 
@@ -103,11 +108,12 @@ def weighted_pool(
     ----------
     x : array_like
         Any rank; integer, float or exact object arrays.
-    kernel_size, stride, padding, axes
-        As in :func:`max_pool` (no dilation or ceil mode).
+    kernel_size, stride, padding, dilation, axes, pad_rule
+        As in :func:`max_pool` (no ceil mode).
     weight : callable or array_like
-        ``weight(d)`` of the Euclidean distance ``d`` (in cells) from a tap to the window's
-        centre (which lies between cells for an even length), or an explicit array of shape
+        ``weight(d)`` of the Euclidean distance ``d`` (in input cells, so dilated taps lie
+        ``dilation`` cells apart) from a tap to the window's centre (which lies between cells
+        for an even length), or an explicit array of shape
         ``kernel_size``.  ``d`` is a SymPy number (``sqrt(2)``, ``sqrt(5)/2``) when ``x`` is
         exact and a Python float otherwise; ``weight`` is called once per tap.  Weights must be
         finite and ``>= 0``.
@@ -154,15 +160,22 @@ def weighted_pool(
     [Fraction(3, 2), Fraction(13, 3)]
     >>> avg_pool(v, 3, padding=1, count_include_pad=False).tolist()
     [Fraction(3, 2), Fraction(13, 3)]
+
+    Dilation 2: taps 2 cells from the centre weigh ``1/(1 + 2**2)``, the centre 1, so
+    ``[1, _, 6, _, 1]`` gives ``(1/5 + 6 + 1/5) / (1/5 + 1 + 1/5)``:
+
+    >>> weighted_pool([1, 0, 6, 0, 1], 3, lambda d: 1 / (1 + d**2), dilation=2)
+    array([Fraction(32, 7)], dtype=object)
     """
-    return _weighted_pool("weighted_pool", x, kernel_size, weight, stride, padding, axes)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, pad_rule=pad_rule)
+    return _weighted_pool("weighted_pool", x, kernel_size, weight, axes, geometry)
 
 
-def _weighted_pool(func: str, x, kernel_size, weight, stride, padding, axes) -> np.ndarray:
+def _weighted_pool(func: str, x, kernel_size, weight, axes, geometry: dict) -> np.ndarray:
     """:func:`weighted_pool`, its errors naming ``func`` (the global form calls it too)."""
-    moved, spec, axes = _setup(func, x, kernel_size, axes, stride=stride, padding=padding)
+    moved, spec, axes = _setup(func, x, kernel_size, axes, **geometry)
     exact = moved.dtype.kind not in "fc"
-    w = _weights(func, weight, spec.kernel_shape, exact)
+    w = _weights(func, weight, spec.kernel_shape, spec.dilation, exact)
     if exact and w.dtype.kind in "fc":
         raise fail(
             func,

@@ -77,6 +77,31 @@ def _setup(func: str, x: Any, kernel_size: Any, axes: Any, **geometry) -> tuple[
     return np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim)), spec, axes
 
 
+def _refuse_empty(func: str, spec: ConvSpec, dilation: Any, padding: Any, what: str, floats: str) -> None:
+    """Exact inputs have no ``-inf`` or NaN for a window that holds padding only (dilation with
+    torch's pad rule); ``what`` says what that window would be, ``floats`` what float x gives.
+
+    A window reaches an input cell iff it does along every axis, so the first such window
+    (row-major) comes from one ``(out, k)`` table per axis, never from a table of all windows.
+    """
+    # bad[a][o]: output o's taps along axis a all land in padding (or the ceil overhang).
+    bad = [(gather_index(g, "constant") == FILL).all(axis=1) for g in spec.axes]
+    # A bad window is bad along some axis a; the row-major first of those is zeros but for the
+    # first bad index along a, and the first of all is the least of these candidates.
+    candidates = [
+        tuple(int(np.argmax(b)) if i == a else 0 for i in range(len(bad))) for a, b in enumerate(bad) if b.any()
+    ]
+    if not candidates:
+        return
+    raise fail(
+        func,
+        "dilation",
+        dilation,
+        f"with padding={padding!r} leaves window {min(candidates)} holding padding only, {what}",
+        f"windows that reach an input cell for exact x ({floats})",
+    )
+
+
 def _restore(y: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return np.moveaxis(y, range(y.ndim - len(axes), y.ndim), axes)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from .._validation import fail, int_tuple, pad_pairs, shape_tuple
+import numpy as np
+
+from .._validation import fail, int_tuple, is_int, pad_pairs, shape_tuple
 from ..conventions import check_mode, refconv_boundary, same_split
 from ._geometry import AxisGeometry, ConvSpec, memoized
 
@@ -292,8 +295,21 @@ def output_shape(
     return spec.output_shape
 
 
-def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode: Any) -> tuple[tuple[int, int], ...]:
-    """Pooling's pads: no strings, and at most ``k // 2`` on each side (torch's rule); and a bool
+#: The pad rules of :func:`pool_spec`: torch's (every pad at most ``k // 2``) and ONNX's (any pads
+#: with which every window holds an input cell).
+POOL_PAD_RULES = ("torch", "onnx")
+
+
+def _torch_single(value: Any, ndim: int) -> Any:
+    """torch's one-entry form for every pooled axis: ``(1,)`` for a 2-D pool is ``1`` (its
+    ``_pair``/``_triple`` expand a 1-sequence); a 1-D pool's ``(1,)`` is already one per axis."""
+    if ndim > 1 and isinstance(value, (tuple, list)) and len(value) == 1 and is_int(value[0]):
+        return value[0]
+    return value
+
+
+def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode: Any, pad_rule: Any):
+    """Pooling's pads: no strings, and under torch's rule at most ``k // 2`` on each side; a bool
     ``ceil_mode`` (checked between the two, the order of the refusals pooling has always had)."""
     ndim = len(kernel_size)
     if isinstance(padding, str):
@@ -305,11 +321,15 @@ def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode:
             f"an int >= 0, {ndim} ints, or {ndim} (before, after) pairs",
             TypeError,
         )
-    pads = pad_pairs(func, "padding", padding, ndim)
+    pads = pad_pairs(func, "padding", _torch_single(padding, ndim), ndim)
     if not isinstance(ceil_mode, bool):
         raise fail(func, "ceil_mode", ceil_mode, "is not a bool", "True or False", TypeError)
+    if not isinstance(pad_rule, str):
+        raise fail(func, "pad_rule", pad_rule, "is not a string", f"one of {POOL_PAD_RULES}", TypeError)
+    if pad_rule not in POOL_PAD_RULES:
+        raise fail(func, "pad_rule", pad_rule, "is not a pad rule", f"one of {POOL_PAD_RULES}")
     for i, (k, pair) in enumerate(zip(kernel_size, pads)):
-        if max(pair) > k // 2:
+        if pad_rule == "torch" and max(pair) > k // 2:
             raise fail(
                 func,
                 "padding",
@@ -318,6 +338,42 @@ def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode:
                 "pads <= kernel_size // 2 on each side (as torch requires)",
             )
     return pads
+
+
+#: Windows :func:`_first_empty_window` scans at most: past this many windows along one axis the
+#: output alone is over refconv.spec.CELL_LIMIT (10**8), which every pool refuses afterwards.
+_SCAN_LIMIT = 10**8
+
+
+def _holds_input(g: AxisGeometry, o):
+    """Whether output ``o`` (an int or an int array) reads an input cell through some tap: its first
+    tap at or after input cell 0, ``t0 = ceil(-a/d)`` for a window starting at ``a = o*s - lo``, must
+    be a tap (``t0 < k``) and land before ``n``."""
+    a = o * g.stride - g.lo
+    t0 = -(a // g.dilation)
+    t0 = t0 * (t0 > 0)
+    return (t0 < g.k) & (a + t0 * g.dilation < g.n)
+
+
+def _first_empty_window(g: AxisGeometry) -> int | None:
+    """The first output of ``g`` whose window holds padding (or ceil overhang) only, or None.
+
+    Windows left of the input are a prefix of the outputs and windows right of it a suffix, so the
+    first and the last output decide, unless the taps can step over the whole input (``d > n``):
+    then a window starting in the left padding misses it iff ``a mod d >= n``, which repeats with
+    period ``d / gcd(s, d)`` along the outputs, so that many windows (at most) are scanned.
+    """
+    if not _holds_input(g, 0):
+        return 0
+    if g.dilation > g.n:
+        left = min(-(-g.lo // g.stride), g.dilation // math.gcd(g.stride, g.dilation), g.out, _SCAN_LIMIT)
+        small = max(g.lo, g.stride, g.dilation, g.k, g.n) < 2**31  # int64 holds o*s - lo + t0*d
+        for start in range(0, left, 1 << 20):
+            o = np.arange(start, min(start + (1 << 20), left))
+            bad = ~_holds_input(g, o if small else o.astype(object))
+            if bad.any():
+                return int(o[np.argmax(bad)])
+    return None if _holds_input(g, g.out - 1) else g.out - 1
 
 
 def _pool_spec(
@@ -329,24 +385,32 @@ def _pool_spec(
     padding: Any = 0,
     dilation: Any = 1,
     ceil_mode: bool = False,
+    pad_rule: str = "torch",
 ) -> ConvSpec:
     """Normalise a pooling window (PyTorch's ``MaxPool``/``AvgPool`` conventions) to a ConvSpec.
 
     ``input_shape`` is the shape of the pooled axes only.  ``stride`` defaults to the window
-    (``None`` means ``kernel_size``).  ``padding`` is an int, one int per axis or one
-    ``(before, after)`` pair per axis, and every pad must be at most ``kernel_size // 2`` — torch's
-    rule, checked against ``k`` rather than the dilated extent — so that a window never lies in
-    the padding alone (except with dilation, see :mod:`refconv.pooling`).  ``ceil_mode`` is
-    torch's rule (:attr:`AxisGeometry.out`); in ceil mode a window may reach up to ``stride - 1``
-    cells past the padded input, as torch allows, and only an output length of zero or less is
-    refused.  The boundary is ``"constant"``: what a padded cell holds (``-inf``, "ignore", zero)
-    is the pooling function's business.
+    (``None`` or an empty sequence — torch's ``stride=()`` — mean ``kernel_size``).  ``padding``
+    is an int, one int per axis or one ``(before, after)`` pair per axis; ``stride``, ``padding`` and
+    ``dilation`` also take torch's one-entry form ``(v,)`` for every axis.  ``pad_rule="torch"``
+    (the default) requires every pad to be at most ``kernel_size // 2`` — checked against ``k``
+    rather than the dilated extent, as torch does — so that a window lies in the padding alone
+    only with dilation (see :mod:`refconv.pooling`); ``pad_rule="onnx"`` allows any pads with which
+    every window holds at least one input cell (ONNX's ``pads``), and refuses the first window that
+    holds none.  ``ceil_mode`` is torch's rule (:attr:`AxisGeometry.out`); in ceil mode a window
+    may reach up to ``stride - 1`` cells past the padded input, as torch allows, and only an output
+    length of zero or less is refused.  The boundary is ``"constant"``: what a padded cell holds
+    (``-inf``, "ignore", zero) is the pooling function's business.
 
     >>> pool_spec("f", (4, 4), (2, 2)).output_shape
     (2, 2)
     >>> g = pool_spec("f", (6,), (3,), stride=2, padding=1, ceil_mode=True).axes[0]
     >>> g.out, g.overhang
     (4, 1)
+    >>> pool_spec("f", (3, 3), (2, 2), stride=(), padding=(1,)).pads         # torch's forms
+    ((1, 1), (1, 1))
+    >>> pool_spec("f", (2,), (3,), stride=1, padding=(2, 1), pad_rule="onnx").output_shape
+    (3,)
     """
     kernel_size = shape_tuple(func, "kernel_size", kernel_size)
     input_shape = shape_tuple(func, "x.shape[axes]", input_shape)
@@ -359,9 +423,12 @@ def _pool_spec(
             f"has {ndim} entries but {len(input_shape)} axes are pooled",
             "one window length per pooled axis",
         )
-    stride = kernel_size if stride is None else int_tuple(func, "stride", stride, ndim, minimum=1)
-    dilation = int_tuple(func, "dilation", dilation, ndim, minimum=1)
-    pads = _pool_pads(func, padding, kernel_size, ceil_mode)
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        stride = kernel_size
+    else:
+        stride = int_tuple(func, "stride", _torch_single(stride, ndim), ndim, minimum=1)
+    dilation = int_tuple(func, "dilation", _torch_single(dilation, ndim), ndim, minimum=1)
+    pads = _pool_pads(func, padding, kernel_size, ceil_mode, pad_rule)
     axes = tuple(
         AxisGeometry(n, k, s, d, lo, hi, ceil_mode)
         for n, k, s, d, (lo, hi) in zip(input_shape, kernel_size, stride, dilation, pads)
@@ -381,7 +448,24 @@ def _pool_spec(
                 f"does not fit x.shape[axes]={input_shape} on axis {i}: {why}",
                 "a window no longer than the padded input" + (" plus stride-1" if ceil_mode else ""),
             )
+    if pad_rule == "onnx":
+        _refuse_empty_windows(func, padding, axes)
     return ConvSpec(axes)
+
+
+def _refuse_empty_windows(func: str, padding: Any, axes: tuple[AxisGeometry, ...]) -> None:
+    """ONNX's rule: refuse pads that leave a window holding no input cell (along some axis)."""
+    for i, g in enumerate(axes):
+        o = _first_empty_window(g)
+        if o is not None:
+            raise fail(
+                func,
+                "padding",
+                padding,
+                f"leaves output {o} on axis {i} without an input cell: its taps o*s+t*d-lo = "
+                f"{o}*{g.stride}+t*{g.dilation}-{g.lo} (t < {g.k}) miss the input [0, {g.n})",
+                'pads with which every window holds an input cell (pad_rule="onnx")',
+            )
 
 
 pool_spec = memoized(_pool_spec)
