@@ -34,6 +34,7 @@ from .bounds import Arithmetic, Bound, error_bound
 from .conventions import BOUNDARIES, BOUNDARY_NAMES, PARAMETER_NAMES
 from .convolution import convolve, correlate
 from .costs import ConvCost, conv_cost
+from .deform import deform_conv
 from .exact import exact
 from .general import conv_channels_last, conv_general_dilated
 from .layer import conv, conv_transpose
@@ -100,6 +101,7 @@ __all__ = [
     "is_multilevel_circulant",
     "StructureCheck",
     "conv_cost",
+    "deform_conv",
     "ConvCost",
     "max_pool",
     "avg_pool",

@@ -43,8 +43,9 @@ derives from it.
 
 * :data:`BOUNDARY_ALIASES` (library -> {its boundary name: refconv's}) is the boundary table;
   :data:`BOUNDARIES` (refconv's names, ``numpy.pad``'s), :data:`BOUNDARY_NAMES` (one row per
-  boundary: its first name in each library, None where the library has none) and
-  :data:`PADDING_MODES` (torch's ``padding_mode``) are read off it.
+  boundary: its first name in each library, None where the library has none),
+  :data:`PADDING_MODES` (torch's ``padding_mode``) and :data:`PAD_MODES` (:func:`refconv.pad`'s
+  ``mode``: ``numpy.pad``'s and ``torch.nn.functional.pad``'s names) are read off it.
 * :data:`PARAMETER_NAMES` maps every refconv parameter to its name in SciPy, PyTorch, JAX
   (``lax.conv_general_dilated``) and ONNX (``Conv``).  Beware ``scipy.ndimage``'s ``"reflect"``,
   which is NumPy's (and refconv's) ``"symmetric"``.

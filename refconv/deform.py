@@ -103,14 +103,14 @@ def _arithmetic(func: str, operands: dict[str, np.ndarray]) -> tuple[str, Any]:
     return kind, None
 
 
-def _positions(offset: np.ndarray, spec: ConvSpec, kind: str, dtype: Any) -> list[np.ndarray]:
+def _positions(offset: np.ndarray, spec: ConvSpec, groups: int, kind: str, dtype: Any) -> list[np.ndarray]:
     """Sampling positions ``p_a`` per axis, ``(N, G, *k, *out)`` each, in the call's arithmetic.
 
     An offset beyond ``n + reach`` puts every corner outside the input whatever its size, so it
     is clipped there first: int64 positions never wrap, and an infinite offset samples 0.
     """
     rank, kernel, out = spec.ndim, spec.kernel_shape, spec.output_shape
-    offset = offset.reshape(offset.shape[:1] + (-1, *kernel, rank, *out))
+    offset = offset.reshape(offset.shape[:1] + (groups, *kernel, rank, *out))
     positions = []
     for a, g in enumerate(spec.axes):
         g = array_safe(g)
@@ -335,7 +335,7 @@ def deform_conv(
     check_cells(func, "offset", offset, "an output", call.out_shape, given)
     kind, dtype = _arithmetic(func, operands)
     real = None if dtype is None else np.zeros(0, dtype).real.dtype
-    cols = _sample(convert(call.x, kind, dtype), _positions(offset, spec, kind, real), spec, kind)
+    cols = _sample(convert(call.x, kind, dtype), _positions(offset, spec, og, kind, real), spec, kind)
     if mask is not None:
         m = convert(operands["mask"], kind, dtype)
         cols = m.reshape((call.n, og, 1) + spec.kernel_shape + spec.output_shape) * cols

@@ -51,7 +51,11 @@ def _integers(func: str, name: str, value: Any, expected: str) -> np.ndarray:
     """``value`` as an integer array (refconv's operand checks first), else a TypeError."""
     arr = as_operand(func, name, value)
     if not _is_integer_array(arr):
-        raise fail(func, name, value, f"has dtype {arr.dtype}, not integers", expected, TypeError)
+        odd = (
+            next((v for v in arr.flat if not isinstance(v, numbers.Integral)), None) if arr.dtype.kind == "O" else None
+        )
+        problem = f"has dtype {arr.dtype}" if odd is None else f"holds {type(odd).__name__} {odd}"
+        raise fail(func, name, value, problem + ", not integers", expected, TypeError)
     return arr
 
 
@@ -71,7 +75,8 @@ def _per_channel(func: str, name: str, value: Any, arr: np.ndarray, channels: in
         expected = "a scalar (per tensor)" + (
             f" or a 1-D array of C_out = {channels} entries (per output channel)" if channels is not None else ""
         )
-        raise fail(func, f"{name}.shape", arr.shape, "is not a scalar or a per-channel vector", expected)
+        problem = "is not a scalar" + (" or a per-channel vector" if channels is not None else "")
+        raise fail(func, f"{name}.shape", arr.shape, problem, expected)
     return arr.reshape(-1)
 
 

@@ -225,3 +225,23 @@ def test_limb_plan_keeps_every_limb_pair_exact_in_float64_when_it_can():
     # Operands too wide for that many float-exact pairs fall back to the int64 budget.
     wide = E.Scaled(None, None, 0, 300)
     assert E.plan(wide, ws, 36_864) != (18, 18)
+
+
+def test_a_nonzero_cval_is_an_exact_operand():
+    # Full correlation pads one cell each side with cval: [c, x0, x1, c] against [w0, w1], summed in Fractions.
+    x, w, c = [0.1, 0.2], [1.0, 3.0], 0.5
+    F = Fraction
+    by_hand = [
+        F(c) * F(w[0]) + F(x[0]) * F(w[1]),
+        F(x[0]) * F(w[0]) + F(x[1]) * F(w[1]),
+        F(x[1]) * F(w[0]) + F(c) * F(w[1]),
+    ]
+    got = exact("correlate", np.array(x), np.array(w), mode="full", cval=c)
+    assert got.tolist() == [float(v) for v in by_hand]
+    # float32 operands: cval is rounded to float32 once, as correlate rounds it.
+    x32, w32 = np.array(x, dtype=np.float32), np.array(w, dtype=np.float32)
+    c32 = F(float(np.float32(0.1)))
+    got = exact("correlate", x32, w32, mode="same", cval=0.1, dtype=np.float64)
+    assert got[0] == float(c32 * F(float(w32[0])) + F(float(x32[0])) * F(float(w32[1])))
+    with pytest.raises(ValueError, match=r"^exact_value: cval=inf with non-finite operands"):
+        exact("correlate", np.array(x), np.array(w), mode="full", cval=float("inf"))

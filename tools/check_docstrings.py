@@ -44,6 +44,7 @@ PUBLIC_MODULES = (
     "refconv.conventions",
     "refconv.costs",
     "refconv.dask",
+    "refconv.deform",
     "refconv.exact",
     "refconv.figures",
     "refconv.general",

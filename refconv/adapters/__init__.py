@@ -56,6 +56,10 @@ PEERS: dict[str, tuple[tuple[str, ...], str]] = {
     "torch": (("torch",), "PyTorch (torch.nn.functional)"),
     "jax": (("jax", "jaxlib"), "JAX (jax.lax)"),
     "onnxruntime": (("onnx", "onnxruntime"), "ONNX models run by ONNX Runtime (CPU)"),
+    "onnx_reference": (("onnx",), "ONNX models run by onnx.reference.ReferenceEvaluator"),
+    "astropy": (("astropy",), "astropy.convolution (convolve, convolve_fft)"),
+    "tinygrad": (("tinygrad",), "tinygrad (Tensor.conv2d, max_pool2d, avg_pool2d)"),
+    "skimage": (("skimage",), "scikit-image (skimage.measure.block_reduce)"),
 }
 
 

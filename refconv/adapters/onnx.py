@@ -215,7 +215,7 @@ def _needs(op: str, fn: Callable, attribute: str, parameter: str, value: Any, ne
         return {}
     if parameter not in inspect.signature(fn).parameters:
         raise _refuse(
-            f"onnx.{op}",
+            op,
             f"{attribute}={list(value) if isinstance(value, tuple) else value!r} "
             f"(refconv.{fn.__name__} has no {parameter}= yet)",
         )

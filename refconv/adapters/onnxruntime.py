@@ -47,10 +47,8 @@ _OPSET = 22
 available = _availability("onnxruntime")
 
 
-@functools.lru_cache(maxsize=512)
-def _session(op: str, attributes: tuple, shapes: tuple, dtype: str):
-    """An InferenceSession of the one-node model ``op`` (cached: building one takes milliseconds)."""
-    import onnxruntime
+def _model(op: str, attributes: tuple, shapes: tuple, dtype: str):
+    """The one-node ONNX model ``op`` (also run by :mod:`refconv.adapters.onnx_reference`)."""
     from onnx import TensorProto, helper
 
     elem = {"float16": TensorProto.FLOAT16, "float32": TensorProto.FLOAT, "float64": TensorProto.DOUBLE}[dtype]
@@ -62,19 +60,30 @@ def _session(op: str, attributes: tuple, shapes: tuple, dtype: str):
         [helper.make_tensor_value_info(n, elem, s) for n, s in zip(names, shapes)],
         [helper.make_tensor_value_info("y", elem, None)],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)])
+
+
+@functools.lru_cache(maxsize=512)
+def _session(op: str, attributes: tuple, shapes: tuple, dtype: str):
+    """An InferenceSession of the one-node model ``op`` (cached: building one takes milliseconds)."""
+    import onnxruntime
+
+    model = _model(op, attributes, shapes, dtype)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1  # tiny problems: threads cost more than they save
     options.log_severity_level = 3
     return onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
-def _call(op: str, inputs: list[np.ndarray], attributes: dict, shown: tuple[str, ...]) -> PeerCall:
+def _call(op: str, inputs: list[np.ndarray], attributes: dict, shown: tuple[str, ...], build=None) -> PeerCall:
+    """The call of the one-node model ``op``; ``build(op, attributes, shapes, dtype)`` makes its runner
+    (anything with ONNX Runtime's ``run(None, feeds)``; default: an ORT session)."""
+    build = _session if build is None else build
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in attributes.items()))
     inputs = [np.ascontiguousarray(a) for a in inputs]
 
     def run():
-        session = _session(op, key, tuple(a.shape for a in inputs), inputs[0].dtype.name)
+        session = build(op, key, tuple(a.shape for a in inputs), inputs[0].dtype.name)
         return session.run(None, {f"in{i}": a for i, a in enumerate(inputs)})[0]
 
     return PeerCall(f"onnx {op}", shown, attributes, run)

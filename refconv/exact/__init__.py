@@ -300,6 +300,31 @@ def _exact_linear(fn, args: tuple, kwargs: dict) -> np.ndarray:
     return exact
 
 
+def _is_zero(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value == 0
+
+
+def _exact_filled(fn, x: np.ndarray, w: np.ndarray, kwargs: dict) -> tuple[str, Any]:
+    """A plain op with a nonzero ``cval``: the fill value is a third operand that the limb
+    scaling of ``x`` does not cover, so the op runs once on exact Fractions (the same op, its
+    own padding rule) with ``cval`` rounded to the operands' dtype as the op rounds it."""
+    fn(x, w, **kwargs)  # the op's own refusals, before any exact work
+    cval = kwargs["cval"]
+    if not (np.isfinite(x).all() and np.isfinite(w).all() and np.isfinite(np.asarray(cval, dtype=complex)).all()):
+        raise fail(
+            "exact_value", "cval", cval, "with non-finite operands has no exact value here", "finite x, w and cval"
+        )
+    dtype = np.result_type(x, w)
+    fraction = np.frompyfunc(lambda v: Fraction(float(v)), 1, 1)
+    filled = Fraction(float(np.asarray(cval).astype(dtype)))
+    kwargs = dict(kwargs, cval=filled, method="direct")
+    values = np.asarray(fn(fraction(x), fraction(w), **kwargs), dtype=object)
+    # Every value is dyadic: a common power of two makes them integers.
+    E = -max((Fraction(v).denominator.bit_length() - 1 for v in values.flat), default=0)
+    V = np.frompyfunc(lambda v: int(Fraction(v) * Fraction(2) ** -E), 1, 1)(values).astype(object)
+    return "dyadic", (np.asarray(V, dtype=object), E)
+
+
 def _exact_layer_or_plain(form: OpForm, fn, args: tuple, kwargs: dict) -> tuple[str, Any]:
     """A bilinear op's exact value: ``("dyadic", (V, E))``, or ``("mixed", (V, E, cls))`` with
     IEEE's classes where an input is not finite."""
@@ -316,6 +341,8 @@ def _exact_layer_or_plain(form: OpForm, fn, args: tuple, kwargs: dict) -> tuple[
     if form.bias and len(args) < 3:
         args = (*args, kwargs.pop("bias", None))
     x, w, bias = (*_float_operands("exact_value", args, names), None)[:3]
+    if not form.bias and not _is_zero(kwargs.get("cval", 0)):
+        return _exact_filled(fn, x, w, kwargs)
     if form.bias:  # the bias is added exactly here, so the layer call is normalised here: the op's own refusals
         layer_kwargs = {k: v for k, v in kwargs.items() if k != "method"}
         getattr(LayerCall, form.name)(form.name, x, w, bias, **layer_kwargs)

@@ -81,7 +81,10 @@ Layout
 ------
 ``_windows`` holds the window machinery every pool shares (axes, the spec, the windows, slabs,
 window sums, exact ratios); ``_max``, ``_average``, ``_lp`` and ``_weighted`` one pool each;
-``_global`` the global forms and figure 9.8.  The public names are re-exported here.
+``_global`` the global forms and figure 9.8; ``_adaptive`` (PyTorch's adaptive windows,
+``floor(i*L/out) .. ceil((i+1)*L/out)``), ``_fractional`` (fractional max pooling with given samples)
+and ``_unpool`` (max unpooling, the scatter of max pooling's indices) the pools whose windows are
+not one strided geometry.  The public names are re-exported here.
 """
 
 from __future__ import annotations
