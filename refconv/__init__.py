@@ -68,6 +68,7 @@ from .pooling import (
     pooled_unchanged_fraction,
     weighted_pool,
 )
+from .quantized import conv_integer, qlinear_conv
 from .receptive import ReceptiveField, receptive_field
 from .spec import AxisGeometry, ConvSpec, output_shape
 from .unfold import fold, unfold
@@ -119,6 +120,8 @@ __all__ = [
     "unfold",
     "fold",
     "pad",
+    "conv_integer",
+    "qlinear_conv",
     "receptive_field",
     "ReceptiveField",
     "locally_connected",

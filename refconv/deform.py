@@ -202,11 +202,11 @@ def _contract(cols: np.ndarray, w: np.ndarray, groups: int, out: tuple[int, ...]
 
 def deform_conv(
     x: Any,
-    w: Any,
     offset: Any,
+    w: Any,
     bias: Any = None,
-    mask: Any = None,
     *,
+    mask: Any = None,
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
@@ -225,13 +225,13 @@ def deform_conv(
     x : array_like
         Input ``(N, C_in, *spatial)``, or unbatched ``(C_in, *spatial)`` (then ``offset`` and
         ``mask`` are unbatched too).
-    w : array_like
-        Weight ``(C_out, C_in/groups, *kernel)``, as :func:`refconv.conv`'s.
     offset : array_like
         ``(N, offset_groups*K*rank, *out)``, ``K = prod(kernel)``: channel ``(g*K + t)*rank + a``
         is the offset along axis ``a`` of tap ``t`` (row-major) for offset group ``g`` (ONNX's
         and torchvision's layout: ``(dy, dx)`` pairs in 2-D).  Real numbers: ints, floats,
         Fractions or SymPy rationals (a position picks cells, so it cannot be a symbol).
+    w : array_like
+        Weight ``(C_out, C_in/groups, *kernel)``, as :func:`refconv.conv`'s.
     bias : array_like, optional
         ``(C_out,)``, added last.
     mask : array_like, optional
@@ -299,7 +299,7 @@ def deform_conv(
     >>> from fractions import Fraction
     >>> x = np.array([[[2, 4, 8, 16]]])                        # N=1, C_in=1, length 4
     >>> half = np.full((1, 1, 4), Fraction(1, 2), dtype=object)  # 1 offset group, 1 tap, 1 axis
-    >>> deform_conv(x, np.array([[[1]]]), half).tolist()
+    >>> deform_conv(x, half, np.array([[[1]]])).tolist()
     [[[Fraction(3, 1), Fraction(6, 1), Fraction(12, 1), Fraction(8, 1)]]]
     >>> [(2 + 4) / 2, (4 + 8) / 2, (8 + 16) / 2, (16 + 0) / 2]
     [3.0, 6.0, 12.0, 8.0]
@@ -309,11 +309,11 @@ def deform_conv(
     >>> import refconv
     >>> w = np.array([[[1, 10]]])
     >>> zero = np.zeros((1, 2, 3), dtype=int)                   # 2 taps, 3 outputs
-    >>> deform_conv(x, w, zero), refconv.conv(x, w)
+    >>> deform_conv(x, zero, w), refconv.conv(x, w)
     (array([[[ 42,  84, 168]]]), array([[[ 42,  84, 168]]]))
-    >>> deform_conv(x, w, zero + 1).tolist(), [4 + 80, 8 + 160, 16 + 0]
+    >>> deform_conv(x, zero + 1, w).tolist(), [4 + 80, 8 + 160, 16 + 0]
     ([[[84, 168, 16]]], [84, 168, 16])
-    >>> deform_conv(x, w, zero, mask=np.full((1, 2, 3), Fraction(1, 2), dtype=object)).tolist()
+    >>> deform_conv(x, zero, w, mask=np.full((1, 2, 3), Fraction(1, 2), dtype=object)).tolist()
     [[[Fraction(21, 1), Fraction(42, 1), Fraction(84, 1)]]]
     """
     func = "deform_conv"

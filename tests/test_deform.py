@@ -70,7 +70,7 @@ def test_half_pixel_offset_2d():
     # mean of a 2x2 block; past the right edge the missing cells are 0.
     x = np.arange(9).reshape(1, 1, 3, 3)
     half = np.full((1, 8, 2, 2), F(1, 2), dtype=object)
-    y = deform_conv(x, np.ones((1, 1, 2, 2), dtype=int), half)
+    y = deform_conv(x, half, np.ones((1, 1, 2, 2), dtype=int))
     # output (0, 0): taps at (.5,.5) (.5,1.5) (1.5,.5) (1.5,1.5)
     y00 = F(0 + 1 + 3 + 4, 4) + F(1 + 2 + 4 + 5, 4) + F(3 + 4 + 6 + 7, 4) + F(4 + 5 + 7 + 8, 4)
     # output (0, 1): taps at (.5,1.5) (.5,2.5) (1.5,1.5) (1.5,2.5); column 3 is outside
@@ -81,14 +81,14 @@ def test_half_pixel_offset_2d():
     assert y.tolist() == [[[[y00, y01], [y10, y11]]]] == [[[[16, 14], [18, 15]]]]
     assert y.dtype == object and all(type(v) is F for v in y.flat)
     # The float path gives the same numbers (every value here is dyadic, so exactly).
-    yf = deform_conv(x.astype(float), np.ones((1, 1, 2, 2)), np.full((1, 8, 2, 2), 0.5))
+    yf = deform_conv(x.astype(float), np.full((1, 8, 2, 2), 0.5), np.ones((1, 1, 2, 2)))
     assert yf.dtype == np.float64 and yf.tolist() == [[[[16.0, 14.0], [18.0, 15.0]]]]
 
 
 def test_quarter_offset_weights_1d():
     # position 1 + 1/4 between x[1] = 10 and x[2] = 100: 3/4 * 10 + 1/4 * 100 = 32 + 1/2
     x = np.array([[[1, 10, 100]]])
-    y = deform_conv(x, np.array([[[1]]]), obj([[[0, F(1, 4), F(-1, 4)]]]))
+    y = deform_conv(x, obj([[[0, F(1, 4), F(-1, 4)]]]), np.array([[[1]]]))
     assert y.tolist() == [[[1, F(3, 4) * 10 + F(1, 4) * 100, F(1, 4) * 10 + F(3, 4) * 100]]]
 
 
@@ -96,7 +96,7 @@ def test_mask_of_zero_and_one_half():
     # 1-D, kernel [1, 10], zero offsets: taps read x[o] and x[o+1]; the mask scales each sample.
     x = np.array([[[3, 5, 7]]])
     mask = obj([[[0, F(1, 2)], [F(1, 2), 0]]])  # (N, K=2, out=2): tap 0 then tap 1
-    y = deform_conv(x, np.array([[[1, 10]]]), np.zeros((1, 2, 2), dtype=int), mask=mask)
+    y = deform_conv(x, np.zeros((1, 2, 2), dtype=int), np.array([[[1, 10]]]), mask=mask)
     assert y.tolist() == [[[0 * 3 + 10 * F(1, 2) * 5, 1 * F(1, 2) * 5 + 10 * 0 * 7]]] == [[[25, F(5, 2)]]]
 
 
@@ -106,14 +106,14 @@ def test_offsets_that_leave_the_image():
     # -1/2 at 0: half of x[0] (the other corner, -1, is outside); +10: outside; -1 at 0: outside;
     # 1/2 at the last cell: half of x[2].
     off = obj([[[F(-1, 2), 10, F(1, 2)]]])
-    assert deform_conv(x, w, off).tolist() == [[[F(2, 2), 0, F(6, 2)]]]
-    assert deform_conv(x, w, np.array([[[-1, -3, 1]]])).tolist() == [[[0, 0, 0]]]
+    assert deform_conv(x, off, w).tolist() == [[[F(2, 2), 0, F(6, 2)]]]
+    assert deform_conv(x, np.array([[[-1, -3, 1]]]), w).tolist() == [[[0, 0, 0]]]
     # Floats: an infinite offset samples 0 (outside); a NaN offset samples NaN.
-    yf = deform_conv(x.astype(float), w.astype(float), np.array([[[-np.inf, np.inf, np.nan]]]))
+    yf = deform_conv(x.astype(float), np.array([[[-np.inf, np.inf, np.nan]]]), w.astype(float))
     assert yf[0, 0, :2].tolist() == [0.0, 0.0] and np.isnan(yf[0, 0, 2])
     # Huge integer offsets are outside too, never wrapped.
     big = np.array([[[2**62, -(2**62), np.iinfo(np.int64).max]]])
-    assert deform_conv(x, w, big).tolist() == [[[0, 0, 0]]]
+    assert deform_conv(x, big, w).tolist() == [[[0, 0, 0]]]
 
 
 def test_integer_offsets_are_a_shifted_conv():
@@ -121,7 +121,7 @@ def test_integer_offsets_are_a_shifted_conv():
     x = np.arange(1, 13).reshape(1, 1, 3, 4)
     w = np.array([[[[1, 2], [3, 4]]]])
     off = np.tile(np.array([1, -1]).reshape(1, 2, 1, 1), (1, 4, 2, 3))  # (N, K*2, out) = (1, 8, 2, 3)
-    y = deform_conv(x, w, off)
+    y = deform_conv(x, off, w)
 
     def cell(i, j):
         return int(x[0, 0, i, j]) if 0 <= i < 3 and 0 <= j < 4 else 0
@@ -144,10 +144,10 @@ def test_offset_groups_two():
     # channel 1 group 1 (-1).  y[o] = x0[o + 1] + x1[o - 1].
     x = np.array([[[1, 2, 3], [10, 20, 30]]])
     off = np.array([[[1, 1, 1], [-1, -1, -1]]])  # (N, 2 groups * K=1 * rank 1, out=3)
-    y = deform_conv(x, np.ones((1, 2, 1), dtype=int), off, offset_groups=2)
+    y = deform_conv(x, off, np.ones((1, 2, 1), dtype=int), offset_groups=2)
     assert y.tolist() == [[[2 + 0, 3 + 10, 0 + 20]]]
     # With one offset group both channels move by +1.
-    y1 = deform_conv(x, np.ones((1, 2, 1), dtype=int), np.array([[[1, 1, 1]]]))
+    y1 = deform_conv(x, np.array([[[1, 1, 1]]]), np.ones((1, 2, 1), dtype=int))
     assert y1.tolist() == [[[2 + 20, 3 + 30, 0]]]
 
 
@@ -155,7 +155,7 @@ def test_groups_and_offset_groups_with_bias():
     # groups=2: output 0 reads channel 0, output 1 reads channel 1; offset_groups=2 as above.
     x = np.array([[[1, 2, 3], [10, 20, 30]]])
     off = np.array([[[1, 1, 1], [-1, -1, -1]]])
-    y = deform_conv(x, np.array([[[2]], [[3]]]), off, np.array([100, 1000]), groups=2, offset_groups=2)
+    y = deform_conv(x, off, np.array([[[2]], [[3]]]), np.array([100, 1000]), groups=2, offset_groups=2)
     assert y.tolist() == [[[100 + 2 * 2, 100 + 2 * 3, 100 + 0], [1000 + 0, 1000 + 3 * 10, 1000 + 3 * 20]]]
 
 
@@ -164,35 +164,35 @@ def test_stride_padding_dilation_hand():
     # output o at 2*o - 1 + 2*t; offset 1/2 on tap 1 only.
     x = np.array([[[1, 2, 4, 8, 16]]])
     off = obj([[[0, 0, 0], [F(1, 2)] * 3]])  # tap 0 row, tap 1 row
-    y = deform_conv(x, np.array([[[1, 1]]]), off, stride=2, dilation=2, padding=1)
+    y = deform_conv(x, off, np.array([[[1, 1]]]), stride=2, dilation=2, padding=1)
     # o=0: x[-1] + x[1.5]; o=1: x[1] + x[3.5]; o=2: x[3] + x[5.5]
     assert y.tolist() == [[[0 + F(2 + 4, 2), 2 + F(8 + 16, 2), 8 + 0]]]
 
 
 def test_exact_integers_never_wrap():
     x = np.array([[[2**62, 2**62]]])
-    y = deform_conv(x, np.array([[[4]]]), np.zeros((1, 1, 2), dtype=int), mask=np.array([[[3, 1]]]))
+    y = deform_conv(x, np.zeros((1, 1, 2), dtype=int), np.array([[[4]]]), mask=np.array([[[3, 1]]]))
     assert y.dtype == object and y.tolist() == [[[3 * 4 * 2**62, 4 * 2**62]]]
-    y = deform_conv(np.array([[[2**40]]]), np.array([[[2**20]]]), np.zeros((1, 1, 1), dtype=np.uint64))
+    y = deform_conv(np.array([[[2**40]]]), np.zeros((1, 1, 1), dtype=np.uint64), np.array([[[2**20]]]))
     assert y.dtype == np.int64 and y.tolist() == [[[2**60]]]
 
 
 def test_symbolic_input_rational_offset():
     sympy = pytest.importorskip("sympy")
     a, b = sympy.symbols("a b")
-    y = deform_conv(obj([[[a, b]]]), np.array([[[1]]]), obj([[[F(1, 3), 0]]]))
+    y = deform_conv(obj([[[a, b]]]), obj([[[F(1, 3), 0]]]), np.array([[[1]]]))
     assert y[0, 0, 0] == sympy.Rational(2, 3) * a + sympy.Rational(1, 3) * b and y[0, 0, 1] == b
-    z = deform_conv(obj([[[a, b]]]), np.array([[[1]]]), obj([[[sympy.Rational(1, 2), 0]]]))
+    z = deform_conv(obj([[[a, b]]]), obj([[[sympy.Rational(1, 2), 0]]]), np.array([[[1]]]))
     assert z[0, 0, 0] == (a + b) / 2
 
 
 def test_dtypes_unbatched_and_empty_batch():
     x = np.arange(6, dtype=np.float32).reshape(1, 1, 6)
-    y = deform_conv(x, np.ones((2, 1, 3), np.float32), np.full((1, 3, 4), 0.25, np.float32))
+    y = deform_conv(x, np.full((1, 3, 4), 0.25, np.float32), np.ones((2, 1, 3), np.float32))
     assert y.dtype == np.float32 and y.shape == (1, 2, 4)
-    u = deform_conv(x[0], np.ones((2, 1, 3), np.float32), np.full((3, 4), 0.25, np.float32))
+    u = deform_conv(x[0], np.full((3, 4), 0.25, np.float32), np.ones((2, 1, 3), np.float32))
     assert np.array_equal(u, y[0])
-    e = deform_conv(np.zeros((0, 1, 6)), np.ones((2, 1, 3)), np.zeros((0, 3, 4)))
+    e = deform_conv(np.zeros((0, 1, 6)), np.zeros((0, 3, 4)), np.ones((2, 1, 3)))
     assert e.shape == (0, 2, 4)
 
 
@@ -296,7 +296,7 @@ def test_integer_offsets_shift_a_padded_conv(problem, shift):
         np.array(shift).reshape((1, 1, rank) + (1,) * rank),
         args["offset"].shape[:1] + (args["offset"].shape[1] // rank, rank) + args["offset"].shape[2:],
     )
-    y = deform_conv(x, args["w"], off.reshape(args["offset"].shape), **kw)
+    y = deform_conv(x, off.reshape(args["offset"].shape), args["w"], **kw)
     # Tap t of output o reads x at o*s + t*d - lo + shift: zero-pad x by P on every side, start the
     # window grid at P - lo + shift, and keep conv's first `out` outputs (P leaves room on both sides).
     pad = [lo + hi + 8 for lo, hi in kw["padding"]]
@@ -380,3 +380,52 @@ def test_torchvision_deform_conv2d():
         x, torch.full((1, 8, 2, 2), 0.5, dtype=torch.float64), torch.ones(1, 1, 2, 2, dtype=torch.float64)
     )
     assert y.tolist() == [[[[16.0, 14.0], [18.0, 15.0]]]]
+
+
+@given(problems(), st.integers(0, 2**32 - 1))
+def test_float_path_is_close_to_the_exact_result_of_its_inputs(problem, seed):
+    # Non-dyadic float offsets: the float64 result is within a few rounding errors of the exact
+    # result of the same float values (every float is a dyadic rational, so Fraction holds it).
+    args, kw = problem
+    rng = np.random.default_rng(seed)
+    f = {k: None if v is None else rng.normal(size=v.shape) * (2 if k == "offset" else 1) for k, v in args.items()}
+    y = deform_conv(**f, **kw)
+    exact = deform_conv(**{k: None if v is None else np.vectorize(F, otypes=[object])(v) for k, v in f.items()}, **kw)
+    # Each output sums C*K*2**rank products of |w| |mask| |x| (corner weights <= 1); positions
+    # reach |p| < 16, so a rounded position moves a weight by < 16 eps.
+    terms = f["w"].shape[1] * math.prod(f["w"].shape[2:]) * 2 ** len(kw["stride"])
+    mask = 1.0 if f["mask"] is None else np.abs(f["mask"]).max()
+    scale = terms * np.abs(f["w"]).max() * mask * np.abs(f["x"]).max() + (
+        0 if f["bias"] is None else np.abs(f["bias"]).max()
+    )
+    assert np.abs(y - exact.astype(np.float64)).max() <= 64 * np.finfo(float).eps * (scale + 1)
+
+
+@given(problem=problems(rank=2), seed=st.integers(0, 2**32 - 1))
+def test_agrees_with_onnxruntime_on_random_floats(problem, seed):
+    ort = pytest.importorskip("onnxruntime")
+    args, kw = problem
+    rng = np.random.default_rng(seed)
+    args = {k: None if v is None else rng.normal(size=v.shape) * (2 if k == "offset" else 1) for k, v in args.items()}
+    session = ort.InferenceSession(_onnx_model(kw, np.float64).SerializeToString(), providers=["CPUExecutionProvider"])
+    theirs = session.run(None, _feeds(args, kw, np.float64))[0]
+    ours = deform_conv(**args, **kw)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13 * (np.abs(ours).max() + 1))
+
+
+@pytest.mark.xfail(strict=True, reason="onnx.reference GridSample denormalises positions into a float32 array")
+def test_onnx_reference_rounds_float64_positions_to_float32():
+    # Found by the cross-check: x = [[0, 1], [0, 1]] (float64), w = [[1]], offset dx = 0.1 at output
+    # (0, 0).  By hand the sample at (0, 0.1) is 0.9*0 + 0.1*1 = 0.1 (float64: 0.1, as onnxruntime
+    # and refconv give); onnx.reference returns float32(0.1) = 0.10000000149011612.
+    pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    kw = dict(stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, offset_groups=1)
+    x = np.array([[[[0.0, 1.0], [0.0, 1.0]]]])
+    off = np.zeros((1, 2, 2, 2))
+    off[0, 1, 0, 0] = 0.1
+    args = dict(x=x, w=np.ones((1, 1, 1, 1)), offset=off, bias=None, mask=None)
+    assert deform_conv(**args, **kw)[0, 0, 0, 0] == 0.1
+    theirs = ReferenceEvaluator(_onnx_model(kw, np.float64)).run(None, _feeds(args, kw, np.float64))[0]
+    assert theirs[0, 0, 0, 0] == 0.1

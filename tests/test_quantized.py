@@ -387,3 +387,25 @@ def test_torch_saturates_past_int32():
     s = (np.float32(11), np.float32(4), np.float32(2.0**-12))
     assert qlinear_conv(x, s[0], 94, w, s[1], 0, s[2], np.uint8(0)).ravel().tolist() == [255]
     assert _torch_qconv2d("fbgemm", x, 94, w, 0, s).ravel().tolist() == [255]
+
+
+_FLOAT32_PEERS = [pytest.param(run, marks=pytest.mark.xfail(strict=True)) for run in (_run_ort, _run_reference)]
+
+
+@pytest.mark.parametrize("run", _FLOAT32_PEERS)
+def test_onnx_peers_round_the_multiplier_first(run):
+    # test_qlinear_scales_are_exact_dyadic_rationals: exactly 1; float32 peers compute 0.
+    names = ("x", "x_scale", "x_zero_point", "w", "w_scale", "w_zero_point", "y_scale", "y_zero_point")
+    values = (np.uint8([[[1]]]), np.float32(1 / 3), np.uint8(0), np.int8([[[1]]]), np.float32(3), np.int8(0))
+    feeds = dict(zip(names, map(np.asarray, values + (np.float32(2), np.uint8(0)))))
+    kwargs = {"stride": 1, "dilation": 1, "padding": "valid", "groups": 1}
+    assert run(_onnx_model("QLinearConv", feeds, kwargs, 1, np.uint8), feeds).tolist() == [[[1]]]
+
+
+@pytest.mark.parametrize("run", _FLOAT32_PEERS)
+def test_onnx_peers_wrap_conv_integer_past_int32(run):
+    # ONNX allows the int32 accumulation to wrap: 2147515650 - 2**32 = -2147451646 there.
+    big = np.full((1, 1, 33026), 255, dtype=np.uint8)
+    feeds = {"x": big, "w": big, "x_zero_point": np.asarray(np.uint8(0)), "w_zero_point": np.asarray(np.uint8(0))}
+    kwargs = {"stride": 1, "dilation": 1, "padding": "valid", "groups": 1}
+    assert run(_onnx_model("ConvInteger", feeds, kwargs, 1, np.int32), feeds).tolist() == [[[2147515650]]]

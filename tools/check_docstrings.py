@@ -55,6 +55,7 @@ PUBLIC_MODULES = (
     "refconv.probes",
     "refconv.problem",
     "refconv.properties",
+    "refconv.quantized",
     "refconv.receptive",
     "refconv.reduce",
     "refconv.spec",

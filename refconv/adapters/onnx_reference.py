@@ -64,8 +64,9 @@ def _output_padding_ok(args: tuple, kwargs: dict) -> bool:
     return all(e < s for e, s in zip(extra, _ints(kwargs.get("stride", 1), rank)))
 
 
-def _one_output_channel_per_group(args: tuple, kwargs: dict) -> bool:
-    return int(kwargs.get("groups", 1)) == 1 or np.shape(args[1])[1] == 1
+def _ungrouped_or_depthwise(args: tuple, kwargs: dict) -> bool:
+    groups, shape = int(kwargs.get("groups", 1)), np.shape(args[1])
+    return groups == 1 or (shape[0] == groups and shape[1] == 1 and (len(args) < 3 or args[2] is None))
 
 
 def _no_pads(args: tuple, kwargs: dict) -> bool:
@@ -86,13 +87,15 @@ TRANSPOSE_OUTPUT_PADDING = Finding(
     _output_padding_ok,
 )
 
-#: onnx.reference's ConvTranspose reshapes the grouped weight as if each group had one output channel.
+#: onnx.reference's grouped ConvTranspose slices W's input-channel axis by output channels (only a depthwise
+#: weight fits) and hands every group the whole bias (each adds B[0:M/group]).
 TRANSPOSE_GROUPS = Finding(
     "onnx-reference-convtranspose-groups",
-    "onnx.reference ConvTranspose raises for group > 1 unless each group has one output channel: "
-    "x=[2, 5], W=[[1, 10], [100, 1000]], group=2 should give [2, 20, 500, 5000]",
+    "onnx.reference ConvTranspose raises for group > 1 unless depthwise (one channel in and out per group): "
+    "x=[2, 5], W=[[1, 10], [100, 1000]], group=2 should give [2, 20, 500, 5000]; depthwise, every group "
+    "adds the first group's bias",
     "onnx/reference/ops/op_conv_transpose.py; no onnx issue found",
-    _one_output_channel_per_group,
+    _ungrouped_or_depthwise,
 )
 
 #: onnx.reference's MaxPool (stride 1 path) indexes past the input for a window in the end pads.
