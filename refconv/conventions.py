@@ -164,6 +164,43 @@ PARAMETER_NAMES = (
     ("boundary / padding_mode", "boundary", "padding_mode", None, None),
     ("output_padding", None, "output_padding", None, "output_padding"),
     ("ceil_mode", None, "ceil_mode", None, "ceil_mode"),
+    # pooling
+    ("count_include_pad", None, "count_include_pad", None, "count_include_pad"),
+    ("dilation (avg/lp/weighted pool)", None, None, "window_dilation", "dilations"),
+    ("padding (lp_pool)", None, None, "padding (reduce_window)", "pads"),
+    ("pad_rule='onnx'", None, None, None, "pads (any, while every window holds a cell)"),
+    ("stride=() (= kernel_size)", None, "stride=()", None, None),
+    ("output_size (adaptive pools, max_unpool)", None, "output_size", None, None),
+    ("indices (max_unpool)", None, "indices", None, "I (MaxUnpool)"),
+    # the general form (refconv.conv_general_dilated)
+    ("lhs_dilation", None, "stride (of conv_transpose)", "lhs_dilation", "strides (ConvTranspose)"),
+    ("batch_group_count", None, None, "batch_group_count", None),
+    ("dimension_numbers / layout", None, "memory_format (storage only)", "dimension_numbers", None),
+    ("negative padding (crop)", None, "F.pad with negative pads", "padding (lo, hi) < 0", None),
+    # SciPy's filter options (refconv.correlate / convolve) and refconv.pad
+    ("origin", "origin (ndimage)", None, None, None),
+    ("cval", "cval (ndimage), fillvalue (convolve2d)", "value (F.pad)", "constant_values (jnp.pad)", "constant_value"),
+    ("axes", "axes (ndimage)", None, None, None),
+    ("pad(pad=)", "pad_width (np.pad)", "pad (F.pad, last axis first)", "padding_config (lax.pad)", "pads (Pad)"),
+    # deformable and quantized convolution
+    ("offset, mask (deform_conv)", None, "offset, mask (torchvision)", None, "offset, mask (DeformConv)"),
+    ("offset_groups", None, "inferred from offset.shape[1]", None, "offset_group"),
+    (
+        "x_zero_point, w_zero_point",
+        None,
+        "q_zero_point() / q_per_channel_zero_points()",
+        None,
+        "x_zero_point, w_zero_point",
+    ),
+    (
+        "x_scale, w_scale, y_scale",
+        None,
+        "q_scale() / q_per_channel_scales(), scale=",
+        None,
+        "x_scale, w_scale, y_scale",
+    ),
+    ("y_zero_point", None, "zero_point=", None, "y_zero_point"),
+    ("overflow (conv_integer)", None, None, None, None),
 )
 
 #: The plain functions' ``mode`` names (``scipy.signal.correlate``'s).

@@ -5,14 +5,14 @@ Both peers' modes resolve through :data:`refconv.conventions.PAD_MODES` to refco
 a window of length 1 with the user's ``(before, after)`` pads: the same index arithmetic that pads
 every convolution and pool.  Only the order of the pads differs between the conventions:
 
-=================  =====================================================  ==========================
-convention         ``pad``                                                 peer
-=================  =====================================================  ==========================
-``"torch"``        flat ``(before, after)`` pairs from the LAST axis           ``torch.nn.functional.pad``
+=================  ==============================================================  ===========================
+convention         ``pad``                                                         peer
+=================  ==============================================================  ===========================
+``"torch"``        flat ``(before, after)`` pairs from the LAST axis               ``torch.nn.functional.pad``
                    backwards: ``(left, right, top, bottom, ...)``
-``"numpy"``        ``pad_width`` from the first axis: an int, ``(n,)``,         ``numpy.pad``
+``"numpy"``        ``pad_width`` from the first axis: an int, ``(n,)``,            ``numpy.pad``
                    one ``(before, after)`` pair for all axes, or one per axis
-=================  =====================================================  ==========================
+=================  ==============================================================  ===========================
 
 Negative pads crop (torch's rule; ``np.pad`` refuses them, refconv takes them in both conventions).
 A copying boundary reads the original input, as torch does: ``reflect``, ``symmetric`` and

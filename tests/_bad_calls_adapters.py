@@ -77,3 +77,8 @@ ROWS = [
     bad(adapters.onnxruntime.lp_pool.translate, np.ones((1, 6), np.float32), 1.5, 2)
     >> (Unsupported, r"onnxruntime.lp_pool: p=1.5"),
 ]
+
+# The ONNX front end's rows (refconv.adapters.onnx) are written in _bad_calls_onnx.py.
+from _bad_calls_onnx import ADAPTER_ROWS  # noqa: E402
+
+ROWS += ADAPTER_ROWS

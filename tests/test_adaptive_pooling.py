@@ -111,8 +111,8 @@ def test_fractional_windows_by_hand():
     assert fractional_starts(np.array([0.0]), 10, 2, 4).tolist() == [[0, 2, 5, 8]]
     assert fractional_starts(np.array([Fraction(9, 10)], dtype=object), 10, 2, 4).tolist() == [[0, 3, 5, 8]]
     x = np.arange(100).reshape(10, 10)
-    # samples last axis first: (width's, height's)
-    y, i = fractional_max_pool(x, 2, 4, [0.0, 0.9], return_indices=True)
+    # samples in axis order (height's, width's); torch's 2-D pool takes them reversed, (W, H)
+    y, i = fractional_max_pool(x, 2, 4, [0.9, 0.0], return_indices=True)
     assert i[0].tolist() == [11, 13, 16, 19] and i[:, 0].tolist() == [11, 41, 61, 91]
     assert (y == i).all()  # x's values are their own flat indices
 
@@ -183,7 +183,7 @@ def test_fractional_matches_brute_force(problem):
     plane = x.shape[x.ndim - r :]
 
     def cells(p, a, i, n, kk, o):
-        u = samples[p + (r - 1 - a,)]
+        u = samples[p + (a,)]
         alpha = Fraction(n - kk, o - 1) if o > 1 else 0
         start = n - kk if i == o - 1 else math.floor((i + u) * alpha) - math.floor(u * alpha)
         return range(start, start + kk)
@@ -230,7 +230,8 @@ def test_fractional_agrees_with_torch(problem):
     if r == 1 or x.ndim < r + 1:
         return  # torch has 2-D and 3-D only, on (C, ...) or (N, C, ...) inputs
     t = torch.tensor(x, dtype=torch.float64)
-    s = torch.tensor(samples, dtype=torch.float64)
+    # torch's 2-D pool stores its samples (W, H), its 3-D pool (T, H, W)
+    s = torch.tensor(samples[..., ::-1].copy() if r == 2 else samples, dtype=torch.float64)
     while t.ndim < r + 2:
         t, s = t[None], s[None]
     if t.ndim > r + 2:
@@ -245,6 +246,23 @@ def test_fractional_agrees_with_torch(problem):
     assert i.ravel().tolist() == ti.ravel().tolist()
 
 
+def test_fractional_sample_order_of_torch():
+    torch = pytest.importorskip("torch")
+    # 10 cells, k=2, out=4: sample 0 starts windows at 0, 2, 5, 8, sample 0.9 at 0, 3, 5, 8
+    x2, x3 = torch.arange(100.0).reshape(1, 1, 10, 10), torch.arange(1000.0).reshape(1, 1, 10, 10, 10)
+    f = torch.nn.functional
+    i2 = f.fractional_max_pool2d(x2, 2, output_size=4, return_indices=True, _random_samples=torch.tensor([[[0.9, 0]]]))[
+        1
+    ]
+    i3 = f.fractional_max_pool3d(x3, 2, 4, return_indices=True, _random_samples=torch.tensor([[[0.9, 0, 0]]]))[1]
+    assert i2[0, 0, 0].tolist() == [11, 14, 16, 19]  # torch 2-D: sample 0 moved the width's windows
+    assert i3[0, 0, :, 0, 0].tolist() == [111, 411, 611, 911]  # torch 3-D: sample 0 moved the first axis's
+    assert fractional_max_pool(x2.numpy(), 2, 4, np.array([[[0, 0.9]]]), return_indices=True)[1].tolist() == i2.tolist()
+    assert (
+        fractional_max_pool(x3.numpy(), 2, 4, np.array([[[0.9, 0, 0]]]), return_indices=True)[1].tolist() == i3.tolist()
+    )
+
+
 def test_fractional_float32_samples_follow_torch():
     torch = pytest.importorskip("torch")
     x = np.arange(2 * 3 * 23 * 23, dtype=np.float32).reshape(2, 3, 23, 23)
@@ -252,5 +270,5 @@ def test_fractional_float32_samples_follow_torch():
     ty, ti = torch.nn.functional.fractional_max_pool2d(
         torch.tensor(x), 3, output_size=(7, 9), return_indices=True, _random_samples=torch.tensor(s)
     )
-    y, i = fractional_max_pool(x, 3, (7, 9), s, return_indices=True)
+    y, i = fractional_max_pool(x, 3, (7, 9), s[..., ::-1], return_indices=True)
     assert (i == ti.numpy()).all() and (y == ty.numpy()).all()

@@ -106,6 +106,36 @@ class FiguresDirective(SphinxDirective):
         return result
 
 
+class ParameterNamesDirective(SphinxDirective):
+    """``.. refconv-parameter-names::``: :data:`refconv.conventions.PARAMETER_NAMES` as a table,
+    read from the one home at build time (the page holds no copy)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from refconv.conventions import PARAMETER_NAMES
+
+        header = ("refconv", "SciPy", "PyTorch", "JAX", "ONNX")
+        table = nodes.table()
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        group += [nodes.colspec(colwidth=1) for _ in header]
+
+        def row(cells) -> nodes.row:
+            out = nodes.row()
+            for cell in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph(text="—" if cell is None else cell)
+                out += entry
+            return out
+
+        head, body = nodes.thead(), nodes.tbody()
+        head += row(header)
+        body += [row(names) for names in PARAMETER_NAMES]
+        group += [head, body]
+        return [table]
+
+
 def _render_figures(app) -> None:
     # Drawn once per build (about 10 s) before any page is read, so the images exist when the
     # gallery page is read and copied.
@@ -128,6 +158,7 @@ def _copy_dashboard(app, exc) -> None:
 
 def setup(app):
     app.add_directive("refconv-figures", FiguresDirective)
+    app.add_directive("refconv-parameter-names", ParameterNamesDirective)
     app.connect("builder-inited", _render_figures)
     app.connect("build-finished", _copy_dashboard)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -138,7 +138,7 @@ def _needs(op: str, fn: Callable, attribute: str, parameter: str, value: Any, ne
 
 
 def _conv(op: str, attributes: dict, X: np.ndarray, W: np.ndarray, B: np.ndarray | None = None) -> tuple:
-    return (layer.conv(X, W, B, **_conv_keywords(op, attributes, X, W)),)
+    return (layer.conv(X, W, B, **_conv_keywords(op, attributes, X, W, "XW")),)
 
 
 def _transpose_pads(op: str, attributes: dict, m: tuple, kernel: tuple, stride: tuple, dilation: tuple, extra: tuple):
@@ -315,10 +315,10 @@ def _kernels() -> dict[str, Callable]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _conv_keywords(op: str, attributes: dict, x: np.ndarray, w: np.ndarray) -> dict:
-    """refconv's ``stride``, ``padding``, ``dilation``, ``groups`` for a Conv-like node."""
-    ndim = _spatial(op, "x", x)
-    _spatial(op, "w", w, ndim)
+def _conv_keywords(op: str, attributes: dict, x: np.ndarray, w: np.ndarray, names: str = "xw") -> dict:
+    """refconv's ``stride``, ``padding``, ``dilation``, ``groups`` for a Conv-like node (inputs named ``names``)."""
+    ndim = _spatial(op, names[0], x)
+    _spatial(op, names[1], w, ndim)
     kernel = _kernel(op, attributes, tuple(w.shape[2:]), ndim)
     stride = _ints(op, attributes, "strides", ndim, 1, 1)
     dilation = _ints(op, attributes, "dilations", ndim, 1, 1)
@@ -341,10 +341,17 @@ def _qlinear_conv(op: str, attributes: dict, x, x_scale, x_zp, w, w_scale, w_zp,
     return (qlinear_conv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B, **keywords),)
 
 
+def _deform_conv(op: str, attributes: dict, X, W, offset, B=None, mask=None) -> tuple:
+    from ..deform import deform_conv
+
+    keywords = _conv_keywords(op, attributes, X, W, "XW")
+    return (deform_conv(X, offset, W, B, mask=mask, offset_groups=attributes.get("offset_group", 1), **keywords),)
+
+
 #: op -> (refconv module, function, kernel): ops wired in when their refconv function exists.
 _LATER: dict[str, tuple[str, str, Callable]] = {
     "ConvInteger": ("quantized", "conv_integer", _conv_integer),
     "QLinearConv": ("quantized", "qlinear_conv", _qlinear_conv),
-    "DeformConv": ("deform", "deform_conv", _missing("DeformConv", "deform_conv")),
+    "DeformConv": ("deform", "deform_conv", _deform_conv),
     "MaxUnpool": ("pooling", "max_unpool", _missing("MaxUnpool", "max_unpool")),
 }

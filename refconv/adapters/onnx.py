@@ -334,6 +334,7 @@ def evaluate(model_or_graph: Any, feeds: Mapping[str, Any], *, arithmetic: str =
     >>> y.tolist()
     [[[12.0, 23.0, 30.0]]]
     """
+    arithmetic = check_choice("onnx.evaluate", "arithmetic", arithmetic, ARITHMETIC)
     from onnx import GraphProto, helper
     from onnx.reference import ReferenceEvaluator
 

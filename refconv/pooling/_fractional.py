@@ -5,8 +5,10 @@ length ``k`` on an axis of length ``n`` from one sample ``u`` in ``[0, 1)`` per 
 and axis: with ``alpha = (n - k)/(out - 1)``, window ``i < out - 1`` starts at
 ``floor((i + u)*alpha) - floor(u*alpha)`` and the last at ``n - k``.  PyTorch evaluates this in
 the input's floating type; :func:`fractional_starts` does the same for float samples and exactly
-for exact ones.  PyTorch stores the samples of an ``(N, C)`` plane last axis first
-(``samples[..., 0]`` is the width's, in 2-D and 3-D alike); so does refconv, at any rank.
+for exact ones.  refconv's ``samples[..., a]`` belongs to pooled axis ``a``, at any rank, as in
+PyTorch's 3-D pool (``(T, H, W)``); PyTorch's 2-D pool alone stores them the other way round,
+``(W, H)`` (aten ``FractionalMaxPool2d.cpp``: ``randomSamplesForPlane[0]`` is the width's), so its
+``_random_samples`` are ``samples[..., ::-1]`` here.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _check_samples(func: str, s: np.ndarray, lead: tuple, r: int) -> np.ndarray:
         raise fail(func, "samples", samples, "is complex", "real numbers in [0, 1)", TypeError)
     if s.shape != (*lead, r):
         problem = f"has shape {s.shape}, not x.shape[:-{r}] + ({r},) = {(*lead, r)}"
-        raise fail(func, "samples", samples, problem, "one sample per plane and pooled axis (last axis first)")
+        raise fail(func, "samples", samples, problem, "one sample per plane and pooled axis")
     if s.dtype.kind == "O" and not all(isinstance(v, numbers.Rational) for v in s.flat):
         expected = "rational samples (int, Fraction, sympy.Rational) or floats"
         raise fail(func, "samples", samples, "holds an irrational or symbolic entry", expected, TypeError)
@@ -90,8 +92,9 @@ def fractional_max_pool(
         2-D rule; its 3-D check is strict, ``< n``, refusing windows that fit exactly).  Torch's
         ``output_ratio`` is ``output_size = int(n * ratio)``.
     samples : array_like
-        ``x.shape[:-r] + (r,)``: per plane, one sample in ``[0, 1)`` per pooled axis, **last axis
-        first** — exactly torch's ``_random_samples`` for ``(N, C, *spatial)`` inputs.  Float
+        ``x.shape[:-r] + (r,)``: per plane, one sample in ``[0, 1)`` per pooled axis, in axis
+        order: torch's ``_random_samples`` for ``fractional_max_pool3d``, and those of
+        ``fractional_max_pool2d`` reversed (torch's 2-D pool stores ``(W, H)``).  Float
         samples follow torch's float arithmetic in their dtype (give them in ``x``'s float dtype
         to match torch bit for bit); exact samples (Fractions) give the exact windows.
     return_indices : bool
@@ -137,10 +140,8 @@ def fractional_max_pool(
     if x.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
     check_cells(func, "output_size", output_size, "an output", lead + sizes, x.size)
-    # starts[a]: (*lead, out_a) window starts along pooled axis a; torch's samples run last axis first.
-    starts = [
-        fractional_starts(samples[..., r - 1 - a], n, k, o) for a, (n, k, o) in enumerate(zip(plane, kernel, sizes))
-    ]
+    # starts[a]: (*lead, out_a) window starts along pooled axis a, from samples[..., a].
+    starts = [fractional_starts(samples[..., a], n, k, o) for a, (n, k, o) in enumerate(zip(plane, kernel, sizes))]
     for a, (st, n, k) in enumerate(zip(starts, plane, kernel)):
         if st.size and (st.min() < 0 or st.max() + k > n):  # float rounding could, in principle
             problem = f"places a window outside axis {a} of length {n} (start {int(st.max())}, length {k})"
