@@ -57,14 +57,16 @@ ADAPTER_ROWS = [
     >> (ValueError, r"onnx.AveragePool: count_include_pad=-1 is not 0 or 1"),
     bad(run_node, ("LpPool", {"kernel_shape": [2], "p": 0}), [X])
     >> (ValueError, r"onnx.LpPool: p=0 is not an integer >= 1; expected ONNX's integer p >= 1"),
-    bad(run_node, ("MaxUnpool", {"kernel_shape": [2]}), [X, X.astype(np.int64)])
-    >> (Unsupported, r"onnx.MaxUnpool: MaxUnpool \(refconv has no max_unpool yet\) cannot be expressed with refconv"),
+    bad(run_node, ("MaxUnpool", {"kernel_shape": [2]}), [X, np.array([[[0, 1, 2, 7]]])])  # 5 cells a plane
+    >> (Unsupported, r"onnx.MaxUnpool: indices that leave their own \(n, c\) plane cannot be expressed with refconv"),
+    bad(run_node, ("MaxUnpool", {"kernel_shape": [2]}), [X, np.array([[[0, 1, 2, 3]]]), np.array([1, 1, 3])])
+    >> (ValueError, r"onnx.MaxUnpool: output_shape=\[3\] is smaller than the inferred \[5\]"),
     bad(run_node, ("ConvTranspose", {"output_shape": [9], "auto_pad": "SAME_UPPER"}), [X, W])
     >> (Unsupported, r"onnx.ConvTranspose: output_shape=\[9\] \(zero cells before the full output, pad -2\)"),
     bad(run_node, ("ConvInteger", {}), [U8, U8])  # 255 * 255 * 33100 > 2**31 - 1: refused, not wrapped
     >> (ValueError, r"conv_integer.*int32"),
-    bad(run_node, ("DeformConv", {}), [X, W, X])
-    >> (Unsupported, r"onnx.DeformConv: DeformConv \(refconv has no deform_conv"),
+    bad(run_node, ("DeformConv", {}), [X, W, X])  # offset needs (N, 1*2*1, 3): one per tap of each output
+    >> (ValueError, r"deform_conv: offset.shape=\(1, 1, 4\) does not match"),
     bad(new_ops, "double") >> (ValueError, r"new_ops: arithmetic='double'"),
     bad(evaluate, None, {}, arithmetic="double") >> (ValueError, r"onnx.evaluate: arithmetic='double'"),
 ]

@@ -48,6 +48,8 @@ NEW_POOL_ROWS = [
     >> (ValueError, r"adaptive_max_pool: x=<ndarray shape=\(2, 0\) dtype=float64> has length 0 along pooled axis 1"),
     bad(adaptive_avg_pool, [1], 10**9)
     >> (ValueError, r"adaptive_avg_pool: output_size=1000000000 needs an output .*" + _LIMIT),
+    bad(adaptive_avg_pool, np.zeros((0, 3)), 10**9)
+    >> (ValueError, r"adaptive_avg_pool: output_size=1000000000 needs window tables of shape \(2000000000,\)"),
     bad(adaptive_max_pool, X, 2, return_indices=1)
     >> (TypeError, exactly("adaptive_max_pool: return_indices=1 is not a bool; expected True or False")),
     bad(adaptive_max_pool, np.array([1j, 2]), 1)

@@ -25,8 +25,6 @@ HAVE_ONNX = importlib.util.find_spec("onnx") is not None
 
 #: Node tests the front end cannot run yet, with the reason: strict xfails, so a fix shows up.
 NOT_YET = {
-    "test_maxunpool_export_without_output_shape": "refconv has no max_unpool yet",
-    "test_maxunpool_export_with_output_shape": "refconv has no max_unpool yet",
 }
 
 

@@ -27,7 +27,13 @@ module           adapters (``module.function``; the op each implements)
                  ``avg_pool`` (``lax.reduce_window``)
 ``onnxruntime``  ``conv``, ``conv_transpose``, ``max_pool``, ``avg_pool``, ``lp_pool`` (one-node
                  ONNX models run by ONNX Runtime's CPU provider)
+``astropy``      ``convolve``, ``convolve_fft`` (``astropy.convolution``; odd kernels, centred)
+``tinygrad``     ``conv``, ``max_pool``, ``avg_pool`` (``Tensor.conv2d``/``max_pool2d``/``avg_pool2d``)
+``skimage``      ``max_pool``, ``avg_pool`` (``skimage.measure.block_reduce``: stride = kernel)
 ===============  =============================================================================
+
+``onnx_reference`` has the five ``onnxruntime`` adapters, the same models run by
+``onnx.reference.ReferenceEvaluator``.
 
 Run one with ``refconv check TARGET --op OP`` or :func:`check`; ``refconv verify`` checks every
 installed peer (:mod:`refconv.checks.peers`).

@@ -348,10 +348,40 @@ def _deform_conv(op: str, attributes: dict, X, W, offset, B=None, mask=None) -> 
     return (deform_conv(X, offset, W, B, mask=mask, offset_groups=attributes.get("offset_group", 1), **keywords),)
 
 
+def _max_unpool(op: str, attributes: dict, X, I, output_shape=None) -> tuple:
+    from ..pooling import max_unpool
+
+    ndim = _spatial(op, "X", X)
+    kernel = _kernel(op, attributes, None, ndim)
+    stride = _ints(op, attributes, "strides", ndim, 1, 1)
+    pads = _pairs(op, attributes.get("pads"), ndim)
+    inferred = tuple((n - 1) * s + k - lo - hi for n, s, k, (lo, hi) in zip(X.shape[2:], stride, kernel, pads))
+    # ONNX's indices are flat over N*C*inferred (MaxPool's Indices); refconv's are within each plane.
+    cells = math.prod(inferred)
+    indices = np.asarray(I, dtype=np.int64)
+    planes = np.arange(X.shape[0] * X.shape[1], dtype=np.int64).reshape(X.shape[:2] + (1,) * ndim)
+    if indices.shape != X.shape or ((indices // max(cells, 1)) != planes).any():
+        raise _refuse(op, "indices that leave their own (n, c) plane")
+    y = max_unpool(X, indices - planes * cells, kernel, stride=stride, padding=pads)
+    if output_shape is None:
+        return (y,)
+    # output_shape (ONNX's reference): the inferred result placed at the start of a larger zero array.
+    wanted = tuple(int(n) for n in np.asarray(output_shape).reshape(-1))[-ndim:]
+    if len(wanted) != ndim or any(w < n for w, n in zip(wanted, inferred)):
+        raise fail(
+            f"onnx.{op}",
+            "output_shape",
+            list(wanted),
+            f"is smaller than the inferred {list(inferred)}",
+            f"{ndim} spatial lengths >= the inferred ones",
+        )
+    return (np.pad(y, ((0, 0), (0, 0)) + tuple((0, w - n) for w, n in zip(wanted, inferred))),)
+
+
 #: op -> (refconv module, function, kernel): ops wired in when their refconv function exists.
 _LATER: dict[str, tuple[str, str, Callable]] = {
     "ConvInteger": ("quantized", "conv_integer", _conv_integer),
     "QLinearConv": ("quantized", "qlinear_conv", _qlinear_conv),
     "DeformConv": ("deform", "deform_conv", _deform_conv),
-    "MaxUnpool": ("pooling", "max_unpool", _missing("MaxUnpool", "max_unpool")),
+    "MaxUnpool": ("pooling", "max_unpool", _max_unpool),
 }

@@ -42,9 +42,8 @@ def _open_mesh(arrays: list) -> list:
 
 def _output_size(func: str, output_size: Any, axes: Any, x: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The pooled axes and the output length along each (``None`` keeps an axis's length, as torch)."""
-    items = (output_size,) if is_int(output_size) or output_size is None else output_size
-    if isinstance(items, np.ndarray):
-        items = tuple(items.tolist())
+    items = output_size.tolist() if isinstance(output_size, np.ndarray) else output_size
+    items = (items,) if is_int(items) or items is None else items
     expected = "an int >= 1, or a tuple of ints >= 1 (or None: keep that axis's length)"
     if isinstance(items, (str, bytes)) or not isinstance(items, (tuple, list)):
         raise fail(func, "output_size", output_size, "is not an int or a tuple of ints", expected, TypeError)
@@ -81,6 +80,8 @@ def _adaptive_taps(func: str, x: Any, output_size: Any, axes: Any):
     plane = moved.shape[x.ndim - len(axes) :]
     lead = moved.shape[: x.ndim - len(axes)]
     check_cells(func, "output_size", output_size, "an output", lead + sizes, x.size)
+    # The per-axis window tables, even where the output is empty (a zero-length leading axis).
+    check_cells(func, "output_size", output_size, "window tables", (2 * sum(sizes),), x.size)
     windows = [adaptive_windows(n, o) for n, o in zip(plane, sizes)]
     longest = tuple(int((stop - start).max()) for start, stop in windows)
     # prod(out) * prod(longest) bounds the cells the taps read: refuse it before looping.
