@@ -122,6 +122,7 @@ BOUNDARY_ALIASES: dict[str, dict[str, str]] = {
     },
     "jax": {"constant": "constant", "wrap": "wrap", "reflect": "reflect", "symmetric": "symmetric", "edge": "edge"},
     "onnx": {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"},
+    "astropy": {"fill": "constant", "wrap": "wrap", "extend": "edge"},
 }
 
 #: Boundary modes, by ``numpy.pad``'s names: what a padded cell holds.

@@ -32,7 +32,7 @@ import numpy as np
 from ._arith import as_operand, domain
 from ._validation import fail, int_tuple, is_int
 from .conventions import same_pads
-from .layer import conv
+from .layer import _conv_call, conv
 from .methods import get_method
 from .spec import AxisGeometry, check_cells, held_cells
 
@@ -389,6 +389,10 @@ def _layout_perm(func: str, layout: Any, ndim: int) -> tuple[int, ...]:
     """``x.transpose(perm)`` is ``(N, C, *spatial)`` (or ``(C, *spatial)`` without ``N``), the
     spatial axes in the order the layout names them."""
     if layout is None:
+        if ndim < 3:
+            raise fail(
+                func, "x.ndim", ndim, "is below 3 for the default layout (N, *spatial, C)", "x.ndim >= 3, or a layout"
+            )
         return (0, ndim - 1, *range(1, ndim - 1))
     if not isinstance(layout, str):
         raise fail(func, "layout", layout, "is not a string", "a layout such as 'NWC', 'NHWC' or 'NDHWC'", TypeError)
@@ -471,15 +475,6 @@ def conv_channels_last(
     func = "conv_channels_last"
     x = as_operand(func, "x", x)
     perm = _layout_perm(func, layout, x.ndim)
-    y = conv(
-        x.transpose(perm),
-        w,
-        bias,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=groups,
-        padding_mode=padding_mode,
-        method=method,
-    )
-    return y.transpose(np.argsort(perm))
+    layer = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode)
+    _conv_call(func, x.transpose(perm), w, bias, **layer)  # refusals in this function's name
+    return conv(x.transpose(perm), w, bias, method=method, **layer).transpose(np.argsort(perm))

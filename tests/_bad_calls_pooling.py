@@ -13,7 +13,10 @@ import sympy
 from _bad_calls_row import bad, exactly
 
 from refconv.pooling import (
+    adaptive_avg_pool,
+    adaptive_max_pool,
     avg_pool,
+    fractional_max_pool,
     global_avg_pool,
     global_lp_pool,
     global_max_pool,
@@ -21,6 +24,7 @@ from refconv.pooling import (
     lp_pool,
     lp_pool_torch,
     max_pool,
+    max_unpool,
     pooled_unchanged_fraction,
     weighted_pool,
 )
@@ -403,7 +407,173 @@ ROWS = [
     ),
 ]
 
-# adaptive_avg_pool, adaptive_max_pool, max_unpool, fractional_max_pool (issue 23): kept in their own file
-from _rows_new_pools import NEW_POOL_ROWS  # noqa: E402
+# ---- the pooling options of issue 23: pad_rule, dilation, lp padding, torch's forms ----
 
-ROWS += NEW_POOL_ROWS
+ROWS += [
+    # pad_rule
+    bad(avg_pool, x1, 2, pad_rule="ONNX")
+    >> (ValueError, exactly("avg_pool: pad_rule='ONNX' is not a pad rule; expected one of ('torch', 'onnx')")),
+    bad(max_pool, x1, 2, pad_rule=None)
+    >> (TypeError, exactly("max_pool: pad_rule=None is not a string; expected one of ('torch', 'onnx')")),
+    bad(lp_pool, x1, 2, 2, pad_rule=1) >> (TypeError, r"^lp_pool: pad_rule=1 is not a string"),
+    # the ONNX rule: any pads while every window holds an input cell
+    bad(avg_pool, [1, 9], 2, stride=1, padding=2, pad_rule="onnx")
+    >> (
+        ValueError,
+        exactly(
+            "avg_pool: padding=2 leaves output 0 on axis 0 without an input cell: its taps o*s+t*d-lo = "
+            "0*1+t*1-2 (t < 2) miss the input [0, 2); expected pads with which every window holds an input "
+            'cell (pad_rule="onnx")'
+        ),
+    ),
+    bad(max_pool, [1, 9], 2, stride=1, padding=(0, 2), pad_rule="onnx")
+    >> (ValueError, r"^max_pool: padding=\(0, 2\) leaves output 2 on axis 0 without an input cell"),
+    bad(lp_pool, np.ones((1, 2)), 2, (1, 2), stride=1, padding=((0, 0), (4, 4)), dilation=(1, 5), pad_rule="onnx")
+    >> (ValueError, r"^lp_pool: padding=.* leaves output 1 on axis 1 without an input cell"),
+    bad(weighted_pool, x1, 3, [1, 1, 1], stride=1, padding=(3, 0), pad_rule="onnx")
+    >> (ValueError, r"^weighted_pool: padding=\(3, 0\) leaves output 0 on axis 0"),
+    # the torch rule stays the default, for the new options too
+    bad(lp_pool, x1, 2, 2, padding=2)
+    >> (ValueError, r"^lp_pool: padding=2 is more than half the window on axis 0.*as torch requires"),
+    bad(lp_pool_torch, np.ones(4), 2, 3, padding=(2, 0))
+    >> (ValueError, r"^avg_pool: padding=\(2, 0\) is more than half the window"),
+    # dilation for avg/lp/weighted, validated by the one normaliser
+    bad(avg_pool, x1, 2, dilation=(1, 2)) >> (ValueError, r"^avg_pool: dilation=\(1, 2\) has 2 entries but there"),
+    bad(lp_pool, x1, 2, 2, dilation=1.5) >> (TypeError, r"^lp_pool: dilation=1.5 is not an integer"),
+    bad(weighted_pool, x1, 2, [1, 1], dilation=0) >> (ValueError, r"^weighted_pool: dilation=0 has an entry 0 < 1"),
+    bad(avg_pool, x1, 2, dilation=4) >> (ValueError, r"^avg_pool: kernel_size=\(2,\) does not fit.*4\*\(2-1\)\+1 = 5"),
+    # an exact mean of no cells (dilation over padding only)
+    bad(avg_pool, [4], 2, stride=1, padding=1, dilation=2, count_include_pad=False)
+    >> (ValueError, r"^avg_pool: dilation=2 with padding=1 leaves window \(0,\) holding padding only, a mean of no"),
+    # lp padding: the pad forms of every pool
+    bad(lp_pool, x1, 2, 2, padding="same") >> (TypeError, r"^lp_pool: padding='same' is a string"),
+    bad(lp_pool, x1, 2, 2, padding=-1) >> (ValueError, r"^lp_pool: padding=-1 has a negative pad"),
+    # torch's one-entry and empty forms are taken; other lengths are not
+    bad(avg_pool, np.ones((3, 3)), (2, 2), padding=(1, 1, 1))
+    >> (ValueError, r"^avg_pool: padding=\(1, 1, 1\) has 3 entries but there are 2 axes"),
+    bad(avg_pool, np.ones((3, 3)), (2, 2), stride=(1, 1, 1))
+    >> (ValueError, r"^avg_pool: stride=\(1, 1, 1\) has 3 entries but there are 2 axes"),
+    bad(max_pool, np.ones((3, 3)), (2, 2), stride=(0,)) >> (ValueError, r"^max_pool: stride=0 has an entry 0 < 1"),
+]
+
+# ---- adaptive pools, max_unpool, fractional_max_pool (issue 23) ----
+
+X4 = np.arange(16).reshape(1, 1, 4, 4)
+S4 = np.zeros((1, 1, 2))  # fractional samples for X4
+a = sympy.Symbol("a")
+_SIZES = "expected an int >= 1, or a tuple of ints >= 1 (or None: keep that axis's length)"
+_LIMIT = r"over the limit of 100,000,000 cells .*\(refconv.spec.CELL_LIMIT\)"
+
+ROWS += [
+    # adaptive pools: x, output_size, axes, return_indices
+    bad(adaptive_avg_pool, None, 2)
+    >> (TypeError, exactly("adaptive_avg_pool: x=None is not an array; expected an array of numbers")),
+    bad(adaptive_avg_pool, X4, "3")
+    >> (TypeError, exactly(f"adaptive_avg_pool: output_size='3' is not an int or a tuple of ints; {_SIZES}")),
+    bad(adaptive_avg_pool, X4, (0, 2))
+    >> (ValueError, exactly(f"adaptive_avg_pool: output_size=(0, 2) has an entry 0 < 1; {_SIZES}")),
+    bad(adaptive_max_pool, X4, (2.5,))
+    >> (TypeError, r"adaptive_max_pool: output_size=\(2.5,\) has an entry 2.5 that is not an int"),
+    bad(adaptive_avg_pool, X4, ()) >> (ValueError, r"adaptive_avg_pool: output_size=\(\) is empty"),
+    bad(adaptive_avg_pool, [1, 2], (1, 1))
+    >> (
+        ValueError,
+        exactly("adaptive_avg_pool: output_size=(1, 1) has 2 entries but x.ndim=1; expected at most x.ndim lengths"),
+    ),
+    bad(adaptive_avg_pool, X4, (2, 2), axes=(0,))
+    >> (
+        ValueError,
+        r"adaptive_avg_pool: axes=\(0,\) names 1 axes but output_size=\(2, 2\) has 2 entries; expected one axis",
+    ),
+    bad(adaptive_max_pool, X4, (2, 2), axes=1)
+    >> (ValueError, r"adaptive_max_pool: axes=1 names 1 axes but output_size"),
+    bad(adaptive_avg_pool, X4, 2, axes=(7,)) >> (ValueError, r"axes=\(7,\) has axis 7 out of range for x.ndim=4"),
+    bad(adaptive_avg_pool, X4, 2, axes="a")
+    >> (TypeError, r"adaptive_avg_pool: axes='a' is not an int or a tuple of ints"),
+    bad(adaptive_avg_pool, X4, (2, 2), axes=(2, 2)) >> (ValueError, r"axes=\(2, 2\) repeats an axis"),
+    bad(adaptive_max_pool, np.zeros((2, 0)), 1)
+    >> (ValueError, r"adaptive_max_pool: x=<ndarray shape=\(2, 0\) dtype=float64> has length 0 along pooled axis 1"),
+    bad(adaptive_avg_pool, [1], 10**9)
+    >> (ValueError, r"adaptive_avg_pool: output_size=1000000000 needs an output .*" + _LIMIT),
+    bad(adaptive_avg_pool, np.zeros((0, 3)), 10**9)
+    >> (ValueError, r"adaptive_avg_pool: output_size=1000000000 needs window tables of shape \(2000000000,\)"),
+    bad(adaptive_max_pool, X4, 2, return_indices=1)
+    >> (TypeError, exactly("adaptive_max_pool: return_indices=1 is not a bool; expected True or False")),
+    bad(adaptive_max_pool, np.array([1j, 2]), 1)
+    >> (TypeError, r"adaptive_max_pool: x=.* is complex, which has no order"),
+    bad(adaptive_max_pool, np.array([a, 1], dtype=object), 1)
+    >> (TypeError, r"adaptive_max_pool: x=.* cannot be ordered"),
+    # max_unpool: x, indices, kernel_size, stride, padding, output_size, accumulate
+    bad(max_unpool, "ab", [0], 2) >> (TypeError, r"max_unpool: x='ab' is not an array"),
+    bad(max_unpool, [1], [0], 0) >> (ValueError, r"max_unpool: kernel_size=\(0,\) has a length 0 < 1"),
+    bad(max_unpool, [1], [0], (2, 2))
+    >> (
+        ValueError,
+        exactly("max_unpool: kernel_size=(2, 2) has 2 entries but x.ndim=1; expected at most x.ndim lengths"),
+    ),
+    bad(max_unpool, [1], [0], 2, stride=0) >> (ValueError, r"max_unpool: stride=0 has an entry 0 < 1"),
+    bad(max_unpool, [1], [0], 2, padding=-1) >> (ValueError, r"max_unpool: padding=-1 has a negative pad"),
+    bad(max_unpool, [1], [0], 2, padding=1)
+    >> (
+        ValueError,
+        r"max_unpool: padding=1 leaves no output on axis 0: \(m-1\)\*s \+ k - lo - hi = \(1-1\)\*2 \+ 2 - 1 - 1 = 0",
+    ),
+    bad(max_unpool, [1], [0], 2, output_size=(1, 2, 3))
+    >> (ValueError, r"max_unpool: output_size=\(1, 2, 3\) has 3 entries"),
+    bad(max_unpool, [1], [0], 2, output_size=(4,))
+    >> (
+        ValueError,
+        r"output_size=\(4,\) is 4 on axis 0, outside the default length 2 -\+ stride 2 .*in \(0, 4\) \(as torch\)",
+    ),
+    bad(max_unpool, [1], [0], 2, output_size=2.0) >> (TypeError, r"max_unpool: output_size=2.0 is not a tuple of ints"),
+    bad(max_unpool, [1], [0], 1, stride=10**9, output_size=(10**9,))
+    >> (ValueError, r"max_unpool: output_size=\(1000000000,\) needs an output .*" + _LIMIT),
+    bad(max_unpool, [1], [0.0], 2)
+    >> (TypeError, r"max_unpool: indices=\[0.0\] has dtype float64; expected an integer array"),
+    bad(max_unpool, [1, 2], [0], 2)
+    >> (ValueError, exactly("max_unpool: indices=[0] has shape (1,) but x.shape=(2,); expected x's shape")),
+    bad(max_unpool, [1, 2], [0, 4], 2)
+    >> (
+        ValueError,
+        exactly(
+            "max_unpool: indices=[0, 4] holds 4 at (1,), outside the unpooled plane of 4 cells; "
+            "expected flat indices in [0, 4)"
+        ),
+    ),
+    bad(max_unpool, [1, 2], [-1, 0], 2) >> (ValueError, r"max_unpool: indices=\[-1, 0\] holds -1 at \(0,\), outside"),
+    bad(max_unpool, [1], [0], 2, accumulate="yes") >> (TypeError, r"max_unpool: accumulate='yes' is not a bool"),
+    # fractional_max_pool: x, kernel_size, output_size, samples, return_indices
+    bad(fractional_max_pool, X4, 2, 2, [[0.5, 0.5]])
+    >> (ValueError, r"samples=.* has shape \(1, 2\), not x.shape\[:-2\] \+ \(2,\) = \(1, 1, 2\)"),
+    bad(fractional_max_pool, X4, 2, 2, np.array([[[0.5, 1.0]]]))
+    >> (ValueError, r"fractional_max_pool: samples=.* holds np.float64\(1.0\); expected samples in \[0, 1\)"),
+    bad(fractional_max_pool, X4, 2, 2, np.array([[[-0.1, 0.5]]]))
+    >> (ValueError, r"holds np.float64\(-0.1\); expected samples in \[0, 1\)"),
+    bad(fractional_max_pool, X4, 2, 2, np.array([[[np.nan, 0.5]]]))
+    >> (ValueError, r"holds np.float64\(nan\); expected samples in"),
+    bad(fractional_max_pool, X4, 2, 2, np.array([[[a, 0]]], dtype=object))
+    >> (TypeError, r"samples=.* holds an irrational or symbolic entry; expected rational samples"),
+    bad(fractional_max_pool, [1, 2], 1, 1, [0.5j]) >> (TypeError, r"fractional_max_pool: samples=.* is complex"),
+    bad(fractional_max_pool, [1, 2], 1, 1, [0, 0, 0])
+    >> (
+        ValueError,
+        exactly(
+            "fractional_max_pool: samples=[0, 0, 0] has a last axis of 3; expected 1 to x.ndim=1 samples per plane"
+        ),
+    ),
+    bad(fractional_max_pool, [1, 2], 1, 1, 0.5) >> (ValueError, r"samples=0.5 has a last axis of 0"),
+    bad(fractional_max_pool, X4, 2, (3, 4), S4)
+    >> (ValueError, r"output_size=\(3, 4\) needs output_size \+ kernel_size - 1 = 4\+2-1 = 5 cells on axis 1, x has 4"),
+    bad(fractional_max_pool, X4, 0, 2, S4)
+    >> (ValueError, r"fractional_max_pool: kernel_size=\(0,\) has a length 0 < 1"),
+    bad(fractional_max_pool, X4, 2, (2, 2, 2), S4)
+    >> (ValueError, r"output_size=\(2, 2, 2\) has 3 entries but samples name 2 pooled axes"),
+    bad(fractional_max_pool, X4, (2,), 2, S4)
+    >> (ValueError, r"kernel_size=\(2,\) has 1 entries but samples name 2 pooled axes"),
+    bad(fractional_max_pool, np.ones(3, complex), 1, 2, [0.5])
+    >> (TypeError, r"fractional_max_pool: x=.* is complex, which has no order"),
+    bad(fractional_max_pool, np.array([a, 1, 2], dtype=object), 2, 2, [0.5])
+    >> (TypeError, r"fractional_max_pool: x=.* cannot be ordered"),
+    bad(fractional_max_pool, [1, 2], 1, 1, [0.5], return_indices=None)
+    >> (TypeError, r"return_indices=None is not a bool"),
+]

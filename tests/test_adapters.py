@@ -16,7 +16,17 @@ from refconv.adapters import Unsupported
 from refconv.exact import OPS
 from refconv.strategies._spaces import Options
 
-_PEER_PACKAGE = {"numpy": "numpy", "scipy": "scipy", "torch": "torch", "jax": "jax", "onnxruntime": "onnxruntime"}
+_PEER_PACKAGE = {
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "torch": "torch",
+    "jax": "jax",
+    "onnxruntime": "onnxruntime",
+    "onnx_reference": "onnx",
+    "astropy": "astropy",
+    "tinygrad": "tinygrad",
+    "skimage": "skimage",
+}
 
 
 def _examples() -> int:

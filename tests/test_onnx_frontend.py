@@ -24,8 +24,7 @@ from refconv.adapters.onnx import OPS, evaluate, run_node
 HAVE_ONNX = importlib.util.find_spec("onnx") is not None
 
 #: Node tests the front end cannot run yet, with the reason: strict xfails, so a fix shows up.
-NOT_YET = {
-}
+NOT_YET = {}
 
 
 @functools.lru_cache(maxsize=1)

@@ -357,14 +357,3 @@ def test_pools_match_onnxruntime(problem, cip, op, p):
 
 
 # --------------------------------------------------------------------------------------------
-# Refusals (rows in the bad-call format; they belong in _bad_calls_pooling.py, see _rows_pooling_options)
-
-from _bad_calls_row import unique_ids  # noqa: E402
-from _rows_pooling_options import ROWS  # noqa: E402
-
-
-@pytest.mark.parametrize("row", ROWS, ids=unique_ids(ROWS))
-def test_bad_call(row):
-    with pytest.raises(row.exc, match=row.match) as info:
-        row.fn(*row.args, **row.kwargs)
-    assert type(info.value) is row.exc, f"got {type(info.value).__name__}: {info.value}"

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..conventions import BOUNDARY_ALIASES
 from ..spec import plain_spec
 from ..strategies._peer_spaces import plain_space
 from ..strategies._spaces import Options
@@ -38,7 +39,8 @@ from ._translate import _require_dtype
 
 _DTYPES = ("float32", "float64")
 #: refconv boundary -> astropy's name (refconv.conventions has no astropy table yet).
-_BOUNDARY = {"constant": "fill", "wrap": "wrap", "edge": "extend"}
+#: refconv boundary -> astropy's name, from the one naming table.
+_BOUNDARY = {to: name for name, to in BOUNDARY_ALIASES["astropy"].items()}
 
 available = _availability("astropy")
 

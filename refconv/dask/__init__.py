@@ -352,7 +352,8 @@ def max_pool(
     if x.dtype.kind == "c":
         raise fail(func, "x", x, "is complex, which has no order", "real numbers", TypeError)
     if x.dtype.kind != "f":
-        _max._refuse_empty(func, spec, dilation, padding)  # as in memory: no -inf for exact x
+        # as in memory: no -inf for exact x
+        _max._refuse_empty(func, spec, dilation, padding, "whose max is -inf", "float x gives -inf, as torch")
     if x.dtype.kind in "iu":
         fill = np.iinfo(x.dtype).min
     elif x.dtype.kind == "f":
