@@ -4,10 +4,21 @@ Expectations are derived by hand (as arithmetic in the test, never copied from t
 """
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refconv._taps import FILL, array_safe, boundary_index, gather_index, pad, source_index, tap_slices, taps
+from refconv._taps import (
+    FILL,
+    array_safe,
+    boundary_index,
+    gather_index,
+    pad,
+    slab_padder,
+    source_index,
+    tap_slices,
+    taps,
+)
 from refconv.spec import AxisGeometry, ConvSpec, plain_spec, pool_spec
 
 BOUNDARIES = ("constant", "wrap", "reflect", "symmetric", "edge")
@@ -104,3 +115,36 @@ def test_index_tables_of_a_stride_or_dilation_past_int64():
     assert array_safe(g).dilation == 1 and array_safe(g).stride == 1
     wide = AxisGeometry(n=3, k=2, stride=2**63 - 1)  # fits int64: kept
     assert array_safe(wide) is wide
+
+
+# ---- slab_padder: slabs of planes padded as pad() pads them ------------------------------------------
+
+
+def _slab_spec(boundary: str, lo: int, hi: int) -> ConvSpec:
+    return ConvSpec((AxisGeometry(n=3, k=2, lo=lo, hi=hi), AxisGeometry(n=2, k=1, lo=hi, hi=lo)), boundary)
+
+
+@pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
+@pytest.mark.parametrize(("lo", "hi"), [(1, 0), (0, 1), (1, 2), (0, 0)])
+def test_slab_padder_pads_every_slab_as_pad_does(boundary, lo, hi):
+    planes = np.arange(5 * 3 * 2).reshape(5, 3, 2) + 1  # no zeros: a fill cell cannot pass for data
+    s = _slab_spec(boundary, lo, hi)
+    padder = slab_padder(planes, s, most=2, fill=-7)
+    for p0, p1 in [(0, 2), (2, 3), (3, 5)]:
+        got = padder(p0, p1).copy()  # the slab may be overwritten by the next call
+        # By hand for the constant boundary: the planes inside a frame of fill cells.
+        if boundary == "constant":
+            expected = np.full((p1 - p0, 3 + lo + hi, 2 + hi + lo), -7)
+            expected[:, lo : lo + 3, hi : hi + 2] = planes[p0:p1]
+        else:
+            expected = np.pad(planes[p0:p1], ((0, 0), (lo, hi), (hi, lo)), mode=boundary)
+        assert got.tolist() == expected.tolist(), (p0, p1)
+
+
+@pytest.mark.performance_contract
+def test_slab_padder_reuses_one_buffer_for_a_padded_constant_boundary():
+    planes = np.ones((4, 3, 2))
+    padder = slab_padder(planes, _slab_spec("constant", 1, 1), most=2)
+    first, second = padder(0, 2), padder(2, 4)
+    assert np.shares_memory(first, second)  # one buffer, its border written once
+    assert padder(0, 1).base is not None and not np.shares_memory(padder(0, 1), planes)
