@@ -173,6 +173,12 @@ PARAMETER_NAMES = (
     ("stride=() (= kernel_size)", None, "stride=()", None, None),
     ("output_size (adaptive pools, max_unpool)", None, "output_size", None, None),
     ("indices (max_unpool)", None, "indices", None, "I (MaxUnpool)"),
+    ("return_indices (flat in the plane)", None, "return_indices", None, "Indices (flat in N*C*plane; storage_order)"),
+    ("accumulate (max_unpool)", None, None, None, None),
+    ("samples (fractional_max_pool)", None, "_random_samples (2-D: (W, H); 3-D: (T, H, W))", None, None),
+    ("cols (fold)", None, "input (F.fold)", None, "input (Col2Im)"),
+    ("output_size (fold)", None, "output_size", None, "image_shape (Col2Im)"),
+    ("kernel_size (unfold, fold)", None, "kernel_size", None, "block_shape (Col2Im)"),
     # the general form (refconv.conv_general_dilated)
     ("lhs_dilation", None, "stride (of conv_transpose)", "lhs_dilation", "strides (ConvTranspose)"),
     ("batch_group_count", None, None, "batch_group_count", None),
