@@ -130,7 +130,9 @@ def _check_limits(func, pad, pairs, shape, boundary, convention):
             raise fail(func, "pad", pad, problem, f"crops of at most {n} cells on axis {axis}")
         if boundary == "constant" or max(lo, hi) <= 0:
             continue
-        if kept == 0:
+        # torch's replicate reads the edge of the uncropped axis (index clamped to [0, n)), so a
+        # crop that leaves nothing still has an edge to copy; the other copying modes have none.
+        if kept == 0 and not (boundary == "edge" and convention == "torch" and n > 0):
             problem = f"extends axis {axis}, which holds no cells, by copying"
             raise fail(func, "pad", pad, problem, "mode='constant' for an empty axis (as numpy and torch)")
         if convention == "torch" and boundary == "reflect" and max(lo, hi) >= n:
@@ -175,8 +177,8 @@ def pad(x: Any, pad: Any, *, mode: str = "constant", value: Any = 0, convention:
     ------
     ValueError
         For an odd or too long torch ``pad``, a crop longer than the axis, a copying mode on an
-        empty axis, torch's reflect/circular limits, a value the dtype does not hold, an
-        unknown mode or convention.
+        empty axis (or one cropped to nothing, but for torch's ``replicate``), torch's
+        reflect/circular limits, a value the dtype does not hold, an unknown mode or convention.
     TypeError
         For non-integer pads, a non-scalar value, or a float value for an exact array.
 
@@ -196,6 +198,11 @@ def pad(x: Any, pad: Any, *, mode: str = "constant", value: Any = 0, convention:
            [9, 9, 9]])
     >>> pad([1, 2, 3], (2, 2), mode="reflect"), pad([1, 2, 3], (2, 2), mode="replicate")
     (array([3, 2, 1, 2, 3, 2, 1]), array([1, 1, 1, 2, 3, 3, 3]))
+
+    torch's replicate copies the uncropped edge, even where the crop leaves no cell:
+
+    >>> pad([1, 2, 3], (-3, 2), mode="replicate")
+    array([3, 3])
 
     numpy's order, first axis first, and its repeated reflection past the input:
 

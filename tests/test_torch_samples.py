@@ -13,7 +13,7 @@ refconv's (``TRANSLATE``).  A sample refconv cannot express raises ``NotExpressi
 a refusal (``ValueError``/``TypeError`` from refconv where torch succeeds) is counted apart; a sample
 torch itself rejects is counted apart too (and refconv is asked whether it refuses as well).
 
-Run with ``-s`` to print the table.  Every sample is run (no subsampling): about 4,000 in all.
+Run with ``-s`` to print the table.  Every sample is run (no subsampling): 4,308 with torch 2.13, about 30 s.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("expecttest")  # torch.testing._internal imports it
@@ -87,7 +89,11 @@ PARAMS = {
 
 #: Samples refconv cannot express or refuses although torch computes them: op -> (count, reason).  Strict: the
 #: test fails when a count changes, so a fix shrinks this table.
-NOT_EXPRESSIBLE: dict[str, tuple[int, str]] = {}
+NOT_EXPRESSIBLE: dict[str, tuple[int, str]] = {
+    # torch's error-input-like sample passes _random_samples=[[[-3.07, -7.23]]]: torch does not check the range
+    # and pools windows from the negative samples; refconv refuses samples outside [0, 1) (torch draws them there).
+    "fractional_max_pool2d": (1, "a _random_samples value outside [0, 1), which refconv refuses"),
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -270,3 +276,234 @@ TRANSLATE: dict[str, Callable[[np.ndarray, int, dict[str, Any]], Any]] = {
     "fold": _fold,
     "pad": _pad,
 }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running: every sample as (op, family, rank, torch thunk, input, kwargs), then both sides and the verdict.
+
+Sample = tuple[str, str, int, Callable[[], Any], np.ndarray, dict[str, Any]]
+
+
+def _random_samples(x: Any, r: int, seed: int) -> Any:
+    """Deterministic ``_random_samples`` for a fractional pool sample that lets torch draw its own."""
+    batch = 1 if x.dim() == r + 1 else x.shape[0]
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(batch, x.shape[-r - 1], r, generator=gen, dtype=x.dtype)
+
+
+def _op_samples() -> list[Sample]:
+    out = []
+    for op in op_db:
+        if (op.name != "constant_pad_nd" and _family(op.name) is None) or op.variant_test_name == "grad":
+            continue  # max_unpoolNd's "grad" variant draws a subset of the plain samples
+        label = op.name.removeprefix("nn.functional.") + (f"[{op.variant_test_name}]" if op.variant_test_name else "")
+        for i, sample in enumerate(op.sample_inputs("cpu", torch.float64)):
+            family, kwargs = _op_call(op, sample)
+            rank = _rank(op.name, 0)
+            if family == "fractional_max_pool" and kwargs.get("_random_samples") is None:
+                kwargs["_random_samples"] = _random_samples(sample.input, rank, i)
+            args = (sample.input,) + tuple(sample.args)
+            extra = {k: v for k, v in kwargs.items() if k == "_random_samples" or k in sample.kwargs}
+
+            def thunk(op: Any = op, args: tuple = args, extra: dict = extra) -> Any:
+                return op(*args, **extra)
+
+            out.append((label, family, rank, thunk, sample.input, kwargs))
+            if family == "unfold":
+                out.append(_fold_sample(sample.input, kwargs))
+    return out
+
+
+def _fold_sample(x: Any, kwargs: dict[str, Any]) -> Sample:
+    """``F.fold`` on ``F.unfold``'s output of an unfold sample (torch has no Fold ModuleInfo)."""
+    opts = {k: kwargs[k] for k in ("kernel_size", "dilation", "padding", "stride") if k in kwargs}
+
+    def cols() -> Any:
+        return torch.nn.functional.unfold(x, **opts)
+
+    def thunk() -> Any:
+        return torch.nn.functional.fold(cols(), output_size=tuple(x.shape[-2:]), **opts)
+
+    try:
+        fold_input = cols()
+    except RuntimeError:
+        fold_input = x  # torch refuses the unfold, so the fold sample counts as a torch refusal
+    return ("fold(unfold)", "fold", 2, thunk, fold_input, dict(opts, output_size=tuple(x.shape[-2:])))
+
+
+def _module_samples() -> list[Sample]:
+    out = []
+    for info in module_db:
+        name = info.module_cls.__name__
+        family = _family(name)
+        if family is None:
+            continue
+        inputs = info.module_inputs_func(info, device="cpu", dtype=torch.float64, requires_grad=False, training=False)
+        for sample in inputs:
+            ctor, fwd = sample.constructor_input, sample.forward_input
+            x = fwd.args[0]
+
+            def thunk(ctor=ctor, fwd=fwd, family=family, info=info) -> Any:
+                module = info.module_cls(*ctor.args, **ctor.kwargs).to(torch.float64)
+                result = module(*fwd.args, **fwd.kwargs)
+                return result, _module_call(module, family)
+
+            out.append((name, family, _rank(name, 1), thunk, x, {}))
+    return out
+
+
+def _values_agree(got: np.ndarray, want: np.ndarray) -> bool:
+    if got.shape != want.shape:
+        return False
+    got = np.asarray(got, dtype=np.float64)
+    scale = max(1.0, float(np.max(np.abs(want[np.isfinite(want)]), initial=0.0)))
+    same_nan = np.array_equal(np.isnan(got), np.isnan(want))
+    finite = np.isfinite(want)
+    return (
+        same_nan
+        and np.array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
+        and bool(np.all(np.abs(got[finite] - want[finite]) <= RTOL * scale))
+    )
+
+
+def _verdict(got: Any, want: Any) -> str:
+    """``"exact"`` (bit for bit, indices equal), ``"close"`` (within the tolerance) or ``"disagree"``."""
+    got = got if isinstance(got, tuple) else (got,)
+    want = want if isinstance(want, tuple) else (want,)
+    want = tuple(_np(w) for w in want)
+    if len(got) != len(want):
+        return "disagree"
+    values, indices = (got[0], want[0]), list(zip(got[1:], want[1:]))
+    if any(g.shape != w.shape or not np.array_equal(g, w) for g, w in indices):
+        return "disagree"
+    if values[0].shape == values[1].shape and np.array_equal(
+        np.asarray(values[0], np.float64), values[1], equal_nan=True
+    ):
+        return "exact"
+    return "close" if _values_agree(*values) else "disagree"
+
+
+def _run(sample: Sample) -> tuple[str, str]:
+    """One sample's outcome and detail: agree (exact or close), disagree, refconv refuses, not expressible or
+    torch refuses."""
+    label, family, rank, thunk, x, kwargs = sample
+    try:
+        want = thunk()
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+        return "torch refuses", _refconv_also_refuses(family, rank, x, kwargs) + str(exc).split("\n")[0][:80]
+    if isinstance(want, tuple) and len(want) == 2 and isinstance(want[1], dict):
+        want, kwargs = want  # a module: its functional call is known after its forward
+    try:
+        got = TRANSLATE[family](_np(x), rank, kwargs)
+    except NotExpressible as exc:
+        return "not expressible", str(exc)
+    except (ValueError, TypeError) as exc:
+        return "refconv refuses", f"{type(exc).__name__}: {str(exc)[:160]}"
+    verdict = _verdict(got, want)
+    return ("agree", verdict) if verdict != "disagree" else ("disagree", f"{kwargs!r:.200}")
+
+
+def _refconv_also_refuses(family: str, rank: int, x: Any, kwargs: dict[str, Any]) -> str:
+    if not kwargs:
+        return "(module) "
+    try:
+        TRANSLATE[family](_np(x), rank, kwargs)
+    except (ValueError, TypeError, NotExpressible):
+        return "(refconv too) "
+    return "(refconv computes) "
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, list[tuple[str, str]]]:
+    results: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    for sample in _op_samples() + _module_samples():
+        results[sample[0]].append(_run(sample))
+    return results
+
+
+COLUMNS = ("agree", "disagree", "refconv refuses", "not expressible", "torch refuses")
+
+
+def test_every_sample_agrees(outcomes: dict[str, list[tuple[str, str]]]) -> None:
+    rows = []
+    totals = collections.Counter()
+    for label in sorted(outcomes):
+        counts = collections.Counter(kind for kind, _ in outcomes[label])
+        exact = sum(1 for kind, detail in outcomes[label] if kind == "agree" and detail == "exact")
+        totals.update(counts)
+        totals["exact"] += exact
+        rows.append(f"{label:34} {len(outcomes[label]):6} {exact:6} " + " ".join(f"{counts[c]:8}" for c in COLUMNS))
+    header = f"{'op':34} {'all':>6} {'exact':>6} " + " ".join(f"{c[:8]:>8}" for c in COLUMNS)
+    total = f"{'total':34} {sum(len(v) for v in outcomes.values()):6} {totals['exact']:6} "
+    print("\n" + "\n".join([header, *rows, total + " ".join(f"{totals[c]:8}" for c in COLUMNS)]))
+    for label in sorted(outcomes):
+        for kind, detail in outcomes[label]:
+            if kind not in ("agree",):
+                print(f"  {label}: {kind}: {detail}")
+    disagreements = {label: [d for k, d in v if k == "disagree"] for label, v in outcomes.items()}
+    assert not any(disagreements.values()), {k: v[:3] for k, v in disagreements.items() if v}
+    unexpressed = {
+        label: sum(1 for k, _ in v if k in ("not expressible", "refconv refuses"))
+        for label, v in outcomes.items()
+        if any(k in ("not expressible", "refconv refuses") for k, _ in v)
+    }
+    assert unexpressed == {label: count for label, (count, _) in NOT_EXPRESSIBLE.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The two refconv forms these samples needed, by hand and as properties (torch as the peer).
+
+
+def test_one_length_for_every_named_axis_by_hand() -> None:
+    x = np.arange(16).reshape(1, 4, 4)  # windows [[0, 1], [4, 5]], [[2, 3], [6, 7]], ...
+    assert refconv.max_pool(x, 2, axes=(1, 2)).tolist() == [[[5, 7], [13, 15]]]
+    assert refconv.avg_pool(x, (2,), axes=(-2, -1)).tolist() == [[[2.5, 4.5], [10.5, 12.5]]]  # (0+1+4+5)/4 = 2.5
+    assert refconv.adaptive_max_pool(x, 1, axes=(1, 2)).tolist() == [[[15]]]
+    # torch's lp_pool2d(ones, 2, 2) = sqrt(mean(1) * 2 * 2) = 2: the window is 2 x 2, not 2
+    assert lp_pool_torch(np.ones((1, 2, 2)), 2, 2, axes=(1, 2)).tolist() == [[[2.0]]]
+
+
+def test_replicate_after_a_crop_to_nothing_by_hand() -> None:
+    # torch: out[j] = x[clamp(j - left, 0, n - 1)]; left = -3 on [1, 2, 3] reads x[2] twice
+    assert refconv.pad([1, 2, 3], (-3, 2), mode="replicate").tolist() == [3, 3]
+    assert refconv.pad([1, 2, 3], (2, -3), mode="replicate").tolist() == [1, 1]
+    with pytest.raises(ValueError, match="holds no cells"):
+        refconv.pad([1, 2, 3], (-3, 2), mode="circular")  # torch returns uninitialised memory here
+
+
+@given(
+    x=st.lists(st.integers(-9, 9), min_size=1, max_size=6),
+    lo=st.integers(-6, 6),
+    hi=st.integers(-6, 6),
+)
+def test_replicate_is_the_clamped_index(x: list[int], lo: int, hi: int) -> None:
+    n = len(x)
+    if n + min(lo, 0) + min(hi, 0) < 0 or n + lo + hi < 0:
+        return  # a crop longer than the axis: refused by both
+    want = [x[min(max(j - lo, 0), n - 1)] for j in range(n + lo + hi)]
+    assert refconv.pad(x, (lo, hi), mode="replicate").tolist() == want
+    got = torch.nn.functional.pad(torch.tensor([[x]], dtype=torch.float64), (lo, hi), mode="replicate")
+    assert got[0, 0].tolist() == want
+
+
+@given(
+    shape=st.tuples(st.integers(1, 2), st.integers(1, 5), st.integers(1, 5)),
+    k=st.integers(1, 3),
+    ceil_mode=st.booleans(),
+    data=st.data(),
+)
+def test_one_length_matches_torch(shape: tuple[int, int, int], k: int, ceil_mode: bool, data: Any) -> None:
+    k = min(k, shape[1], shape[2])
+    x = np.array(data.draw(st.lists(st.integers(-50, 50), min_size=math.prod(shape), max_size=math.prod(shape))))
+    x = x.reshape(shape).astype(np.float64)
+    t = torch.from_numpy(x)
+    got, index = refconv.max_pool(x, k, axes=(1, 2), ceil_mode=ceil_mode, return_indices=True)
+    want, want_index = torch.nn.functional.max_pool2d(t, k, ceil_mode=ceil_mode, return_indices=True)
+    assert got.tolist() == want.tolist() and index.tolist() == want_index.tolist()
+    assert (
+        refconv.max_pool(x, k, axes=(1, 2), ceil_mode=ceil_mode).tolist()
+        == refconv.max_pool(x, (k, k), ceil_mode=ceil_mode).tolist()
+    )
+    side = max(1, min(shape[1:]) // 2)
+    adaptive = refconv.adaptive_avg_pool(x, side, axes=(1, 2))
+    np.testing.assert_allclose(adaptive, torch.nn.functional.adaptive_avg_pool2d(t, side).numpy(), rtol=1e-12)

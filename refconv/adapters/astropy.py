@@ -31,11 +31,10 @@ from typing import Any
 import numpy as np
 
 from ..conventions import BOUNDARY_ALIASES
-from ..spec import plain_spec
 from ..strategies._peer_spaces import plain_space
 from ..strategies._spaces import Options
 from . import Finding, PeerCall, _availability, adapter, refuse
-from ._translate import _require_dtype
+from ._translate import _plain_operands
 
 _DTYPES = ("float32", "float64")
 #: refconv boundary -> astropy's name (refconv.conventions has no astropy table yet).
@@ -46,12 +45,8 @@ available = _availability("astropy")
 
 
 def _translate(name: str, function: str, x, w, mode, stride, dilation, boundary, cval) -> PeerCall:
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    spec = plain_spec(name, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
-    for key in ("stride", "dilation"):
-        if any(v != 1 for v in getattr(spec, key)):
-            raise refuse(name, f"{key} {getattr(spec, key)}")
+    geometry = {"mode": mode, "stride": stride, "dilation": dilation, "boundary": boundary}
+    x, w, spec = _plain_operands(name, x, w, _DTYPES, geometry)
     if any(k % 2 == 0 for k in spec.kernel_shape):
         raise refuse(name, f"kernel shape {spec.kernel_shape} (astropy's kernels have odd sizes)")
     centred = tuple(((k - 1) // 2, (k - 1) // 2) for k in spec.kernel_shape)

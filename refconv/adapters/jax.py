@@ -26,17 +26,16 @@ jax.lax.conv_general_dilated(x, w, window_strides=(2,), padding='SAME', rhs_dila
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
 from ..conventions import same_pads
-from ..spec import adjoint_spec, layer_spec, pool_spec, transpose_spec
-from ..strategies._peer_spaces import layer_space, narrowed
-from ..strategies._spaces import STRATEGIES, Options
-from . import Finding, PeerCall, _availability, adapter, no_subnormals, refuse
-from ._translate import _require_dtype
+from ..spec import adjoint_spec
+from ..strategies._peer_spaces import layer_space
+from ..strategies._spaces import Options
+from . import Finding, PeerCall, _availability, adapter, no_subnormals
+from ._translate import _conv_operands, _pool_operand, _problems, _require_dtype, _transpose_operands
 
 _DTYPES = ("float16", "float32", "float64")
 
@@ -106,15 +105,9 @@ def conv(
     jax.lax.conv_general_dilated(x, w, window_strides=(1, 1), padding=((0, 1), (2, 0)), rhs_dilation=(1, 1),
                                  feature_group_count=2)
     """
-    name = "jax.conv"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = w.ndim - 2
-    spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
-    if padding_mode != "zeros":
-        raise refuse(name, f"padding_mode={padding_mode!r} (lax pads with zeros)")
-    if x.ndim != rank + 2:
-        raise refuse(name, f"an unbatched input of shape {x.shape} (lax wants N, C, *spatial)")
+    geometry = {"padding": padding, "stride": stride, "dilation": dilation}
+    zeros = {"padding_mode": padding_mode, "pads_with": "lax", "batched": "lax"}
+    x, w, spec = _conv_operands("jax.conv", x, w, _DTYPES, geometry, **zeros)
     keywords = {
         "window_strides": spec.stride,
         "padding": _padding(spec),
@@ -129,14 +122,10 @@ def conv(
     return PeerCall("jax.lax.conv_general_dilated", ("x", "w"), keywords, run)
 
 
-def _transpose_problems(opt: Options):
-    return STRATEGIES["conv_transpose"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
-
-
 @adapter(
     "conv_transpose",
     "jax",
-    _transpose_problems,
+    _problems("conv_transpose", any_peer=True),
     dtypes=_DTYPES,
     conventions="lhs_dilation; kernel flipped",
     findings=(SUBNORMALS,),
@@ -160,14 +149,9 @@ def conv_transpose(
     jax.lax.conv_general_dilated(x, flipped w, window_strides=(1,), padding=((1, 1),), lhs_dilation=(2,),
                                  rhs_dilation=(1,), feature_group_count=1)
     """
-    name = "jax.conv_transpose"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = w.ndim - 2
-    if x.ndim != rank + 2:
-        raise refuse(name, f"an unbatched input of shape {x.shape} (lax wants N, C, *spatial)")
     kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
-    forward = transpose_spec(name, x.shape[-rank:], w.shape[2:], **kw)
+    x, w, forward = _transpose_operands("jax.conv_transpose", x, w, _DTYPES, kw, batched="lax")
+    rank = forward.ndim
     # lax pads the dilated input by the adjoint's pads (the window's reach minus the forward pads).
     pads = adjoint_spec(forward).pads
     g = int(groups)
@@ -193,13 +177,8 @@ def conv_transpose(
 
 
 def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
-    x = np.asarray(x)
-    _require_dtype(name, x, _DTYPES)
-    rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
-    if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
-        raise refuse(name, f"axes={axes!r} (the adapter pools the last axes)")
-    spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
-    lead = (1,) * (x.ndim - rank)
+    x, spec = _pool_operand(name, x, kernel_size, axes, _DTYPES, geometry)
+    lead = (1,) * (x.ndim - spec.ndim)
     window = {
         "window_dimensions": lead + spec.kernel_shape,
         "window_strides": lead + spec.stride,
@@ -210,17 +189,10 @@ def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: A
     return x, spec, lead, window
 
 
-def _pool_problems(kind: str):
-    def problems(opt: Options):
-        return STRATEGIES[f"{kind}_pool"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
-
-    return problems
-
-
 @adapter(
     "max_pool",
     "jax",
-    _pool_problems("max"),
+    _problems("max_pool", any_peer=True),
     dtypes=_DTYPES,
     conventions="reduce_window(max, -inf)",
     findings=(SUBNORMALS,),
@@ -257,7 +229,7 @@ def max_pool(
 @adapter(
     "avg_pool",
     "jax",
-    _pool_problems("avg"),
+    _problems("avg_pool", any_peer=True),
     dtypes=_DTYPES,
     conventions="reduce_window(add) / reduce_window(add) of ones (flax's avg_pool)",
     findings=(SUBNORMALS,),

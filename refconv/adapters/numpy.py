@@ -23,11 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import plain_spec
 from ..strategies._peer_spaces import plain_space
 from ..strategies._spaces import Options
 from . import PeerCall, _availability, adapter, peer_mode, refuse
-from ._translate import _require_dtype
+from ._translate import _plain_operands, _require_dtype
 
 _DTYPES = ("float16", "float32", "float64")
 
@@ -46,10 +45,8 @@ def _translate(name: str, function: str, x: Any, w: Any, mode: Any, stride: Any,
     _require_dtype(name, x, _DTYPES)
     if x.ndim != 1 or w.ndim != 1:
         raise refuse(name, f"rank {x.ndim} (numpy's are 1-D)")
-    spec = plain_spec(name, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
-    for key in ("stride", "dilation"):
-        if getattr(spec, key) != (1,):
-            raise refuse(name, f"{key} {getattr(spec, key)}")
+    geometry = {"mode": mode, "stride": stride, "dilation": dilation, "boundary": boundary}
+    x, w, spec = _plain_operands(name, x, w, _DTYPES, geometry)
     peer = peer_mode(name, spec, "numpy")
     if peer != "valid" and spec.boundary != "constant":
         raise refuse(name, f"boundary={boundary!r} (numpy pads with zeros)")

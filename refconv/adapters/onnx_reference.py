@@ -25,37 +25,21 @@ onnx.reference Conv(X, W, kernel_shape=[2], strides=[2], dilations=[1], group=1,
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import math
 from typing import Any
 
 import numpy as np
 
-from .._validation import int_tuple, pad_pairs
-from ..spec import layer_spec, transpose_spec
-from ..strategies._peer_spaces import layer_space, lp_space, narrowed
-from ..strategies._spaces import STRATEGIES, Options
-from . import Finding, PeerCall, _availability, adapter, refuse
-from ._translate import _ints, _require_dtype
-from .onnxruntime import _auto_pad, _call, _flat, _model, _pool, _unfold
+from . import Finding, PeerCall, _availability, adapter
+from . import _onnx_models as _models
+from ._translate import _ints, _problems
 
 _DTYPES = ("float32", "float64")
 
 available = _availability("onnx_reference")
 
-
-@functools.lru_cache(maxsize=512)
-def _evaluator(op: str, attributes: tuple, shapes: tuple, dtype: str):
-    """A ReferenceEvaluator of the one-node model ``op`` (it has ORT's ``run(None, feeds)``)."""
-    from onnx.reference import ReferenceEvaluator
-
-    return ReferenceEvaluator(_model(op, attributes, shapes, dtype))
-
-
-def _run(op: str, inputs: list, attributes: dict, shown: tuple[str, ...]) -> PeerCall:
-    call = _call(op, inputs, attributes, shown, build=_evaluator)
-    return dataclasses.replace(call, function=f"onnx.reference {op}")
+_REFERENCE = _models._Runtime(
+    "onnx_reference", "onnx.reference", _models._evaluator, _DTYPES, output_padding_below_stride=False
+)
 
 
 def _output_padding_ok(args: tuple, kwargs: dict) -> bool:
@@ -117,11 +101,7 @@ AVGPOOL_CEIL = Finding(
 )
 
 
-def _conv_problems(opt: Options):
-    return layer_space(opt, (1, 2, 3), presets=("onnx_upper", "onnx_lower"), padding_modes=("zeros",))
-
-
-@adapter("conv", "onnx_reference", _conv_problems, dtypes=_DTYPES, conventions="ORT's Conv model; zeros only")
+@adapter("conv", "onnx_reference", _models._conv_problems, dtypes=_DTYPES, conventions="ORT's Conv model; zeros only")
 def conv(
     x: Any,
     w: Any,
@@ -140,34 +120,14 @@ def conv(
     >>> conv.translate(np.ones((1, 1, 5)), np.ones((1, 1, 2)), padding=((1, 0),), dilation=2)
     onnx.reference Conv(X, W, kernel_shape=[2], strides=[1], dilations=[2], group=1, pads=[1, 0])
     """
-    name = "onnx_reference.conv"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = w.ndim - 2
-    spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
-    if padding_mode != "zeros":
-        raise refuse(name, f"padding_mode={padding_mode!r} (ONNX Conv pads with zeros)")
-    if x.ndim != rank + 2:
-        raise refuse(name, f"an unbatched input of shape {x.shape} (ONNX wants N, C, *spatial)")
-    attributes = {
-        "kernel_shape": list(spec.kernel_shape),
-        "strides": list(spec.stride),
-        "dilations": list(spec.dilation),
-        "group": int(groups),
-        **_auto_pad(spec),
-    }
-    inputs = [x, w] + ([np.asarray(bias)] if bias is not None else [])
-    return _run("Conv", inputs, attributes, ("X", "W", "B")[: len(inputs)])
-
-
-def _transpose_problems(opt: Options):
-    return STRATEGIES["conv_transpose"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
+    geometry = {"stride": stride, "padding": padding, "dilation": dilation}
+    return _models.conv(_REFERENCE, x, w, bias, geometry, groups, padding_mode)
 
 
 @adapter(
     "conv_transpose",
     "onnx_reference",
-    _transpose_problems,
+    _problems("conv_transpose", any_peer=True),
     dtypes=_DTYPES,
     conventions="output_padding below the stride or the dilation",
     findings=(TRANSPOSE_OUTPUT_PADDING, TRANSPOSE_GROUPS),
@@ -191,37 +151,14 @@ def conv_transpose(
     onnx.reference ConvTranspose(X, W, kernel_shape=[1, 1], strides=[1, 1], dilations=[1, 3], group=1,
                                  pads=[0, 0, 0, 0], output_padding=[0, 2])
     """
-    name = "onnx_reference.conv_transpose"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = w.ndim - 2
-    if x.ndim != rank + 2:
-        raise refuse(name, f"an unbatched input of shape {x.shape} (ONNX wants N, C, *spatial)")
-    kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
-    forward = transpose_spec(name, x.shape[-rank:], w.shape[2:], **kw)
-    attributes = {
-        "kernel_shape": list(forward.kernel_shape),
-        "strides": list(forward.stride),
-        "dilations": list(forward.dilation),
-        "group": int(groups),
-        "pads": _flat(pad_pairs(name, "padding", padding, rank)),
-        "output_padding": list(int_tuple(name, "output_padding", output_padding, rank, minimum=0)),
-    }
-    inputs = [x, w] + ([np.asarray(bias)] if bias is not None else [])
-    return _run("ConvTranspose", inputs, attributes, ("X", "W", "B")[: len(inputs)])
-
-
-def _pool_problems(kind: str):
-    def problems(opt: Options):
-        return STRATEGIES[f"{kind}_pool"](dataclasses.replace(narrowed(opt, (1, 2, 3)), peer=None))
-
-    return problems
+    geometry = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
+    return _models.conv_transpose(_REFERENCE, x, w, bias, geometry, groups)
 
 
 @adapter(
     "max_pool",
     "onnx_reference",
-    _pool_problems("max"),
+    _problems("max_pool", any_peer=True),
     dtypes=_DTYPES,
     conventions="ORT's MaxPool model (strides passed)",
     findings=(MAXPOOL_PADS,),
@@ -244,17 +181,20 @@ def max_pool(
     >>> max_pool.translate(np.array([5.0, 7.0]), 2, stride=1, padding=1)
     onnx.reference MaxPool(X, kernel_shape=[2], strides=[1], pads=[1, 1], dilations=[1], ceil_mode=0)
     """
-    geometry = {"stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
-    planes, lead, attributes = _pool(
-        "onnx_reference.max_pool", x, kernel_size, axes, _DTYPES, **geometry, pad_rule=pad_rule
-    )
-    return _unfold(_run("MaxPool", [planes], attributes, ("X",)), lead)
+    geometry = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "ceil_mode": ceil_mode,
+        "pad_rule": pad_rule,
+    }
+    return _models.max_pool(_REFERENCE, x, kernel_size, axes, geometry, _DTYPES)
 
 
 @adapter(
     "avg_pool",
     "onnx_reference",
-    _pool_problems("avg"),
+    _problems("avg_pool", any_peer=True),
     dtypes=_DTYPES,
     conventions="count_include_pad passed; no divisor_override",
     findings=(AVGPOOL_CEIL,),
@@ -280,20 +220,17 @@ def avg_pool(
     onnx.reference AveragePool(X, kernel_shape=[3], strides=[3], pads=[0, 0], dilations=[1], ceil_mode=1,
                                count_include_pad=0)
     """
-    name = "onnx_reference.avg_pool"
-    geometry = {"stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
-    planes, lead, attributes = _pool(name, x, kernel_size, axes, _DTYPES, **geometry, pad_rule=pad_rule)
-    if divisor_override is not None:
-        raise refuse(name, "divisor_override")
-    attributes["count_include_pad"] = int(bool(count_include_pad))
-    return _unfold(_run("AveragePool", [planes], attributes, ("X",)), lead)
+    geometry = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "ceil_mode": ceil_mode,
+        "pad_rule": pad_rule,
+    }
+    return _models.avg_pool(_REFERENCE, x, kernel_size, axes, geometry, count_include_pad, divisor_override)
 
 
-def _lp_problems(opt: Options):
-    return lp_space(narrowed(opt, (1, 2, 3)))
-
-
-@adapter("lp_pool", "onnx_reference", _lp_problems, dtypes=_DTYPES, conventions="the p-norm (abs); integer p")
+@adapter("lp_pool", "onnx_reference", _models._lp_problems, dtypes=_DTYPES, conventions="the p-norm (abs); integer p")
 def lp_pool(
     x: Any,
     p: float,
@@ -313,13 +250,14 @@ def lp_pool(
     >>> lp_pool.translate(np.ones((1, 6)), 2, 3)
     onnx.reference LpPool(X, kernel_shape=[3], strides=[3], pads=[0, 0], dilations=[1], ceil_mode=0, p=2)
     """
-    name = "onnx_reference.lp_pool"
-    geometry = {"stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
-    planes, lead, attributes = _pool(name, x, kernel_size, axes, _DTYPES, **geometry, pad_rule=pad_rule)
-    if not (isinstance(p, (int, float, np.integer, np.floating)) and p == int(p) and 0 < p < math.inf):
-        raise refuse(name, f"p={p!r} (ONNX's p is an integer)")
-    attributes["p"] = int(p)
-    return _unfold(_run("LpPool", [planes], attributes, ("X",)), lead)
+    geometry = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "ceil_mode": ceil_mode,
+        "pad_rule": pad_rule,
+    }
+    return _models.lp_pool(_REFERENCE, x, p, kernel_size, axes, geometry)
 
 
 __all__ = [

@@ -31,11 +31,10 @@ from typing import Any
 import numpy as np
 
 from ..conventions import BOUNDARY_ALIASES
-from ..spec import plain_spec
 from ..strategies._peer_spaces import plain_space
 from ..strategies._spaces import Options
 from . import Finding, PeerCall, _availability, adapter, peer_mode, refuse
-from ._translate import _require_dtype
+from ._translate import _plain_operands
 
 _DTYPES = ("float32", "float64")
 #: refconv boundary -> scipy.signal's 2-D name, and -> ndimage's name (its canonical one).
@@ -47,13 +46,8 @@ available = _availability("scipy")
 
 
 def _spec(name: str, x: Any, w: Any, mode: Any, stride: Any, dilation: Any, boundary: str):
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    spec = plain_spec(name, x.shape, w.shape, mode=mode, stride=stride, dilation=dilation, boundary=boundary)
-    for key in ("stride", "dilation"):
-        if any(v != 1 for v in getattr(spec, key)):
-            raise refuse(name, f"{key} {getattr(spec, key)}")
-    return x, w, spec
+    geometry = {"mode": mode, "stride": stride, "dilation": dilation, "boundary": boundary}
+    return _plain_operands(name, x, w, _DTYPES, geometry)
 
 
 def _signal_nd(name: str, function: str, keywords: dict):

@@ -28,11 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import pool_spec
-from ..strategies._peer_spaces import narrowed
-from ..strategies._spaces import STRATEGIES, Options
+from ..strategies._spaces import Options
 from . import PeerCall, _availability, adapter, refuse
-from ._translate import _require_dtype
+from ._translate import _pool_operand, _problems
 
 _DTYPES = ("float32", "float64")
 
@@ -48,19 +46,14 @@ class _Shown(str):
 
 def _blocks(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
     """``x``, block_reduce's ``block_size`` and the :class:`ConvSpec`; refusals for non-block windows."""
-    x = np.asarray(x)
-    _require_dtype(name, x, _DTYPES)
-    rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
-    if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
-        raise refuse(name, f"axes={axes!r} (the adapter pools the last axes)")
-    spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
+    x, spec = _pool_operand(name, x, kernel_size, axes, _DTYPES, geometry)
     if spec.stride != spec.kernel_shape:
         raise refuse(name, f"stride {spec.stride} (blocks: the stride is the kernel {spec.kernel_shape})")
     if any(pair != (0, 0) for pair in spec.pads):
         raise refuse(name, f"padding {spec.pads} (block_reduce pads only at the end, to whole blocks)")
     if any(d != 1 for d in spec.dilation):
         raise refuse(name, f"dilation {spec.dilation}")
-    return x, (1,) * (x.ndim - rank) + spec.kernel_shape, spec
+    return x, (1,) * (x.ndim - spec.ndim) + spec.kernel_shape, spec
 
 
 def _call(x: np.ndarray, block: tuple, spec, func: str, cval: float) -> PeerCall:
@@ -92,14 +85,14 @@ def _fits(case: tuple) -> bool:
     return all(ki <= n for ki, n in zip(k, np.shape(x)[np.ndim(x) - len(k) :]))
 
 
-def _problems(kind: str):
+def _block_problems(kind: str):
     def problems(opt: Options):
-        return STRATEGIES[f"{kind}_pool"](narrowed(opt, (1, 2, 3))).map(_blockwise).filter(_fits)
+        return _problems(f"{kind}_pool")(opt).map(_blockwise).filter(_fits)
 
     return problems
 
 
-@adapter("max_pool", "skimage", _problems("max"), conventions="blocks: stride = kernel; cval=-inf at the end")
+@adapter("max_pool", "skimage", _block_problems("max"), conventions="blocks: stride = kernel; cval=-inf at the end")
 def max_pool(
     x: Any,
     kernel_size: Any,
@@ -126,7 +119,9 @@ def max_pool(
     return _call(x, block, spec, "max", -math.inf)
 
 
-@adapter("avg_pool", "skimage", _problems("avg"), conventions="np.mean of whole blocks; np.sum: divisor_override=1")
+@adapter(
+    "avg_pool", "skimage", _block_problems("avg"), conventions="np.mean of whole blocks; np.sum: divisor_override=1"
+)
 def avg_pool(
     x: Any,
     kernel_size: Any,

@@ -30,11 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import layer_spec, pool_spec
-from ..strategies._peer_spaces import layer_space, narrowed
-from ..strategies._spaces import STRATEGIES, Options
+from ..strategies._peer_spaces import layer_space
+from ..strategies._spaces import Options
 from . import PeerCall, _availability, adapter, refuse
-from ._translate import _require_dtype
+from ._translate import _conv_operands, _pool_operand, _problems
 
 _DTYPES = ("float32", "float64")
 
@@ -89,15 +88,9 @@ def conv(
     refconv.adapters.Unsupported: tinygrad.conv: an unbatched input of shape (2, 5) (tinygrad wants N, C, *spatial)
     is not supported by the peer
     """
-    name = "tinygrad.conv"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = w.ndim - 2
-    spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
-    if padding_mode != "zeros":
-        raise refuse(name, f"padding_mode={padding_mode!r} (conv2d pads with zeros)")
-    if x.ndim != rank + 2:
-        raise refuse(name, f"an unbatched input of shape {x.shape} (tinygrad wants N, C, *spatial)")
+    geometry = {"padding": padding, "stride": stride, "dilation": dilation}
+    zeros = {"padding_mode": padding_mode, "pads_with": "conv2d", "batched": "tinygrad"}
+    x, w, spec = _conv_operands("tinygrad.conv", x, w, _DTYPES, geometry, **zeros)
     keywords = {
         "groups": int(groups),
         "stride": spec.stride,
@@ -113,12 +106,7 @@ def conv(
 
 
 def _pool(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
-    x = np.asarray(x)
-    _require_dtype(name, x, _DTYPES)
-    rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
-    if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
-        raise refuse(name, f"axes={axes!r} (tinygrad pools the last axes)")
-    spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
+    x, spec = _pool_operand(name, x, kernel_size, axes, _DTYPES, geometry, pooled="tinygrad pools the last axes")
     keywords = {
         "kernel_size": spec.kernel_shape,
         "stride": spec.stride,
@@ -129,14 +117,7 @@ def _pool(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
     return x, keywords
 
 
-def _pool_problems(kind: str):
-    def problems(opt: Options):
-        return STRATEGIES[f"{kind}_pool"](narrowed(opt, (1, 2, 3)))
-
-    return problems
-
-
-@adapter("max_pool", "tinygrad", _pool_problems("max"), conventions="any rank; pads with the dtype's minimum")
+@adapter("max_pool", "tinygrad", _problems("max_pool"), conventions="any rank; pads with the dtype's minimum")
 def max_pool(
     x: Any,
     kernel_size: Any,
@@ -160,7 +141,7 @@ def max_pool(
     return PeerCall("tinygrad.Tensor.max_pool2d", ("x",), keywords, lambda: _tensor(x).max_pool2d(**keywords).numpy())
 
 
-@adapter("avg_pool", "tinygrad", _pool_problems("avg"), conventions="any rank; no divisor_override")
+@adapter("avg_pool", "tinygrad", _problems("avg_pool"), conventions="any rank; no divisor_override")
 def avg_pool(
     x: Any,
     kernel_size: Any,

@@ -34,11 +34,10 @@ from typing import Any
 import numpy as np
 
 from .._validation import pad_pairs
-from ..spec import layer_spec, pool_spec, transpose_spec
 from ..strategies._peer_spaces import lp_space, narrowed
-from ..strategies._spaces import STRATEGIES, Options
+from ..strategies._spaces import Options
 from . import PeerCall, _availability, adapter, refuse
-from ._translate import _flat_leading, _ints, _require_dtype
+from ._translate import _conv_operands, _flat_leading, _ints, _pool_operand, _problems, _transpose_operands
 
 _DTYPES = ("float16", "float32", "float64")
 _RANKS = (1, 2, 3)
@@ -72,18 +71,10 @@ def _symmetric(name: str, pads: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
     return tuple(lo for lo, _ in pads)
 
 
-def _layer_problems(opt: Options):
-    return STRATEGIES["conv"](narrowed(opt, _RANKS))
-
-
-def _transpose_problems(opt: Options):
-    return STRATEGIES["conv_transpose"](narrowed(opt, _RANKS))
-
-
 @adapter(
     "conv",
     "torch",
-    _layer_problems,
+    _problems("conv", _RANKS),
     dtypes=_DTYPES,
     conventions="NC* / OI*; padding='same' larger half after; padding_mode via nn.ConvNd; symmetric pads only",
 )
@@ -106,10 +97,9 @@ def conv(
     torch.nn.Conv1d(1, 1, (3,), stride=(1,), padding=(1,), dilation=(1,), groups=1, bias=False, padding_mode='circular')
     """
     name = "torch.conv"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = _rank(name, w.ndim - 2)
-    spec = layer_spec(name, x.shape[-rank:], w.shape[2:], padding=padding, stride=stride, dilation=dilation)
+    geometry = {"padding": padding, "stride": stride, "dilation": dilation}
+    x, w, spec = _conv_operands(name, x, w, _DTYPES, geometry, rank_ok=_rank)
+    rank = spec.ndim
     if isinstance(padding, str) and padding in ("same", "valid"):
         pad: Any = padding
     else:  # ints, "full", pairs: explicit pads, which torch takes when they are symmetric
@@ -147,7 +137,13 @@ def conv(
     return PeerCall(f"torch.nn.Conv{rank}d", (str(c_in), str(c_out), str(tuple(w.shape[2:]))), keywords, run_module)
 
 
-@adapter("conv_transpose", "torch", _transpose_problems, dtypes=_DTYPES, conventions="weight (C_in, C_out/g, *k)")
+@adapter(
+    "conv_transpose",
+    "torch",
+    _problems("conv_transpose", _RANKS),
+    dtypes=_DTYPES,
+    conventions="weight (C_in, C_out/g, *k)",
+)
 def conv_transpose(
     x: Any,
     w: Any,
@@ -168,11 +164,9 @@ def conv_transpose(
                                          dilation=(1,))
     """
     name = "torch.conv_transpose"
-    x, w = np.asarray(x), np.asarray(w)
-    _require_dtype(name, x, _DTYPES)
-    rank = _rank(name, w.ndim - 2)
     kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
-    spec = transpose_spec(name, x.shape[-rank:], w.shape[2:], **kw)
+    x, w, spec = _transpose_operands(name, x, w, _DTYPES, kw, rank_ok=_rank)
+    rank = spec.ndim
     pad = _symmetric(name, pad_pairs(name, "padding", padding, rank))
     keywords = {
         "stride": spec.stride,
@@ -195,15 +189,11 @@ def conv_transpose(
 
 
 def _pool_setup(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
-    x = np.asarray(x)
-    _require_dtype(name, x, _DTYPES)
-    rank = 1 if isinstance(kernel_size, (int, np.integer)) else len(kernel_size)
-    _rank(name, rank)
-    if axes is not None and tuple(a % x.ndim for a in np.atleast_1d(axes)) != tuple(range(x.ndim - rank, x.ndim)):
-        raise refuse(name, f"axes={axes!r} (torch pools the last axes)")
-    spec = pool_spec(name, x.shape[x.ndim - rank :], kernel_size, **geometry)
-    planes, lead = _flat_leading(x, rank)
-    return planes, lead, rank, spec
+    x, spec = _pool_operand(
+        name, x, kernel_size, axes, _DTYPES, geometry, pooled="torch pools the last axes", rank_ok=_rank
+    )
+    planes, lead = _flat_leading(x, spec.ndim)
+    return planes, lead, spec.ndim, spec
 
 
 def _pool_call(function: str, planes: np.ndarray, lead: tuple, keywords: dict) -> PeerCall:
@@ -217,14 +207,7 @@ def _pool_call(function: str, planes: np.ndarray, lead: tuple, keywords: dict) -
     return PeerCall(function, ("x",), keywords, run)
 
 
-def _pool_problems(kind: str):
-    def problems(opt: Options):
-        return STRATEGIES[f"{kind}_pool"](narrowed(opt, _RANKS))
-
-    return problems
-
-
-@adapter("max_pool", "torch", _pool_problems("max"), dtypes=_DTYPES, conventions="pads <= k//2; NaN wins")
+@adapter("max_pool", "torch", _problems("max_pool", _RANKS), dtypes=_DTYPES, conventions="pads <= k//2; NaN wins")
 def max_pool(
     x: Any,
     kernel_size: Any,
@@ -258,7 +241,7 @@ def max_pool(
 @adapter(
     "avg_pool",
     "torch",
-    _pool_problems("avg"),
+    _problems("avg_pool", _RANKS),
     dtypes=_DTYPES,
     conventions="count_include_pad; ceil overhang never counted; divisor_override 2-D/3-D only",
 )

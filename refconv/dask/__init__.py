@@ -281,7 +281,8 @@ def conv(
 
 def _pool_setup(func: str, x: Any, kernel_size, stride, padding, dilation, ceil_mode, axes):
     x = as_dask(func, x)
-    kernel_size = shape_tuple(func, "kernel_size", kernel_size)  # as the in-memory _setup validates it
+    # as the in-memory _setup validates it (one length serves every named axis)
+    kernel_size = _windows._one_for_all(shape_tuple(func, "kernel_size", kernel_size), axes)
     probe_axes = _windows._axes(func, axes, x.ndim, len(kernel_size), kernel_size)
     spec = pool_spec(
         func,

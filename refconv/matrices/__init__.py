@@ -69,30 +69,17 @@ stride > 1                                        not Toeplitz (rows shift by th
 
 from __future__ import annotations
 
+from . import structure
+from .builders import conv_matrix, layer_matrix
+from .circulant import EIGEN_LIMIT, circulant_eigenvalues, doubly_block_circulant, multilevel_circulant
+from .structure import *  # noqa: F403  (the predicates: structure.__all__, listed once)
+
 __all__ = [
     "conv_matrix",
     "layer_matrix",
     "multilevel_circulant",
     "doubly_block_circulant",
     "circulant_eigenvalues",
-    "StructureCheck",
-    "is_toeplitz",
-    "is_circulant",
-    "is_doubly_block_toeplitz",
-    "is_doubly_block_circulant",
-    "is_multilevel_toeplitz",
-    "is_multilevel_circulant",
+    *structure.__all__,
     "EIGEN_LIMIT",
 ]
-
-from .builders import conv_matrix, layer_matrix
-from .circulant import EIGEN_LIMIT, circulant_eigenvalues, doubly_block_circulant, multilevel_circulant
-from .structure import (
-    StructureCheck,
-    is_circulant,
-    is_doubly_block_circulant,
-    is_doubly_block_toeplitz,
-    is_multilevel_circulant,
-    is_multilevel_toeplitz,
-    is_toeplitz,
-)

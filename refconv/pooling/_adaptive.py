@@ -18,7 +18,7 @@ import numpy as np
 from .._arith import accumulator, as_operand, convert, domain, finish
 from .._validation import check_bool, fail, is_int
 from ..spec import check_cells
-from ._windows import _IEEE, _axes, _ratio, _restore, _unordered
+from ._windows import _IEEE, _axes, _one_for_all, _ratio, _restore, _unordered
 
 
 def adaptive_windows(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,6 +44,7 @@ def _output_size(func: str, output_size: Any, axes: Any, x: np.ndarray) -> tuple
     """The pooled axes and the output length along each (``None`` keeps an axis's length, as torch)."""
     items = output_size.tolist() if isinstance(output_size, np.ndarray) else output_size
     items = (items,) if is_int(items) or items is None else items
+    items = _one_for_all(tuple(items), axes) if isinstance(items, (tuple, list)) else items
     expected = "an int >= 1, or a tuple of ints >= 1 (or None: keep that axis's length)"
     if isinstance(items, (str, bytes)) or not isinstance(items, (tuple, list)):
         raise fail(func, "output_size", output_size, "is not an int or a tuple of ints", expected, TypeError)
@@ -107,7 +108,8 @@ def adaptive_avg_pool(x: Any, output_size: Any, *, axes: Any = None) -> np.ndarr
         Any rank; integer, float, complex or exact object arrays (int, Fraction, SymPy).
     output_size : int, or tuple of (int or None)
         The output length per pooled axis; ``None`` keeps that axis's length (as torch).  An int
-        is one pooled axis (PyTorch's ``adaptive_avg_pool2d(x, 3)`` is ``output_size=(3, 3)``).
+        is one pooled axis (PyTorch's ``adaptive_avg_pool2d(x, 3)`` is ``output_size=(3, 3)``),
+        or every axis ``axes`` names (``output_size=3, axes=(-2, -1)``).
     axes : int or tuple of int, optional
         The pooled axes; default the last ``len(output_size)`` axes.
 

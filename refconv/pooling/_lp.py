@@ -14,7 +14,7 @@ from .._arith import _is_sympy, accumulator, as_operand, finish
 from .._validation import fail, shape_tuple
 from ._average import avg_pool
 from ._max import _max_core, max_pool  # noqa: F401  (max_pool: the docstrings' cross-check)
-from ._windows import _IEEE, _map, _restore, _setup, _window_sum
+from ._windows import _IEEE, _map, _one_for_all, _restore, _setup, _window_sum
 
 
 def _check_p(func: str, p: Any):
@@ -280,7 +280,7 @@ def lp_pool_torch(
         return lp_pool(arr, p, kernel_size, axes=axes, **geometry)  # max |v|, padding zero
     with np.errstate(**_IEEE):  # NaN from a negative base is torch's answer, reproduced
         a = avg_pool(arr * arr if p == 2 else arr**p, kernel_size, axes=axes, **geometry)
-        window = math.prod(shape_tuple(func, "kernel_size", kernel_size))
+        window = math.prod(_one_for_all(shape_tuple(func, "kernel_size", kernel_size), axes))
         scaled = np.sign(a) * np.maximum(np.abs(a), 0) * window
         # torch evaluates pow(., 0.5) as sqrt.
         return np.sqrt(scaled) if p == 2 else scaled ** (1.0 / p)

@@ -109,7 +109,8 @@ def max_pool(
         Any rank.  Integer, float or exact object (int, Fraction, SymPy numbers) arrays.
     kernel_size : int or tuple of int
         Window length per pooled axis.  The pooled axes are the last ``len(kernel_size)`` axes
-        of ``x`` unless ``axes`` names them.
+        of ``x`` unless ``axes`` names them; with ``axes``, one length (an int, or torch's ``(k,)``)
+        serves every named axis, as torch's ``max_pool2d(x, 3)`` is ``(3, 3)``.
     stride : int or tuple of int, optional
         Default: ``kernel_size`` (non-overlapping windows, as in PyTorch).
     padding : int, tuple of int, or ((before, after), ...)

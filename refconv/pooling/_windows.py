@@ -65,10 +65,18 @@ def _axes(func: str, axes: Any, ndim: int, k: int, kernel_size: tuple[int, ...])
     return tuple(out)
 
 
+def _one_for_all(lengths: tuple, axes: Any) -> tuple:
+    """One length (an int, or torch's one-entry ``(k,)``) for every axis ``axes`` names, as torch's
+    ``max_pool2d(x, 3)`` is ``(3, 3)``; without ``axes`` the lengths' count is the pooled rank."""
+    if len(lengths) == 1 and isinstance(axes, (tuple, list)) and len(axes) > 1:
+        return lengths * len(axes)
+    return lengths
+
+
 def _setup(func: str, x: Any, kernel_size: Any, axes: Any, **geometry) -> tuple[np.ndarray, ConvSpec, tuple]:
     """``x`` as an operand with its pooled axes moved to the end, the spec, and the axes."""
     x = as_operand(func, "x", x)
-    kernel_size = shape_tuple(func, "kernel_size", kernel_size)
+    kernel_size = _one_for_all(shape_tuple(func, "kernel_size", kernel_size), axes)
     axes = _axes(func, axes, x.ndim, len(kernel_size), kernel_size)
     spec = pool_spec(func, tuple(x.shape[a] for a in axes), kernel_size, **geometry)
     # ceil_mode's overhang grows with the window: kernel_size=10**9 on 3 cells is one valid window.

@@ -46,38 +46,9 @@ got / expected / call reporting they share is ``refconv.properties._report``.
 
 from __future__ import annotations
 
-__all__ = [
-    "translate",
-    "translation_region",
-    "Equivariance",
-    "translation_equivariance",
-    "stride_counterexample",
-    "rotation_equivariance",
-    "scale_equivariance",
-    "flip_equivalence",
-    "reflection_swaps_pads",
-    "commutativity",
-    "correlation_swap",
-    "linearity",
-    "associativity",
-    "DotTest",
-    "dot_test",
-    "conv_dot_test",
-    "SparseInteractions",
-    "sparse_interactions",
-    "receptive_field_growth",
-    "ParameterSharing",
-    "parameter_sharing",
-    "PoolShift",
-    "max_pool_shift",
-    "PoolingInvariance",
-    "pooling_invariance",
-    "VariableSize",
-    "variable_size",
-]
-
-from .adjoint import DotTest, conv_dot_test, dot_test
-from .algebra import associativity, commutativity, correlation_swap, flip_equivalence, linearity, reflection_swaps_pads
+from . import adjoint, algebra
+from .adjoint import *  # noqa: F403  (adjoint.__all__ and algebra.__all__, each listed once)
+from .algebra import *  # noqa: F403
 from .equivariance import (
     Equivariance,
     rotation_equivariance,
@@ -90,3 +61,26 @@ from .equivariance import (
 from .invariance import PoolingInvariance, PoolShift, max_pool_shift, pooling_invariance
 from .sizes import VariableSize, receptive_field_growth, variable_size
 from .structure import ParameterSharing, SparseInteractions, parameter_sharing, sparse_interactions
+
+__all__ = [
+    "translate",
+    "translation_region",
+    "Equivariance",
+    "translation_equivariance",
+    "stride_counterexample",
+    "rotation_equivariance",
+    "scale_equivariance",
+    *algebra.__all__,
+    *adjoint.__all__,
+    "SparseInteractions",
+    "sparse_interactions",
+    "receptive_field_growth",
+    "ParameterSharing",
+    "parameter_sharing",
+    "PoolShift",
+    "max_pool_shift",
+    "PoolingInvariance",
+    "pooling_invariance",
+    "VariableSize",
+    "variable_size",
+]

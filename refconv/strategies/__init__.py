@@ -56,24 +56,21 @@ constant               default  caps
 
 from __future__ import annotations
 
+from . import _caps
+from ._caps import *  # noqa: F403  (the caps and vocabularies: ._caps.__all__, listed once)
+from ._geometry import LayerSpec, PlainSpec, PoolSpec, layer_specs, plain_specs, pooling_specs
+from ._problems import (
+    LayerProblem,
+    PlainProblem,
+    PoolProblem,
+    arrays,
+    layer_problems,
+    plain_problems,
+    pooling_problems,
+)
+
 __all__ = [
-    "MAX_DIMS",
-    "MAX_SIDE",
-    "MAX_KERNEL",
-    "MAX_STRIDE",
-    "MAX_DILATION",
-    "MAX_PAD",
-    "MAX_BATCH",
-    "MAX_CHANNELS",
-    "MAX_GROUPS",
-    "MAX_VALUE",
-    "MAX_DENOMINATOR",
-    "SYMBOLIC_MAX_SIDE",
-    "SYMBOLIC_MAX_DIMS",
-    "MODES",
-    "PADDINGS",
-    "PADDING_MODES",
-    "KINDS",
+    *_caps.__all__,
     "PlainSpec",
     "LayerSpec",
     "PoolSpec",
@@ -88,33 +85,3 @@ __all__ = [
     "layer_problems",
     "pooling_problems",
 ]
-
-from ._caps import (
-    KINDS,
-    MAX_BATCH,
-    MAX_CHANNELS,
-    MAX_DENOMINATOR,
-    MAX_DILATION,
-    MAX_DIMS,
-    MAX_GROUPS,
-    MAX_KERNEL,
-    MAX_PAD,
-    MAX_SIDE,
-    MAX_STRIDE,
-    MAX_VALUE,
-    MODES,
-    PADDING_MODES,
-    PADDINGS,
-    SYMBOLIC_MAX_DIMS,
-    SYMBOLIC_MAX_SIDE,
-)
-from ._geometry import LayerSpec, PlainSpec, PoolSpec, layer_specs, plain_specs, pooling_specs
-from ._problems import (
-    LayerProblem,
-    PlainProblem,
-    PoolProblem,
-    arrays,
-    layer_problems,
-    plain_problems,
-    pooling_problems,
-)

@@ -86,6 +86,14 @@ def _count(func: str, name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
+def _counts(func: str, **caps: Any) -> dict[str, int]:
+    """Size caps checked in the order given, as :func:`_count` checks one: a pad or a number of
+    leading axes may be 0, every other cap is at least 1."""
+    return {
+        name: _count(func, name, value, 0 if name in ("max_pad", "max_leading") else 1) for name, value in caps.items()
+    }
+
+
 def _dims(func: str, min_dims: Any, max_dims: Any) -> tuple[int, int]:
     lo = _count(func, "min_dims", min_dims, 1)
     hi = _count(func, "max_dims", max_dims, 1)

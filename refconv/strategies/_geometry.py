@@ -24,7 +24,7 @@ from ._caps import (
     PADDINGS,
     _bad,
     _choice,
-    _count,
+    _counts,
     _dims,
     _subset,
 )
@@ -236,13 +236,14 @@ def plain_specs(
     """
     func = "plain_specs"
     min_dims, max_dims = _dims(func, min_dims, max_dims)
-    caps = {
-        "max_side": _count(func, "max_side", max_side, 1),
-        "max_kernel": _count(func, "max_kernel", max_kernel, 1),
-        "max_stride": _count(func, "max_stride", max_stride, 1),
-        "max_dilation": _count(func, "max_dilation", max_dilation, 1),
-        "max_pad": _count(func, "max_pad", max_pad, 0),
-    }
+    caps = _counts(
+        func,
+        max_side=max_side,
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        max_pad=max_pad,
+    )
     modes = _subset(func, "modes", modes, MODES)
     boundaries = _subset(func, "boundaries", boundaries, BOUNDARIES)
     return _plain_specs(min_dims=min_dims, max_dims=max_dims, modes=modes, boundaries=boundaries, **caps)
@@ -372,16 +373,17 @@ def layer_specs(
     """
     func = "layer_specs"
     min_dims, max_dims = _dims(func, min_dims, max_dims)
-    caps = {
-        "max_side": _count(func, "max_side", max_side, 1),
-        "max_kernel": _count(func, "max_kernel", max_kernel, 1),
-        "max_stride": _count(func, "max_stride", max_stride, 1),
-        "max_dilation": _count(func, "max_dilation", max_dilation, 1),
-        "max_pad": _count(func, "max_pad", max_pad, 0),
-        "max_batch": _count(func, "max_batch", max_batch, 1),
-        "max_channels": _count(func, "max_channels", max_channels, 1),
-        "max_groups": _count(func, "max_groups", max_groups, 1),
-    }
+    caps = _counts(
+        func,
+        max_side=max_side,
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        max_pad=max_pad,
+        max_batch=max_batch,
+        max_channels=max_channels,
+        max_groups=max_groups,
+    )
     if caps["max_groups"] > caps["max_channels"]:
         raise _bad(
             func, "max_groups", max_groups, f"exceeds max_channels={caps['max_channels']}", "max_groups <= max_channels"
@@ -471,9 +473,12 @@ def pooling_specs(
         op=op,
         min_dims=min_dims,
         max_dims=max_dims,
-        max_side=_count(func, "max_side", max_side, 1),
-        max_kernel=_count(func, "max_kernel", max_kernel, 1),
-        max_stride=_count(func, "max_stride", max_stride, 1),
-        max_dilation=_count(func, "max_dilation", max_dilation, 1),
-        max_leading=_count(func, "max_leading", max_leading, 0),
+        **_counts(
+            func,
+            max_side=max_side,
+            max_kernel=max_kernel,
+            max_stride=max_stride,
+            max_dilation=max_dilation,
+            max_leading=max_leading,
+        ),
     )
