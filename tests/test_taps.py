@@ -142,9 +142,10 @@ def test_slab_padder_pads_every_slab_as_pad_does(boundary, lo, hi):
 
 
 @pytest.mark.performance_contract
-def test_slab_padder_reuses_one_buffer_for_a_padded_constant_boundary():
+@pytest.mark.parametrize(("lo", "hi"), [(1, 1), (0, 1), (1, 0)])
+def test_slab_padder_reuses_one_buffer_for_a_padded_constant_boundary(lo, hi):
     planes = np.ones((4, 3, 2))
-    padder = slab_padder(planes, _slab_spec("constant", 1, 1), most=2)
+    padder = slab_padder(planes, _slab_spec("constant", lo, hi), most=2)
     first, second = padder(0, 2), padder(2, 4)
     assert np.shares_memory(first, second)  # one buffer, its border written once
     assert padder(0, 1).base is not None and not np.shares_memory(padder(0, 1), planes)
