@@ -243,3 +243,19 @@ def test_front_page_has_the_readmes_two_commands():
     assert len(commands) == 2 and "refconv verify" in commands[0] and "pytest" in commands[1]
     front = (ROOT / "docs" / "index.rst").read_text()
     assert all(f"\n   {c}\n" in front for c in commands)
+
+
+def test_doc_commands_reads_the_shell_block_with_the_marker():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("doc_commands", ROOT / "tools" / "doc_commands.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = (
+        "Text.\n\n.. code-block:: bash\n\n   echo one\n\n"
+        ".. code-block:: bash\n\n   refconv figures --out f/\n   ls f/\n\nAfter.\n"
+    )
+    assert module.shell_block(page, "refconv figures") == "refconv figures --out f/\nls f/\n"
+    assert module.shell_block(page, "not there") is None
+    # The researcher guide holds the block .ci/run executes.
+    assert "refconv figures" in module.shell_block((ROOT / "docs/guides/researcher.rst").read_text(), "refconv figures")
