@@ -89,11 +89,7 @@ PARAMS = {
 
 #: Samples refconv cannot express or refuses although torch computes them: op -> (count, reason).  Strict: the
 #: test fails when a count changes, so a fix shrinks this table.
-NOT_EXPRESSIBLE: dict[str, tuple[int, str]] = {
-    # torch's error-input-like sample passes _random_samples=[[[-3.07, -7.23]]]: torch does not check the range
-    # and pools windows from the negative samples; refconv refuses samples outside [0, 1) (torch draws them there).
-    "fractional_max_pool2d": (1, "a _random_samples value outside [0, 1), which refconv refuses"),
-}
+NOT_EXPRESSIBLE: dict[str, tuple[int, str]] = {}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -55,23 +55,26 @@ def fractional_starts(u: Any, n: int, k: int, out: int) -> np.ndarray:
 
 
 def _exact_starts(u: Fraction, alpha: Fraction, out: int) -> list[int]:
-    return [math.floor((j + u) * alpha) - math.floor(u * alpha) for j in range(out - 1)]
+    # torch casts to int64, which truncates toward zero: the floor for u >= 0, not below it.
+    return [math.trunc((j + u) * alpha) - math.trunc(u * alpha) for j in range(out - 1)]
 
 
 def _check_samples(func: str, s: np.ndarray, lead: tuple, r: int) -> np.ndarray:
     samples = s
     if s.dtype.kind == "c":
-        raise fail(func, "samples", samples, "is complex", "real numbers in [0, 1)", TypeError)
+        raise fail(func, "samples", samples, "is complex", "real numbers", TypeError)
     if s.shape != (*lead, r):
         problem = f"has shape {s.shape}, not x.shape[:-{r}] + ({r},) = {(*lead, r)}"
         raise fail(func, "samples", samples, problem, "one sample per plane and pooled axis")
     if s.dtype.kind == "O" and not all(isinstance(v, numbers.Rational) for v in s.flat):
         expected = "rational samples (int, Fraction, sympy.Rational) or floats"
         raise fail(func, "samples", samples, "holds an irrational or symbolic entry", expected, TypeError)
-    ok = [bool(0 <= v < 1) for v in s.reshape(-1).tolist()]  # NaN fails both comparisons
+    # torch draws samples in [0, 1) but takes any (its tests pass negative ones); every window must
+    # still fit, which the caller checks.  NaN and inf place no window.
+    ok = [bool(abs(v) < math.inf) for v in s.reshape(-1).tolist()]  # NaN fails the comparison
     if not all(ok):
         bad = s.reshape(-1)[ok.index(False)]
-        raise fail(func, "samples", samples, f"holds {bad!r}", "samples in [0, 1) (torch draws them uniformly there)")
+        raise fail(func, "samples", samples, f"holds {bad!r}", "finite samples (torch draws them in [0, 1))")
     return s
 
 
@@ -92,7 +95,8 @@ def fractional_max_pool(
         2-D rule; its 3-D check is strict, ``< n``, refusing windows that fit exactly).  Torch's
         ``output_ratio`` is ``output_size = int(n * ratio)``.
     samples : array_like
-        ``x.shape[:-r] + (r,)``: per plane, one sample in ``[0, 1)`` per pooled axis, in axis
+        ``x.shape[:-r] + (r,)``: per plane, one finite sample per pooled axis (torch draws them
+        in ``[0, 1)`` and, like refconv, takes any whose windows fit the input), in axis
         order: torch's ``_random_samples`` for ``fractional_max_pool3d``, and those of
         ``fractional_max_pool2d`` reversed (torch's 2-D pool stores ``(W, H)``).  Float
         samples follow torch's float arithmetic in their dtype (give them in ``x``'s float dtype
