@@ -82,3 +82,32 @@ ROWS = [
 from _bad_calls_onnx import ADAPTER_ROWS  # noqa: E402
 
 ROWS += ADAPTER_ROWS
+
+# Devices (refconv.adapters.torch/jax ``device=`` and ``.on(device)``): an adapter of a peer without
+# devices is refused without importing anything; a device the peer lacks is refused naming `device`
+# and listing the available ones (these need the peer installed, to ask it what it has).
+from refconv.adapters._registry import on_device  # noqa: E402
+
+ROWS += [
+    bad(on_device, "check", adapters.numpy.correlate, adapters.numpy.correlate.adapter, "cpu")
+    >> (ValueError, r"check: device='cpu' is not taken by numpy.correlate; expected an adapter of torch or jax"),
+    bad(on_device, "check", refconv.conv, None, "cuda") >> (ValueError, r"check: device='cuda' is not taken by"),
+]
+if adapters.available("torch"):
+    ROWS += [
+        bad(adapters.torch.conv.on, "cuda:99")
+        >> (ValueError, r"torch.conv: device='cuda:99' is not available here; expected one of 'cpu'"),
+        bad(adapters.torch.conv.on, "gpu") >> (ValueError, r"torch.conv: device='gpu' is not a torch device"),
+        bad(adapters.torch.conv.on, 3) >> (TypeError, r"torch.conv: device=3 is not a device name or a torch.device"),
+        bad(adapters.torch.max_pool.translate, np.ones((1, 4)), 2, device="cuda:99")
+        >> (ValueError, r"torch.max_pool: device='cuda:99' is not available here; expected one of 'cpu'"),
+    ]
+if adapters.available("jax"):
+    ROWS += [
+        bad(adapters.jax.conv.on, "tpu:99")
+        >> (ValueError, r"jax.conv: device='tpu:99' is not available here; expected one of 'cpu:0'"),
+        bad(adapters.jax.conv.on, "gpu:x") >> (ValueError, r"jax.conv: device='gpu:x' is not '<platform>'"),
+        bad(adapters.jax.conv.on, 3) >> (TypeError, r"jax.conv: device=3 is not a device name or a jax.Device"),
+        bad(adapters.jax.avg_pool.translate, np.ones(4), 2, device="cuda:99")
+        >> (ValueError, r"jax.avg_pool: device='cuda:99' is not available here"),
+    ]

@@ -9,7 +9,7 @@ from _bad_calls_row import bad, exactly
 
 import refconv
 from refconv import error_bound
-from refconv.bounds import Format, round_to
+from refconv.bounds import Arithmetic, Format, round_to
 
 X = np.arange(6, dtype=np.float32)
 W = np.ones(3, dtype=np.float32)
@@ -208,8 +208,16 @@ ROWS = [
         ValueError,
         exactly(
             "error_bound: arithmetic='F8' is not recognised; expected one of 'F64_F64_F64', 'F32_F32_F32', "
-            "'F16_F16_F16', 'F16_F16_F32', 'BF16_BF16_F32', 'F16_F16_F32_TC', 'BF16_BF16_F32_TC', "
-            "'TF32_TF32_F32', 'BF16x3_F32'"
+            "'F16_F16_F16', 'BF16_BF16_BF16', 'F16_F16_F32', 'BF16_BF16_F32', 'F16_F16_F32_TC', "
+            "'BF16_BF16_F32_TC', 'TF32_TF32_F32', 'BF16x3_F32', 'F16_F16_F32_F16', 'BF16_BF16_F32_BF16', "
+            "'TORCH_CUDA_F32_DEFAULT', 'F32_F32_F32_FTZ'"
         ),
     ),
+    bad(Arithmetic, "x", ftz=1) >> (TypeError, exactly("Arithmetic: ftz=1 is not a bool; expected True or False")),
+    bad(Arithmetic, "x", daz="yes")
+    >> (TypeError, exactly("Arithmetic: daz='yes' is not a bool; expected True or False")),
+    bad(Arithmetic, "x", output="f16")
+    >> (TypeError, exactly("Arithmetic: output='f16' is not a Format; expected None or an entry of FORMATS")),
+    bad(Arithmetic, "x", input_rounding="rd")
+    >> (ValueError, exactly("Arithmetic: input_rounding='rd' is not recognised; expected one of 'rn', 'rz'")),
 ]

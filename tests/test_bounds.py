@@ -7,6 +7,7 @@ correct implementation of that arithmetic must stay within the bound for *every*
 draw the inputs with Hypothesis.
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -517,7 +518,7 @@ def test_direct_terms_by_hand():
     x, w = np.array([1.0, -1.0, 2.0], dtype=np.float32), np.array([1.0, 1.0], dtype=np.float32)
     b = error_bound(x, w, op="correlate")
     t = b.terms
-    assert sorted(t) == ["M", "bracket", "eta_in", "n", "u_acc", "u_out", "u_w", "u_x"]
+    assert sorted(t) == ["M", "bracket", "eta_in", "flush", "n", "u_acc", "u_out", "u_w", "u_x"]
     assert (t["u_acc"], t["u_out"], t["u_x"], t["u_w"], t["eta_in"]) == (U32, 0.0, 0.0, 0.0, 0.0)
     assert t["n"].tolist() == [2.0, 2.0] and t["bracket"].tolist() == [2 * U32, 2 * U32]
     inflate = 1 - float(gamma(3, 2.0**-53))  # m = max n + 1 = 3 float64 roundings in |x| (*) |w|
@@ -827,10 +828,16 @@ ARITHMETICS = [PRESETS[name] for name in sorted(PRESETS)] + [
     Arithmetic("12-bit in, f32 acc", Format("p12", 12, -126, 127), "rn", FORMATS["f32"], "rn"),
     # f16 inputs summed in f16: the products round (2 p_in > p_acc).
     Arithmetic("f16 in, f16 acc", FORMATS["f16"], "rn", FORMATS["f16"], "rn"),
+    # Device arithmetic: flush-to-zero results, denormal operands read as zero, low-format stores.
+    Arithmetic("f16 in, f32 acc, FTZ, f16 out", FORMATS["f16"], "rn", FORMATS["f32"], "rn", FORMATS["f16"], ftz=True),
+    Arithmetic("DAZ only", None, "rn", None, "rn", daz=True),
+    Arithmetic("bf16 in, truncated, FTZ and DAZ", FORMATS["bf16"], "rz", FORMATS["f32"], "rz", ftz=True, daz=True),
+    Arithmetic("bf16x3, FTZ", None, "rn", FORMATS["f32"], "rn", split="bf16x3", ftz=True),
 ]
 #: Each arithmetic gets its own examples (a fraction of the profile's: the formulas are in Fractions).
 PER_ARITHMETIC = settings(max_examples=max(6, settings.default.max_examples // 8))
 _DTYPES = {None: "f32", np.float16: "f16", np.float32: "f32", np.float64: "f64"}
+_DTYPE_FORMAT = {"float16": FORMATS["f16"], "float32": FORMATS["f32"], "float64": FORMATS["f64"]}
 
 
 def _direct_formula(x, w, taps, bias, arith, out_fmt, reference: bool):
@@ -862,7 +869,7 @@ def _direct_formula(x, w, taps, bias, arith, out_fmt, reference: bool):
         else:
             products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
             k = max(n - 1, 0) if products_exact else n
-            c = k * u_acc if arith.accumulate_rounding == "rn" else _gamma(k, u_acc)
+            c = k * u_acc if arith.accumulate_rounding == "rn" and not arith.ftz else _gamma(k, u_acc)
             bracket = (1 + u_x) * (1 + u_w) * (1 + c) - 1
         y = sum((_q(a) * _q(c) for a, c, _ in pairs), Fraction(0)) + (_q(bias[index[0]]) if bias is not None else 0)
         y_abs = min(M, abs(y)) if reference else M
@@ -871,11 +878,33 @@ def _direct_formula(x, w, taps, bias, arith, out_fmt, reference: bool):
             value += (1 + bracket) * _q(arith.inputs.eta) * sum(abs(_q(c)) * _q(r) for _, c, r in pairs)
         if arith.inputs is not None and u_w:
             value += (1 + bracket) * _q(arith.inputs.eta) * sum(abs(_q(a)) for a, _, _ in pairs)
+        value += _device_terms(arith, acc, out, u_out, u_acc, n, pairs, bias, index, x, w)
         if n == 0:  # every product (and the bias) is an exact zero: so is the output, in any arithmetic
             value = Fraction(0)
         bound[index] = (None if M >= _q(limit) else value, y, n)
     eta_in = arith.inputs.eta if arith.inputs is not None and (u_x or u_w) else 0.0
     return bound, dict(u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=eta_in)
+
+
+def _flushed(v, fmt) -> bool:
+    return v != 0 and abs(_q(v)) < _q(fmt.realmin)
+
+
+def _device_terms(arith, acc, out, u_out, u_acc, n, pairs, bias, index, x, w) -> Fraction:
+    """The stored output's underflow, FTZ and DAZ terms (refconv.bounds' module docstring)."""
+    value = Fraction(0)
+    if u_out:  # eta_out / 2, or realmin_out when the store may flush
+        value += _q(out.realmin) if arith.ftz else _q(out.eta) / 2
+    if arith.daz:
+        fx, fw = arith.inputs or _DTYPE_FORMAT[x.dtype.name], arith.inputs or _DTYPE_FORMAT[w.dtype.name]
+        lost = sum(abs(_q(a) * _q(c)) * (_flushed(a, fx) + _flushed(c, fw)) for a, c, _ in pairs)
+        if bias is not None and _flushed(bias[index[0]], arith.inputs or _DTYPE_FORMAT[bias.dtype.name]):
+            lost += abs(_q(bias[index[0]]))
+        value += (1 + u_out) * lost
+    if arith.ftz:
+        terms = 3 * n if arith.split == "bf16x3" else n
+        value += (1 + u_out) * (1 + _gamma(terms, u_acc)) * max(2 * terms - 1, 0) * _q(acc.realmin)
+    return value
 
 
 def _assert_pinned(got: float, formula: Fraction, where):
@@ -1077,7 +1106,8 @@ def test_avg_pool_bound_is_its_documented_formula(arith, problem, dtype, with_re
     assert got.source == (
         "gamma_{k+1} for k-1 additions and a division by the divisor [derived], Higham 2002 §4.2, notes §5"
     )
-    assert got.assumptions == ("any summation order",)
+    flags = " and ".join(f.upper() for f in ("ftz", "daz") if getattr(arith, f))
+    assert got.assumptions == ("any summation order",) + ((f"{flags} modelled",) if flags else ())
     assert sorted(got.terms) == ["M", "n", "u_acc", "u_out"] and (got.terms["u_acc"], got.terms["u_out"]) == (
         u_acc,
         u_out,
@@ -1087,6 +1117,13 @@ def test_avg_pool_bound_is_its_documented_formula(arith, problem, dtype, with_re
         mean_abs = sum((abs(_q(c)) for c in cells), Fraction(0)) / divisor
         y_abs = abs(exact_y[index]) if with_reference else mean_abs
         formula = (1 + u_out) * _gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * _q(acc.eta)
+        # Device terms: each flushed cell's |x| / divisor lost (DAZ); k operations flushed (FTZ).
+        fx = arith.inputs or _DTYPE_FORMAT[x.dtype.name]
+        lost = sum((abs(_q(c)) for c in cells if _flushed(c, fx)), Fraction(0)) / divisor
+        formula += _device_terms(dataclasses.replace(arith, daz=False), acc, out, u_out, u_acc, 0, [], None, (), x, x)
+        formula += (1 + u_out) * lost if arith.daz else 0
+        if arith.ftz:  # the direct helper counted 2n - 1 operations for n products; here k, carried k + 1 times
+            formula += (1 + u_out) * (1 + _gamma(k + 1, u_acc)) * k * _q(acc.realmin)
         assert got.terms["n"][index] == k and Fraction(got.terms["M"][index]) >= mean_abs
         _assert_pinned(got.value[index], formula, index)
 

@@ -5,6 +5,7 @@ Their public home is :mod:`refconv.adapters`, which re-exports them (and runs th
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import fail
 from ._translate import Unsupported
 
 _HOME = "refconv.adapters"
@@ -31,6 +33,12 @@ class PeerCall:
         The keyword arguments, printed with ``repr``.
     run : callable
         Runs the call with no arguments and returns the peer's result.
+    device : str or None
+        The device the call runs on (``"cuda:0"``, ``"gpu:0"``), when one was asked for; None:
+        the peer's default, and nothing recorded (translating then never imports the peer).
+    flags : dict
+        With a device: the peer's math flags in force when the call was made (TF32, determinism,
+        default precision), by their dotted names.
 
     See Also
     --------
@@ -50,6 +58,8 @@ class PeerCall:
     arguments: tuple[str, ...]
     keywords: dict
     run: Callable[[], Any] = field(repr=False, compare=False)
+    device: str | None = None
+    flags: dict = field(default_factory=dict)
 
     def __call__(self) -> Any:
         return self.run()
@@ -130,6 +140,38 @@ def no_subnormals(args: tuple, kwargs: dict) -> bool:
 
 
 @dataclass(frozen=True)
+class Devices:
+    """How a peer names its devices, and which math flags it computes under.
+
+    An :class:`Adapter` with ``devices`` takes ``device=`` (its translator records the device and
+    :attr:`flags` on the :class:`PeerCall`), and ``<adapter>.on(device)`` binds it to one device.
+
+    Parameters
+    ----------
+    resolve : callable
+        ``resolve(func, device) -> str``: the device's canonical name (``"cuda:0"``); a device the
+        peer lacks raises ValueError naming ``device`` and listing the available ones (``func``
+        is the function the message names).
+    flags : callable
+        ``flags() -> dict``: the math flags in force now, by their dotted names.
+
+    See Also
+    --------
+    OnDevice : an adapter bound to one device.
+    Adapter : carries its peer's ``devices``.
+
+    Examples
+    --------
+    >>> only_cpu = Devices(lambda func, device: "cpu", lambda: {"fast_math": False})
+    >>> only_cpu.resolve("mine.conv", "cpu"), only_cpu.flags()
+    ('cpu', {'fast_math': False})
+    """
+
+    resolve: Callable[[str, Any], str]
+    flags: Callable[[], dict]
+
+
+@dataclass(frozen=True)
 class Adapter:
     """What refconv knows about one adapted peer function.
 
@@ -155,6 +197,8 @@ class Adapter:
         The conventions the adapter translates, in one line.
     findings : tuple of Finding
         Known nonconformances of the peer on this op.
+    devices : Devices or None
+        How the peer names its devices and reads its math flags; None for a peer without devices.
 
     See Also
     --------
@@ -179,6 +223,7 @@ class Adapter:
     method: str = "direct"
     conventions: str = ""
     findings: tuple[Finding, ...] = ()
+    devices: Devices | None = None
 
     def supports(self, args: tuple, kwargs: dict) -> bool:
         """Whether the peer can express the call ``op(*args, **kwargs)`` (the peer is not run)."""
@@ -202,11 +247,13 @@ def adapter(
     method: str = "direct",
     conventions: str = "",
     findings: tuple[Finding, ...] = (),
+    devices: Devices | None = None,
 ) -> Callable[[Callable[..., PeerCall]], Callable[..., Any]]:
     """Register a translator (refconv's signature -> :class:`PeerCall`) as the adapter function.
 
     The returned function runs the translated call; ``.translate`` gives the call without running
-    it and ``.adapter`` the :class:`Adapter`.
+    it and ``.adapter`` the :class:`Adapter`; with ``devices``, ``.on(device)`` gives it bound to a
+    device (:class:`OnDevice`; the translator then takes a keyword ``device``).
 
     Parameters
     ----------
@@ -224,6 +271,9 @@ def adapter(
         The conventions the adapter translates, in one line.
     findings : tuple of Finding, optional
         Known nonconformances of the peer on this op.
+    devices : Devices, optional
+        The peer's devices; the translator must then take ``device=None`` (None: the peer's
+        default, nothing recorded).
 
     Returns
     -------
@@ -264,10 +314,17 @@ def adapter(
             return translate(*args, **kwargs)()
 
         name = f"{peer}.{translate.__name__}"
-        info = Adapter(name, op, peer, translate, problems, dtypes, method, conventions, findings)
+        info = Adapter(name, op, peer, translate, problems, dtypes, method, conventions, findings, devices)
         run.__doc__ = _documented(translate, op, peer)
         run.translate = translate
         run.adapter = info
+        if devices is not None:
+
+            def on(device: Any) -> OnDevice:
+                return OnDevice(info, device)
+
+            on.__doc__ = f"{name} bound to ``device`` (an :class:`OnDevice`); a device {peer} lacks is refused."
+            run.on = on
         ADAPTERS[info.name] = info
         return run
 
@@ -281,7 +338,10 @@ def _documented(translate: Callable[..., PeerCall], op: str, peer: str) -> str:
 
     doc = inspect.cleandoc(translate.__doc__ or f"``{peer}``'s {op}, as :func:`refconv.{op}`.")
     head, marker, examples = doc.partition("\nExamples\n")
-    params = [f"{p}\n    As in :func:`refconv.{op}`." for p in inspect.signature(translate).parameters]
+    params = [
+        _DEVICE_PARAMETER if p == "device" else f"{p}\n    As in :func:`refconv.{op}`."
+        for p in inspect.signature(translate).parameters
+    ]
     sections = [
         "Parameters\n----------\n" + "\n".join(params),
         "Returns\n-------\nnumpy.ndarray\n    The peer's result, as a NumPy array.",
@@ -291,5 +351,116 @@ def _documented(translate: Callable[..., PeerCall], op: str, peer: str) -> str:
     return "\n\n".join([head.rstrip(), *sections]) + ("\n" + marker + examples if marker else "")
 
 
-for _public in (PeerCall, Finding, no_subnormals, Adapter, adapter):
+_DEVICE_PARAMETER = """device : str or device object, optional
+    Where the peer computes (``"cuda:1"``, ``"gpu:0"``, ...): operands go there and the result
+    comes back as NumPy; the call records the device and the math flags in force.  A device the
+    peer lacks is refused (ValueError).  Default: the peer's default device, nothing recorded."""
+
+
+class OnDevice:
+    """An adapter function bound to one device: operands go there, results come back as NumPy.
+
+    ``<adapter>.on(device)`` makes it (or :func:`on_device`); it is called, translated and checked
+    as the adapter is (same signature, same problem space), and each :class:`PeerCall` it makes
+    records the device and the peer's math flags in force.
+
+    Parameters
+    ----------
+    info : Adapter
+        The adapter to bind; its peer must have :class:`Devices`.
+    device : str or device object
+        The device, as the peer names it; refused (ValueError naming ``device``, listing the
+        available ones) when the peer lacks it.
+    func : str, optional
+        The function named in a refusal (default: the adapter's name).
+
+    See Also
+    --------
+    on_device : the same, for any resolved target (refusing peers without devices).
+    Devices : how a peer resolves its devices.
+
+    Examples
+    --------
+    >>> from refconv.adapters import torch
+    >>> not torch.available() or torch.conv.on("cpu").device == "cpu"
+    True
+    """
+
+    def __init__(self, info: Adapter, device: Any, func: str = "") -> None:
+        if info.devices is None:
+            raise fail(
+                func or info.name, "device", device, f"is not taken by {info.name}", "an adapter of torch or jax"
+            )
+        self.device = info.devices.resolve(func or info.name, device)
+        self.adapter = dataclasses.replace(info, translate=functools.partial(info.translate, device=self.device))
+        self.__name__ = self.__qualname__ = info.name.split(".", 1)[1]
+        self.__module__ = info.translate.__module__
+        self.__doc__ = f"{info.name} on {self.device}: operands go there, the result comes back as NumPy."
+
+    def translate(self, *args: Any, **kwargs: Any) -> PeerCall:
+        """The :class:`PeerCall` on this device (not run), recording the device and the flags."""
+        return self.adapter.translate(*args, **kwargs)
+
+    def flags(self) -> dict:
+        """The peer's math flags in force now, by their dotted names."""
+        return self.adapter.devices.flags()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.translate(*args, **kwargs)()
+
+    def __repr__(self) -> str:
+        return f"{self.__module__}.{self.__name__}.on({self.device!r})"
+
+
+def on_device(func: str, target: Callable, info: Adapter | None, device: Any) -> Callable:
+    """``target`` bound to ``device``: ``target`` itself for ``device=None``, else an :class:`OnDevice`.
+
+    Parameters
+    ----------
+    func : str
+        The function named in a refusal (``"check"``).
+    target : callable
+        The resolved function (an adapter, or a user's function).
+    info : Adapter or None
+        Its adapter (None for a user's function, which takes no device).
+    device : str, device object or None
+        The device; None leaves ``target`` as it is.
+
+    Returns
+    -------
+    callable
+        ``target``, or the adapter bound to ``device``.
+
+    Raises
+    ------
+    ValueError
+        ``target`` is not an adapter of a peer with devices, or the peer lacks ``device``.
+
+    See Also
+    --------
+    OnDevice : what it returns for a device.
+
+    Examples
+    --------
+    >>> from refconv.adapters import numpy
+    >>> on_device("check", numpy.correlate, numpy.correlate.adapter, None) is numpy.correlate
+    True
+    >>> on_device("check", numpy.correlate, numpy.correlate.adapter, "cuda")
+    Traceback (most recent call last):
+    ...
+    ValueError: check: device='cuda' is not taken by numpy.correlate; expected an adapter of torch or jax
+    """
+    if device is None:
+        return target
+    if info is None:
+        raise fail(func, "device", device, f"is not taken by {target!r}", "an adapter of torch or jax")
+    return OnDevice(info, device, func)
+
+
+def recorded(call: PeerCall, devices: Devices, device: str | None) -> PeerCall:
+    """``call`` with ``device`` and the flags in force recorded (unchanged for ``device=None``)."""
+    return call if device is None else dataclasses.replace(call, device=device, flags=devices.flags())
+
+
+for _public in (PeerCall, Finding, no_subnormals, Devices, Adapter, adapter, OnDevice, on_device):
     _public.__module__ = _HOME

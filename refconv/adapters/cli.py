@@ -2,9 +2,11 @@
 
 TARGET is an adapter (``torch``, ``scipy.correlate2d``; a peer name alone checks all of its
 adapters, or its adapter for ``--op``) or ``module:function``, a function with refconv's
-signature for ``--op``.  Progress goes to stderr; the final table to stdout, then the repro of
-every failure.  Exit status: 0 when everything checked conforms, 1 when something does not, 2
-for a bad command line.
+signature for ``--op``.  ``--device DEVICE`` runs a torch or jax adapter there (``cpu``, ``cuda:1``,
+``gpu:0``; a device the peer lacks is refused, listing those it has): the target is labelled
+``name@device`` and the peer's math flags in force are printed under the table.  Progress goes to
+stderr; the final table to stdout, then the repro of every failure.  Exit status: 0 when everything
+checked conforms, 1 when something does not, 2 for a bad command line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from .._validation import argument_error
 from . import ADAPTERS, PEERS, Unsupported, adapters, available, check, resolve
+from ._registry import OnDevice, on_device
 
 #: refconv's parameter names -> ``refconv check``'s arguments, for messages.
 _OPTIONS = {
@@ -29,6 +32,7 @@ _OPTIONS = {
     "like": "--like",
     "ranks": "--ranks",
     "skip_known": "--skip-known",
+    "device": "--device",
 }
 
 
@@ -72,20 +76,41 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--like", metavar="ADAPTER", help="draw the problems ADAPTER supports (for a user's wrapper)")
     p.add_argument("--ranks", type=int, nargs="+", metavar="R", help="spatial ranks to draw (default: 1 2)")
     p.add_argument("--skip-known", action="store_true", help="avoid the adapter's known findings")
+    p.add_argument("--device", metavar="DEVICE", help="run a torch or jax adapter on DEVICE (cpu, cuda:1, gpu:0)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=run)
 
 
 def _targets(args: argparse.Namespace) -> list[tuple[str, Any]]:
-    """``(label, target)`` pairs: every adapter of a bare peer name (without --op), else the one target."""
+    """``(label, target)`` pairs: every adapter of a bare peer name (without --op), else the one target;
+    with ``--device``, each bound to it (:class:`OnDevice`, labelled ``name@device``)."""
     if args.target in PEERS and args.op is None:
         if not available(args.target):
             raise Unsupported(f"refconv check: {args.target} is not installed")
         from ..exact import OPS
 
-        return [(a.name, a.name) for a in adapters(args.target) if a.op in OPS]
-    _, info = resolve(args.target, args.op)
-    return [(info.name if info is not None else args.target, args.target)]
+        found = [(a.name, a.name) for a in adapters(args.target) if a.op in OPS]
+    else:
+        _, info = resolve(args.target, args.op)
+        found = [(info.name if info is not None else args.target, args.target)]
+    if args.device is None:
+        return found
+    bound = []
+    for label, target in found:
+        fn, info = resolve(target, args.op)
+        on = on_device("check", fn if info is not None else label, info, args.device)
+        bound.append((f"{label}@{on.device}", on))
+    return bound
+
+
+def _flags(targets: list[tuple[str, Any]]) -> list[str]:
+    """One line per peer run on a device: the device and the math flags in force."""
+    lines = {}
+    for _, target in targets:
+        if isinstance(target, OnDevice):
+            flags = ", ".join(f"{k}={v!r}" for k, v in target.flags().items())
+            lines.setdefault(target.adapter.peer, f"{target.adapter.peer} on {target.device}: {flags}")
+    return list(lines.values())
 
 
 def _row(label: str, dtype: str, result: Any, elapsed: float, space: Any) -> tuple[str, ...]:
@@ -161,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
             if not result.passed:
                 failures.append(result)
     print(_table(rows))
+    for line in _flags(targets):
+        print(line)
     for result in failures:
         print()
         print(result)

@@ -17,6 +17,12 @@ What the adapter knows:
   overhang explicitly (``AxisGeometry.overhang``), where it holds the init value and is not
   counted.
 - float64 needs ``jax_enable_x64``: each call runs under ``jax.enable_x64(True)``.
+- ``device=`` (any entry of :func:`devices`: ``"cpu"``, ``"gpu:0"``, ``"tpu:1"``, or a
+  ``jax.Device``; or bind one with ``conv.on("gpu")``) runs the call under
+  ``jax.default_device``, so the operands are put there, and brings the result back as NumPy; the
+  :class:`~refconv.adapters.PeerCall` records the device and :func:`math_flags`
+  (``jax_default_matmul_precision``, which decides whether float32 convolutions on a GPU may use
+  TF32).  A device JAX lacks is refused with the list of :func:`devices`.
 
 Examples
 --------
@@ -26,15 +32,18 @@ jax.lax.conv_general_dilated(x, w, window_strides=(2,), padding='SAME', rhs_dila
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
+from .._validation import fail
 from ..conventions import same_pads
 from ..spec import adjoint_spec
 from ..strategies._peer_spaces import layer_space
 from ..strategies._spaces import Options
 from . import Finding, PeerCall, _availability, adapter, no_subnormals
+from ._registry import Devices, recorded
 from ._translate import _conv_operands, _pool_operand, _problems, _require_dtype, _transpose_operands
 
 _DTYPES = ("float16", "float32", "float64")
@@ -51,11 +60,115 @@ SUBNORMALS = Finding(
 available = _availability("jax")
 
 
-def _run(f):
-    """Run ``f(jax)`` with 64-bit types enabled (else float64 operands are silently float32)."""
+def _jax():
     import jax
 
-    with jax.enable_x64(True):
+    return jax
+
+
+#: The platforms :func:`devices` asks JAX for (``jax.devices(platform)``), besides its default one.
+PLATFORMS = ("cpu", "gpu", "tpu")
+
+
+def _platform(jax, platform: str) -> list:
+    try:
+        return list(jax.devices(platform))
+    except RuntimeError:  # JAX raises this for a platform it has no backend for
+        return []
+
+
+@functools.cache
+def _table(jax) -> dict:
+    """name -> ``jax.Device``, each device once, under the first platform that lists it (JAX's
+    backends are fixed once initialised, so this is read once)."""
+    table: dict = {}
+    for p in dict.fromkeys((*PLATFORMS, jax.default_backend())):
+        for i, d in enumerate(_platform(jax, p)):
+            if d not in table.values():
+                table[f"{p}:{i}"] = d
+    return table
+
+
+def devices() -> list[str]:
+    """The devices JAX can compute on here, named ``"<platform>:<index>"`` as ``device=`` takes them.
+
+    Returns
+    -------
+    list of str
+        Every device of every platform of :data:`PLATFORMS` (and JAX's default platform), in
+        ``jax.devices(platform)`` order.
+
+    See Also
+    --------
+    math_flags : the flags recorded with a call on a device.
+    conv : takes ``device=`` (as every adapter here does).
+
+    Examples
+    --------
+    >>> not available() or "cpu:0" in devices()
+    True
+    """
+    return list(_table(_jax()))
+
+
+def math_flags() -> dict:
+    """JAX's math flags in force now: the default precision of float32 convolutions and matmuls.
+
+    Returns
+    -------
+    dict
+        ``{"jax_default_matmul_precision": value}`` (None: XLA's default, which may be TF32 on
+        a GPU), and ``jax_enable_x64``, which every call here turns on.
+
+    See Also
+    --------
+    devices : the devices a call can run on.
+
+    Examples
+    --------
+    >>> not available() or "jax_default_matmul_precision" in math_flags()
+    True
+    """
+    config = _jax().config
+    return {"jax_default_matmul_precision": config.jax_default_matmul_precision, "jax_enable_x64": True}
+
+
+def _resolve(func: str, device: Any) -> str:
+    """``device``'s name in :func:`devices`, or a ValueError naming ``device`` and listing them."""
+    jax = _jax()
+    table = _table(jax)
+    expected = f"one of {', '.join(map(repr, table))} (the devices JAX has here)"
+    if isinstance(device, str):
+        platform, _, index = device.partition(":")
+        if not platform or (index and not index.isdigit()):
+            raise fail(func, "device", device, "is not '<platform>' or '<platform>:<index>'", expected)
+        found, i = _platform(jax, platform), int(index or 0)
+        device_object = found[i] if i < len(found) else None
+    elif isinstance(device, jax.Device):
+        device_object = device
+    else:
+        raise fail(func, "device", device, "is not a device name or a jax.Device", expected, TypeError)
+    names = [name for name, d in table.items() if d == device_object]
+    if not names:
+        raise fail(func, "device", device, "is not available here", expected)
+    return names[0]
+
+
+DEVICES = Devices(_resolve, math_flags)
+
+
+def _device(name: str, device: Any) -> str | None:
+    return None if device is None else _resolve(name, device)
+
+
+def _run(f, device: str | None = None):
+    """Run ``f(jax)`` with 64-bit types enabled (else float64 operands are silently float32), on
+    ``device`` (a name from :func:`devices`; None: JAX's default), and bring the result to NumPy."""
+    jax = _jax()
+    if device is None:
+        with jax.enable_x64(True):
+            return np.asarray(f(jax))
+    with jax.enable_x64(True), jax.default_device(_table(jax)[device]):
         return np.asarray(f(jax))
 
 
@@ -85,6 +198,7 @@ def _add_bias(jax, y, b):
     dtypes=_DTYPES,
     conventions="NC*/OI*; 'SAME' = TF rule; zeros only",
     findings=(SUBNORMALS,),
+    devices=DEVICES,
 )
 def conv(
     x: Any,
@@ -96,6 +210,7 @@ def conv(
     dilation: Any = 1,
     groups: int = 1,
     padding_mode: str = "zeros",
+    device: Any = None,
 ) -> PeerCall:
     """``jax.lax.conv_general_dilated`` (plus the bias), as :func:`refconv.conv`.
 
@@ -108,6 +223,7 @@ def conv(
     geometry = {"padding": padding, "stride": stride, "dilation": dilation}
     zeros = {"padding_mode": padding_mode, "pads_with": "lax", "batched": "lax"}
     x, w, spec = _conv_operands("jax.conv", x, w, _DTYPES, geometry, **zeros)
+    on = _device("jax.conv", device)
     keywords = {
         "window_strides": spec.stride,
         "padding": _padding(spec),
@@ -117,9 +233,9 @@ def conv(
     b = None if bias is None else np.asarray(bias)
 
     def run():
-        return _run(lambda jax: _add_bias(jax, jax.lax.conv_general_dilated(x, w, **keywords), b))
+        return _run(lambda jax: _add_bias(jax, jax.lax.conv_general_dilated(x, w, **keywords), b), on)
 
-    return PeerCall("jax.lax.conv_general_dilated", ("x", "w"), keywords, run)
+    return recorded(PeerCall("jax.lax.conv_general_dilated", ("x", "w"), keywords, run), DEVICES, on)
 
 
 @adapter(
@@ -129,6 +245,7 @@ def conv(
     dtypes=_DTYPES,
     conventions="lhs_dilation; kernel flipped",
     findings=(SUBNORMALS,),
+    devices=DEVICES,
 )
 def conv_transpose(
     x: Any,
@@ -140,6 +257,7 @@ def conv_transpose(
     output_padding: Any = 0,
     groups: int = 1,
     dilation: Any = 1,
+    device: Any = None,
 ) -> PeerCall:
     """``jax.lax.conv_general_dilated`` with ``lhs_dilation``, as :func:`refconv.conv_transpose`.
 
@@ -151,6 +269,7 @@ def conv_transpose(
     """
     kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
     x, w, forward = _transpose_operands("jax.conv_transpose", x, w, _DTYPES, kw, batched="lax")
+    on = _device("jax.conv_transpose", device)
     rank = forward.ndim
     # lax pads the dilated input by the adjoint's pads (the window's reach minus the forward pads).
     pads = adjoint_spec(forward).pads
@@ -171,9 +290,10 @@ def conv_transpose(
     b = None if bias is None else np.asarray(bias)
 
     def run():
-        return _run(lambda jax: _add_bias(jax, jax.lax.conv_general_dilated(x, flipped, **keywords), b))
+        return _run(lambda jax: _add_bias(jax, jax.lax.conv_general_dilated(x, flipped, **keywords), b), on)
 
-    return PeerCall("jax.lax.conv_general_dilated", ("x", "flipped w"), keywords, run)
+    call = PeerCall("jax.lax.conv_general_dilated", ("x", "flipped w"), keywords, run)
+    return recorded(call, DEVICES, on)
 
 
 def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
@@ -196,6 +316,7 @@ def _pool_geometry(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: A
     dtypes=_DTYPES,
     conventions="reduce_window(max, -inf)",
     findings=(SUBNORMALS,),
+    devices=DEVICES,
 )
 def max_pool(
     x: Any,
@@ -206,6 +327,7 @@ def max_pool(
     dilation: Any = 1,
     ceil_mode: bool = False,
     axes: Any = None,
+    device: Any = None,
 ) -> PeerCall:
     """``jax.lax.reduce_window(x, -inf, lax.max, ...)``, as :func:`refconv.max_pool`.
 
@@ -219,11 +341,12 @@ def max_pool(
     geometry = {"stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
     x, spec, lead, window = _pool_geometry(name, x, kernel_size, axes, **geometry)
     init = np.array(-np.inf, dtype=x.dtype)
+    on = _device(name, device)
 
     def run():
-        return _run(lambda jax: jax.lax.reduce_window(x, init, jax.lax.max, **window))
+        return _run(lambda jax: jax.lax.reduce_window(x, init, jax.lax.max, **window), on)
 
-    return PeerCall("jax.lax.reduce_window", ("x", "-inf", "jax.lax.max"), window, run)
+    return recorded(PeerCall("jax.lax.reduce_window", ("x", "-inf", "jax.lax.max"), window, run), DEVICES, on)
 
 
 @adapter(
@@ -233,6 +356,7 @@ def max_pool(
     dtypes=_DTYPES,
     conventions="reduce_window(add) / reduce_window(add) of ones (flax's avg_pool)",
     findings=(SUBNORMALS,),
+    devices=DEVICES,
 )
 def avg_pool(
     x: Any,
@@ -244,6 +368,7 @@ def avg_pool(
     count_include_pad: bool = True,
     divisor_override: int | None = None,
     axes: Any = None,
+    device: Any = None,
 ) -> PeerCall:
     """``jax.lax.reduce_window(x, 0, lax.add, ...)`` over the tap count, as :func:`refconv.avg_pool`.
 
@@ -260,6 +385,7 @@ def avg_pool(
     geometry = {"stride": stride, "padding": padding, "ceil_mode": ceil_mode}
     x, spec, lead, window = _pool_geometry(name, x, kernel_size, axes, **geometry)
     zero = np.array(0, dtype=x.dtype)
+    on = _device(name, device)
 
     def run():
         def f(jax):
@@ -276,9 +402,9 @@ def avg_pool(
             count = jax.lax.reduce_window(ones, zero, jax.lax.add, padding=pads, **count_window)
             return total / count
 
-        return _run(f)
+        return _run(f, on)
 
-    return PeerCall("jax.lax.reduce_window", ("x", "0", "jax.lax.add"), window, run)
+    return recorded(PeerCall("jax.lax.reduce_window", ("x", "0", "jax.lax.add"), window, run), DEVICES, on)
 
 
 # ---- the general form: refconv.conv_general_dilated, argument for argument ----------------------
@@ -346,6 +472,7 @@ def _general_problems(opt: Options):
     dtypes=_DTYPES,
     conventions="the same arguments, passed through",
     findings=(SUBNORMALS,),
+    devices=DEVICES,
 )
 def conv_general_dilated(
     lhs: Any,
@@ -357,6 +484,7 @@ def conv_general_dilated(
     dimension_numbers: Any = None,
     feature_group_count: int = 1,
     batch_group_count: int = 1,
+    device: Any = None,
 ) -> PeerCall:
     """``jax.lax.conv_general_dilated`` itself, as :func:`refconv.conv_general_dilated` takes it.
 
@@ -370,6 +498,7 @@ def conv_general_dilated(
     name = "jax.conv_general_dilated"
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
     _require_dtype(name, lhs, _DTYPES)
+    on = _device(name, device)
     keywords = {
         "window_strides": window_strides,
         "padding": padding,
@@ -381,9 +510,18 @@ def conv_general_dilated(
     }
 
     def run():
-        return _run(lambda jax: jax.lax.conv_general_dilated(lhs, rhs, **keywords))
+        return _run(lambda jax: jax.lax.conv_general_dilated(lhs, rhs, **keywords), on)
 
-    return PeerCall("jax.lax.conv_general_dilated", ("lhs", "rhs"), keywords, run)
+    return recorded(PeerCall("jax.lax.conv_general_dilated", ("lhs", "rhs"), keywords, run), DEVICES, on)
 
 
-__all__ = ["available", "conv", "conv_transpose", "max_pool", "avg_pool", "conv_general_dilated"]
+__all__ = [
+    "available",
+    "devices",
+    "math_flags",
+    "conv",
+    "conv_transpose",
+    "max_pool",
+    "avg_pool",
+    "conv_general_dilated",
+]

@@ -14,6 +14,12 @@ refconv's layer functions follow torch, so the translation is mostly the rank: `
   the average of ``x**p`` (no absolute value; a ceil-mode window clipped to ``c < K`` cells is
   overcounted by ``K/c``).  :func:`refconv.pooling.lp_pool_torch` reproduces it;
   :func:`refconv.lp_pool` is the norm, so the two differ there (see the README's findings).
+- ``device=`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or a ``torch.device``; or bind one
+  with ``conv.on("cuda")``) moves the operands (and a padding-mode module) there and brings the
+  result back as NumPy; the :class:`~refconv.adapters.PeerCall` records the device and
+  :func:`math_flags` (TF32 and cuDNN determinism, which decide what CUDA float32 computes).  A
+  device torch lacks is refused with the list of :func:`devices`; MPS has no float64 (refused as
+  :class:`~refconv.adapters.Unsupported`).
 
 Examples
 --------
@@ -33,10 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import pad_pairs
+from .._validation import fail, pad_pairs
 from ..strategies._peer_spaces import lp_space, narrowed
 from ..strategies._spaces import Options
 from . import PeerCall, _availability, adapter, refuse
+from ._registry import Devices, recorded
 from ._translate import _conv_operands, _flat_leading, _ints, _pool_operand, _problems, _transpose_operands
 
 _DTYPES = ("float16", "float32", "float64")
@@ -53,10 +60,114 @@ def _torch():
     return torch
 
 
-def _tensor(a: Any):
+def _tensor(a: Any, device: str | None = None):
     # torch takes native byte order only: a big-endian array is the same numbers in another layout.
     a = np.asarray(a)
-    return _torch().from_numpy(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("=")))
+    t = _torch().from_numpy(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("=")))
+    return t if device is None else t.to(device)
+
+
+def _host(t) -> np.ndarray:
+    return t.cpu().numpy()
+
+
+def devices() -> list[str]:
+    """The devices torch can compute on here, by the names ``device=`` takes.
+
+    Returns
+    -------
+    list of str
+        ``"cpu"``, then ``"cuda:<i>"`` for each CUDA device, then ``"mps"`` where Apple's GPU is.
+
+    See Also
+    --------
+    math_flags : the flags recorded with a call on a device.
+    conv : takes ``device=`` (as every adapter here does).
+
+    Examples
+    --------
+    >>> not available() or devices()[0] == "cpu"
+    True
+    """
+    torch = _torch()
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return names
+
+
+#: The flags read by :func:`math_flags`: torch's TF32 switches and cuDNN's determinism, and (torch
+#: 2.9 and later) the same TF32 choice as ``fp32_precision``; a flag this torch lacks is left out.
+FLAGS = (
+    "torch.backends.cuda.matmul.allow_tf32",
+    "torch.backends.cudnn.allow_tf32",
+    "torch.backends.cudnn.deterministic",
+    "torch.backends.cudnn.benchmark",
+    "torch.backends.cuda.matmul.fp32_precision",
+    "torch.backends.cudnn.conv.fp32_precision",
+)
+
+
+def math_flags() -> dict:
+    """torch's math flags in force now: what CUDA float32 convolutions and matmuls compute in.
+
+    Returns
+    -------
+    dict
+        Each flag of :data:`FLAGS` this torch has, by its dotted name, with its value.
+
+    See Also
+    --------
+    devices : the devices a call can run on.
+
+    Examples
+    --------
+    >>> not available() or math_flags()["torch.backends.cudnn.deterministic"] in (True, False)
+    True
+    """
+    flags = {}
+    for path in FLAGS:
+        obj: Any = _torch()
+        for part in path.split(".")[1:]:
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            flags[path] = obj
+    return flags
+
+
+def _resolve(func: str, device: Any) -> str:
+    """``device``'s name in :func:`devices`, or a ValueError naming ``device`` and listing them."""
+    torch = _torch()
+    here = devices()
+    expected = f"one of {', '.join(map(repr, here))} (the devices torch has here)"
+    if not isinstance(device, (str, torch.device)):
+        raise fail(func, "device", device, "is not a device name or a torch.device", expected, TypeError)
+    try:
+        d = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise fail(func, "device", device, "is not a torch device", expected) from None
+    if d.type == "cuda" and d.index is None and torch.cuda.is_available():
+        d = torch.device("cuda", torch.cuda.current_device())
+    name = d.type if d.type in ("cpu", "mps") and d.index in (None, 0) else str(d)
+    if name not in here:
+        raise fail(func, "device", device, "is not available here", expected)
+    return name
+
+
+DEVICES = Devices(_resolve, math_flags)
+
+
+def _device(name: str, device: Any, dtype: np.dtype) -> str | None:
+    """The resolved device of a call (None for torch's default); MPS has no float64."""
+    if device is None:
+        return None
+    where = _resolve(name, device)
+    if where == "mps" and dtype == np.float64:
+        raise refuse(name, "float64 on mps (MPS has no float64)")
+    return where
 
 
 def _rank(name: str, rank: int) -> int:
@@ -76,6 +187,7 @@ def _symmetric(name: str, pads: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
     "torch",
     _problems("conv", _RANKS),
     dtypes=_DTYPES,
+    devices=DEVICES,
     conventions="NC* / OI*; padding='same' larger half after; padding_mode via nn.ConvNd; symmetric pads only",
 )
 def conv(
@@ -88,6 +200,7 @@ def conv(
     dilation: Any = 1,
     groups: int = 1,
     padding_mode: str = "zeros",
+    device: Any = None,
 ) -> PeerCall:
     """``torch.nn.functional.conv{1,2,3}d`` (or ``torch.nn.Conv{1,2,3}d`` for a padding_mode), as :func:`refconv.conv`.
 
@@ -99,6 +212,7 @@ def conv(
     name = "torch.conv"
     geometry = {"padding": padding, "stride": stride, "dilation": dilation}
     x, w, spec = _conv_operands(name, x, w, _DTYPES, geometry, rank_ok=_rank)
+    on = _device(name, device, x.dtype)
     rank = spec.ndim
     if isinstance(padding, str) and padding in ("same", "valid"):
         pad: Any = padding
@@ -116,11 +230,10 @@ def conv(
             with torch.no_grad(), warnings.catch_warnings():
                 # torch warns that an even "same" may copy the input: a performance note, not ours.
                 warnings.filterwarnings("ignore", message="Using padding='same'")
-                return f(_tensor(x), _tensor(w), None if b is None else _tensor(b), **common).numpy()
+                return _host(f(_tensor(x, on), _tensor(w, on), None if b is None else _tensor(b, on), **common))
 
-        return PeerCall(
-            f"torch.nn.functional.conv{rank}d", ("x", "w", "bias" if b is not None else "None"), common, run
-        )
+        arguments = ("x", "w", "bias" if b is not None else "None")
+        return recorded(PeerCall(f"torch.nn.functional.conv{rank}d", arguments, common, run), DEVICES, on)
 
     c_out, c_in = w.shape[0], w.shape[1] * int(groups)
     keywords = {**common, "bias": b is not None, "padding_mode": padding_mode}
@@ -132,9 +245,12 @@ def conv(
             module.weight.copy_(_tensor(w))
             if b is not None:
                 module.bias.copy_(_tensor(b))
-            return module(_tensor(x)).numpy()
+            if on is not None:
+                module.to(on)
+            return _host(module(_tensor(x, on)))
 
-    return PeerCall(f"torch.nn.Conv{rank}d", (str(c_in), str(c_out), str(tuple(w.shape[2:]))), keywords, run_module)
+    arguments = (str(c_in), str(c_out), str(tuple(w.shape[2:])))
+    return recorded(PeerCall(f"torch.nn.Conv{rank}d", arguments, keywords, run_module), DEVICES, on)
 
 
 @adapter(
@@ -142,6 +258,7 @@ def conv(
     "torch",
     _problems("conv_transpose", _RANKS),
     dtypes=_DTYPES,
+    devices=DEVICES,
     conventions="weight (C_in, C_out/g, *k)",
 )
 def conv_transpose(
@@ -154,6 +271,7 @@ def conv_transpose(
     output_padding: Any = 0,
     groups: int = 1,
     dilation: Any = 1,
+    device: Any = None,
 ) -> PeerCall:
     """``torch.nn.functional.conv_transpose{1,2,3}d``, as :func:`refconv.conv_transpose`.
 
@@ -166,6 +284,7 @@ def conv_transpose(
     name = "torch.conv_transpose"
     kw = {"padding": padding, "output_padding": output_padding, "stride": stride, "dilation": dilation}
     x, w, spec = _transpose_operands(name, x, w, _DTYPES, kw, rank_ok=_rank)
+    on = _device(name, device, x.dtype)
     rank = spec.ndim
     pad = _symmetric(name, pad_pairs(name, "padding", padding, rank))
     keywords = {
@@ -181,11 +300,10 @@ def conv_transpose(
         torch = _torch()
         f = getattr(torch.nn.functional, f"conv_transpose{rank}d")
         with torch.no_grad():
-            return f(_tensor(x), _tensor(w), None if b is None else _tensor(b), **keywords).numpy()
+            return _host(f(_tensor(x, on), _tensor(w, on), None if b is None else _tensor(b, on), **keywords))
 
-    return PeerCall(
-        f"torch.nn.functional.conv_transpose{rank}d", ("x", "w", "None" if b is None else "bias"), keywords, run
-    )
+    arguments = ("x", "w", "None" if b is None else "bias")
+    return recorded(PeerCall(f"torch.nn.functional.conv_transpose{rank}d", arguments, keywords, run), DEVICES, on)
 
 
 def _pool_setup(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any):
@@ -196,18 +314,27 @@ def _pool_setup(name: str, x: Any, kernel_size: Any, axes: Any, **geometry: Any)
     return planes, lead, spec.ndim, spec
 
 
-def _pool_call(function: str, planes: np.ndarray, lead: tuple, keywords: dict) -> PeerCall:
+def _pool_call(name: str, function: str, planes: np.ndarray, lead: tuple, keywords: dict, device: Any) -> PeerCall:
+    on = _device(name, device, planes.dtype)
+
     def run():
         torch = _torch()
         f = getattr(torch.nn.functional, function.rsplit(".", 1)[1])
         with torch.no_grad():
-            y = f(_tensor(planes), **keywords).numpy()
+            y = _host(f(_tensor(planes, on), **keywords))
         return y.reshape(lead + y.shape[2:])
 
-    return PeerCall(function, ("x",), keywords, run)
+    return recorded(PeerCall(function, ("x",), keywords, run), DEVICES, on)
 
 
-@adapter("max_pool", "torch", _problems("max_pool", _RANKS), dtypes=_DTYPES, conventions="pads <= k//2; NaN wins")
+@adapter(
+    "max_pool",
+    "torch",
+    _problems("max_pool", _RANKS),
+    dtypes=_DTYPES,
+    devices=DEVICES,
+    conventions="pads <= k//2; NaN wins",
+)
 def max_pool(
     x: Any,
     kernel_size: Any,
@@ -217,6 +344,7 @@ def max_pool(
     dilation: Any = 1,
     ceil_mode: bool = False,
     axes: Any = None,
+    device: Any = None,
 ) -> PeerCall:
     """``torch.nn.functional.max_pool{1,2,3}d``, as :func:`refconv.max_pool`.
 
@@ -235,7 +363,7 @@ def max_pool(
         "dilation": spec.dilation,
         "ceil_mode": bool(ceil_mode),
     }
-    return _pool_call(f"torch.nn.functional.max_pool{rank}d", planes, lead, keywords)
+    return _pool_call(name, f"torch.nn.functional.max_pool{rank}d", planes, lead, keywords, device)
 
 
 @adapter(
@@ -243,6 +371,7 @@ def max_pool(
     "torch",
     _problems("avg_pool", _RANKS),
     dtypes=_DTYPES,
+    devices=DEVICES,
     conventions="count_include_pad; ceil overhang never counted; divisor_override 2-D/3-D only",
 )
 def avg_pool(
@@ -255,6 +384,7 @@ def avg_pool(
     count_include_pad: bool = True,
     divisor_override: int | None = None,
     axes: Any = None,
+    device: Any = None,
 ) -> PeerCall:
     """``torch.nn.functional.avg_pool{1,2,3}d``, as :func:`refconv.avg_pool`.
 
@@ -280,7 +410,7 @@ def avg_pool(
         if rank == 1:
             raise refuse(name, "divisor_override in 1-D (avg_pool1d has none)")
         keywords["divisor_override"] = int(divisor_override)
-    return _pool_call(f"torch.nn.functional.avg_pool{rank}d", planes, lead, keywords)
+    return _pool_call(name, f"torch.nn.functional.avg_pool{rank}d", planes, lead, keywords, device)
 
 
 def _lp_problems(opt: Options):
@@ -292,6 +422,7 @@ def _lp_problems(opt: Options):
     "torch",
     _lp_problems,
     dtypes=_DTYPES,
+    devices=DEVICES,
     conventions="torch's formula (no abs, ceil windows scaled by K): lp_pool_torch, not the norm",
 )
 def lp_pool(
@@ -302,6 +433,7 @@ def lp_pool(
     stride: Any = None,
     ceil_mode: bool = False,
     axes: Any = None,
+    device: Any = None,
 ) -> PeerCall:
     """``torch.nn.functional.lp_pool{1,2,3}d``, called as :func:`refconv.lp_pool` (torch's values: see the module).
 
@@ -322,7 +454,7 @@ def lp_pool(
     }
     if rank == 1:  # lp_pool1d multiplies by kernel_size: it must be an int, not a tuple
         keywords["kernel_size"], keywords["stride"] = spec.kernel_shape[0], spec.stride[0]
-    return _pool_call(f"torch.nn.functional.lp_pool{rank}d", planes, lead, keywords)
+    return _pool_call(name, f"torch.nn.functional.lp_pool{rank}d", planes, lead, keywords, device)
 
 
-__all__ = ["available", "conv", "conv_transpose", "max_pool", "avg_pool", "lp_pool"]
+__all__ = ["available", "devices", "math_flags", "conv", "conv_transpose", "max_pool", "avg_pool", "lp_pool"]

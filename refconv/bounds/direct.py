@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import fail
-from .formats import Arithmetic, gamma, representable
+from .formats import Arithmetic, Format, dtype_format, gamma, representable
 
 _U64 = 2.0**-53
 _ETA64 = 2.0**-1074
@@ -133,13 +133,15 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
     with np.errstate(over="ignore"):
         M = (M64 + m * _ETA64) / (1 - float(gamma(m, _U64)))
     u_x, u_w = _input_terms(arith, [x, w])
-    assumptions = ["any summation order", "no FTZ/DAZ"]
+    assumptions = ["any summation order", _flush_assumption(arith)]
+    terms_n = 3 * n if arith.split == "bf16x3" else n  # products in the sum
     if arith.split == "bf16x3":
         bracket = 3 * 2.0**-16 + gamma(3 * n, u_acc)
     else:
         products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
         k = np.maximum(n - 1, 0) if products_exact else n
-        c = k * u_acc if arith.accumulate_rounding == "rn" else gamma(k, u_acc)
+        # Under FTZ the model has an absolute term per operation: Higham's gamma_k, not k*u.
+        c = k * u_acc if arith.accumulate_rounding == "rn" and not arith.ftz else gamma(k, u_acc)
         # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.
         bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
     y_abs = M if reference is None else np.minimum(M, _reference_abs(reference, M.shape))
@@ -155,6 +157,10 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
             if u_w:
                 value = value + (1 + bracket) * eta * np.asarray(_run(fn, [mags[0], ones[1], None], kwargs, np.float64))
             underflow_in = eta
+        flush = _flush_terms(
+            arith, acc, out_fmt, u_out, 2 * terms_n - 1, terms_n, _daz_mass(fn, ops, mags, kwargs, arith)
+        )
+        value = value + flush
         # An output without a nonzero product is an exact zero in any arithmetic: its bound is 0.
         value = np.where(n > 0, value * _SAFETY + _TINY, 0.0)
     limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
@@ -168,9 +174,70 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
         else "gamma_k, any order, u = 2**(1-p) (Higham 2002 §3.1, §4.2)"
     ) + "; nonzero-product count and underflow term [derived], notes §1.1, §1.5"
     terms = dict(M=M, n=n, u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=underflow_in, bracket=bracket)
+    terms["flush"] = flush
     return Bound(
         np.asarray(value, dtype=np.float64), "componentwise", "direct", arith, source, tuple(assumptions), terms
     )
+
+
+def _flush_assumption(arith: Arithmetic) -> str:
+    flags = [name for name in ("ftz", "daz") if getattr(arith, name)]
+    return "no FTZ/DAZ" if not flags else " and ".join(f.upper() for f in flags) + " modelled"
+
+
+def _enclosed(fn, ops, kwargs) -> np.ndarray:
+    """An upper bound of refconv's op on non-negative float64 ``ops``, as ``M`` is enclosed."""
+    with np.errstate(over="ignore"):
+        value = np.asarray(_run(fn, ops, kwargs, np.float64), dtype=np.float64)
+    nonzero = [None if a is None else (a != 0).astype(np.int64) for a in ops]
+    m = float(np.asarray(_run(fn, nonzero, kwargs, np.int64)).max(initial=0)) + 2
+    with np.errstate(over="ignore"):
+        return (value + m * _ETA64) / (1 - float(gamma(m, _U64)))
+
+
+def _subnormal(a: np.ndarray, fmt: Format) -> np.ndarray:
+    """Where ``a`` is nonzero and below ``fmt``'s smallest normal: what DAZ reads as 0."""
+    mag = np.abs(np.asarray(a, dtype=np.float64))
+    return (mag != 0) & (mag < fmt.realmin)
+
+
+def _daz_flushed(a: np.ndarray, arith: Arithmetic) -> np.ndarray:
+    """Where DAZ reads operand ``a`` as 0 (an integer operand has no subnormals)."""
+    if arith.inputs is None and a.dtype.kind in "biu":
+        return np.zeros(a.shape, dtype=bool)
+    return _subnormal(a, arith.inputs or dtype_format("error_bound", a.dtype))
+
+
+def _daz_mass(fn, ops, mags, kwargs, arith: Arithmetic) -> Any:
+    """``D_i``: the sum of ``|x_t w_t|`` (and ``|b|``) over the products with an operand that DAZ
+    reads as zero, below the smallest normal of ``arith.inputs`` (else of the operand's own
+    dtype); 0 without DAZ.  Each such product is lost whole from the sum [derived here]."""
+    if not arith.daz:
+        return 0.0
+    flushed = [None if a is None else m * _daz_flushed(a, arith) for a, m in zip(ops, mags)]
+    if not any(f is not None and f.any() for f in flushed):
+        return 0.0
+    x_side = _enclosed(fn, [flushed[0], mags[1], flushed[2]], kwargs)
+    return x_side + _enclosed(fn, [mags[0], flushed[1], None], kwargs)
+
+
+def _flush_terms(arith: Arithmetic, acc: Format, out_fmt: Format, u_out: float, ops: Any, depth: Any, daz) -> Any:
+    """The absolute terms of device arithmetic, added to the bound [derived here]:
+
+    * the stored output's own underflow where it rounds into a narrower format: ``eta_out / 2``
+      (Higham 2002 §2.2, model (2.8): ``fl(x) = x(1 + d) + e``, ``|e| <= u * realmin = eta / 2``),
+      or ``realmin_out`` when that rounding may flush (FTZ);
+    * FTZ: each of the ``ops`` operations (products and additions) may give ``r(1 + d) + e`` with
+      ``|e| < realmin_acc`` (a flushed result loses ``|r| < realmin``), and ``e`` is carried through
+      at most ``depth`` later roundings: ``(1 + u_out)(1 + gamma_depth(u_acc)) * ops * realmin_acc``;
+    * DAZ: the products lost whole, ``(1 + u_out) * daz``.
+    """
+    out_under = (out_fmt.realmin if arith.ftz else out_fmt.eta / 2) if u_out else 0.0
+    term = out_under + (1 + u_out) * np.asarray(daz, dtype=np.float64)
+    if arith.ftz:
+        u_acc = acc.u(arith.accumulate_rounding)
+        term = term + (1 + u_out) * (1 + gamma(depth, u_acc)) * np.maximum(ops, 0) * acc.realmin
+    return term
 
 
 def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
@@ -184,8 +251,15 @@ def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
     m = float(k.max(initial=0)) + 2
     mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
     y_abs = mean_abs if reference is None else _reference_abs(reference, mean_abs.shape)
+    daz = 0.0
+    if arith.daz:  # the flushed cells' mean magnitude, enclosed as mean_abs is
+        with np.errstate(over="ignore"):
+            daz = np.asarray(fn(np.abs(x.astype(np.float64)) * _daz_flushed(x, arith), **params), dtype=np.float64)
+            daz = (daz + m * _ETA64) / (1 - float(gamma(m, _U64)))
     with np.errstate(over="ignore", invalid="ignore"):
         value = (1 + u_out) * gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * acc.eta
+        # k - 1 additions and a division: k operations, each carried through at most k + 1 roundings.
+        value = value + _flush_terms(arith, acc, out_fmt, u_out, k, k + 1, daz)
         value = value * _SAFETY + _TINY
     source = "gamma_{k+1} for k-1 additions and a division by the divisor [derived], Higham 2002 §4.2, notes §5"
     return Bound(
@@ -194,6 +268,6 @@ def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
         "direct",
         arith,
         source,
-        ("any summation order",),
+        ("any summation order",) + ((_flush_assumption(arith),) if arith.ftz or arith.daz else ()),
         dict(M=mean_abs, n=k, u_acc=u_acc, u_out=u_out),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __all__ = ["FORMATS", "PRESETS", "Arithmetic", "default_arithmetic", "round_to", "representable", "gamma"]
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ FORMATS = {
     "f16": Format("f16", 11, -14, 15),
     "bf16": Format("bf16", 8, -126, 127),
 }
-_DTYPE_FORMAT = {"float64": "f64", "float32": "f32", "float16": "f16"}
+_DTYPE_FORMAT = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ class Arithmetic:
         The stored result's format; None: the result dtype's.
     split : {None, "bf16x3"}, default None
         "bf16x3": each float32 operand split into three bfloat16 terms, products summed in float32.
+    ftz : bool, default False
+        Flush to zero: a product, partial sum or stored output below the smallest normal of its
+        format may become 0 (GPU fast paths, CPU MXCSR FTZ, XLA on GPU).  Adds an absolute term
+        per operation (see :mod:`refconv.bounds`).
+    daz : bool, default False
+        Denormals are zero: an operand below the smallest normal of the format it is read in
+        (``inputs``, else its own dtype's) is read as 0.  Adds the flushed products' magnitude.
 
     See Also
     --------
@@ -66,6 +74,16 @@ class Arithmetic:
     >>> b = error_bound(x, w, op="correlate", arithmetic="F16_F16_F32").value
     >>> bool((a == b).all()), bool((a > 0).all())
     (True, True)
+
+    Flush-to-zero widens the bound by about the smallest normal per operation: a subnormal
+    float32 product may come back as 0.
+
+    >>> ftz = Arithmetic("f32, FTZ", accumulate=FORMATS["f32"], ftz=True)
+    >>> tiny = np.array([2.0**-140], np.float32)
+    >>> float(error_bound(tiny, np.ones(1, np.float32), op="correlate").value[0]) < 2.0**-140
+    True
+    >>> float(error_bound(tiny, np.ones(1, np.float32), op="correlate", arithmetic=ftz).value[0]) > 2.0**-126
+    True
     """
 
     name: str
@@ -75,6 +93,20 @@ class Arithmetic:
     accumulate_rounding: str = "rn"
     output: Format | None = None
     split: str | None = None
+    ftz: bool = False
+    daz: bool = False
+
+    def __post_init__(self) -> None:
+        func = "Arithmetic"
+        for name in ("ftz", "daz"):
+            if not isinstance(getattr(self, name), bool):
+                raise fail(func, name, getattr(self, name), "is not a bool", "True or False", TypeError)
+        for name in ("inputs", "accumulate", "output"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Format):
+                raise fail(func, name, value, "is not a Format", "None or an entry of FORMATS", TypeError)
+        check_choice(func, "input_rounding", self.input_rounding, ("rn", "rz"))
+        check_choice(func, "accumulate_rounding", self.accumulate_rounding, ("rn", "rz"))
 
 
 _F = FORMATS
@@ -85,6 +117,7 @@ PRESETS: dict[str, Arithmetic] = {
     "F64_F64_F64": Arithmetic("F64_F64_F64", None, "rn", _F["f64"], "rn"),
     "F32_F32_F32": Arithmetic("F32_F32_F32", None, "rn", _F["f32"], "rn"),
     "F16_F16_F16": Arithmetic("F16_F16_F16", None, "rn", _F["f16"], "rn"),
+    "BF16_BF16_BF16": Arithmetic("BF16_BF16_BF16", None, "rn", _F["bf16"], "rn"),
     "F16_F16_F32": Arithmetic("F16_F16_F32", _F["f16"], "rn", _F["f32"], "rn"),
     "BF16_BF16_F32": Arithmetic("BF16_BF16_F32", _F["bf16"], "rn", _F["f32"], "rn"),
     "F16_F16_F32_TC": Arithmetic("F16_F16_F32_TC", _F["f16"], "rn", _F["f32"], "rz"),
@@ -92,6 +125,26 @@ PRESETS: dict[str, Arithmetic] = {
     "TF32_TF32_F32": Arithmetic("TF32_TF32_F32", _F["tf32"], "rz", _F["f32"], "rz"),
     "BF16x3_F32": Arithmetic("BF16x3_F32", None, "rn", _F["f32"], "rn", split="bf16x3"),
 }
+
+
+def _stored_in(preset: str, output: str) -> Arithmetic:
+    """``preset`` with its result stored in ``FORMATS[output]``, named ``<preset>_<OUTPUT>``."""
+    name = f"{preset}_{output.upper()}"
+    return dataclasses.replace(PRESETS[preset], name=name, output=FORMATS[output])
+
+
+#: Low-precision outputs: operands in fp16/bf16, products summed in float32, the sum rounded once
+#: more into fp16/bf16 when stored (notes §1.5), as cuDNN/cuBLAS fp16 and bf16 convolutions do.
+PRESETS.update({a.name: a for a in (_stored_in("F16_F16_F32", "f16"), _stored_in("BF16_BF16_F32", "bf16"))})
+#: PyTorch CUDA's float32 convolution with its default flags: ``torch.backends.cudnn.allow_tf32``
+#: is True (``torch.backends.cudnn.conv.fp32_precision == "tf32"``), so cuDNN may run float32
+#: convolutions on tensor cores with TF32 operands and float32 accumulation, storing float32.  This
+#: is TF32_TF32_F32 (truncating conversion and accumulation, the safe choice).  It does not cover
+#: FFT/Winograd algorithms that ``torch.backends.cudnn.benchmark = True`` may pick (use
+#: ``method=``), nor ``torch.backends.cuda.matmul.allow_tf32`` (False by default; matmuls only).
+PRESETS["TORCH_CUDA_F32_DEFAULT"] = dataclasses.replace(PRESETS["TF32_TF32_F32"], name="TORCH_CUDA_F32_DEFAULT")
+#: float32 with subnormals flushed, read and written (CuPy/XLA GPU kernels, CPU with FTZ/DAZ set).
+PRESETS["F32_F32_F32_FTZ"] = dataclasses.replace(PRESETS["F32_F32_F32"], name="F32_F32_F32_FTZ", ftz=True, daz=True)
 
 
 def default_arithmetic(dtype: Any) -> Arithmetic:
@@ -103,12 +156,13 @@ def default_arithmetic(dtype: Any) -> Arithmetic:
     Parameters
     ----------
     dtype : dtype_like
-        float16, float32 or float64.
+        float16, float32 or float64 (or ``ml_dtypes.bfloat16``).
 
     Returns
     -------
     Arithmetic
-        ``PRESETS["F16_F16_F16"]``, ``PRESETS["F32_F32_F32"]`` or ``PRESETS["F64_F64_F64"]``.
+        ``PRESETS["F16_F16_F16"]``, ``PRESETS["F32_F32_F32"]`` or ``PRESETS["F64_F64_F64"]``
+        (``PRESETS["BF16_BF16_BF16"]``).
 
     Raises
     ------
@@ -166,7 +220,8 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
     Parameters
     ----------
     a : array_like of float
-        The values, a float array (float16, float32 or float64).
+        The values, a float array (float16, float32, float64, or ``ml_dtypes.bfloat16``: rounded
+        as float32, which holds it exactly, and cast back).
     fmt : str or Format
         A name of :data:`FORMATS` ("f64", "f32", "tf32", "f16", "bf16") or a :class:`Format`: one
         NumPy has a type for, or one of float32's exponent range with ``1 <= p <= 22``.
@@ -220,6 +275,8 @@ def round_to(a: Any, fmt: Any, rounding: str = "rn") -> np.ndarray:
         )
     check_choice(func, "rounding", rounding, ("rn", "rz"))
     a = np.asarray(a)
+    if a.dtype.name == "bfloat16":  # ml_dtypes: round its float32 values (exact), return bfloat16
+        return round_to(a.astype(np.float32), fmt, rounding).astype(a.dtype)
     if a.dtype.kind != "f":
         raise fail(func, "a", a, f"has dtype {a.dtype}", "a float array", TypeError)
     native = _NUMPY_TYPES.get((fmt.p, fmt.e_min, fmt.e_max))

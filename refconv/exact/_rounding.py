@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validation import fail
 
-__all__ = ["Format", "float_format", "round_dyadic", "round_rational"]
+__all__ = ["Format", "BFLOAT16", "bfloat16_dtype", "float_format", "round_dyadic", "round_rational"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class Format:
     >>> f = float_format("f", np.float16)
     >>> f, f.u(), f.eta == 2.0**-24, f.realmax
     (Format(name='float16', p=11, e_min=-14, e_max=15), 0.00048828125, True, 65504.0)
-    >>> f.realmax == float(np.finfo(np.float16).max)
-    True
+    >>> f.realmax == float(np.finfo(np.float16).max), f.realmin == 2.0**-14
+    (True, True)
     """
 
     name: str
@@ -60,6 +60,11 @@ class Format:
     def realmax(self) -> float:
         return (2 - 2.0 ** (1 - self.p)) * 2.0**self.e_max
 
+    @property
+    def realmin(self) -> float:
+        """Smallest positive normal number, ``2**e_min``: below it, flush-to-zero hardware gives 0."""
+        return 2.0**self.e_min
+
 
 def float_format(func: str, dtype: Any) -> Format:
     """The :class:`Format` of a NumPy float dtype (float16, float32, float64).
@@ -74,7 +79,7 @@ def float_format(func: str, dtype: Any) -> Format:
     Returns
     -------
     Format
-        Its precision and exponent range.
+        Its precision and exponent range; :data:`BFLOAT16` for ``ml_dtypes.bfloat16``.
 
     See Also
     --------
@@ -94,10 +99,42 @@ def float_format(func: str, dtype: Any) -> Format:
         dt = np.dtype(dtype)
     except TypeError:
         raise fail(func, "dtype", dtype, "is not a dtype", "float16, float32 or float64", TypeError) from None
+    if dt.name == "bfloat16":  # ml_dtypes' bfloat16 (numpy kind "V"): float32's range, 8 bits
+        return BFLOAT16
     if dt.kind != "f" or dt.itemsize > 8:
         raise fail(func, "dtype", dtype, "is not a float dtype refconv rounds to", "float16, float32 or float64")
     info = np.finfo(dt)
     return Format(dt.name, info.nmant + 1, info.minexp, info.maxexp - 1)
+
+
+#: bfloat16 (Google Brain's format: float32's exponent range, 8 significant bits), the NumPy dtype
+#: ``ml_dtypes.bfloat16`` where that optional package is installed.
+BFLOAT16 = Format("bfloat16", 8, -126, 127)
+
+
+def bfloat16_dtype() -> np.dtype | None:
+    """``numpy.dtype(ml_dtypes.bfloat16)``, or None where ml_dtypes is not installed.
+
+    Returns
+    -------
+    numpy.dtype or None
+        The bfloat16 dtype, when NumPy can have one.
+
+    See Also
+    --------
+    float_format : gives ``BFLOAT16`` for it.
+
+    Examples
+    --------
+    >>> dt = bfloat16_dtype()
+    >>> dt is None or float_format("f", dt) == BFLOAT16
+    True
+    """
+    try:
+        import ml_dtypes
+    except ImportError:  # an optional dependency: refconv works without it
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
 
 
 _bit_length = np.frompyfunc(int.bit_length, 1, 1)
