@@ -220,4 +220,12 @@ ROWS = [
     >> (TypeError, exactly("Arithmetic: output='f16' is not a Format; expected None or an entry of FORMATS")),
     bad(Arithmetic, "x", input_rounding="rd")
     >> (ValueError, exactly("Arithmetic: input_rounding='rd' is not recognised; expected one of 'rn', 'rz'")),
+    bad(error_bound, X32, W32, op="correlate", method="fft", arithmetic="F32_F32_F32_FTZ")
+    >> (
+        ValueError,
+        exactly(
+            "error_bound: arithmetic='F32_F32_F32_FTZ' flushes subnormals: no fft bound models it; "
+            "expected method='direct'"
+        ),
+    ),
 ]

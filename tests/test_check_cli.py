@@ -104,3 +104,16 @@ def test_torch_conv_from_the_shell():
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("PASS") == 2 and "torch.conv" in run.stdout
     assert "torch.conv float32: ok" in run.stderr  # progress
+
+
+def test_layers_on_a_real_table_from_the_command_line(capsys):
+    pytest.importorskip("torch")
+    assert main(["check", "torch", "--layers", "mobilenetv2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "9 layers, 0 failed" in out and "mobilenetv2.features.1.conv.0.0" in out
+
+
+def test_layers_names_a_bad_table_as_the_option(capsys):
+    pytest.importorskip("torch")
+    assert main(["check", "torch", "--layers", "nosuch", "--quiet"]) == 2
+    assert "refconv check: argument --layers: check_layers: table='nosuch'" in capsys.readouterr().err

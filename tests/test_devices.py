@@ -170,3 +170,17 @@ def test_cli_refuses_an_absent_device_and_a_peer_without_devices(capsys):
     assert "argument --device: check: device='cpu' is not taken by numpy.correlate" in capsys.readouterr().err
     assert main(["check", "refconv:conv", "--op", "conv", "--device", "cpu", "--quiet"]) == 2
     assert "device='cpu' is not taken by 'refconv:conv'" in capsys.readouterr().err
+
+
+def test_adapters_check_runs_on_a_device_and_records_it():
+    pytest.importorskip("torch")
+    from refconv import adapters
+
+    result = adapters.check("torch.conv", device="cpu", max_examples=5)
+    assert result.passed and result.device == "cpu"
+    assert result.flags["torch.backends.cudnn.allow_tf32"] in (True, False)
+    assert "device cpu" in str(result)
+    with pytest.raises(ValueError, match=r"^check: device='cuda:7' is not available here"):
+        if "cuda:7" in adapters.torch.devices():
+            pytest.skip("this machine has cuda:7")
+        adapters.check("torch.conv", device="cuda:7", max_examples=5)

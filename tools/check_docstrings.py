@@ -54,6 +54,7 @@ PUBLIC_MODULES = (
     "refconv.figures",
     "refconv.general",
     "refconv.layer",
+    "refconv.layer_tables",
     "refconv.matrices",
     "refconv.padding",
     "refconv.pooling",

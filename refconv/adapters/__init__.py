@@ -51,7 +51,7 @@ import numpy as np
 from .._validation import check_choice, fail
 from ..conformance import check as check_conformance
 from ..strategies._spaces import STRATEGIES, ProblemSpace
-from ._registry import ADAPTERS, Adapter, Finding, PeerCall, adapter, no_subnormals
+from ._registry import ADAPTERS, Adapter, Devices, Finding, OnDevice, PeerCall, adapter, no_subnormals, on_device
 from ._translate import Unsupported, peer_mode, refuse
 
 #: peer -> (the Python packages it needs, what it is)
@@ -247,6 +247,7 @@ def check(
     seed: int = 0,
     shrink: bool = True,
     progress: Callable[[int], None] | None = None,
+    device: Any = None,
     **options: Any,
 ):
     """:func:`refconv.check` an adapter (or a user's function) on the problems its peer supports.
@@ -269,6 +270,11 @@ def check(
         Leave out problems that a known :class:`Finding` of the adapter touches.
     progress : callable, optional
         Called with the number of problems drawn so far.
+    device : str or device, optional
+        Run the adapter on this device (torch: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``;
+        jax: ``"cpu"``, ``"gpu:0"``, ...), as ``adapter.on(device)``; the result records the device
+        and the math flags in force (``result.device``, ``result.flags``).  An absent device is
+        refused before anything is drawn.
     **options
         Passed to :func:`refconv.check` (``ranks``, ``max_side``, ``long_side``, ``bias``).
 
@@ -294,6 +300,9 @@ def check(
     """
     func = "check"
     impl, info = resolve(target, op)
+    impl = on_device(func, impl, info, device)
+    if device is not None:
+        info = impl.adapter
     space = info if like is None else resolve(like, op)[1]
     if like is not None and space is None:
         raise fail(func, "like", like, "is not an adapter", "an adapter or its name, e.g. 'scipy.correlate'")
@@ -331,15 +340,21 @@ def check(
     if op not in STRATEGIES:
         raise fail(func, "op", op, "is not checked by refconv.check", f"one of {sorted(STRATEGIES)}")
     problems = ProblemSpace(draw, lambda problem, opt: belongs(problem.args, problem.kwargs))
-    return check_conformance(
+    result = check_conformance(
         impl, op, problems=problems, dtype=dt, max_examples=max_examples, seed=seed, shrink=shrink, **options
     )
+    if device is not None:
+        result.device, result.flags = impl.device, impl.flags()
+    return result
 
 
 __all__ = [
     "PEERS",
     "ADAPTERS",
     "Adapter",
+    "Devices",
+    "OnDevice",
+    "on_device",
     "Finding",
     "no_subnormals",
     "PeerCall",

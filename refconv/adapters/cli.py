@@ -33,6 +33,9 @@ _OPTIONS = {
     "ranks": "--ranks",
     "skip_known": "--skip-known",
     "device": "--device",
+    "table": "--layers",
+    "size": "--size",
+    "operands": "--operands",
 }
 
 
@@ -77,6 +80,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--ranks", type=int, nargs="+", metavar="R", help="spatial ranks to draw (default: 1 2)")
     p.add_argument("--skip-known", action="store_true", help="avoid the adapter's known findings")
     p.add_argument("--device", metavar="DEVICE", help="run a torch or jax adapter on DEVICE (cpu, cuda:1, gpu:0)")
+    p.add_argument("--layers", metavar="TABLE", help="check on real layers: resnet50, mobilenetv2, unet, wav2vec2, all")
+    p.add_argument("--size", choices=("quick", "full"), default="quick", help="layer sizes for --layers")
+    p.add_argument("--operands", choices=("normal", "adversarial"), default="normal", help="operands for --layers")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=run)
 
@@ -148,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, TypeError, ImportError) as exc:
         print(argument_error("check", exc, _OPTIONS), file=sys.stderr)
         return 2
+    if args.layers:
+        return _run_layers(args, targets)
     rows, failures = [], []
     for label, target in targets:
         _, info = resolve(target, args.op)
@@ -194,6 +202,34 @@ def run(args: argparse.Namespace) -> int:
     if any(r[3] == "UNSUPPORTED" for r in rows) and all(r[3] == "UNSUPPORTED" for r in rows):
         return 2
     return 1 if failures else 0
+
+
+def _run_layers(args: argparse.Namespace, targets: list[tuple[str, Any]]) -> int:
+    """``--layers``: the target's conv and conv_transpose on a table of real layers
+    (:func:`refconv.layer_tables.check_layers`), one report per dtype; the exit status."""
+    from ..layer_tables import check_layers
+
+    impl = {}
+    for _, target in targets:
+        fn, info = resolve(target, args.op)
+        op = args.op or (info.op if info is not None else "conv")
+        if op in ("conv", "conv_transpose"):
+            impl[op] = fn
+    if not impl:
+        print(f"refconv check: argument --layers: {args.target!r} has no conv or conv_transpose", file=sys.stderr)
+        return 2
+    code = 0
+    for dtype in args.dtype or ["float32"]:
+        try:
+            report = check_layers(
+                impl, args.layers, size=args.size, dtype=dtype, seed=args.seed, operands=args.operands
+            )
+        except (ValueError, TypeError) as exc:
+            print(argument_error("check", exc, _OPTIONS), file=sys.stderr)
+            return 2
+        print(report)
+        code = code or (0 if report.passed else 1)
+    return code
 
 
 def _table(rows: list[tuple]) -> str:

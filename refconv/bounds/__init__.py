@@ -38,6 +38,14 @@ any blocking, with or without FMA)::
   ``reference=`` is given, else ``M_i >= |y_i|``.
 * ``n_i * eta_acc``: each product may underflow by at most ``eta`` (the smallest subnormal);
   sums that underflow are exact (Hauser, TOPLAS 18(2), 1996) **[derived]** as in notes §1.5.
+* Device arithmetic, all **[derived here]** and tested in ``tests/test_device_arithmetic.py``:
+  where the output rounds into a narrower format, ``eta_out / 2`` more for its underflow (Higham
+  §2.2, model (2.8)); ``Arithmetic(ftz=True)`` (results below the smallest normal may become 0):
+  ``c_i = gamma_{k_i}(u_acc)`` and ``(1+u_out)(1+gamma_{n_i}(u_acc)) (2 n_i - 1) realmin_acc``
+  (one absolute error below ``realmin`` per product and addition, carried through the later
+  roundings) plus ``realmin_out`` instead of ``eta_out / 2``; ``Arithmetic(daz=True)`` (operands
+  below the smallest normal of the format they are read in become 0): ``(1+u_out) D_i``, ``D_i``
+  the sum of ``|x_t||w_t|`` over the products with such an operand (notes §1.5).
 * bf16x3 split (``"BF16x3_F32"``): the bracket is ``3 * 2**-16 + gamma_{3 n_i}(u_acc)``
   (Henry, Tang & Heinecke, ARITH 2019; constant **[derived]** in notes §1.4).
 
@@ -75,8 +83,9 @@ pooling) ``2**-1070`` is added, which dominates them where the value is subnorma
 is never below the mathematical one.  Where ``M`` or ``|y|`` could overflow a format, the bound
 is ``inf`` and ``Bound.assumptions`` says so.
 
-Not covered: declared summation orders (pairwise, blocked), FTZ/DAZ, Strassen-type GEMM, Lp and
-weighted pooling, Winograd beyond stride 1 / dilation 1 / zero padding / 1-D and 2-D.
+Not covered: declared summation orders (pairwise, blocked), FTZ/DAZ in the FFT and Winograd bounds
+(refused), Strassen-type GEMM, Lp and weighted pooling, Winograd beyond stride 1 / dilation 1 / zero
+padding / 1-D and 2-D.
 """
 
 from __future__ import annotations
@@ -223,6 +232,10 @@ def error_bound(
     call = fn if form.bias else lambda a, b, c, **kw: fn(a, b, **kw)
     if method == "direct":
         return _finite_or_inf(_direct(call, ops, params, arith, out_fmt, reference))
+    if arith.ftz or arith.daz:
+        raise fail(
+            func, "arithmetic", arith.name, f"flushes subnormals: no {method} bound models it", "method='direct'"
+        )
     if any(a.size == 0 for a in ops[:2]):
         shapes = f"x.shape={ops[0].shape}, w.shape={ops[1].shape}"
         raise fail(func, "method", method, f"has no bound for empty operands ({shapes})", "method='direct'")

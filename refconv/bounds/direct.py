@@ -173,8 +173,9 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
         if arith.accumulate_rounding == "rn"
         else "gamma_k, any order, u = 2**(1-p) (Higham 2002 §3.1, §4.2)"
     ) + "; nonzero-product count and underflow term [derived], notes §1.1, §1.5"
-    terms = dict(M=M, n=n, u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=underflow_in, bracket=bracket)
-    terms["flush"] = flush
+    terms = dict(
+        M=M, n=n, u_acc=u_acc, u_out=u_out, u_x=u_x, u_w=u_w, eta_in=underflow_in, bracket=bracket, flush=flush
+    )
     return Bound(
         np.asarray(value, dtype=np.float64), "componentwise", "direct", arith, source, tuple(assumptions), terms
     )

@@ -55,6 +55,10 @@ class CheckResult:
         (or with ``shrink=False``).
     ratios : list of float
         ``|error| / bound`` of every passing example, in the order run.
+    device : str
+        The device the implementation ran on (``refconv.adapters.check(..., device=)``), or ``""``.
+    flags : dict
+        The math flags in force on that device (torch's TF32 and cuDNN flags, JAX's precision).
 
     See Also
     --------
@@ -86,6 +90,8 @@ class CheckResult:
     reduction_calls: int = 0
     minimal: bool = False
     ratios: list = field(default_factory=list, repr=False)
+    device: str = ""
+    flags: dict = field(default_factory=dict, repr=False)
     # The reducer's predicate, set by check on a failure (see reproduces).
     _reproduces: Callable[[Problem], bool] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -130,6 +136,10 @@ class CheckResult:
         return self._reproduces(problem)
 
     def __str__(self) -> str:
+        text = self._summary()
+        return text if not self.device else f"{text}\n  device {self.device}, flags {self.flags}"
+
+    def _summary(self) -> str:
         if self.passed:
             return (
                 f"check(op={self.op!r}, dtype={self.dtype}): PASSED {self.examples} examples, "
