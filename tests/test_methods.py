@@ -701,3 +701,20 @@ def test_stride_1_im2col_in_blocks_of_flat_runs_equals_the_definition(monkeypatc
     assert refconv.conv(x, w, method="direct").tolist() == _brute_conv(x, w).tolist()
     floats = refconv.conv(x.astype(np.float64), w.astype(np.float64), method="direct")
     assert floats.tolist() == _brute_conv(x, w).tolist()
+
+
+@pytest.mark.parametrize(
+    ("v", "expected"),
+    [
+        # By hand, in tap order: (-1)*v0 + (-1)*v1, IEEE round to nearest.
+        ([1.0, -1.0], 0.0),  # -1 + 1 = +0
+        ([0.0, -0.0], 0.0),  # -0 + +0 = +0
+        ([-0.0, -0.0], 0.0),  # +0 + +0 = +0
+        ([0.0, 0.0], -0.0),  # -0 + -0 = -0
+    ],
+)
+def test_two_taps_of_weight_minus_one_keep_the_sign_of_zero(v, expected):
+    for groups, x in ((1, np.array([[v]])), (2, np.array([[v, v]]))):
+        w = np.full((groups, 1, 2), -1.0)
+        got = conv(x, w, groups=groups, method="direct")
+        assert np.all(got == expected) and np.all(np.signbit(got) == np.signbit(expected)), (groups, got)

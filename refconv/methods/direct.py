@@ -189,9 +189,9 @@ def _tap_sum(views, weights: list, out: np.ndarray) -> None:
                     np.subtract(v0, v1, out=out)
                 elif c == 1:
                     np.subtract(v1, v0, out=out)
-                else:
-                    np.add(v0, v1, out=out)
-                    np.negative(out, out=out)
+                else:  # (-v0) + (-v1) is (-v0) - v1; not -(v0 + v1), whose zero has the other sign
+                    np.negative(v0, out=out)
+                    np.subtract(out, v1, out=out)
             else:
                 np.multiply(view, c, out=out)
                 (np.add if pending[1] == 1 else np.subtract)(out, pending[0], out=out)
