@@ -68,14 +68,15 @@ def test_torch_records_the_device_and_the_flags_in_force():
     assert set(TORCH_FLAGS) <= set(call.flags)
     assert all(isinstance(call.flags[f], bool) for f in TORCH_FLAGS)
     # Read when the call is made, not fixed: flipping a flag shows in the next call's record.
-    before = torch.backends.cudnn.deterministic
-    try:
-        torch.backends.cudnn.deterministic = not before
+    # (through cudnn.flags(): torch.testing._internal, imported by another test module, forbids
+    # setting the global flags directly)
+    cudnn = torch.backends.cudnn
+    before = cudnn.deterministic
+    keep = dict(enabled=cudnn.enabled, benchmark=cudnn.benchmark, allow_tf32=cudnn.allow_tf32)
+    with cudnn.flags(deterministic=not before, **keep):
         assert adapters.torch.conv.translate(X2, W2, device="cpu").flags["torch.backends.cudnn.deterministic"] is (
             not before
         )
-    finally:
-        torch.backends.cudnn.deterministic = before
     assert adapters.torch.conv.on("cpu").flags() == adapters.torch.math_flags()
     # Without a device nothing is recorded (and translating needs no torch).
     plain = adapters.torch.conv.translate(X2, W2)
