@@ -32,7 +32,7 @@ import numpy as np
 from ._arith import as_operand, domain
 from ._validation import fail, int_tuple, is_int
 from .conventions import same_pads
-from .layer import _conv_call, conv
+from .layer import _conv_call, _conv_of, conv
 from .methods import get_method
 from .spec import AxisGeometry, check_cells, held_cells
 
@@ -476,5 +476,5 @@ def conv_channels_last(
     x = as_operand(func, "x", x)
     perm = _layout_perm(func, layout, x.ndim)
     layer = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode)
-    _conv_call(func, x.transpose(perm), w, bias, **layer)  # refusals in this function's name
-    return conv(x.transpose(perm), w, bias, method=method, **layer).transpose(np.argsort(perm))
+    call = _conv_call(func, x.transpose(perm), w, bias, **layer)  # refusals in this function's name
+    return _conv_of(func, call, method).transpose(np.argsort(perm))

@@ -183,7 +183,13 @@ def conv(
     call = _conv_call(
         func, x, w, bias, stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode
     )
-    n, c_in, c_out, w = call.n, call.c_in, call.c_out, call.w
+    return _conv_of(func, call, method)
+
+
+def _conv_of(func: str, call: LayerCall, method: str) -> np.ndarray:
+    """:func:`conv` of a call already normalised (refusals name ``func``): the wrappers that
+    normalise a call in their own name (quantized, channels-last) run it without normalising twice."""
+    n, c_in, c_out, groups, w = call.n, call.c_in, call.c_out, call.groups, call.w
     w_cf = w.reshape((groups, c_out // groups) + w.shape[1:])
     y = _run(
         func,

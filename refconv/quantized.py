@@ -22,6 +22,7 @@ the even one, then clamped to the range of ``y_zp``'s dtype (uint8 ``[0, 255]`` 
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from fractions import Fraction
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 
 from ._arith import INT64_MAX, as_operand
 from ._validation import check_choice, fail
-from .layer import _conv_call, conv
+from .layer import _conv_call, _conv_of
 
 __all__ = ["conv_integer", "qlinear_conv"]
 
@@ -126,7 +127,8 @@ def _accumulate(func: str, x: Any, w: Any, x_zp: Any, w_zp: Any, bias: Any, laye
     call = _conv_call(func, x, w, bias, **layer)  # every shape, channel and geometry refusal, named func
     xs = _shifted(call.x, _zero_point(func, "x_zero_point", x_zp, "x", x.dtype, None), False)
     ws = _shifted(call.w, _zero_point(func, "w_zero_point", w_zp, "w", w.dtype, call.c_out), True)
-    return conv(xs, ws, call.bias, **layer), call.batched, x
+    # The same geometry on the shifted operands (call.x is batched, so the result is too).
+    return _conv_of(func, dataclasses.replace(call, x=xs, w=ws, batched=True), "auto"), call.batched, x
 
 
 def _narrow(func: str, y: np.ndarray, overflow: str) -> np.ndarray:
