@@ -19,6 +19,7 @@ import numpy as np
 from .. import layer, pooling
 from .._validation import check_choice, fail, int_tuple, is_int
 from ..conventions import same_pads, same_split
+from ..spec import transpose_spec
 from ._translate import Unsupported
 
 _AUTO_PAD = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
@@ -355,7 +356,8 @@ def _max_unpool(op: str, attributes: dict, X, I, output_shape=None) -> tuple:
     kernel = _kernel(op, attributes, None, ndim)
     stride = _ints(op, attributes, "strides", ndim, 1, 1)
     pads = _pairs(op, attributes.get("pads"), ndim)
-    inferred = tuple((n - 1) * s + k - lo - hi for n, s, k, (lo, hi) in zip(X.shape[2:], stride, kernel, pads))
+    # the unpooled length is the transposed geometry's input length: (n-1)*s + k - lo - hi
+    inferred = tuple(g.n for g in transpose_spec(f"onnx.{op}", X.shape[2:], kernel, padding=pads, stride=stride).axes)
     # ONNX's indices are flat over N*C*inferred (MaxPool's Indices); refconv's are within each plane.
     cells = math.prod(inferred)
     indices = np.asarray(I, dtype=np.int64)
