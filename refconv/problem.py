@@ -126,10 +126,7 @@ def arg_names(op: str) -> tuple[str, ...]:
     >>> arg_names("conv"), arg_names("max_pool")
     (('x', 'w', 'bias'), ('x', 'kernel_size'))
     """
-    form = OPS[op]
-    if form.kind == "bilinear":
-        return ("x", "w", "bias") if form.bias else ("x", "w")
-    return ("x", "kernel_size")
+    return OPS[op].positional
 
 
 def literal(a: Any) -> str:

@@ -199,13 +199,7 @@ def reduce(
 
 
 def _rank(problem: Problem) -> int:
-    x = problem.args[0]
-    if problem.op in ("correlate", "convolve"):
-        return x.ndim
-    if OPS[problem.op].kind == "bilinear":
-        return x.ndim - 2
-    k = problem.args[1]
-    return 1 if isinstance(k, (int, np.integer)) else len(k)
+    return OPS[problem.op].rank_of(problem.args, problem.kwargs)
 
 
 def _x_axis(problem: Problem, axis: int) -> int:
@@ -368,7 +362,10 @@ def _kernel_lengths(problem: Problem) -> tuple[int, ...]:
     rank = _rank(problem)
     if OPS[problem.op].kind == "bilinear":
         return problem.args[1].shape[-rank:] if rank else ()
-    k = problem.args[1]
+    at = OPS[problem.op].kernel_index
+    if at is None:  # a global pool: its window is the whole of the pooled (trailing) axes
+        return tuple(problem.args[0].shape[problem.args[0].ndim - rank :])
+    k = problem.args[at]
     return (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(v) for v in k)
 
 
@@ -380,10 +377,10 @@ def _drop_spatial_axis(problem: Problem, axis: int) -> Problem:
     if OPS[problem.op].kind == "bilinear":
         w = args[1]
         args[1] = w.reshape(_without(w.shape, w.ndim - rank + axis))
-    else:
-        k = args[1]
-        if not isinstance(k, (int, np.integer)):
-            args[1] = _without(tuple(k), axis)
+    elif OPS[problem.op].kernel_index is not None:
+        at = OPS[problem.op].kernel_index
+        if not isinstance(args[at], (int, np.integer)):
+            args[at] = _without(tuple(args[at]), axis)
     kwargs = {name: _without(v, axis) if _is_per_axis(v, rank) else v for name, v in problem.kwargs.items()}
     return Problem(problem.op, tuple(args), kwargs)
 
@@ -403,12 +400,13 @@ def _size_steps(problem: Problem) -> Iterator[tuple[str, Problem]]:
             if w.shape[wa] > 1:
                 yield f"w: drop first tap of axis {axis}", _replace(problem, _with_arg(problem, 1, w[_at(w, wa, 1)]))
                 yield f"w: drop last tap of axis {axis}", _replace(problem, _with_arg(problem, 1, _drop(w, wa, -1)))
-    else:
-        k = problem.args[1]
+    elif OPS[problem.op].kernel_index is not None:
+        at = OPS[problem.op].kernel_index
+        k = problem.args[at]
         for axis, length in enumerate(_kernel_lengths(problem)):
             if length > 1:
                 smaller = length - 1 if isinstance(k, (int, np.integer)) else _set(tuple(k), axis, length - 1)
-                yield f"kernel_size: shrink axis {axis}", _replace(problem, _with_arg(problem, 1, smaller))
+                yield f"kernel_size: shrink axis {axis}", _replace(problem, _with_arg(problem, at, smaller))
 
 
 def _set(values: tuple, i: int, value: Any) -> tuple:

@@ -26,7 +26,8 @@ ROWS = [
     bad(adapters.check, refconv.correlate) >> (TypeError, r"check: op=None is missing"),
     bad(adapters.check, "refconv:correlate", "correlate", like=refconv.correlate)
     >> (ValueError, r"check: like=<function correlate.*> is not an adapter"),
-    bad(adapters.check, "refconv:lp_pool", "lp_pool") >> (ValueError, r"check: op='lp_pool' is not checked"),
+    bad(adapters.check, "refconv:adaptive_avg_pool", "adaptive_avg_pool")
+    >> (ValueError, r"check: op='adaptive_avg_pool' is not checked"),
     bad(adapters.check, "onnxruntime.conv", dtype="float64")
     >> (Unsupported, r"onnxruntime.conv: dtype float64 \(it computes in float16, float32\)"),
     bad(adapters.available, "tensorflow") >> (ValueError, r"available: peer='tensorflow' is not recognised"),

@@ -220,6 +220,16 @@ ROWS = [
     >> (TypeError, exactly("Arithmetic: output='f16' is not a Format; expected None or an entry of FORMATS")),
     bad(Arithmetic, "x", input_rounding="rd")
     >> (ValueError, exactly("Arithmetic: input_rounding='rd' is not recognised; expected one of 'rn', 'rz'")),
+    bad(error_bound, X32, 2, 2, op="lp_pool", arithmetic="F32_F32_F32_FTZ")
+    >> (
+        ValueError,
+        exactly(
+            "error_bound: arithmetic='F32_F32_F32_FTZ' flushes subnormals: no lp_pool bound models it; "
+            "expected an arithmetic without ftz/daz"
+        ),
+    ),
+    bad(error_bound, X32, 2, np.ones(2, np.float32), op="weighted_pool", method="fft")
+    >> (ValueError, exactly("error_bound: method='fft' has no bound for op='weighted_pool'; expected 'direct'")),
     bad(error_bound, X32, W32, op="correlate", method="fft", arithmetic="F32_F32_F32_FTZ")
     >> (
         ValueError,

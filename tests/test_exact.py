@@ -212,19 +212,33 @@ def test_refuses_non_float_operands():
         exact("correlate", np.array([1.0, 2.0]), [[1.0], [1.0, 2.0]])
 
 
-def test_limb_plan_keeps_every_limb_pair_exact_in_float64_when_it_can():
-    # By hand: 47-bit and 40-bit operands, 36,864 taps (16 bits): 53 - 16 = 37 bits per pair,
-    # so 18 + 18 (3 x 3 limbs); the int64 budget alone (46 bits) gave 22 + 22, whose GEMMs
-    # then had to be cut again to stay exact in float64.
+def test_limb_plan_keeps_every_limb_pair_exact_in_float64_with_the_fewest_pairs():
+    # By hand: 47-bit and 40-bit operands, 576 taps (10 bits).  Balanced limbs are at most
+    # 2**(b-1), so 576 * 2**(bx+bw-2) <= 2**53 allows bx + bw = 45.  Two 24-bit limbs hold 47
+    # bits (2*24 - 1), two 21-bit limbs 41: 4 pairs; 3 pairs would need bw >= 41, so bx <= 4
+    # and 12 limbs of x.
     import importlib
 
-    E = importlib.import_module("refconv.exact._scaled")
-    xs, ws = E.Scaled(None, None, 0, 47), E.Scaled(None, None, 0, 40)
-    bx, bw = E.plan(xs, ws, 36_864)
-    assert (bx, bw) == (18, 18) and bx + bw <= 53 - 16
-    # Operands too wide for that many float-exact pairs fall back to the int64 budget.
-    wide = E.Scaled(None, None, 0, 300)
-    assert E.plan(wide, ws, 36_864) != (18, 18)
+    S = importlib.import_module("refconv.exact._scaled")
+    assert S.plan(47, 40, 576) == (24, 21)
+    assert (S.limb_count(47, 24), S.limb_count(40, 21), S.limb_count(48, 24)) == (2, 2, 3)
+    # Narrow operands: one limb each, one bit of headroom for the balanced digit.
+    assert S.plan(23, 23, 9) == (24, 24)
+    # Past 64 pairs the Python-int route is preferred.
+    assert S.plan(2000, 2000, 576) is None
+
+
+@given(st.integers(1, 3000), st.integers(1, 3000), st.integers(1, 1 << 20))
+def test_every_limb_plan_is_exact_in_float64(bits_x, bits_w, taps):
+    import importlib
+
+    S = importlib.import_module("refconv.exact._scaled")
+    widths = S.plan(bits_x, bits_w, taps)
+    if widths is not None:
+        bx, bw = widths
+        assert taps * 2 ** (bx + bw - 2) <= 2**53
+        assert S.limb_count(bits_x, bx) * S.limb_count(bits_w, bw) <= 64
+        assert bits_x <= S.limb_count(bits_x, bx) * bx - 1 and bits_w <= S.limb_count(bits_w, bw) * bw - 1
 
 
 def test_a_nonzero_cval_is_an_exact_operand():

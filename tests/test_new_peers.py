@@ -226,6 +226,15 @@ def test_finding_onnx_reference_averagepool_ceil():
     assert R.avg_pool(np.array([1.0, 2.0, 3.0, 4.0]), 3, ceil_mode=True, count_include_pad=False).tolist() == [2.0, 4.0]
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=R.LPPOOL_CEIL.summary)
+def test_finding_onnx_reference_lppool_ceil():
+    pytest.importorskip("onnx")
+    # p = 1, kernel 2, stride 2, ceil mode: windows [1, 2], [3, 4] and the clipped [5]: 3, 7, 5.
+    assert refconv.lp_pool(np.array([1, 2, 3, 4, 5]), 1, 2, ceil_mode=True).tolist() == [3, 7, 5]
+    assert not R.LPPOOL_CEIL.avoids((np.ones(5), 1, 2), {"ceil_mode": True})
+    assert R.lp_pool(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 1, 2, ceil_mode=True).tolist() == [[3.0, 7.0, 5.0]]
+
+
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=A.FFT_WRAP_SHORT_ARRAY.summary)
 def test_finding_astropy_convolve_fft_wrap():
     pytest.importorskip("astropy")

@@ -40,6 +40,14 @@ def _speed_targets() -> dict[str, float]:
     return rows
 
 
+def _oracle_targets() -> dict[str, float]:
+    """The oracle-at-layer-scale rows and targets, read from their benchmark module (one list)."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.bench_oracle import TARGETS as rows
+
+    return rows
+
+
 #: benchmark -> [(parameter values whose ratio the issue targets, target, what it means)].
 #: Parameter values are spelled as asv stores them (``"'direct'"``, ``"1001"``).
 TARGETS = {
@@ -65,6 +73,10 @@ TARGETS = {
     ],
     "bench_speed_table.SpeedTable.track_ratio": [
         ((f"'{row}'",), target, f"speed table: {row}") for row, target in _speed_targets().items()
+    ],
+    "bench_oracle.OracleAtLayerScale.track_ratio": [
+        ((f"'{row}'",), target, f"ResNet 3x3 layer: {row} vs refconv.conv float64")
+        for row, target in _oracle_targets().items()
     ],
     "bench_signal.Signal1DRatio.track_ratio_vs_oaconvolve": [
         (("'auto'", "1001"), 1.5, "1-D 1e6 samples 1001 taps, auto vs scipy.signal.oaconvolve"),

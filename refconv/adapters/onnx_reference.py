@@ -101,6 +101,16 @@ AVGPOOL_CEIL = Finding(
 )
 
 
+#: onnx.reference's LpPool scales a ceil-mode window clipped by the input's end, as torch's formula does.
+LPPOOL_CEIL = Finding(
+    "onnx-reference-lppool-ceil",
+    "onnx.reference LpPool with ceil_mode=1 scales a window clipped to c < K cells by K/c: "
+    "[1, 2, 3, 4, 5], kernel 2, p=1 should give [3, 7, 5], not [3, 7, 10]",
+    "onnx/reference/ops/op_lp_pool.py (an average pool times the kernel size); no onnx issue found",
+    _no_ceil_mode,
+)
+
+
 @adapter("conv", "onnx_reference", _models._conv_problems, dtypes=_DTYPES, conventions="ORT's Conv model; zeros only")
 def conv(
     x: Any,
@@ -230,7 +240,14 @@ def avg_pool(
     return _models.avg_pool(_REFERENCE, x, kernel_size, axes, geometry, count_include_pad, divisor_override)
 
 
-@adapter("lp_pool", "onnx_reference", _models._lp_problems, dtypes=_DTYPES, conventions="the p-norm (abs); integer p")
+@adapter(
+    "lp_pool",
+    "onnx_reference",
+    _models._lp_problems,
+    dtypes=_DTYPES,
+    conventions="the p-norm (abs); integer p",
+    findings=(LPPOOL_CEIL,),
+)
 def lp_pool(
     x: Any,
     p: float,

@@ -42,7 +42,7 @@ import numpy as np
 from .._validation import fail, pad_pairs
 from ..strategies._peer_spaces import lp_space, narrowed
 from ..strategies._spaces import Options
-from . import PeerCall, _availability, adapter, refuse
+from . import Finding, PeerCall, _availability, adapter, refuse
 from ._registry import Devices, recorded
 from ._translate import _conv_operands, _flat_leading, _ints, _pool_operand, _problems, _transpose_operands
 
@@ -417,6 +417,21 @@ def _lp_problems(opt: Options):
     return lp_space(narrowed(opt, _RANKS), leading=1)
 
 
+def _norm_agrees(args: tuple, kwargs: dict) -> bool:
+    """No negative input and no ceil mode: there torch's formula is the p-norm."""
+    return not kwargs.get("ceil_mode", False) and not (np.asarray(args[0]) < 0).any()
+
+
+#: torch's lp_pool is its own formula, not the norm refconv.lp_pool (and refconv.check) computes.
+LP_POOL_FORMULA = Finding(
+    "torch-lp-pool-formula",
+    "torch lp_pool sums x**p without |x| (x=[-1], p=1.5 gives nan, the norm 1) and scales a ceil-mode "
+    "window clipped to c < K cells by K/c; refconv.pooling.lp_pool_torch is its formula",
+    "torch/nn/functional.py lp_pool1d (documented: 'the sum of x**p'); a convention, not a bug",
+    _norm_agrees,
+)
+
+
 @adapter(
     "lp_pool",
     "torch",
@@ -424,6 +439,7 @@ def _lp_problems(opt: Options):
     dtypes=_DTYPES,
     devices=DEVICES,
     conventions="torch's formula (no abs, ceil windows scaled by K): lp_pool_torch, not the norm",
+    findings=(LP_POOL_FORMULA,),
 )
 def lp_pool(
     x: Any,

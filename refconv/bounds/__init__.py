@@ -109,7 +109,9 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice, fail
-from ..exact import Format, op_form
+from ..exact import OPS, Format, op_form, widen_bfloat16
+from ..exact._pools import windowed
+from ..exact._rounding import float_result_type, is_float
 from .direct import Bound, _avg_pool, _direct
 from .fast import WINOGRAD as WINOGRAD  # public before the split (refconv.bounds.WINOGRAD), not in __all__
 from .fast import _fft, _winograd
@@ -124,6 +126,7 @@ from .formats import (
     representable,
     round_to,
 )
+from .pools import pool_bound
 
 
 def error_bound(
@@ -213,14 +216,22 @@ def error_bound(
     fn = form.resolve()
     check_choice(func, "method", method, ("direct", "winograd", "fft"))
     if dtype is None:
-        floats = [np.asarray(a) for a in operands if a is not None and np.asarray(a).dtype.kind == "f"]
+        floats = [np.asarray(a).dtype for a in operands if a is not None and is_float(np.asarray(a).dtype)]
         if not floats:
             raise fail(func, "dtype", dtype, "cannot be inferred: no float operand", "dtype=float16/32/64", TypeError)
-        dtype = np.result_type(*floats)
+        dtype = float_result_type(*floats)
+    operands = list(widen_bfloat16(tuple(operands)))
     out_fmt = dtype_format(func, dtype)
     arith = _arithmetic(func, arithmetic, dtype)
     if arith.accumulate is None:
         arith = dataclasses.replace(arith, accumulate=out_fmt)
+    if form.kernel_index is None and form.kind != "bilinear":  # a global pool: one window over the axes
+        name, params = windowed(form, operands[0], params)
+        form, fn = OPS[name], OPS[name].resolve()
+    if form.kind in ("norm", "weighted"):
+        if method != "direct":
+            raise fail(func, "method", method, f"has no bound for op={op!r}", "'direct'")
+        return _finite_or_inf(pool_bound(form, operands[0], params, arith, out_fmt, reference))
     if form.kind == "select":
         shape = np.shape(fn(*operands, **params))
         return Bound(np.zeros(shape), "componentwise", method, arith, "max is exact: compare bitwise (notes §5)")

@@ -81,6 +81,18 @@ def _run(fn, ops, kwargs, dtype):
     return fn(*conv, **kwargs)
 
 
+def _nonzero_products(fn, ops: list, kwargs: dict) -> np.ndarray:
+    """Per output, the products (and the bias) without a zero factor: the op on 0/1 indicators.
+
+    The counts are integers no larger than ``w.size + 1``; below ``2**24`` every partial sum is
+    exact in float32, whose GEMM costs half of float64's, so the count is not the bound's
+    bottleneck (issue: ``error_bound`` at layer scale is one float64 convolution of ``|x|, |w|``).
+    """
+    dtype = np.float32 if np.size(ops[1]) + 1 < 2**24 else np.float64
+    indicators = [None if a is None else (np.asarray(a) != 0).astype(dtype) for a in ops]
+    return np.asarray(fn(*indicators, **kwargs), dtype=np.float64)
+
+
 def _input_terms(arith: Arithmetic, operands: list) -> list[float]:
     """``u`` of converting each operand into ``arith.inputs`` (0 when exactly representable)."""
     out = []
@@ -127,8 +139,7 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
     mags = [None if a is None else np.abs(np.asarray(a, dtype=np.float64)) for a in ops]
     with np.errstate(over="ignore"):  # |x| (*) |w| may overflow float64: the bound is inf there
         M64 = np.asarray(_run(fn, mags, kwargs, np.float64), dtype=np.float64)
-    nonzero = [None if a is None else (np.asarray(a) != 0).astype(np.int64) for a in ops]
-    n = np.asarray(_run(fn, nonzero, kwargs, np.int64), dtype=np.float64)
+    n = _nonzero_products(fn, ops, kwargs)
     m = float(n.max(initial=0)) + 1
     with np.errstate(over="ignore"):
         M = (M64 + m * _ETA64) / (1 - float(gamma(m, _U64)))
@@ -142,11 +153,15 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
         k = np.maximum(n - 1, 0) if products_exact else n
         # Under FTZ the model has an absolute term per operation: Higham's gamma_k, not k*u.
         c = k * u_acc if arith.accumulate_rounding == "rn" and not arith.ftz else gamma(k, u_acc)
-        # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.
-        bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
-    y_abs = M if reference is None else np.minimum(M, _reference_abs(reference, M.shape))
+        # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.  (At
+        # layer scale each array pass costs a fraction of the convolution: skip the zero terms.)
+        bracket = c if not (u_x or u_w) else u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
     with np.errstate(over="ignore", invalid="ignore"):
-        value = (1 + u_out) * bracket * M + u_out * y_abs + (1 + u_out) * n * acc.eta
+        value = np.asarray(bracket * M, dtype=np.float64)
+        value += n * acc.eta
+        if u_out:
+            y_abs = M if reference is None else np.minimum(M, _reference_abs(reference, M.shape))
+            value = (1 + u_out) * value + u_out * y_abs
         underflow_in = 0.0
         if arith.inputs is not None and (u_x or u_w):
             # Conversion may underflow: |x^ - x| <= u|x| + eta_in per operand [derived].
@@ -160,9 +175,12 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
         flush = _flush_terms(
             arith, acc, out_fmt, u_out, 2 * terms_n - 1, terms_n, _daz_mass(fn, ops, mags, kwargs, arith)
         )
-        value = value + flush
+        if np.any(flush):
+            value = value + flush
         # An output without a nonzero product is an exact zero in any arithmetic: its bound is 0.
-        value = np.where(n > 0, value * _SAFETY + _TINY, 0.0)
+        value *= _SAFETY
+        value += _TINY
+        value[n == 0] = 0.0
     limits = [acc.realmax, out_fmt.realmax] + ([arith.inputs.realmax] if arith.inputs else [])
     overflow = ~np.isfinite(M) | (M >= min(limits))
     if overflow.any():
@@ -190,8 +208,7 @@ def _enclosed(fn, ops, kwargs) -> np.ndarray:
     """An upper bound of refconv's op on non-negative float64 ``ops``, as ``M`` is enclosed."""
     with np.errstate(over="ignore"):
         value = np.asarray(_run(fn, ops, kwargs, np.float64), dtype=np.float64)
-    nonzero = [None if a is None else (a != 0).astype(np.int64) for a in ops]
-    m = float(np.asarray(_run(fn, nonzero, kwargs, np.int64)).max(initial=0)) + 2
+    m = float(_nonzero_products(fn, ops, kwargs).max(initial=0)) + 2
     with np.errstate(over="ignore"):
         return (value + m * _ETA64) / (1 - float(gamma(m, _U64)))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._validation import check_choice, fail
 from ..bounds import error_bound
-from ..exact import OPS, exact_value, op_form, rounded
+from ..exact import OPS, op_form, reference_value, rounded, value_at
 from ..problem import Problem
 
 __all__ = ["Verdict", "judge", "assert_conforms"]
@@ -67,19 +67,6 @@ class Verdict:
     bound_kind: str = ""
 
 
-def _exact_at(kind: str, value: Any, index: tuple) -> Fraction | float:
-    if kind == "dyadic":
-        V, E = value
-        return Fraction(int(V[index])) * Fraction(2) ** E
-    if kind == "mixed":
-        V, E, cls = value
-        return float(cls[index]) if not np.isfinite(cls[index]) else Fraction(int(V[index])) * Fraction(2) ** E
-    if kind == "rational":
-        v = value[index]
-        return v if isinstance(v, (int, Fraction)) else float(v)
-    return Fraction(float(np.asarray(value)[index]))
-
-
 @dataclass(frozen=True)
 class _Reference:
     """What an answer to a problem is judged against: computed *before* the implementation runs
@@ -105,7 +92,7 @@ def _reference(problem: Problem, *, dtype: Any = None, arithmetic: Any = None, m
     if dtype.kind in "iu":
         ints = np.asarray(problem.call(form.resolve()))
         return _Reference(dtype, ints.shape, ints=ints, bound_kind="exact")
-    kind, value = exact_value(problem.op, *problem.args, **problem.kwargs)
+    kind, value = reference_value(problem.op, *problem.args, _func="exact_value", **problem.kwargs)
     y64 = rounded(kind, value, np.float64)
     expected = rounded(kind, value, dtype)
     if form.kind == "select":
@@ -206,7 +193,7 @@ def _compare(actual: Any, ref: _Reference) -> Verdict:
     bad = cls_bad | (finite & (lower > bound)) | (finite & np.isnan(g64))
     for index in map(tuple, np.argwhere(finite & ~bad & (upper > bound))):
         # The enclosure straddles the bound: decide exactly.
-        if abs(Fraction(float(g64[index])) - _exact_at(kind, value, index)) > Fraction(float(bound[index])):
+        if abs(Fraction(float(g64[index])) - value_at(kind, value, index)) > Fraction(float(bound[index])):
             bad[index] = True
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # err over a subnormal bound: inf
         ratio = np.where(bound > 0, err / bound, np.where(err > 0, np.inf, 0.0))

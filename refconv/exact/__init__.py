@@ -46,8 +46,10 @@ import numpy as np
 
 from .._validation import check_choice, fail
 from ..spec import LayerCall
-from ._rounding import Format, float_format, round_dyadic, round_rational
-from ._scaled import Scaled, exact_bilinear
+from ._expansion import Expansion
+from ._pools import exact_pool
+from ._rounding import Format, float_format, float_result_type, is_float, round_dyadic, round_rational
+from ._scaled import Layout, Scaled, exact_bilinear
 
 __all__ = [
     "exact",
@@ -74,12 +76,18 @@ class OpForm:
         The module holding refconv's function (imported lazily: ops land in separate modules).
     function : str
         The function's name in that module.
-    kind : {"bilinear", "linear", "select"}
+    kind : {"bilinear", "linear", "select", "norm", "weighted"}
         ``"bilinear"``: linear in ``x`` and in ``w`` (correlate, convolve, conv, conv_transpose);
         ``"linear"``: linear in ``x`` with exact rational coefficients (average pooling);
-        ``"select"``: the result is one of the inputs (max pooling).
+        ``"select"``: the result is one of the inputs (max pooling);
+        ``"norm"``: the Lp norm of each window, enclosed and correctly rounded (Lp pooling);
+        ``"weighted"``: linear in ``x`` with the given weights, exact rational (weighted pooling).
     bias : bool
         Whether the op takes a bias as its third operand.
+    call : tuple of str
+        A pool's positional arguments, operand first (default ``("x", "kernel_size")``; the
+        global pools have no ``kernel_size``).  Only ``x`` is an operand: ``p`` and ``weight``
+        are parameters, used exactly as given.
 
     See Also
     --------
@@ -101,15 +109,45 @@ class OpForm:
     function: str
     kind: str
     bias: bool = False
+    call: tuple[str, ...] = ()
 
     def resolve(self):
         """refconv's own function for this op (imported lazily: ops land in separate modules)."""
         return getattr(importlib.import_module(self.module), self.function)
 
     @property
+    def positional(self) -> tuple[str, ...]:
+        """The op's positional arguments, in order (a problem's ``args``)."""
+        if self.kind == "bilinear":
+            return ("x", "w", "bias") if self.bias else ("x", "w")
+        return self.call or ("x", "kernel_size")
+
+    @property
     def required(self) -> tuple[str, ...]:
         """The arguments every call of this op needs, in positional order."""
-        return ("x", "w") if self.kind == "bilinear" else ("x", "kernel_size")
+        return ("x", "w") if self.kind == "bilinear" else self.positional
+
+    @property
+    def kernel_index(self) -> int | None:
+        """Where a pool's ``kernel_size`` is among :attr:`positional`; None for a global pool
+        (one window over the whole of the pooled axes) and for the bilinear ops."""
+        names = () if self.kind == "bilinear" else self.positional
+        return names.index("kernel_size") if "kernel_size" in names else None
+
+    def rank_of(self, args: tuple, kwargs: dict) -> int:
+        """The number of spatial (pooled) axes of a call ``args, kwargs`` of this op.
+
+        >>> OPS["lp_pool"].rank_of((np.ones((2, 5)), 2, 3), {}), OPS["global_avg_pool"].rank_of((np.ones((2, 5)),), {})
+        (1, 2)
+        """
+        x = np.asarray(args[0])
+        if self.kind == "bilinear":
+            return x.ndim if not self.bias else x.ndim - 2
+        if self.kernel_index is None:
+            axes = kwargs.get("axes")
+            return x.ndim if axes is None else (len(axes) if isinstance(axes, (tuple, list)) else 1)
+        k = args[self.kernel_index]
+        return 1 if isinstance(k, (int, np.integer)) else len(k)
 
     @property
     def operands(self) -> tuple[str, ...]:
@@ -178,7 +216,7 @@ class OpForm:
                 dt = np.asarray(value).dtype
             except (ValueError, TypeError):  # ragged nested lists
                 raise fail(func, name, value, "is not a rectangular array", wanted, TypeError) from None
-            if dt.kind not in kinds:
+            if ("f" if is_float(dt) else dt.kind) not in kinds:
                 raise fail(func, name, value, f"has dtype {dt}", wanted, TypeError)
         return bound
 
@@ -192,6 +230,16 @@ OPS: dict[str, OpForm] = {
     "conv_transpose": OpForm("conv_transpose", "refconv.layer", "conv_transpose", "bilinear", bias=True),
     "avg_pool": OpForm("avg_pool", "refconv.pooling", "avg_pool", "linear"),
     "max_pool": OpForm("max_pool", "refconv.pooling", "max_pool", "select"),
+    "global_avg_pool": OpForm("global_avg_pool", "refconv.pooling", "global_avg_pool", "linear", call=("x",)),
+    "global_max_pool": OpForm("global_max_pool", "refconv.pooling", "global_max_pool", "select", call=("x",)),
+    "lp_pool": OpForm("lp_pool", "refconv.pooling", "lp_pool", "norm", call=("x", "p", "kernel_size")),
+    "global_lp_pool": OpForm("global_lp_pool", "refconv.pooling", "global_lp_pool", "norm", call=("x", "p")),
+    "weighted_pool": OpForm(
+        "weighted_pool", "refconv.pooling", "weighted_pool", "weighted", call=("x", "kernel_size", "weight")
+    ),
+    "global_weighted_pool": OpForm(
+        "global_weighted_pool", "refconv.pooling", "global_weighted_pool", "weighted", call=("x", "weight")
+    ),
 }
 
 
@@ -234,7 +282,7 @@ def _float_operands(func: str, args: tuple, names: tuple[str, ...]) -> list:
             out.append(None)
             continue
         arr = np.asarray(value)
-        if arr.dtype.kind != "f":
+        if not is_float(arr.dtype):
             raise fail(func, name, value, f"has dtype {arr.dtype}", "a float16, float32 or float64 array", TypeError)
         out.append(arr)
     return out
@@ -277,22 +325,77 @@ def exact_value(op: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
     >>> exact_value("avg_pool", np.array([1.0, 0.5, 0.25]), 3)[1].tolist()
     [Fraction(7, 12)]
     """
-    form = op_form("exact_value", op)
-    form.bind("exact_value", args, kwargs, kinds="f")
+    kind, value = reference_value(op, *args, _func="exact_value", **kwargs)
+    if kind != "exact":
+        return kind, value
+    total, cls = value
+    V, E = total if not isinstance(total, Expansion) else _common_exponent(*total.dyadic())
+    return ("dyadic", (V, E)) if cls is None else ("mixed", (V, E, cls))
+
+
+def _common_exponent(V: np.ndarray, E: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per-output ``V * 2**E`` as one exponent for the array (exact_value's documented form)."""
+    low = int(E.min(initial=0))
+    V = V * (np.ones_like(V) << (E - low).astype(object))
+    # Trailing zeros common to every value go into E: integer-valued operands give small integers.
+    nonzero = [abs(int(v)) for v in V.flat if v]
+    zeros = min(((v & -v).bit_length() - 1 for v in nonzero), default=0)
+    return (V >> zeros if zeros else V), low + zeros
+
+
+def reference_value(op: str, *args: Any, _func: str = "reference_value", **kwargs: Any) -> tuple[str, Any]:
+    """The exact value in the form the oracle computes it: :func:`exact_value`'s kinds, except
+    that a bilinear op gives ``("exact", (value, cls))`` — ``value`` an
+    :class:`~refconv.exact._expansion.Expansion` (the fast path) or ``(V, E)`` (Python ints),
+    ``cls`` None or IEEE's classes where an input is not finite.  Read it with :func:`rounded`
+    and :func:`value_at`; it is never materialised as big integers unless asked."""
+    form = op_form(_func, op)
+    form.bind(_func, args, kwargs, kinds="f")
+    args, kwargs = widen_bfloat16(args), dict(zip(kwargs, widen_bfloat16(tuple(kwargs.values()))))
     fn = form.resolve()
     if form.kind == "select":
         return "float", fn(*args, **kwargs)
     if form.kind == "linear":
         return "rational", _exact_linear(fn, args, kwargs)
+    if form.kind in ("norm", "weighted"):  # Lp and weighted pools, windowed or global
+        return exact_pool(form, args, kwargs)
     return _exact_layer_or_plain(form, fn, args, kwargs)
+
+
+def widen_bfloat16(values: tuple) -> tuple:
+    """``values`` with every bfloat16 array as the float32 array of the same numbers (exact):
+    refconv's ops compute in NumPy's dtypes, and the oracle only reads the operands' values."""
+    return tuple(
+        v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype.name == "bfloat16" else v for v in values
+    )
+
+
+def value_at(kind: str, value: Any, index: tuple) -> Fraction | float:
+    """One output of :func:`reference_value` (or :func:`exact_value`): a Fraction, or the
+    non-finite float IEEE gives there."""
+    if kind == "exact":
+        total, cls = value
+        if cls is not None and not np.isfinite(cls[index]):
+            return float(cls[index])
+        if isinstance(total, Expansion):
+            return total.at(index)
+        V, E = total
+        return Fraction(int(V[index])) * Fraction(2) ** E
+    if kind in ("dyadic", "mixed"):
+        V, E = value[:2]
+        if kind == "mixed" and not np.isfinite(value[2][index]):
+            return float(value[2][index])
+        return Fraction(int(V[index])) * Fraction(2) ** E
+    v = np.asarray(value)[index]
+    return Fraction(v) if isinstance(v, (int, Fraction)) else Fraction(float(v)) if np.isfinite(v) else float(v)
 
 
 def _exact_linear(fn, args: tuple, kwargs: dict) -> np.ndarray:
     """Average pooling's exact value: Fractions, with refconv's own non-finite outputs."""
     (x,) = _float_operands("exact_value", args[:1], ("x",))
-    xs = Scaled.of(np.where(np.isfinite(x), x, 0))
-    y = np.asarray(fn(xs.ints(), *args[1:], **kwargs), dtype=object)
-    scale = Fraction(2) ** xs.E
+    ints, E = Scaled.of(np.where(np.isfinite(x), x, 0)).ints()
+    y = np.asarray(fn(ints, *args[1:], **kwargs), dtype=object)
+    scale = Fraction(2) ** E
     exact = np.frompyfunc(lambda v: Fraction(v) * scale, 1, 1)(y)
     if not np.isfinite(x).all():
         cls = np.asarray(fn(x.astype(np.float64), *args[1:], **kwargs))
@@ -343,22 +446,38 @@ def _exact_layer_or_plain(form: OpForm, fn, args: tuple, kwargs: dict) -> tuple[
     x, w, bias = (*_float_operands("exact_value", args, names), None)[:3]
     if not form.bias and not _is_zero(kwargs.get("cval", 0)):
         return _exact_filled(fn, x, w, kwargs)
+    layout = Layout()
     if form.bias:  # the bias is added exactly here, so the layer call is normalised here: the op's own refusals
         layer_kwargs = {k: v for k, v in kwargs.items() if k != "method"}
-        getattr(LayerCall, form.name)(form.name, x, w, bias, **layer_kwargs)
+        call = getattr(LayerCall, form.name)(form.name, x, w, bias, **layer_kwargs)
+        layout = Layout(1 if call.transposed else 0, call.groups, call.batched)
     finite = [np.where(np.isfinite(a), a, 0) if a is not None else None for a in (x, w, bias)]
     # The direct method: every refconv method is exact on integers, and on the sign arrays below
     # (non-finite inputs) only the direct method keeps IEEE's inf/NaN classes.
     kwargs = dict(kwargs, method="direct")
     call = (lambda a, b, **kw: fn(a, b, **kw)) if not form.bias else (lambda a, b, **kw: fn(a, b, None, **kw))
-    V, E = exact_bilinear(call, finite[0], finite[1], finite[2], kwargs)
+    value = exact_bilinear(call, finite[0], finite[1], finite[2], kwargs, layout)
+    if value is None:  # too many limb pairs: the op once on Python ints
+        value = _python_int_bilinear(call, finite, kwargs)
     if all(a is None or np.isfinite(a).all() for a in (x, w, bias)):
-        return "dyadic", (V, E)
+        return "exact", (value, None)
     # IEEE classes: run the op on the signs of finite values (no overflow possible) and the non-finite ones.
     signs = [None if a is None else np.where(np.isfinite(a), np.sign(a), a).astype(np.float64) for a in (x, w, bias)]
     with np.errstate(invalid="ignore"):
         cls = np.asarray(fn(signs[0], signs[1], signs[2], **kwargs) if form.bias else fn(signs[0], signs[1], **kwargs))
-    return "mixed", (V, E, cls)
+    return "exact", (value, cls)
+
+
+def _python_int_bilinear(call, operands: list, kwargs: dict) -> tuple[np.ndarray, int]:
+    """``(V, E)``: the bilinear op run once on Python ints, the bias added exactly (any exponent range)."""
+    (X, Ex), (W, Ew) = Scaled.of(operands[0]).ints(), Scaled.of(operands[1]).ints()
+    V, E = np.asarray(call(X, W, **kwargs), dtype=object), Ex + Ew
+    if operands[2] is not None:
+        B, Eb = Scaled.of(operands[2]).ints()
+        low = min(E, Eb)
+        V = V * (1 << (E - low)) + (B * (1 << (Eb - low))).reshape((-1,) + (1,) * (operands[1].ndim - 2))
+        E = low
+    return V, E
 
 
 def exact(op: str, *args: Any, dtype: Any = None, **kwargs: Any) -> np.ndarray:
@@ -404,12 +523,12 @@ def exact(op: str, *args: Any, dtype: Any = None, **kwargs: Any) -> np.ndarray:
     form = op_form("exact", op)
     form.bind("exact", args, kwargs, kinds="f")
     if dtype is None:
-        floats = [np.asarray(a) for a in args if isinstance(a, np.ndarray) and np.asarray(a).dtype.kind == "f"]
+        floats = [a.dtype for a in args if isinstance(a, np.ndarray) and is_float(a.dtype)]
         if not floats:
             raise fail("exact", "args", "no float array", "has no float operand", "float16/32/64 arrays", TypeError)
-        dtype = np.result_type(*floats)
+        dtype = float_result_type(*floats)
     fmt = float_format("exact", dtype)
-    kind, value = exact_value(form.name, *args, **kwargs)
+    kind, value = reference_value(form.name, *args, _func="exact", **kwargs)
     return rounded(kind, value, fmt.name)
 
 
@@ -421,6 +540,13 @@ def rounded(kind: str, value: Any, dtype: Any) -> np.ndarray:
         finite = np.frompyfunc(lambda v: isinstance(v, (int, Fraction)), 1, 1)(value).astype(bool)
         out = round_rational(np.where(finite, value, 0), dtype)
         return np.where(finite, out, value.astype(np.float64)).astype(dtype)
+    if kind == "exact":
+        total, cls = value
+        if isinstance(total, Expansion):
+            out = total.rounded(float_format("rounded", dtype))
+        else:
+            out = round_dyadic(*total, dtype)
+        return out if cls is None else np.where(np.isfinite(cls), out, cls).astype(dtype)
     if kind == "dyadic":
         V, E = value
         return round_dyadic(V, E, dtype)

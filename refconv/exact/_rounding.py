@@ -11,7 +11,16 @@ import numpy as np
 
 from .._validation import fail
 
-__all__ = ["Format", "BFLOAT16", "bfloat16_dtype", "float_format", "round_dyadic", "round_rational"]
+__all__ = [
+    "Format",
+    "BFLOAT16",
+    "bfloat16_dtype",
+    "float_format",
+    "is_float",
+    "float_result_type",
+    "round_dyadic",
+    "round_rational",
+]
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,32 @@ def bfloat16_dtype() -> np.dtype | None:
     except ImportError:  # an optional dependency: refconv works without it
         return None
     return np.dtype(ml_dtypes.bfloat16)
+
+
+def is_float(dtype: Any) -> bool:
+    """Whether ``dtype`` is a binary float refconv computes with: NumPy's, or ml_dtypes' bfloat16.
+
+    >>> is_float(np.float16), is_float(np.int8), is_float(bfloat16_dtype() or np.float32)
+    (True, False, True)
+    """
+    dt = np.dtype(dtype)
+    return (dt.kind == "f" and dt.itemsize <= 8) or dt.name == "bfloat16"
+
+
+def float_result_type(*dtypes: Any) -> np.dtype:
+    """``numpy.result_type`` of float dtypes, bfloat16 included: bfloat16 alone stays bfloat16,
+    beside a NumPy float it widens as float32 would (every bfloat16 is a float32).
+
+    >>> float_result_type(np.float16, np.float32)
+    dtype('float32')
+    >>> bf = bfloat16_dtype()
+    >>> bf is None or (float_result_type(bf, bf) == bf and float_result_type(bf, np.float16) == np.float32)
+    True
+    """
+    dts = [np.dtype(d) for d in dtypes]
+    if dts and all(d.name == "bfloat16" for d in dts):
+        return dts[0]
+    return np.result_type(*[np.float32 if d.name == "bfloat16" else d for d in dts])
 
 
 _bit_length = np.frompyfunc(int.bit_length, 1, 1)

@@ -227,6 +227,56 @@ def _rank(kernel_size) -> int:
     return 1 if is_int(kernel_size) else len(kernel_size)
 
 
+#: The orders of the Lp problems: the sum (1), the Euclidean norm (2, sqrt), integer and fractional
+#: powers (3, 1.5, 0.5: p < 1 too) and the maximum (inf).
+_LP_ORDERS = (1, 2, 3, 1.5, 0.5, math.inf)
+
+
+def _weights(shape: tuple, dtype: np.dtype) -> st.SearchStrategy[np.ndarray]:
+    """Non-negative weights in ``dtype`` (zeros included: a window may ignore a tap)."""
+    from hypothesis.extra import numpy as hnp
+
+    floats = st.floats(0, 4, width=8 * dtype.itemsize)
+    return hnp.arrays(dtype, shape, elements=st.integers(0, 4).map(float) | floats)
+
+
+def _lp_weighted_problems(kind: str, opt: Options) -> st.SearchStrategy[tuple]:
+    """``lp_pool(x, p, kernel_size, ...)`` or ``weighted_pool(x, kernel_size, weight, ...)``
+    problems on the max pool's geometries (stride, padding, dilation; ceil mode for Lp only)."""
+
+    def make(lo, hi, side, family):
+        leading = 1 if family == "long" else 2
+        return pooling_specs(op="max", min_dims=lo, max_dims=min(hi, 3), max_side=side, max_leading=leading)
+
+    @st.composite
+    def problem(draw, s):
+        x = draw(_values(tuple(s.input_shape), opt.dtype))
+        if kind == "lp":
+            return (x, draw(st.sampled_from(_LP_ORDERS)), s.kernel_size), dict(s.kwargs)
+        kwargs = {k: v for k, v in s.kwargs.items() if k != "ceil_mode"}
+        shape = (s.kernel_size,) if is_int(s.kernel_size) else tuple(s.kernel_size)
+        return (x, s.kernel_size, draw(_weights(shape, opt.dtype))), kwargs
+
+    return _sized(make, opt).flatmap(problem)
+
+
+def _global_problems(kind: str, opt: Options) -> st.SearchStrategy[tuple]:
+    """A global pool over every axis of an ``x`` of the run's ranks (1 to 3 axes)."""
+
+    def make(lo, hi, side, family):
+        return st.integers(lo, min(hi, 3)).flatmap(lambda r: st.tuples(*[st.integers(1, side)] * r))
+
+    @st.composite
+    def problem(draw, shape):
+        x = draw(_values(shape, opt.dtype))
+        extra = {"avg": (), "max": (), "lp": (draw(st.sampled_from(_LP_ORDERS)),)}.get(kind)
+        if extra is None:
+            extra = (draw(_weights(shape, opt.dtype)),)
+        return (x, *extra), {}
+
+    return _sized(make, opt).flatmap(problem)
+
+
 #: op name -> strategy of ``(args, kwargs)`` for a run's :class:`Options`.
 STRATEGIES: dict[str, Callable[[Options], st.SearchStrategy]] = {
     "correlate": _plain_problems,
@@ -235,6 +285,12 @@ STRATEGIES: dict[str, Callable[[Options], st.SearchStrategy]] = {
     "conv_transpose": _transpose_problems,
     "avg_pool": lambda opt: _pool_problems("avg", opt),
     "max_pool": lambda opt: _pool_problems("max", opt),
+    "lp_pool": lambda opt: _lp_weighted_problems("lp", opt),
+    "weighted_pool": lambda opt: _lp_weighted_problems("weighted", opt),
+    "global_avg_pool": lambda opt: _global_problems("avg", opt),
+    "global_max_pool": lambda opt: _global_problems("max", opt),
+    "global_lp_pool": lambda opt: _global_problems("lp", opt),
+    "global_weighted_pool": lambda opt: _global_problems("weighted", opt),
 }
 
 
@@ -290,10 +346,7 @@ def _peer_rules(problem: Problem, opt: Options) -> bool:
     """The problem is inside the checker's own space: ranks, sizes, bias, and the peer's limits."""
     op, args = problem.op, problem.args
     x = args[0]
-    if OPS[op].kind == "bilinear":
-        rank = x.ndim if op in ("correlate", "convolve") else x.ndim - 2
-    else:
-        rank = 1 if is_int(args[1]) else len(args[1])
+    rank = OPS[op].rank_of(args, problem.kwargs)
     if rank not in opt.ranks or rank < 1:
         return False
     side = max(opt.max_side, opt.long_side) if rank == 1 else opt.max_side
