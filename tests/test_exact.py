@@ -1,5 +1,6 @@
 """The exact float reference: equal to an independent Fraction computation, correctly rounded once."""
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -259,3 +260,161 @@ def test_a_nonzero_cval_is_an_exact_operand():
     assert got[0] == float(c32 * F(float(w32[0])) + F(float(x32[0])) * F(float(w32[1])))
     with pytest.raises(ValueError, match=r"^exact_value: cval=inf with non-finite operands"):
         exact("correlate", np.array(x), np.array(w), mode="full", cval=float("inf"))
+
+
+# --- the fast path at layer scale: limbs per image and per channel, stacked calls, one rounding -----
+
+
+def round_by_definition(fr: Fraction, p: int, e_min: int, e_max: int) -> float:
+    """Round half to even to ``p`` significant bits with the subnormal quantum ``2**(e_min-p+1)``
+    and overflow past ``(2 - 2**(1-p)) * 2**e_max`` (and its half ulp) to inf: the IEEE definition,
+    with Python's own half-even ``round`` of a Fraction."""
+    if fr == 0:
+        return 0.0
+    a = abs(fr)
+    e = a.numerator.bit_length() - a.denominator.bit_length()
+    e = e if a >= Fraction(2) ** e else e - 1  # 2**e <= |fr| < 2**(e+1)
+    quantum = Fraction(2) ** (max(e, e_min) - p + 1)
+    n = round(a / quantum)
+    value = n * quantum
+    sign = -1.0 if fr < 0 else 1.0
+    if value > (2 - Fraction(2) ** (1 - p)) * Fraction(2) ** e_max:
+        return sign * math.inf
+    return math.copysign(float(value), sign)
+
+
+_FORMATS = {
+    "float16": (11, -14, 15),
+    "bfloat16": (8, -126, 127),
+    "float32": (24, -126, 127),
+    "float64": (53, -1022, 1023),
+}
+
+
+def _dtype(name):
+    if name == "bfloat16":
+        ml_dtypes = pytest.importorskip("ml_dtypes")
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
+def _operands(name: str, shape, data, spread: int):
+    """Values of format ``name`` (subnormals included) over ``2**-spread .. 2**spread``, some zeros."""
+    p, e_min, e_max = _FORMATS[name]
+    low = max(e_min - p + 1, -spread)
+    mant = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(-(2**p) + 1, 2**p - 1)))
+    exps = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(low, min(spread, e_max - p + 1))))
+    values = np.ldexp(mant.astype(np.float64), exps)
+    # Values below the format's smallest subnormal, or past its range, are dropped to zero / clipped.
+    values = np.where(np.abs(values) < 2.0 ** (e_min - p + 1), 0.0, values)
+    biggest = (2 - 2.0 ** (1 - p)) * 2.0**e_max
+    values = np.clip(values, -biggest, biggest)
+    rounded = values.astype(_dtype(name))  # exact for float16/32/64; bfloat16 rounds (any value of it is fine)
+    assert np.isfinite(rounded.astype(np.float64)).all()
+    return rounded
+
+
+def fraction_layer(op, x, w, b, **kw):
+    """refconv's op on Fraction object arrays (its exact object path), bias included."""
+    frac = np.vectorize(lambda v: Fraction(float(v)), otypes=[object])
+    fb = None if b is None else frac(b.astype(np.float64))
+    return getattr(refconv, op)(frac(x.astype(np.float64)), frac(w.astype(np.float64)), fb, **kw)
+
+
+@given(
+    st.sampled_from(["float16", "bfloat16", "float32", "float64"]),
+    st.sampled_from(["conv", "conv_transpose"]),
+    st.tuples(st.integers(1, 6), st.integers(1, 2), st.integers(1, 2), st.integers(1, 2), st.integers(1, 3)),
+    st.sampled_from([4, 40, 400]),
+    st.data(),
+)
+def test_layers_equal_the_fraction_reference_in_every_format(fmt, op, dims, spread, data):
+    # Batches of up to 6 images: with few limb pairs the limbs are stacked into one call.
+    n, groups, c_in, c_out, k = dims
+    x = _operands(fmt, (n, groups * c_in, 5), data, spread)
+    if op == "conv":
+        w = _operands(fmt, (groups * c_out, c_in, k), data, spread)
+        kw = dict(groups=groups, padding=1)
+    else:
+        w = _operands(fmt, (groups * c_in, c_out, k), data, spread)
+        kw = dict(groups=groups, stride=2, padding=0)
+    b = data.draw(st.none() | st.just(_operands(fmt, (groups * c_out,), data, spread)))
+    y = fraction_layer(op, x, w, b, **kw)
+    for target in {fmt, "float64"}:
+        got = exact(op, x, w, b, dtype=_dtype(target), **kw)
+        fmt_of = _FORMATS[target]
+        want = np.vectorize(lambda v, f=fmt_of: round_by_definition(Fraction(v), *f), otypes=[float])(y)
+        assert got.dtype == _dtype(target)
+        g64 = got.astype(np.float64)
+        # The same numbers and the same zeros: +0.0 for an exact zero, -0.0 for a negative that underflows.
+        assert np.array_equal(g64, want) and np.array_equal(np.signbit(g64), np.signbit(want))
+
+
+def test_layer_ties_cancellation_and_overflow_by_hand():
+    # Four images (so the limbs are stacked), one channel, kernel 2: each output is x0 * 1 + x1 * 1.
+    eps = 2.0**-24
+    rows = [[1.0, eps], [1.0, 3 * eps], [2.0**-3, -(2.0**-3)], [2.0**127, 2.0**127]]
+    x = np.array(rows, dtype=np.float32).reshape(4, 1, 2)
+    w = np.ones((1, 1, 2), dtype=np.float32)
+    got = exact("conv", x, w)
+    # A tie down to even (1), a tie up to even (1 + 2**-22), an exact zero (+0.0, not -0.0), and
+    # 2**128 past float32's range (inf).
+    assert got.reshape(-1).tolist() == [1.0, 1 + 2.0**-22, 0.0, np.inf]
+    assert not np.signbit(got.reshape(-1)[2])
+    # In float64 each is exact (2**128 included).
+    assert exact("conv", x, w, dtype=np.float64).reshape(-1).tolist() == [1 + eps, 1 + 3 * eps, 0.0, 2.0**128]
+    # A bias that cancels the products exactly: +0.0 again; one that leaves 2**-24, a float32.
+    eighths = np.array([[[0.125, 0.125]]], np.float32)
+    assert exact("conv", eighths, w, np.array([-0.25], np.float32)).tolist() == [[[0.0]]]
+    assert exact("conv", x[:1], w, np.array([-1.0], np.float32)).tolist() == [[[eps]]]
+
+
+def test_operands_spanning_the_whole_exponent_range_take_the_python_int_route():
+    import importlib
+
+    S = importlib.import_module("refconv.exact._scaled")
+    x = np.array([[[2.0**-1074, 1.0, 2.0**1000, -(2.0**-500)]]] * 3)
+    w = np.array([[[2.0**-1000, 2.0**20]]])
+    assert S.plan(S.Scaled.of(x, 0).bits, S.Scaled.of(w, 0).bits, 2) is None
+    got = exact("conv", x, w, dtype=np.float64)
+    F = Fraction
+    by_hand = [
+        F(2) ** -1074 * F(2) ** -1000 + F(2) ** 20,
+        F(2) ** -1000 + F(2) ** 1020,
+        F(2) ** 0 - F(2) ** -480,
+    ]
+    assert got[0, 0].tolist() == [float(v) for v in by_hand] and (got[1:] == got[0]).all()
+
+
+def test_non_finite_layer_operands_follow_ieee():
+    inf, nan = np.inf, np.nan
+    x = np.array([[[inf, 1.0, 0.0, 2.0]]], dtype=np.float32)
+    w = np.array([[[1.0, 1.0]]], dtype=np.float32)
+    # inf + 1 = inf; 1 + 0 = 1; 0 + 2 = 2; a NaN bias poisons every output of its channel.
+    assert same(exact("conv", x, w), np.array([[[inf, 1.0, 2.0]]], np.float32))
+    assert same(exact("conv", x, w, np.array([nan], np.float32)), np.full((1, 1, 3), nan, np.float32))
+    # inf * 0 is NaN: the zero weight meets the infinite input in the first window.
+    assert same(exact("conv", x, np.array([[[0.0, 1.0]]], np.float32)), np.array([[[nan, 0.0, 2.0]]], np.float32))
+
+
+@given(
+    st.lists(st.tuples(st.integers(-(2**53) + 1, 2**53 - 1), st.integers(-60, 200)), min_size=1, max_size=6),
+    st.integers(-1300, 1100),
+    st.sampled_from(["float16", "bfloat16", "float32", "float64"]),
+)
+def test_an_unevaluated_float64_sum_rounds_once_correctly(terms, scale, fmt):
+    # The rounding core alone: terms are exact float64 integers times powers of two (as the limb
+    # products are), the scale any integer; the certified fast path or its exact fallback must
+    # give the correctly rounded value.
+    from refconv.exact._expansion import Expansion
+    from refconv.exact._rounding import BFLOAT16, float_format
+
+    e = Expansion(tuple(np.array([math.ldexp(m, s)]) for m, s in terms), np.array([scale]))
+    fmt_ = BFLOAT16 if fmt == "bfloat16" else float_format("t", fmt)
+    if fmt == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    exact_value_ = sum((Fraction(m) * Fraction(2) ** s for m, s in terms), Fraction(0)) * Fraction(2) ** scale
+    assert e.at((0,)) == exact_value_
+    got = float(e.rounded(fmt_).astype(np.float64)[0])
+    want = round_by_definition(exact_value_, *_FORMATS[fmt])
+    assert got == want and math.copysign(1, got) == math.copysign(1, want)  # -0.0 for a tiny negative, +0.0 for 0

@@ -9,20 +9,30 @@ through float64 (notes §4.5).
 
 How it is computed (bilinear ops: correlate, convolve, conv, conv_transpose)
 ----------------------------------------------------------------------------
-1. Each operand is scaled to integers with a common power of two: ``x = X * 2**Ex`` where ``Ex``
-   is the lowest set bit over the array (trailing zeros are dropped, so integer-valued floats
-   give small integers).
-2. ``X`` and ``W`` are cut into limbs of ``b`` bits, ``X = sum_j X_j 2**(j*b)``, with ``b`` small
-   enough that every limb product summed over all taps fits ``int64``.  Each limb pair runs
-   through **refconv's own op on int64 arrays** (one geometry: the op is not re-implemented
-   here), and the exact result is ``sum_jk op(X_j, W_k) 2**((j+k)*b) * 2**(Ex+Ew)``, combined in
-   Python ints (O(outputs) object work, not O(multiply-adds)).  When the exponent spread is so
-   wide that too many limb pairs would be needed, the op runs once on Python-int arrays instead.
-3. The bias, scaled the same way, is added exactly per output channel.
-4. The integer ``V`` with exponent ``E`` is rounded to ``p`` bits once: quantum
-   ``q = max(E + bitlen(V) - 1, e_min) - (p - 1)``, shift right by ``q - E`` with
-   round-half-even on the remainder, overflow to ``inf`` (notes §4.5).  Subnormal targets are
-   handled by the ``e_min`` clamp.
+An exact convolution of floats is an integer GEMM in disguise (the Ozaki scheme: Ozaki, Ogita,
+Oishi & Rump, Numer. Algorithms 59, 2012; notes §4.3), run on float64 BLAS:
+
+1. Each operand is scaled to integers on a power of two of its own row: ``x[n] = X[n] * 2**Ex[n]``
+   per image, ``w[o] = W[o] * 2**Ew[o]`` per output channel (one exponent per operand for the
+   plain ops), ``E`` the lowest set bit of the row (:mod:`refconv.exact._scaled`).
+2. ``X`` and ``W`` are cut into balanced limbs (``|limb| <= 2**(b-1)``) of ``bx`` and ``bw`` bits
+   with ``taps * 2**(bx+bw-2) <= 2**53``, the widths chosen for the fewest limb pairs: every
+   limb pair's op, run by **refconv's own op** in float64 (its direct method; one geometry, the
+   op is not re-implemented here), sums integers below ``2**53`` and is exact in any order.  For
+   the layer ops all limb pairs run in one call (``x``'s limbs stacked on the batch axis, ``w``'s
+   on the output channels), cut into batch chunks no larger than the call asked for.  A float32
+   ResNet layer (47- and 40-bit rows, 576 taps) needs 2 x 2 limbs: four float64 GEMMs.
+3. The limb results, shifted, and the bias are the terms of an unevaluated float64 sum times
+   ``2**(Ex[n] + Ew[o])`` (:mod:`refconv.exact._expansion`), never summed into big integers.
+4. It is rounded **once** to the target: Sum2 (error-free TwoSum cascade) encloses the value
+   within a few units of ``2**-100`` of it; where no rounding boundary of the target lies in the
+   enclosure the answer is certain, and the other outputs (a tie, or a value just off one; a
+   subnormal float64) are summed exactly in Python ints and rounded by the integer rule:
+   quantum ``q = max(E + bitlen(V) - 1, e_min) - (p - 1)``, shift right by ``q - E`` with
+   round-half-even on the remainder, overflow to ``inf`` (notes §4.5).
+
+When the operands span so many bits that more than 64 limb pairs would be needed (float64 data
+over a wide exponent range) the op runs once on Python ints instead, with the bias added exactly.
 
 Average pooling is linear with a rational divisor: the exact value is a Fraction per output,
 rounded by the same rule with an integer division.  Max pooling selects an input, so refconv's
