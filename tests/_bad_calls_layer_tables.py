@@ -28,6 +28,9 @@ ROWS = [
     bad(check_layers, _CONV, "unet", dtype="quad") >> (ValueError, r"check_layers: dtype='quad' is not recognised"),
     bad(check_layers, _CONV, "unet", operands="uniform") >> (ValueError, r"operands='uniform' is not recognised"),
     bad(check_layers, _CONV, "unet", seed=-1) >> (TypeError, r"check_layers: seed=-1 is not a non-negative int"),
+    bad(check_layers, _CONV, "unet", reduce="yes") >> (TypeError, r"check_layers: reduce='yes' is not a bool"),
+    bad(check_layers, _CONV, "unet", max_shrinks=-1)
+    >> (TypeError, exactly("check_layers: max_shrinks=-1 is not a non-negative int; expected an int >= 0")),
     bad(check_layers, _CONV, "unet", seed=1.5) >> (TypeError, r"check_layers: seed=1.5 is not a non-negative int"),
     # --- heatmap
     bad(heatmap, "unet.up1.up") >> (TypeError, r"heatmap: result='unet.up1.up' is not a LayerResult"),

@@ -191,3 +191,20 @@ def test_heatmap_draws_a_failing_layer_into_a_file(tmp_path):
         image = fig.axes[0].images[0].get_array()
         assert image.shape == (row.ratio_map.shape if row.ratio_map.ndim == 2 else (1, row.ratio_map.size))
     assert report.rows[0].ratio_map.shape == (12, 12)
+
+
+def test_reduce_turns_each_failing_layer_into_a_small_counterexample():
+    # bfloat16 products fail every layer; each reduced problem is a call of a few cells that
+    # still fails the same way, found by the reducer from the layer's own operands.
+    rows = ["resnet50.conv1", "mobilenetv2.features.1.conv.0.0", "unet.up4.up"]
+    report = check_layers(_round_operands(16), rows, operands="adversarial", reduce=True)
+    assert report.failed == rows
+    for row in report.rows:
+        small = row.counterexample.problem
+        assert small.op == row.layer.op and row.counterexample.steps > 0
+        assert small.args[0].size <= 4 and small.args[1].size <= 4, small.describe()
+        with pytest.raises(AssertionError, match="differs from the exact result"):
+            refconv.assert_conforms(small.call(_round_operands(16)[small.op]), small.op, *small.args, **small.kwargs)
+    assert "reduced to conv(" in str(report)
+    # A passing layer has nothing to reduce.
+    assert check_layers(TORCH, rows[:1], reduce=True).rows[0].counterexample is None

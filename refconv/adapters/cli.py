@@ -83,6 +83,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--layers", metavar="TABLE", help="check on real layers: resnet50, mobilenetv2, unet, wav2vec2, all")
     p.add_argument("--size", choices=("quick", "full"), default="quick", help="layer sizes for --layers")
     p.add_argument("--operands", choices=("normal", "adversarial"), default="normal", help="operands for --layers")
+    p.add_argument(
+        "--reduce", action="store_true", help="with --layers: reduce each failing layer to a small counterexample"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=run)
 
@@ -222,7 +225,13 @@ def _run_layers(args: argparse.Namespace, targets: list[tuple[str, Any]]) -> int
     for dtype in args.dtype or ["float32"]:
         try:
             report = check_layers(
-                impl, args.layers, size=args.size, dtype=dtype, seed=args.seed, operands=args.operands
+                impl,
+                args.layers,
+                size=args.size,
+                dtype=dtype,
+                seed=args.seed,
+                operands=args.operands,
+                reduce=args.reduce,
             )
         except (ValueError, TypeError) as exc:
             print(argument_error("check", exc, _OPTIONS), file=sys.stderr)
