@@ -80,8 +80,11 @@ class Problem:
         return f"{self.op}({', '.join(parts)})"
 
     def source(self) -> list[str]:
-        """Python lines that bind each positional argument by name (``x = np.array(...)``)."""
-        return [f"{name} = {literal(a)}" for name, a in zip(arg_names(self.op), self.args)]
+        """Python lines that bind each positional argument by name (``x = np.array(...)``); an
+        ``import ml_dtypes`` first where an operand is bfloat16 (NumPy knows the name only then)."""
+        lines = [f"{name} = {literal(a)}" for name, a in zip(arg_names(self.op), self.args)]
+        bf16 = any(isinstance(a, np.ndarray) and a.dtype.name == "bfloat16" for a in self.args)
+        return (["import ml_dtypes  # registers the bfloat16 dtype"] if bf16 else []) + lines
 
     def call_text(self) -> str:
         """``x, w, bias, stride=1, ...``: the argument list of the call, by the names of :meth:`source`."""

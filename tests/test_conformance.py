@@ -618,3 +618,39 @@ def test_the_reference_is_computed_before_the_implementation_runs(monkeypatch):
     monkeypatch.setattr(convolution, "correlate", real)
     # By hand the reference is [3, 6]; the judged answer was zeros.
     assert verdict.expected == 3.0 and verdict.got == 0.0
+
+
+# --- bfloat16 operands end to end (ml_dtypes) -------------------------------------------------------
+
+
+def _bf16():
+    return np.dtype(pytest.importorskip("ml_dtypes").bfloat16)
+
+
+def _conv_in_float32_stored_in_bf16(x, w, b=None, **kw):
+    y = refconv.conv(x.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32), **kw)
+    return y.astype(x.dtype)
+
+
+def test_bfloat16_operands_exact_bound_and_check():
+    bf16 = _bf16()
+    # By hand: bfloat16 keeps 8 significant bits.  1/3 is 0.333984375 (0x3EAB), 2/3 0.66796875;
+    # their sum 1.001953125 needs 10 bits and rounds to 1.0 in bfloat16, exactly in float64.
+    x = np.array([[[1 / 3, 2 / 3]]]).astype(bf16)
+    w = np.ones((1, 1, 2), dtype=bf16)
+    exact = refconv.exact
+    assert exact("conv", x, w).dtype == bf16 and exact("conv", x, w).astype(float).tolist() == [[[1.0]]]
+    assert exact("conv", x, w, dtype=np.float64).tolist() == [[[0.333984375 + 0.66796875]]]
+    # The bound in bfloat16 arithmetic: one addition of two exact products, u = 2**-8 of |y|.
+    bound = refconv.error_bound(x, w, op="conv").value
+    assert bound.shape == (1, 1, 1) and 2.0**-8 * 1.0 <= bound[0, 0, 0] <= 2 * 2.0**-8 * 1.002
+    # A float32 computation stored in bfloat16 conforms; a flipped kernel is caught on a 4-cell call.
+    assert refconv.check(_conv_in_float32_stored_in_bf16, "conv", dtype=bf16, max_examples=30).passed
+
+    def flipped(x, w, b=None, **kw):
+        return _conv_in_float32_stored_in_bf16(x, w[..., ::-1].copy(), b, **kw)
+
+    result = refconv.check(flipped, "conv", dtype=bf16, max_examples=30)
+    assert not result.passed and result.counterexample.args[0].dtype == bf16
+    assert sum(a.size for a in result.counterexample.args[:2]) <= 4
+    assert "import ml_dtypes" in result.repro

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from .._validation import check_bool, check_choice, fail, is_int
 from ..bounds import Arithmetic
 from ..exact import op_form
+from ..exact._rounding import is_float
 from ..probes import probes
 from ..problem import Problem
 from ..reduce import reduce
@@ -38,8 +39,8 @@ def _validated(func, impl, dtype, integers, seed, bias, shrink, method, peer, ra
         dt = np.dtype(dtype)
     except TypeError:
         raise fail(func, "dtype", dtype, "is not a dtype", "a float or integer NumPy dtype", TypeError) from None
-    if dt.kind not in "iuf" or (dt.kind == "f" and dt.itemsize > 8):
-        raise fail(func, "dtype", dtype, "is not supported", "float16/32/64 or an integer dtype")
+    if not (dt.kind in "iu" or is_float(dt)):
+        raise fail(func, "dtype", dtype, "is not supported", "float16/32/64, bfloat16 or an integer dtype")
     for name, value in integers:
         if not is_int(value):
             raise fail(func, name, value, "is not an integer", "an int >= 1", TypeError)
@@ -204,7 +205,9 @@ def check(
         The problem space: a :class:`ProblemSpace`, or a callable ``options -> strategy`` (every
         problem it draws belongs).  Default: refconv's own space for ``op`` (:data:`STRATEGIES`).
     dtype : str or dtype
-        Operand dtype: float16/32/64 (judged under the bound) or an integer dtype (exact).
+        Operand dtype: float16/32/64 or ml_dtypes' bfloat16 (judged under the bound; bfloat16 operands
+        are float32 values rounded to it, and the implementation gets bfloat16 arrays), or an
+        integer dtype (exact).
     max_examples, seed : int
         Hypothesis budget and seed.  Hypothesis (6.13x and later) mixes literal constants from
         the local modules loaded in the process into its draws, so the search can differ with

@@ -13,6 +13,7 @@ import numpy as np
 from .._validation import check_choice, fail
 from ..bounds import error_bound
 from ..exact import OPS, op_form, reference_value, rounded, value_at
+from ..exact._rounding import is_float
 from ..problem import Problem
 
 __all__ = ["Verdict", "judge", "assert_conforms"]
@@ -159,7 +160,7 @@ def _compare(actual: Any, ref: _Reference) -> Verdict:
     # Exact results of integer operands may come back as Python ints or Fractions (object arrays),
     # as refconv's own do (avg_pool of ints).
     exact_ints = got.dtype.kind == "O" and all(isinstance(v, (int, np.integer, Fraction)) for v in got.flat)
-    if got.dtype.kind not in "iuf" and not exact_ints:
+    if got.dtype.kind not in "iu" and not is_float(got.dtype) and not exact_ints:
         return Verdict(False, f"returned dtype {got.dtype}, expected a numeric array", got=got)
     if ref.ints is not None:
         expected = ref.ints

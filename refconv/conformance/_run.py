@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exact import OPS
+from ..exact import OPS, widen_bfloat16
 from ..problem import Problem, arg_names
 from ._judge import Verdict, _compare, _reference
 
@@ -124,7 +124,8 @@ def _refconv_accepts(problem: Problem) -> bool:
     """refconv's own function takes the call and gives at least one output."""
     try:
         with np.errstate(all="ignore"):
-            out = problem.call(OPS[problem.op].resolve())
+            # bfloat16 operands as the float32 values they are: refconv's ops compute in NumPy's dtypes.
+            out = OPS[problem.op].resolve()(*widen_bfloat16(problem.args), **problem.kwargs)
     except Exception:  # a refusal: outside every problem space
         return False
     return np.asarray(out).size > 0
