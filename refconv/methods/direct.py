@@ -92,17 +92,27 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     """
     B, G = x.shape[:2]
     dtype = np.result_type(x, kernel)
-    out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
-    if out.size == 0:  # a zero-size batch (or group): no slab to size, nothing to sum (torch returns the shape)
-        return out
-    planes, results = x.reshape(B * G, *x.shape[3:]), out.reshape(B * G, *spec.output_shape)
+    if (
+        B * G * math.prod(spec.output_shape) == 0
+    ):  # a zero-size batch (or group): nothing to sum (torch returns the shape)
+        return np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
+    planes = x.reshape(B * G, *x.shape[3:])
     per_tap = _tap_weights(kernel, B)
     # With every stride 1, a tap's view of a C-contiguous padded slab is one run of memory per
     # plane once each output row is taken as long as a padded row (the extra outputs read real
     # cells and are dropped): NumPy then loops over long runs instead of short output rows.
-    flat = dtype.kind != "O" and spec.ndim > 1 and spec.taps > 2 and all(g.stride == 1 for g in spec.axes)
+    flat = dtype.kind != "O" and spec.ndim > 1 and all(g.stride == 1 for g in spec.axes)
     slabs = _slabs(B * G, spec, dtype)
     padder = slab_padder(planes, spec, max(p1 - p0 for (p0, p1), _ in slabs))
+    if flat and len(slabs) == 1 and len(slabs[0][1]) == 1:
+        # One block (two taps or fewer, or a small problem): the flat sum's wide rows are the
+        # output itself, returned as a view that drops each row's tail; no copy into an output
+        # array (nor a second output-sized allocation, which costs its page faults every call).
+        weights = [c.reshape(B * G, 1) if isinstance(c, np.ndarray) else c for c in per_tap]
+        wide = _flat_wide(np.ascontiguousarray(padder(0, B * G)), weights, spec, (0, spec.output_shape[0]), dtype)
+        return wide.reshape(B, G, 1, *spec.output_shape)
+    out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
+    results = out.reshape(B * G, *spec.output_shape)
     for (p0, p1), row_slabs in slabs:
         padded = padder(p0, p1)
         if flat:
@@ -154,6 +164,13 @@ def _slabs(planes: int, spec: ConvSpec, dtype: np.dtype) -> list:
 def _flat_tap_sum(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, target: np.ndarray) -> None:
     """:func:`_tap_sum` over flat runs of a C-contiguous padded slab (every stride 1), into
     ``target``: the slab's outputs for output rows ``rows``."""
+    np.copyto(target, _flat_wide(padded, weights, spec, rows, target.dtype))
+
+
+def _flat_wide(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, dtype: np.dtype) -> np.ndarray:
+    """The slab's outputs for output rows ``rows``, as a view of rows as long as a padded row
+    (one contiguous run per plane for NumPy to loop over; the extra outputs read real cells and
+    are dropped by the view)."""
     count, grid = padded.shape[0], padded.shape[1:]
     steps = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
     n_rows = rows[1] - rows[0]
@@ -162,10 +179,10 @@ def _flat_tap_sum(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple
     length = (n_rows - 1) * steps[0] + sum((o - 1) * s for o, s in zip(spec.output_shape[1:], steps[1:])) + 1
     starts = [sum(s.start * step for s, step in zip(slices, steps)) for slices in all_tap_slices(spec, rows)]
     cells = padded.reshape(count, -1)
-    wide = np.empty((count, n_rows * steps[0]), dtype=target.dtype)
+    wide = np.empty((count, n_rows * steps[0]), dtype=dtype)
     _tap_sum((cells[:, s : s + length] for s in starts), weights, wide[:, :length])
     kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
-    np.copyto(target, wide.reshape(count, n_rows, *grid[1:])[kept])
+    return wide.reshape(count, n_rows, *grid[1:])[kept]
 
 
 def _tap_sum(views, weights: list, out: np.ndarray) -> None:
