@@ -12,24 +12,19 @@ bound (``F32_F32_F32``): each cell is the fraction of the layer's outputs over t
 
 from __future__ import annotations
 
-import numpy as np
-
 from refconv.adapters import torch as torch_adapter
+from refconv.bounds import round_to
 from refconv.layer_tables import check_layers, layers
 
 TORCH = {"conv": torch_adapter.conv, "conv_transpose": torch_adapter.conv_transpose}
 
 
-def rounded_products(bits: int) -> dict:
-    """torch's conv and conv_transpose on operands with their ``bits`` low significand bits rounded off."""
-
-    def rnd(a):
-        u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
-        u = (u + np.uint32((1 << (bits - 1)) - 1) + ((u >> bits) & np.uint32(1))) & ~np.uint32((1 << bits) - 1)
-        return u.view(np.float32)
+def rounded_products(fmt: str) -> dict:
+    """torch's conv and conv_transpose on operands rounded to ``fmt`` (``refconv.bounds.round_to``:
+    to nearest, ties to even) and kept in float32."""
 
     def wrap(f):
-        return lambda x, w, b, **kw: f(rnd(x), rnd(w), b, **kw)
+        return lambda x, w, b, **kw: f(round_to(x, fmt), round_to(w, fmt), b, **kw)
 
     return {op: wrap(f) for op, f in TORCH.items()}
 
@@ -42,8 +37,8 @@ def _share(fraction: float) -> str:
 def main() -> None:
     impls = {
         "torch CPU float32": TORCH,
-        "TF32 products": rounded_products(13),
-        "bfloat16 products": rounded_products(16),
+        "TF32 products": rounded_products("tf32"),
+        "bfloat16 products": rounded_products("bf16"),
     }
     reports = {
         (name, operands): check_layers(impl, "all", operands=operands)

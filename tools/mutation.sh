@@ -6,7 +6,7 @@
 #   MUTATION_SAMPLE='refconv.spec.x__out*' tools/mutation.sh spec   # only matching mutants (a CI sample)
 #   MUTATION_SAMPLE="$(cat survivors.txt)" tools/mutation.sh spec   # re-run a list of mutant names
 #
-# Each module runs in its own scratch copy of the tracked files (MUTATION_DIR, default
+# Each module runs in its own scratch copy of the tracked and untracked (not ignored) files (MUTATION_DIR, default
 # /tmp/refconv-mutation/<module>), so the repository never holds mutmut's `mutants/` tree and a
 # run sees a fixed snapshot of the sources.  The copy's [tool.mutmut] section (pyproject.toml)
 # is rewritten to mutate that one module and to run only the fast tests that exercise it;
@@ -15,7 +15,7 @@
 # tools/mutation_plugin.py empties refconv's memo caches before every test (a cached spec would
 # hide the call from mutmut's test-to-function map).  Results: <dir>/mutants/mutmut-cicd-stats.json
 # and a summary line per module; `cd <dir> && mutmut results` lists the survivors and
-# `mutmut show NAME` shows one.  Tests whose names say torch or dask are left out (a peer import per
+# `mutmut show NAME` shows one.  Tests whose names say torch, dask or onnxruntime are left out (a peer import per
 # mutant); refconv's own torch-convention code (pooling.lp_pool_torch) is tested under other names.
 # MUTATION_JOBS sets the workers (default 1: the machine is shared).
 set -euo pipefail
@@ -40,9 +40,9 @@ tests[direct]="tests/test_methods.py tests/test_convolution.py tests/test_layer.
 source[matrices]="refconv/matrices/*.py"  # a package: only_mutate is matched with fnmatch
 tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_spec.py tests/test_taps.py tests/test_methods.py tests/test_pooling.py tests/test_argument_validation.py refconv/matrices"
 source[pooling]="refconv/pooling/*.py"  # a glob: mutmut matches only_mutate with fnmatch
-tests[pooling]="tests/test_pooling.py tests/test_spec.py tests/test_taps.py tests/test_methods.py tests/test_matrices.py tests/test_argument_validation.py refconv/pooling"
+tests[pooling]="tests/test_pooling.py tests/test_adaptive_pooling.py tests/test_unpool.py tests/test_pooling_options.py tests/test_spec.py tests/test_taps.py tests/test_methods.py tests/test_matrices.py tests/test_argument_validation.py refconv/pooling"
 source[bounds]="refconv/bounds/*.py"
-tests[bounds]="tests/test_bounds.py tests/test_argument_validation.py refconv/bounds"
+tests[bounds]="tests/test_bounds.py tests/test_device_arithmetic.py tests/test_checkable_ops.py tests/test_argument_validation.py refconv/bounds"
 
 toml_list() { # words -> a TOML list of strings
     local out="" w
@@ -54,7 +54,7 @@ for module in "${modules[@]}"; do
     [ -n "${source[$module]:-}" ] || { echo "unknown module '$module'; expected: ${!source[*]}" >&2; exit 2; }
     work="$base/$module"
     rm -rf "$work" && mkdir -p "$work"
-    (cd "$repo" && git ls-files -z | xargs -0 cp --parents -t "$work" 2>/dev/null || true)
+    (cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$work" 2>/dev/null || true)
     existing=()
     for t in ${tests[$module]}; do [ -e "$work/$t" ] && existing+=("$t"); done
     # Replace the [tool.mutmut] section by this module's settings (same keys, narrower values).
@@ -67,7 +67,7 @@ text += f"""
 source_paths = ["refconv"]
 only_mutate = ["{module}"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "mutation_plugin", "--hypothesis-seed=0", "-x", "-q",
-                       "-k", "(not torch and not dask) or lp_pool_torch"]
+                       "-k", "(not torch and not dask and not onnxruntime) or lp_pool_torch"]
 pytest_add_cli_args_test_selection = {selection}
 """
 open(path, "w").write(text)
