@@ -91,7 +91,7 @@ from refconv.adapters._registry import on_device  # noqa: E402
 
 ROWS += [
     bad(on_device, "check", adapters.numpy.correlate, adapters.numpy.correlate.adapter, "cpu")
-    >> (ValueError, r"check: device='cpu' is not taken by numpy.correlate; expected an adapter of torch or jax"),
+    >> (ValueError, r"check: device='cpu' is not taken by numpy.correlate; expected an adapter of torch, jax or cupy"),
     bad(on_device, "check", refconv.conv, None, "cuda") >> (ValueError, r"check: device='cuda' is not taken by"),
 ]
 if adapters.available("torch"):
@@ -112,3 +112,29 @@ if adapters.available("jax"):
         bad(adapters.jax.avg_pool.translate, np.ones(4), 2, device="cuda:99")
         >> (ValueError, r"jax.avg_pool: device='cuda:99' is not available here"),
     ]
+
+# cupy (refconv.adapters.cupy): the scipy adapters' refusals under cupy's names, and devices that are
+# not CUDA devices, refused before cupy is imported (so these hold with or without cupy).
+ROWS += [
+    bad(adapters.cupy.correlate.translate, np.ones(5), np.ones(2), stride=2)
+    >> (Unsupported, r"cupy.correlate: stride \(2,\) is not supported by the peer"),
+    bad(adapters.cupy.convolve.translate, np.ones(5), np.ones(3), mode="same", boundary="wrap")
+    >> (Unsupported, r"cupy.convolve: boundary='wrap' \(scipy.signal pads with zeros\)"),
+    bad(adapters.cupy.correlate2d.translate, np.ones((3, 3)), np.ones((2, 2)), mode="same")
+    >> (Unsupported, r"cupy.correlate2d: padding \(\(1, 0\), \(1, 0\)\) \(its modes: valid"),
+    bad(adapters.cupy.convolve2d.translate, np.ones(5), np.ones(2))
+    >> (Unsupported, r"cupy.convolve2d: rank 1 \(convolve2d is 2-D\)"),
+    bad(adapters.cupy.ndimage_correlate.translate, np.ones(5), np.ones(3), mode="full")
+    >> (Unsupported, r"cupy.ndimage_correlate: padding \(\(2, 2\),\) \(ndimage's output has the input's shape"),
+    bad(adapters.cupy.fftconvolve.translate, np.ones(5, np.int64), np.ones(2, np.int64))
+    >> (Unsupported, r"cupy.fftconvolve: dtype int64 \(it computes in float32, float64\)"),
+    bad(adapters.cupy.correlate.on, "cpu")
+    >> (ValueError, r"cupy.correlate: device='cpu' is not a CUDA device name \(cupy computes on CUDA devices\)"),
+    bad(adapters.cupy.correlate.on, "cuda:x") >> (ValueError, r"cupy.correlate: device='cuda:x' is not a CUDA device"),
+    bad(adapters.cupy.convolve.on, -1) >> (ValueError, r"cupy.convolve: device=-1 is negative; expected 'cuda'"),
+    bad(adapters.cupy.convolve.on, 1.0)
+    >> (TypeError, r"cupy.convolve: device=1.0 is not a device name, an int or a cupy.cuda.Device"),
+    bad(adapters.cupy.convolve.translate, np.ones(5), np.ones(2), device=True) >> (TypeError, r"device=True is not"),
+    bad(adapters.cupy.ndimage_convolve.translate, np.ones(5), np.ones(2), mode="same", device="cuda:99")
+    >> (ValueError, r"cupy.ndimage_convolve: device='cuda:99' is not available here"),
+]

@@ -28,7 +28,7 @@ ROWS = [
     >> (TypeError, r"check: impl=3 is not callable; expected a function called like refconv's op"),
     bad(check, refconv.conv, "conv2d") >> (ValueError, r"check: op='conv2d' is not recognised.*'conv'"),
     bad(check, refconv.conv, "conv", dtype="complex64")
-    >> (ValueError, r"check: dtype='complex64' is not supported; expected float16/32/64 or an integer dtype"),
+    >> (ValueError, r"check: dtype='complex64' is not supported; expected float16/32/64, bfloat16 or an integer dtype"),
     bad(check, refconv.conv, "conv", dtype="nonsense") >> (TypeError, r"check: dtype='nonsense' is not a dtype"),
     bad(check, refconv.conv, "conv", max_examples=0) >> (ValueError, r"check: max_examples=0 is < 1"),
     bad(check, refconv.conv, "conv", max_examples=2.5) >> (TypeError, r"check: max_examples=2.5 is not an integer"),

@@ -26,6 +26,7 @@ _PEER_PACKAGE = {
     "astropy": "astropy",
     "tinygrad": "tinygrad",
     "skimage": "skimage",
+    "cupy": "cupy",
 }
 
 

@@ -418,3 +418,29 @@ def test_an_unevaluated_float64_sum_rounds_once_correctly(terms, scale, fmt):
     got = float(e.rounded(fmt_).astype(np.float64)[0])
     want = round_by_definition(exact_value_, *_FORMATS[fmt])
     assert got == want and math.copysign(1, got) == math.copysign(1, want)  # -0.0 for a tiny negative, +0.0 for 0
+
+
+def test_a_large_layer_is_computed_one_tile_of_images_at_a_time(monkeypatch):
+    import importlib
+
+    X = importlib.import_module("refconv.exact")
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 4, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((3, 4, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    whole = exact("conv", x, w, b, padding=1)
+    calls = []
+    original = X.reference_value
+
+    def counted(op, *args, **kwargs):
+        calls.append(args[0].shape[0])
+        return original(op, *args, **kwargs)
+
+    monkeypatch.setattr(X, "TILE_OUTPUTS", 2 * 3 * 36)  # two images' outputs per tile
+    monkeypatch.setattr(X, "reference_value", counted)
+    tiled = exact("conv", x, w, b, padding=1)
+    assert calls == [2, 2, 1] and tiled.tobytes() == whole.tobytes()
+    # A refused call is refused whole, before any tile runs.
+    with pytest.raises(ValueError, match="^conv: "):
+        exact("conv", x, w[:, :3], b, padding=1)
+    assert calls == [2, 2, 1]

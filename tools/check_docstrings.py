@@ -44,6 +44,7 @@ PUBLIC_MODULES = (
     "refconv.adapters.astropy",
     "refconv.adapters.tinygrad",
     "refconv.adapters.skimage",
+    "refconv.adapters.cupy",
     "refconv.bounds",
     "refconv.conformance",
     "refconv.conventions",

@@ -30,6 +30,9 @@ module           adapters (``module.function``; the op each implements)
 ``astropy``      ``convolve``, ``convolve_fft`` (``astropy.convolution``; odd kernels, centred)
 ``tinygrad``     ``conv``, ``max_pool``, ``avg_pool`` (``Tensor.conv2d``/``max_pool2d``/``avg_pool2d``)
 ``skimage``      ``max_pool``, ``avg_pool`` (``skimage.measure.block_reduce``: stride = kernel)
+``cupy``         ``correlate``, ``convolve``, ``fftconvolve``, ``oaconvolve``, ``correlate2d``,
+                 ``convolve2d``, ``ndimage_correlate``, ``ndimage_convolve`` (``cupyx.scipy``: the
+                 ``scipy`` adapters' calls on a CUDA device)
 ===============  =============================================================================
 
 ``onnx_reference`` has the five ``onnxruntime`` adapters, the same models run by
@@ -65,6 +68,7 @@ PEERS: dict[str, tuple[tuple[str, ...], str]] = {
     "astropy": (("astropy",), "astropy.convolution (convolve, convolve_fft)"),
     "tinygrad": (("tinygrad",), "tinygrad (Tensor.conv2d, max_pool2d, avg_pool2d)"),
     "skimage": (("skimage",), "scikit-image (skimage.measure.block_reduce)"),
+    "cupy": (("cupy",), "CuPy on a CUDA device (cupyx.scipy.signal and cupyx.scipy.ndimage)"),
 }
 
 
@@ -272,9 +276,9 @@ def check(
         Called with the number of problems drawn so far.
     device : str or device, optional
         Run the adapter on this device (torch: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``;
-        jax: ``"cpu"``, ``"gpu:0"``, ...), as ``adapter.on(device)``; the result records the device
-        and the math flags in force (``result.device``, ``result.flags``).  An absent device is
-        refused before anything is drawn.
+        jax: ``"cpu"``, ``"gpu:0"``, ...; cupy: ``"cuda"``, ``"cuda:1"``, an int), as
+        ``adapter.on(device)``; the result records the device and the math flags in force
+        (``result.device``, ``result.flags``).  An absent device is refused before anything is drawn.
     **options
         Passed to :func:`refconv.check` (``ranks``, ``max_side``, ``long_side``, ``bias``).
 

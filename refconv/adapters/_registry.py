@@ -389,7 +389,7 @@ class OnDevice:
     def __init__(self, info: Adapter, device: Any, func: str = "") -> None:
         if info.devices is None:
             raise fail(
-                func or info.name, "device", device, f"is not taken by {info.name}", "an adapter of torch or jax"
+                func or info.name, "device", device, f"is not taken by {info.name}", "an adapter of torch, jax or cupy"
             )
         self.device = info.devices.resolve(func or info.name, device)
         self.adapter = dataclasses.replace(info, translate=functools.partial(info.translate, device=self.device))
@@ -448,12 +448,12 @@ def on_device(func: str, target: Callable, info: Adapter | None, device: Any) ->
     >>> on_device("check", numpy.correlate, numpy.correlate.adapter, "cuda")
     Traceback (most recent call last):
     ...
-    ValueError: check: device='cuda' is not taken by numpy.correlate; expected an adapter of torch or jax
+    ValueError: check: device='cuda' is not taken by numpy.correlate; expected an adapter of torch, jax or cupy
     """
     if device is None:
         return target
     if info is None:
-        raise fail(func, "device", device, f"is not taken by {target!r}", "an adapter of torch or jax")
+        raise fail(func, "device", device, f"is not taken by {target!r}", "an adapter of torch, jax or cupy")
     return OnDevice(info, device, func)
 
 

@@ -2,7 +2,7 @@
 
 TARGET is an adapter (``torch``, ``scipy.correlate2d``; a peer name alone checks all of its
 adapters, or its adapter for ``--op``) or ``module:function``, a function with refconv's
-signature for ``--op``.  ``--device DEVICE`` runs a torch or jax adapter there (``cpu``, ``cuda:1``,
+signature for ``--op``.  ``--device DEVICE`` runs a torch, jax or cupy adapter there (``cpu``, ``cuda:1``,
 ``gpu:0``; a device the peer lacks is refused, listing those it has): the target is labelled
 ``name@device`` and the peer's math flags in force are printed under the table.  Progress goes to
 stderr; the final table to stdout, then the repro of every failure.  Exit status: 0 when everything
@@ -79,7 +79,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--like", metavar="ADAPTER", help="draw the problems ADAPTER supports (for a user's wrapper)")
     p.add_argument("--ranks", type=int, nargs="+", metavar="R", help="spatial ranks to draw (default: 1 2)")
     p.add_argument("--skip-known", action="store_true", help="avoid the adapter's known findings")
-    p.add_argument("--device", metavar="DEVICE", help="run a torch or jax adapter on DEVICE (cpu, cuda:1, gpu:0)")
+    p.add_argument("--device", metavar="DEVICE", help="run a torch, jax or cupy adapter on DEVICE (cpu, cuda:1, gpu:0)")
     p.add_argument("--layers", metavar="TABLE", help="check on real layers: resnet50, mobilenetv2, unet, wav2vec2, all")
     p.add_argument("--size", choices=("quick", "full"), default="quick", help="layer sizes for --layers")
     p.add_argument("--operands", choices=("normal", "adversarial"), default="normal", help="operands for --layers")

@@ -156,11 +156,12 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
         # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.  (At
         # layer scale each array pass costs a fraction of the convolution: skip the zero terms.)
         bracket = c if not (u_x or u_w) else u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
+    ref_abs = None if reference is None else _reference_abs(reference, M.shape)  # refused here if malformed
     with np.errstate(over="ignore", invalid="ignore"):
         value = np.asarray(bracket * M, dtype=np.float64)
         value += n * acc.eta
         if u_out:
-            y_abs = M if reference is None else np.minimum(M, _reference_abs(reference, M.shape))
+            y_abs = M if ref_abs is None else np.minimum(M, ref_abs)
             value = (1 + u_out) * value + u_out * y_abs
         underflow_in = 0.0
         if arith.inputs is not None and (u_x or u_w):

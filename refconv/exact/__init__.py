@@ -538,8 +538,38 @@ def exact(op: str, *args: Any, dtype: Any = None, **kwargs: Any) -> np.ndarray:
             raise fail("exact", "args", "no float array", "has no float operand", "float16/32/64 arrays", TypeError)
         dtype = float_result_type(*floats)
     fmt = float_format("exact", dtype)
+    chunks = _batch_tiles(form, args, kwargs)
+    if chunks is not None:  # a large layer: its exact value lives only one tile of images at a time
+        x, rest = args[0], args[1:]
+        parts = [exact(form.name, x[tile], *rest, dtype=dtype, **kwargs) for tile in chunks]
+        return np.concatenate(parts, axis=0)
     kind, value = reference_value(form.name, *args, _func="exact", **kwargs)
     return rounded(kind, value, fmt.name)
+
+
+#: Outputs per tile of :func:`exact` on a batched layer: the unevaluated sum holds a few float64
+#: arrays of the tile's outputs (about 64 MiB each at this size).
+TILE_OUTPUTS = 1 << 23
+
+
+def _batch_tiles(form: OpForm, args: tuple, kwargs: dict) -> list | None:
+    """Slices of ``x``'s batch for a layer whose output exceeds :data:`TILE_OUTPUTS`, else None.
+
+    The layer's output size is read from the spec (``LayerCall``), so a refused call is refused
+    by the whole call, before any tile runs."""
+    if not form.bias or not args or not isinstance(args[0], np.ndarray) or len(args) < 2:
+        return None
+    layer_kwargs = {k: v for k, v in kwargs.items() if k not in ("method", "bias")}
+    bias = args[2] if len(args) > 2 else kwargs.get("bias")
+    call = getattr(LayerCall, form.name)(
+        form.name, *widen_bfloat16(args[:2]), widen_bfloat16((bias,))[0], **layer_kwargs
+    )
+    outputs = int(np.prod(call.out_shape))
+    n = args[0].shape[0] if call.batched else 1
+    if outputs <= TILE_OUTPUTS or n <= 1:
+        return None
+    per_tile = max(1, n * TILE_OUTPUTS // outputs)
+    return [slice(start, start + per_tile) for start in range(0, n, per_tile)]
 
 
 def rounded(kind: str, value: Any, dtype: Any) -> np.ndarray:
