@@ -45,6 +45,8 @@ def _peer_check(peer: str) -> Callable[[], str]:
     def run() -> str:
         if not adapters.available(peer):
             return f"SKIPPED: {peer} is not installed (pip install {' '.join(adapters.PEERS[peer][0])})"
+        if peer == "cupy" and not adapters.cupy.devices():  # cupy computes only on a CUDA device
+            return "SKIPPED: cupy is installed but sees no CUDA device"
 
         examples = _EXAMPLES.get(peer, 4)
 
