@@ -29,6 +29,7 @@ ROWS = [
     bad(check_layers, _CONV, "unet", operands="uniform") >> (ValueError, r"operands='uniform' is not recognised"),
     bad(check_layers, _CONV, "unet", seed=-1) >> (TypeError, r"check_layers: seed=-1 is not a non-negative int"),
     bad(check_layers, _CONV, "unet", reduce="yes") >> (TypeError, r"check_layers: reduce='yes' is not a bool"),
+    bad(check_layers, _CONV, "unet", progress=3) >> (TypeError, r"check_layers: progress=3 is not callable"),
     bad(check_layers, _CONV, "unet", max_shrinks=-1)
     >> (TypeError, exactly("check_layers: max_shrinks=-1 is not a non-negative int; expected an int >= 0")),
     bad(check_layers, _CONV, "unet", seed=1.5) >> (TypeError, r"check_layers: seed=1.5 is not a non-negative int"),

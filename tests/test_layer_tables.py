@@ -208,3 +208,9 @@ def test_reduce_turns_each_failing_layer_into_a_small_counterexample():
     assert "reduced to conv(" in str(report)
     # A passing layer has nothing to reduce.
     assert check_layers(TORCH, rows[:1], reduce=True).rows[0].counterexample is None
+
+
+def test_progress_is_called_before_each_layer_and_at_the_end():
+    calls = []
+    check_layers(TORCH, "unet", progress=lambda done, total, name: calls.append((done, total, name)))
+    assert calls == [(0, 2, "unet.up1.up"), (1, 2, "unet.up4.up"), (2, 2, "")]

@@ -232,6 +232,7 @@ def _run_layers(args: argparse.Namespace, targets: list[tuple[str, Any]]) -> int
                 seed=args.seed,
                 operands=args.operands,
                 reduce=args.reduce,
+                progress=None if args.quiet else _layer_progress(dtype),
             )
         except (ValueError, TypeError) as exc:
             print(argument_error("check", exc, _OPTIONS), file=sys.stderr)
@@ -239,6 +240,17 @@ def _run_layers(args: argparse.Namespace, targets: list[tuple[str, Any]]) -> int
         print(report)
         code = code or (0 if report.passed else 1)
     return code
+
+
+def _layer_progress(dtype: str):
+    """``check_layers``' progress, one line on stderr rewritten per layer."""
+
+    def show(done: int, total: int, name: str) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rlayers {dtype}: {done}/{total} {name:<48}{end}")
+        sys.stderr.flush()
+
+    return show
 
 
 def _table(rows: list[tuple]) -> str:

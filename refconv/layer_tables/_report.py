@@ -164,6 +164,7 @@ def check_layers(
     operands: str = "normal",
     reduce: bool = False,
     max_shrinks: int = 5000,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> LayersReport:
     """Check ``impl`` on real layers: outputs over the rigorous bound, worst ratio and time per layer.
 
@@ -201,6 +202,9 @@ def check_layers(
         the row's ``counterexample``.
     max_shrinks : int, default 5000
         The reducer's budget of calls per failing layer.
+    progress : callable, optional
+        ``progress(done, total, name)``, called before each layer and once at the end
+        (``done == total``): a full table is minutes of work.
 
     Returns
     -------
@@ -245,13 +249,21 @@ def check_layers(
     check_bool("check_layers", "reduce", reduce)
     if not is_int(max_shrinks) or max_shrinks < 0:
         raise fail("check_layers", "max_shrinks", max_shrinks, "is not a non-negative int", "an int >= 0", TypeError)
+    if progress is not None and not callable(progress):
+        raise fail(
+            "check_layers", "progress", progress, "is not callable", "progress(done, total, name) or None", TypeError
+        )
     results = []
-    for layer in rows:
+    for done, layer in enumerate(rows):
+        if progress is not None:
+            progress(done, len(rows), layer.name)
         row = _check_one(impls[layer.op], layer, size, dtype_name, arithmetic, int(seed), operands)
         if reduce and not row.passed:
             problem = layer.problem(size, dtype_name, int(seed), operands)
             row = replace(row, counterexample=_reduced(impls[layer.op], problem, row.verdict, arithmetic, max_shrinks))
         results.append(row)
+    if progress is not None:
+        progress(len(rows), len(rows), "")
     return LayersReport(results, size, dtype_name, operands, arithmetic)
 
 
