@@ -12,8 +12,16 @@ import pytest
 @pytest.fixture(autouse=True)
 def _fresh_refconv_caches():
     from refconv import spec
-    from refconv.methods import dense, sparse
+    from refconv.methods import dense, direct, sparse
 
-    for cached in (spec.plain_spec, spec.layer_spec, spec.pool_spec, dense.dense_matrix, sparse.sparse_matrix):
+    caches = (
+        spec.plain_spec,
+        spec.layer_spec,
+        spec.pool_spec,
+        dense.dense_matrix,
+        sparse.sparse_matrix,
+        direct._flat_plan,
+    )
+    for cached in caches:
         cached.cache_clear()
     yield

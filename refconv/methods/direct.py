@@ -42,6 +42,7 @@ under the 800 MB budget of :mod:`refconv.spec`) unless a single tap needs more.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from fractions import Fraction
@@ -172,17 +173,27 @@ def _flat_wide(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, d
     (one contiguous run per plane for NumPy to loop over; the extra outputs read real cells and
     are dropped by the view)."""
     count, grid = padded.shape[0], padded.shape[1:]
-    steps = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
+    steps, length, starts = _flat_plan(spec, rows, grid)
     n_rows = rows[1] - rows[0]
-    # Output (i, j, ...) of the slab is flat cell i*steps[0] + j*steps[1] + ...; a tap reads
-    # the padded cell at the same flat offset from the tap's first cell.
-    length = (n_rows - 1) * steps[0] + sum((o - 1) * s for o, s in zip(spec.output_shape[1:], steps[1:])) + 1
-    starts = [sum(s.start * step for s, step in zip(slices, steps)) for slices in all_tap_slices(spec, rows)]
     cells = padded.reshape(count, -1)
     wide = np.empty((count, n_rows * steps[0]), dtype=dtype)
     _tap_sum((cells[:, s : s + length] for s in starts), weights, wide[:, :length])
     kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
     return wide.reshape(count, n_rows, *grid[1:])[kept]
+
+
+@functools.lru_cache(maxsize=256)
+def _flat_plan(spec: ConvSpec, rows: tuple, grid: tuple) -> tuple[list, int, list]:
+    """``(steps, length, starts)`` of :func:`_flat_wide` (cached: small calls repeat them).
+
+    Output ``(i, j, ...)`` of the slab is flat cell ``i*steps[0] + j*steps[1] + ...``; a tap
+    reads the padded cell at the same flat offset from the tap's first cell, ``starts[t]``.
+    """
+    steps = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
+    n_rows = rows[1] - rows[0]
+    length = (n_rows - 1) * steps[0] + sum((o - 1) * s for o, s in zip(spec.output_shape[1:], steps[1:])) + 1
+    starts = [sum(s.start * step for s, step in zip(slices, steps)) for slices in all_tap_slices(spec, rows)]
+    return steps, length, starts
 
 
 def _tap_sum(views, weights: list, out: np.ndarray) -> None:
