@@ -4,6 +4,7 @@ Expectations are derived by hand or from independent references written here (Py
 over the definition), never copied from the code under test.
 """
 
+import warnings
 from fractions import Fraction
 from unittest import mock
 
@@ -718,3 +719,63 @@ def test_two_taps_of_weight_minus_one_keep_the_sign_of_zero(v, expected):
         w = np.full((groups, 1, 2), -1.0)
         got = conv(x, w, groups=groups, method="direct")
         assert np.all(got == expected) and np.all(np.signbit(got) == np.signbit(expected)), (groups, got)
+
+
+# --- the direct method's contracts at its edges (found by the mutation run of methods/direct.py) --------
+
+
+@pytest.mark.parametrize("stride", [1, 2])  # stride 1: the flat im2col; stride 2: the per-tap columns
+def test_direct_layers_give_ieee_classes_without_warnings(stride):
+    # inf * 0 is NaN and 1e200 * 1e200 overflows to inf, as BLAS gives them, and no RuntimeWarning
+    # escapes (an implementation under test is not told about refconv's own arithmetic).
+    x = np.ones((1, 2, 4))
+    x[0, 0, 0] = np.inf
+    x[0, 1, 2] = 1e200
+    w = np.ones((1, 2, 2))
+    w[0, 0, 1] = 0.0
+    w[0, 1, 0] = 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = conv(x, w, stride=stride, method="direct")
+    # By hand, output j reads x[0, j:j+2] . [1, 0] + x[1, j:j+2] . [1e200, 1]: output 0 is
+    # inf + 0 + 1e200 + 1 = inf; output 1 is 1 + 0 + 1e200 + 1e200 = 2e200 (the 1 is lost);
+    # output 2 is 1 + 0 + 1e200 * 1e200 (overflow: inf) + 1 = inf.
+    assert y[0, 0, 0] == np.inf
+    if stride == 1:
+        assert y[0, 0].tolist() == [np.inf, 2e200, np.inf]
+    w[0, 0, 0] = 0.0  # now inf * 0: NaN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(conv(x, w, stride=stride, method="direct")[0, 0, 0])
+        # The adjoint (conv_transpose's direct method, col2im) as well: inf * 0 and an overflow.
+        t = refconv.conv_transpose(x, w.swapaxes(0, 1), stride=stride, method="direct")
+        assert np.isnan(t[0, 0, 0]) and np.isinf(t).any()
+
+
+def test_direct_conv_transpose_sums_in_its_dtype_in_tap_order():
+    # conv_transpose's direct method adds each tap's contributions in row-major tap order, in the
+    # operands' dtype (docstring of correlate_direct_adjoint).  Output 2 of [1e-24, 1e-24, 1]
+    # (float32 values 2**-24 below) against [1, 1, 1] receives 1 (tap 0), then 2**-24 (tap 1), then
+    # 2**-24 (tap 2): in float32 each addition ties back to 1; summed wider it would be 1 + 2**-23.
+    e = np.float32(2.0**-24)
+    x = np.array([[[e, e, 1.0]]], dtype=np.float32)
+    w = np.ones((1, 1, 3), dtype=np.float32)
+    y = refconv.conv_transpose(x, w, method="direct")
+    assert y.dtype == np.float32
+    assert y[0, 0, 2] == np.float32(1.0) and float(refconv.exact("conv_transpose", x, w)[0, 0, 2]) == 1 + 2.0**-23
+
+
+def test_the_working_set_of_the_direct_method_by_hand():
+    # One channel in and out per group (x's Ci and w's Co are 1): the view sum holds nothing more.
+    spec = plain_spec("t", (6,), (2,))
+    assert direct.working_set(np.ones((2, 3, 1, 6)), np.ones((3, 1, 1, 2)), spec) == 0
+    # Channels: one im2col tap is B*G*Ci*outputs cells of 8 bytes; 2 taps fit the budget.
+    x, w = np.ones((2, 1, 3, 6)), np.ones((1, 4, 3, 2))
+    assert direct.working_set(x, w, spec) == 2 * 3 * 5 * 8 * 2
+
+
+def test_fractions_from_coprime_parts_are_not_renormalised():
+    # The output Fractions are built from parts already in lowest terms, skipping the gcd; the
+    # constructor found at import must keep what it is given (2/4 stays 2/4 only on this shortcut).
+    make = direct._probe_from_coprime()
+    assert make(3, 5) == Fraction(3, 5) and make(2, 4).denominator == 4

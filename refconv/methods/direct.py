@@ -270,8 +270,9 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         cols = np.stack([padded[(Ellipsis, *tap_slices(spec, t))] for t in part], axis=3)
         cols = cols.reshape(B, G, Ci * len(part), P)
         wmat = weights[..., start : start + len(part)].reshape(G, Co, Ci * len(part))
-        term = matmul(wmat, cols)
-        out = term if out is None else np.add(out, term, out=out)
+        with np.errstate(invalid="ignore", over="ignore"):  # IEEE results (inf * 0 = NaN), as BLAS gives them
+            term = matmul(wmat, cols)
+            out = term if out is None else np.add(out, term, out=out)
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
 
 
@@ -344,10 +345,11 @@ def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np
         # Rows tap-major, (t, ci): each tap's contributions are then one contiguous block per batch.
         taps_block = weights[..., start : start + len(part)].swapaxes(2, 3)  # (G, Co, Tc, Ci)
         wmat = taps_block.reshape(G, Co, len(part) * Ci).swapaxes(1, 2)
-        cols = matmul(wmat, columns).reshape(B, G, len(part), Ci, *spec.output_shape)
-        for j, slices in enumerate(part):
-            view = x[(Ellipsis, *slices)]
-            np.add(view, cols[:, :, j], out=view)
+        with np.errstate(invalid="ignore", over="ignore"):  # IEEE results, as in the forward GEMM
+            cols = matmul(wmat, columns).reshape(B, G, len(part), Ci, *spec.output_shape)
+            for j, slices in enumerate(part):
+                view = x[(Ellipsis, *slices)]
+                np.add(view, cols[:, :, j], out=view)
     return x[(Ellipsis, *(slice(g.lo, g.lo + g.n) for g in spec.axes))]
 
 
