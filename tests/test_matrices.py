@@ -760,3 +760,154 @@ def test_circulant_predicates_see_the_wrapped_pair_that_toeplitz_ignores():
     assert (dbc.structure, dbc.pair) == ("doubly block circulant matrix", ((0, 1), (1, 0)))
     rect = is_doubly_block_circulant(np.eye(4), (2, 1))
     assert (bool(rect), rect.why) == (False, "level 0 has 2 rows but 4 columns; a circulant level must be square")
+
+
+# ---- structure checks: float entries, NaN, zeros before nonzeros, messages (issue 19's re-measure) -----------
+
+
+def test_structure_checks_compare_floats_and_take_nan_as_equal():
+    from refconv.matrices import is_toeplitz
+
+    assert is_toeplitz(np.array([[1.0, 2.0], [3.0, 1.0]]))
+    assert is_toeplitz(np.array([[np.nan, 2.0], [3.0, np.nan]]))  # NaN repeats along its diagonal
+    assert is_toeplitz(np.array([[complex(np.nan, 0), 1j], [2, complex(np.nan, 0)]]))
+    check = is_toeplitz(np.array([[np.nan, 0.0], [0.0, 1.0]]))
+    assert not check and check.pair == ((0, 0), (1, 1))
+
+
+def test_toeplitz_finds_a_zero_before_a_nonzero_on_its_diagonal():
+    from refconv.matrices import is_toeplitz
+
+    check = is_toeplitz(np.array([[0, 0], [0, 5]]))
+    assert not check and check.pair == ((0, 0), (1, 1))
+    assert check.why == "A[0, 0] = 0 but A[1, 1] = 5; a Toeplitz matrix needs them equal"
+
+
+def test_structure_check_shows_float32_entries_as_the_python_floats_they_hold():
+    from refconv.matrices import is_toeplitz
+
+    check = is_toeplitz(np.array([[0.1, 0.0], [0.0, 0.2]], dtype=np.float32))
+    # float(np.float32(0.1)) = 0.10000000149011612: the stored value, not its shortest float32 repr.
+    assert check.why == (
+        f"A[0, 0] = {float(np.float32(0.1))} but A[1, 1] = {float(np.float32(0.2))}; a Toeplitz matrix needs them equal"
+    )
+    assert "0.10000000149011612" in check.why
+
+
+def test_block_checks_take_nested_lists():
+    assert is_doubly_block_toeplitz([[1, 2], [3, 1]], (1, 1))
+
+
+@pytest.mark.parametrize(
+    ("check", "args", "exc", "message"),
+    [
+        (
+            "is_circulant",
+            (np.array([["a", "b"], ["c", "d"]]),),
+            TypeError,
+            "A=<ndarray shape=(2, 2) dtype=<U1> has dtype <U1; expected a numeric or object matrix",
+        ),
+        (
+            "is_doubly_block_toeplitz",
+            (np.array([["a", "b"], ["c", "d"]]), (1, 1)),
+            TypeError,
+            "A=<ndarray shape=(2, 2) dtype=<U1> has dtype <U1; expected a numeric or object matrix",
+        ),
+        (
+            "is_doubly_block_circulant",
+            (np.array([["a", "b"], ["c", "d"]]), (1, 1)),
+            TypeError,
+            "A=<ndarray shape=(2, 2) dtype=<U1> has dtype <U1; expected a numeric or object matrix",
+        ),
+        (
+            "is_doubly_block_toeplitz",
+            ("abc", (1, 1)),
+            TypeError,
+            "A='abc' is not a matrix; expected a 2-D NumPy array, scipy.sparse array or SymPy matrix",
+        ),
+        (
+            "is_doubly_block_toeplitz",
+            (np.ones((2, 2)), (1, 1, 1)),
+            ValueError,
+            "block_shape=(1, 1, 1) has 3 entries; expected (block rows, block columns)",
+        ),
+        (
+            "is_multilevel_circulant",
+            (np.ones((2, 3)), (2,)),
+            ValueError,
+            "shape=(2,) has product 2 but A has 3 columns (A.shape=(2, 3)); expected level sizes whose product is "
+            "the matrix size",
+        ),
+    ],
+)
+def test_structure_check_refusals_word_for_word(check, args, exc, message):
+    import refconv.matrices
+
+    with pytest.raises(exc) as info:
+        getattr(refconv.matrices, check)(*args)
+    assert str(info.value) == f"{check}: {message}"
+
+
+# ---- circulant eigenvalues and exact sparse formats -------------------------------------------------------------
+
+
+def test_circulant_eigenvalues_are_the_dft_of_the_first_column():
+    from refconv.matrices import circulant_eigenvalues, multilevel_circulant
+
+    w = np.array([1, 2])
+    column = multilevel_circulant(w, (3,))[:, 0].tolist()
+    assert column == [1, 2, 0]
+    # lambda_k = sum_m c_m omega**(k m), omega = exp(-2 pi i / 3) = -1/2 - (sqrt 3 / 2) i:
+    # 3, 1 + 2 omega = -sqrt(3) i, 1 + 2 omega**2 = sqrt(3) i.
+    exact = circulant_eigenvalues(w, (3,))
+    assert exact.tolist() == [3, -sympy.sqrt(3) * sympy.I, sympy.sqrt(3) * sympy.I]
+    floats = circulant_eigenvalues(w, (3,), exact=False)
+    assert np.allclose(floats, [3, -math.sqrt(3) * 1j, math.sqrt(3) * 1j], rtol=0, atol=1e-12)
+    # An exact complex w (SymPy's I) goes to complex floats with exact=False: column (I, 1, 0).
+    z = circulant_eigenvalues(np.array([sympy.I, 1], dtype=object), (3,), exact=False)
+    omega = complex(-0.5, -math.sqrt(3) / 2)
+    assert np.allclose(z, [1j + 1, 1j + omega, 1j + omega**2], rtol=0, atol=1e-12)
+
+
+def test_circulant_eigenvalues_refusals_and_the_exact_limit(monkeypatch):
+    import refconv.matrices.circulant as circulant_module
+    from refconv.matrices import circulant_eigenvalues
+
+    with pytest.raises(ValueError) as info:
+        circulant_eigenvalues(np.array([sympy.Symbol("a"), 1], dtype=object), (3,), exact=False)
+    text = str(info.value)
+    assert text.startswith("circulant_eigenvalues: exact=False needs w as complex floats, which it is not (")
+    assert text.endswith("); expected exact=True")
+    # input_shape (3,): prod(n) * sum(n) = 3 * 3 = 9 exact terms, allowed at a limit of exactly 9.
+    monkeypatch.setattr(circulant_module, "EIGEN_LIMIT", 9)
+    assert circulant_eigenvalues(np.array([1, 2]), (3,))[0] == 3
+    monkeypatch.setattr(circulant_module, "EIGEN_LIMIT", 8)
+    with pytest.raises(ValueError, match=r"^circulant_eigenvalues: exact=True would need 9 exact SymPy terms"):
+        circulant_eigenvalues(np.array([1, 2]), (3,))
+
+
+def test_exact_sparse_matrices_are_sympy_sparse():
+    from refconv.matrices import layer_matrix, multilevel_circulant
+
+    w = np.array([Fraction(1, 2), 1], dtype=object)
+    for m, dense in [
+        (layer_matrix(w.reshape(1, 1, 2), (1, 3), format="sparse"), [[Fraction(1, 2), 1, 0], [0, Fraction(1, 2), 1]]),
+        (
+            multilevel_circulant(w, (3,), format="sparse"),
+            [[Fraction(1, 2), 0, 1], [1, Fraction(1, 2), 0], [0, 1, Fraction(1, 2)]],
+        ),
+    ]:
+        assert isinstance(m, sympy.ImmutableSparseMatrix) and m.tolist() == dense
+
+
+def test_structure_checks_take_exact_object_matrices_and_name_the_structure_refused():
+    assert is_toeplitz(np.array([[Fraction(1, 2), 0], [0, Fraction(1, 2)]], dtype=object))
+    check = is_circulant(np.ones((2, 3)))
+    assert not check and check.structure == "circulant matrix"
+    assert check.why == "level 0 has 2 rows but 3 columns; a circulant level must be square"
+
+
+def test_circulant_builders_refuse_an_empty_kernel_in_their_own_name():
+    with pytest.raises(ValueError) as info:
+        multilevel_circulant(np.ones((0,)), (3,))
+    assert str(info.value) == "multilevel_circulant: w.shape=(0,) has a length 0 < 1; expected lengths >= 1"

@@ -1038,3 +1038,493 @@ def test_exact_max_pools_return_exact_objects():
     assert g.dtype == object and g.tolist() == [2**70]
     values, index = refconv.global_max_pool(x, return_indices=True)
     assert (values.tolist(), index.tolist()) == ([2**70], [2])
+
+
+# ---- adaptive and global pools: arithmetic, exactness and messages stated by hand (issue 19's re-measure) --
+
+
+def test_adaptive_avg_pool_sums_float32_in_float32_from_positive_zero():
+    from refconv.pooling import adaptive_avg_pool
+
+    # In float32, 1 + 2**-24 rounds back to 1 (a tie, to even) twice: the window sum is 1 and the mean
+    # float32(1) / float32(3); a float64 sum (1 + 2**-23) would round to a different float32 mean.
+    x = np.array([1.0, 2.0**-24, 2.0**-24], dtype=np.float32)
+    got = adaptive_avg_pool(x, 1)
+    assert got.dtype == np.float32 and got[0] == np.float32(1) / np.float32(3)
+    assert np.float32((1 + 2.0**-23) / 3) != got[0]  # the control: the float64 sum gives another value
+    # The sum starts from +0.0 (the documented "from zero"): a window of -0.0 averages to +0.0.
+    assert not np.signbit(adaptive_avg_pool(np.array([-0.0, -0.0]), 1)[0])
+
+
+def test_adaptive_avg_pool_is_exact_past_float_precision_and_past_int64():
+    from refconv.pooling import adaptive_avg_pool
+
+    # 2**60 + 1 and 2**60 + 3 fit int64 (their sum too) but not float64: the mean is exactly 2**60 + 2.
+    assert adaptive_avg_pool(np.array([2**60 + 1, 2**60 + 3]), 1).tolist() == [2**60 + 2]
+    # 3 * 2**62 is past int64: the sum is taken in Python ints.
+    assert adaptive_avg_pool(np.array([2**62, 2**62, 2**62]), 1).tolist() == [2**62]
+
+
+def test_exact_adaptive_and_global_pools_expand_sympy_results():
+    from refconv.pooling import adaptive_avg_pool, adaptive_max_pool
+
+    a, b = sympy.symbols("a b")
+    x = np.array([a * (b + 1), sympy.Integer(1)], dtype=object)
+    expanded = a * b / 2 + a / 2 + sympy.Rational(1, 2)  # (a*(b+1) + 1) / 2, multiplied out by hand
+    assert adaptive_avg_pool(x, 1)[0] == expanded and global_avg_pool(x)[0] == expanded
+    r = np.array([(1 + sympy.sqrt(2)) ** 2, sympy.Integer(1)], dtype=object)  # (1 + sqrt 2)**2 = 3 + 2 sqrt 2
+    assert adaptive_max_pool(r, 1)[0] == 3 + 2 * sympy.sqrt(2) and global_max_pool(r)[0] == 3 + 2 * sympy.sqrt(2)
+
+
+def test_adaptive_max_pool_of_floats_takes_the_greater_value_and_the_last_nan():
+    from refconv.pooling import adaptive_max_pool
+
+    assert adaptive_max_pool(np.array([1.0, 3.0, 2.0]), 1).tolist() == [3.0]
+    value, index = adaptive_max_pool(np.array([1.0, np.nan, 3.0, np.nan, 0.0]), 1, return_indices=True)
+    assert np.isnan(value[0]) and index.tolist() == [3]
+
+
+def test_max_pool_zero_maximum_takes_the_sign_of_its_windows_first_zero():
+    got = max_pool(np.array([-0.0, 0.0, 0.0, -0.0]), 2)
+    assert got.tolist() == [0.0, 0.0] and np.signbit(got).tolist() == [True, False]
+
+
+def test_global_max_pool_index_is_row_major_over_three_axes():
+    x = np.zeros((2, 2, 2), dtype=np.int64)
+    x[1, 0, 1] = 7
+    value, index = global_max_pool(x, return_indices=True)
+    assert value.tolist() == [[[7]]] and index.tolist() == [[[1 * 4 + 0 * 2 + 1]]]
+
+
+def test_global_lp_pool_of_ints_whose_powers_pass_int64_is_exact():
+    # |2**40|**2 = 2**80 is past int64: the exact path powers Python ints; the 2-norm is 2**40.
+    assert global_lp_pool(np.array([2**40, 0]), 2).tolist() == [2**40]
+
+
+def test_global_weighted_pool_pools_only_the_named_axes():
+    # axis 0 with weights (1, 3): column means (1*1 + 3*3)/4 and (1*2 + 3*4)/4.
+    got = global_weighted_pool(np.array([[1, 2], [3, 4]]), [1, 3], axes=0)
+    assert got.tolist() == [[Fraction(10, 4), Fraction(14, 4)]]
+
+
+def test_max_pool_refusals_of_unordered_values_word_for_word():
+    from refconv.pooling import adaptive_max_pool
+
+    with pytest.raises(TypeError) as info:
+        adaptive_max_pool(np.array([1 + 2j, 3j]), 1)
+    assert str(info.value) == (
+        "adaptive_max_pool: x=<ndarray shape=(2,) dtype=complex128> is complex, which has no order; "
+        "expected real numbers"
+    )
+    a, b = sympy.symbols("a b")
+    for pool, call in [(adaptive_max_pool, (1,)), (global_max_pool, ())]:
+        with pytest.raises(TypeError) as info:
+            pool(np.array([a, b], dtype=object), *call)
+        text = str(info.value)
+        assert text.startswith(f"{pool.__name__}: x=<ndarray shape=(2,) dtype=object> holds values that cannot be ")
+        assert "cannot determine truth value of Relational" in text  # SymPy's reason, carried in the message
+        assert text.endswith("; expected real numbers (max pooling needs an order; SymPy symbols have none)")
+
+
+def test_pooled_unchanged_fraction_names_itself_and_x_when_x_is_not_an_array():
+    with pytest.raises(TypeError) as info:
+        pooled_unchanged_fraction("abc", 2)
+    assert str(info.value) == "pooled_unchanged_fraction: x='abc' is not an array; expected an array of numbers"
+
+
+# ---- max_unpool: sizes, indices, accumulation, stated by hand -----------------------------------------------
+
+
+def test_max_unpool_default_length_of_one_is_accepted_and_zero_is_refused():
+    from refconv.pooling import max_unpool
+
+    # (m-1)*s + k - lo - hi = 0*3 + 3 - 1 - 1 = 1 cell: the index 0 names it.
+    assert max_unpool(np.array([5]), np.array([0]), 3, padding=1).tolist() == [5]
+    with pytest.raises(ValueError) as info:
+        max_unpool(np.array([5]), np.array([0]), 2, padding=1)
+    assert str(info.value) == (
+        "max_unpool: padding=1 leaves no output on axis 0: (m-1)*s + k - lo - hi = (1-1)*2 + 2 - 1 - 1 = 0; "
+        "expected padding small enough for a length >= 1, or output_size"
+    )
+
+
+def test_max_unpool_output_size_is_an_array_or_ints_within_a_stride_exclusive():
+    from refconv.pooling import max_unpool
+
+    x, i = np.array([[5, 7]]), np.array([[0, 2]])  # default length (2-1)*2 + 2 = 4, stride 2
+    assert max_unpool(x, i, 2, output_size=np.array([5])).tolist() == [[5, 0, 7, 0, 0]]
+    expected = "expected 1 lengths (or 2, of which the last 1 are used, as torch's len(kernel_size) + 2)"
+    for size, exc, problem in [
+        ("abc", TypeError, "output_size='abc' is not a tuple of ints"),
+        ((1, 2, 3), ValueError, "output_size=(1, 2, 3) has 3 entries"),
+    ]:
+        with pytest.raises(exc) as info:
+            max_unpool(x, i, 2, output_size=size)
+        assert str(info.value) == f"max_unpool: {problem}; {expected}"
+    with pytest.raises(ValueError) as info:
+        max_unpool(x, i, 2, output_size=(2,))  # 4 - 2: the open interval's end
+    assert str(info.value) == (
+        "max_unpool: output_size=(2,) is 2 on axis 0, outside the default length 4 -+ stride 2 (exclusive); "
+        "expected a length in (2, 6) (as torch)"
+    )
+
+
+def test_max_unpool_indices_of_python_ints_and_their_range():
+    from refconv.pooling import max_unpool
+
+    x = np.array([5, 7])
+    assert max_unpool(x, np.array([0, 3], dtype=object), 2).tolist() == [5, 0, 0, 7]
+    with pytest.raises(ValueError) as info:
+        max_unpool(x, np.array([0, 4], dtype=object), 2)
+    assert str(info.value) == (
+        "max_unpool: indices=<ndarray shape=(2,) dtype=object> holds 4 at (1,), outside the unpooled plane of "
+        "4 cells; expected flat indices in [0, 4)"
+    )
+    with pytest.raises(TypeError) as info:
+        max_unpool(np.zeros((0, 1)), np.zeros((0, 1)), 2)  # float indices are refused even when empty
+    assert str(info.value).startswith("max_unpool: indices=<ndarray shape=(0, 1) dtype=float64> has dtype float64")
+    with pytest.raises(TypeError) as info:
+        max_unpool(x, "abc", 2)
+    assert str(info.value) == "max_unpool: indices='abc' is not an array; expected an array of numbers"
+
+
+def test_max_unpool_accumulate_keeps_dtypes_and_exact_sums():
+    from refconv.pooling import max_unpool
+
+    # No index repeats: int64 holds every sum, and the result stays int64.
+    got = max_unpool(np.array([2**62, 1]), np.array([0, 3]), 2, accumulate=True)
+    assert got.dtype == np.int64 and got.tolist() == [2**62, 0, 0, 1]
+    # Two values in one cell: 2**62 + 2**62 = 2**63 is past int64, so the sum is a Python int.
+    got = max_unpool(np.array([2**62, 2**62]), np.array([1, 1]), 2, stride=1, accumulate=True)
+    assert got.tolist() == [0, 2**63, 0]
+    # Floats add in x's dtype: float32 in, float32 out.
+    got = max_unpool(np.array([1.5, 2.0], dtype=np.float32), np.array([1, 1]), 2, stride=1, accumulate=True)
+    assert got.dtype == np.float32 and got.tolist() == [0.0, 3.5, 0.0]
+    # Nothing to scatter: an empty batch gives an empty result.
+    assert max_unpool(np.zeros((0, 1)), np.zeros((0, 1), dtype=np.int64), 2, accumulate=True).shape == (0, 2)
+
+
+def test_max_unpool_budget_counts_x_as_held(monkeypatch):
+    from refconv import spec
+    from refconv.pooling import max_unpool
+
+    # 4 output cells = x's 2 + a limit of 2: allowed; 5 cells (output_size=5) are one over.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 2)
+    assert max_unpool(np.array([5, 7]), np.array([0, 3]), 2).tolist() == [5, 0, 0, 7]
+    with pytest.raises(ValueError, match=r"^max_unpool: output_size=\(5,\) needs an output of shape \(5,\), 5 cells"):
+        max_unpool(np.array([5, 7]), np.array([0, 3]), 2, output_size=(5,))
+
+
+def test_global_lp_pool_inf_pools_the_named_axes_in_sympy_and_float_powers_in_float32():
+    x = np.array([[3, -4], [1, 2]])
+    got = global_lp_pool(x, math.inf, axes=1)
+    assert got.tolist() == [[4], [2]] and all(isinstance(v, sympy.Integer) for v in got.flat)
+    # float32 |v|**1 summed in float32: 1 + 2**-24 + 2**-24 stays 1 (ties to even), unlike a float64 sum.
+    f = global_lp_pool(np.array([1.0, 2.0**-24, 2.0**-24], dtype=np.float32), 1)
+    assert f.dtype == np.float32 and f.tolist() == [1.0]
+
+
+def test_max_unpool_of_exact_values_keeps_them_and_the_last_write_wins():
+    from refconv.pooling import max_unpool
+
+    got = max_unpool(np.array([Fraction(1, 2), Fraction(3, 4)], dtype=object), [0, 3], 2)
+    assert got.dtype == object and got.tolist() == [Fraction(1, 2), 0, 0, Fraction(3, 4)]
+    # (1 + sqrt 2)**2 comes back multiplied out, as every exact pool's SymPy result.
+    r = max_unpool(np.array([(1 + sympy.sqrt(2)) ** 2], dtype=object), [0], 1)
+    assert r[0] == 3 + 2 * sympy.sqrt(2)
+    # Keys 0, 1, 1 (stride 1, k 2: 4 cells): cell 1 keeps the later value 8, cell 0 gets 5.
+    assert max_unpool(np.array([5, 7, 8]), np.array([0, 1, 1]), 2, stride=1).tolist() == [5, 8, 0, 0]
+
+
+def test_global_lp_pool_expands_sympy_results():
+    r = global_lp_pool(np.array([(1 + sympy.sqrt(2)) ** 2, 0], dtype=object), 1)  # |v| summed, 1st root
+    assert r[0] == 3 + 2 * sympy.sqrt(2)
+
+
+def test_fractional_max_pool_of_floats_greater_and_nan_rules():
+    from refconv.pooling import fractional_max_pool
+
+    # Sample 0.9 starts the four windows of 2 at 0, 3, 5 and 8 (the docstring's example).
+    x = np.array([1.0, 3.0, 4.0, np.nan, 5.0, 2.0, 9.0, 6.0, 0.0, np.nan])
+    value, index = fractional_max_pool(x, 2, 4, [0.9], return_indices=True)
+    # [1, 3] -> 3 (greater); [nan, 5] -> nan (5 is not greater than nan); [2, 9] -> 9; [0, nan] -> nan.
+    assert index.tolist() == [1, 3, 6, 9]
+    assert value[0] == 3.0 and value[2] == 9.0 and np.isnan(value[1]) and np.isnan(value[3])
+
+
+def test_fractional_max_pool_refuses_unordered_values_with_the_cause():
+    from refconv.pooling import fractional_max_pool
+
+    a, b = sympy.symbols("a b")
+    with pytest.raises(TypeError) as info:
+        fractional_max_pool(np.array([a, b], dtype=object), 2, 1, [0.5])
+    text = str(info.value)
+    assert text.startswith("fractional_max_pool: x=<ndarray shape=(2,) dtype=object> holds values that cannot be ")
+    assert "cannot determine truth value of Relational" in text  # SymPy's reason, carried in the message
+
+
+def test_lp_pool_torch_defaults_messages_and_options():
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert lp_pool_torch(x, 2, 2).shape == (2,)  # floor mode by default: windows [0, 2), [2, 4)
+    for bad, problem in [("abc", "x='abc' is not an array; expected an array of numbers"), ([1, 2, 3], None)]:
+        with pytest.raises(TypeError) as info:
+            lp_pool_torch(bad, 2, 2)
+        assert str(info.value) == "lp_pool_torch: " + (
+            problem or "x=[1, 2, 3] has dtype int64; expected a float array (this reproduces torch's float formula)"
+        )
+    # pad_rule="onnx" lets a pad exceed k // 2 (2 > 3 // 2); each window of 3 still holds an input cell.
+    got = lp_pool_torch(np.array([1.0, 2.0]), 1, 3, stride=1, padding=((2, 0),), pad_rule="onnx")
+    assert got.shape == (2 + 2 - 3 + 1,)
+    # kernel_size=2 for both axes (axes=(0, 1)): K = 4 cells; ones give (4/4 * 4) ** (1/1) = 4.
+    assert lp_pool_torch(np.ones((2, 2)), 1, 2, axes=(0, 1)).tolist() == [[4.0]]
+
+
+def test_adaptive_output_size_forms_and_refusals_word_for_word():
+    from refconv.pooling import adaptive_avg_pool
+
+    x = np.arange(16.0).reshape(4, 4)
+    assert adaptive_avg_pool(x, np.array([2])).shape == (4, 2)  # an array of lengths
+    assert adaptive_avg_pool(x, (2,), axes=(0, 1)).shape == (2, 2)  # one length for every named axis
+    expected = "expected an int >= 1, or a tuple of ints >= 1 (or None: keep that axis's length)"
+    for size, exc, problem in [
+        (2.5, TypeError, "output_size=2.5 is not an int or a tuple of ints"),
+        ((), ValueError, "output_size=() is empty"),
+        ((1.5,), TypeError, "output_size=(1.5,) has an entry 1.5 that is not an int"),
+    ]:
+        with pytest.raises(exc) as info:
+            adaptive_avg_pool(x, size)
+        assert str(info.value) == f"adaptive_avg_pool: {problem}; {expected}"
+    with pytest.raises(ValueError) as info:
+        adaptive_avg_pool(np.zeros((2, 0)), 1)
+    assert str(info.value) == (
+        "adaptive_avg_pool: x=<ndarray shape=(2, 0) dtype=float64> has length 0 along pooled axis 1 (shape (2, 0)), "
+        "which no window can cover; expected pooled axes of length >= 1 (as torch)"
+    )
+
+
+def test_adaptive_budget_counts_x_as_held(monkeypatch):
+    from refconv import spec
+    from refconv.pooling import adaptive_avg_pool
+
+    # x holds 6 cells; the output (2, 3), its one-cell windows (6 cells) and the window tables (2*3)
+    # are each over a limit of 5 but within x's 6 + 5.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 5)
+    assert adaptive_avg_pool(np.ones((2, 3)), 3).tolist() == [[1.0] * 3] * 2
+
+
+# ---- fractional_max_pool: its default, exact results, float32 sample arithmetic and every refusal ------------
+
+
+def test_fractional_max_pool_returns_values_only_by_default_and_expands_sympy():
+    from refconv.pooling import fractional_max_pool
+
+    got = fractional_max_pool(np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3]), 2, 4, [0.9])
+    assert isinstance(got, np.ndarray) and got.tolist() == [3, 5, 9, 5]  # windows at 0, 3, 5, 8
+    r = fractional_max_pool(np.array([(1 + sympy.sqrt(2)) ** 2, sympy.Integer(1)], dtype=object), 2, 1, [0.5])
+    assert r[0] == 3 + 2 * sympy.sqrt(2)
+
+
+def test_fractional_starts_follow_float32_arithmetic_for_float32_samples():
+    from refconv.pooling import fractional_max_pool
+
+    # n=11, k=1, out=7, u=0: alpha = float32(10)/float32(6); start i = int(float32(float32(i) * alpha)).
+    # For i=3 the float32 product rounds up to 5.0, where a float64 product (4.99999988...) truncates to 4.
+    alpha = np.float32(10) / np.float32(6)
+    by_hand = [int(np.float32(np.float32(i) * alpha)) for i in range(6)] + [11 - 1]
+    assert by_hand == [0, 1, 3, 5, 6, 8, 10]
+    _, index = fractional_max_pool(np.arange(11.0), 1, 7, np.array([0.0], dtype=np.float32), return_indices=True)
+    assert index.tolist() == by_hand
+
+
+@pytest.mark.parametrize(
+    ("x", "k", "out", "samples", "exc", "message"),
+    [
+        ("abc", 2, 1, [0.5], TypeError, "x='abc' is not an array; expected an array of numbers"),
+        ([1.0, 2.0], 2, 1, "abc", TypeError, "samples='abc' is not an array; expected an array of numbers"),
+        (
+            np.arange(4.0),
+            2,
+            4,
+            [0.5],
+            ValueError,
+            "output_size=4 needs output_size + kernel_size - 1 = 4+2-1 = 5 cells on axis 0, x has 4; "
+            "expected output_size + kernel_size - 1 <= the input length",
+        ),
+        (
+            np.array([1 + 1j, 2j]),
+            2,
+            1,
+            [0.5],
+            TypeError,
+            "x=<ndarray shape=(2,) dtype=complex128> is complex, which has no order; expected real numbers",
+        ),
+        (
+            [1.0, 2.0, 3.0],
+            2,
+            1,
+            [0.5j],
+            TypeError,
+            "samples=<ndarray shape=(1,) dtype=complex128> is complex; expected real numbers",
+        ),
+        (
+            np.ones((2, 4)),
+            2,
+            1,
+            [[0.5]],
+            ValueError,
+            "samples=<ndarray shape=(1, 1) dtype=float64> has shape (1, 1), not x.shape[:-1] + (1,) = (2, 1); "
+            "expected one sample per plane and pooled axis",
+        ),
+        (
+            [1.0, 2.0, 3.0],
+            2,
+            1,
+            np.array([sympy.sqrt(2) / 2], dtype=object),
+            TypeError,
+            "samples=<ndarray shape=(1,) dtype=object> holds an irrational or symbolic entry; "
+            "expected rational samples (int, Fraction, sympy.Rational) or floats",
+        ),
+        (
+            [1.0, 2.0, 3.0],
+            2,
+            1,
+            [np.inf],
+            ValueError,
+            "samples=<ndarray shape=(1,) dtype=float64> holds np.float64(inf); "
+            "expected finite samples (torch draws them in [0, 1))",
+        ),
+        (
+            np.ones((2, 4)),
+            2,
+            (1, 1, 1),
+            [[0.5], [0.5]],
+            ValueError,
+            "output_size=(1, 1, 1) has 3 entries but samples name 1 pooled axes; expected 1 ints",
+        ),
+    ],
+)
+def test_fractional_max_pool_refusals_word_for_word(x, k, out, samples, exc, message):
+    from refconv.pooling import fractional_max_pool
+
+    with pytest.raises(exc) as info:
+        fractional_max_pool(x, k, out, samples)
+    assert str(info.value) == "fractional_max_pool: " + message
+
+
+def test_fractional_max_pool_return_indices_must_be_a_bool_and_budget_counts_x(monkeypatch):
+    from refconv import spec
+    from refconv.pooling import fractional_max_pool
+
+    with pytest.raises(TypeError) as info:
+        fractional_max_pool([1.0, 2.0, 3.0], 2, 1, [0.5], return_indices=1)
+    assert str(info.value) == "fractional_max_pool: return_indices=1 is not a bool; expected True or False"
+    # An output never outgrows x (out + k - 1 <= n): with x's 4 cells held, even a limit of 1 allows 2 outputs.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 1)
+    assert fractional_max_pool(np.arange(4.0), 2, 2, [0.5]).tolist() == [1.0, 3.0]
+
+
+def test_adaptive_window_budget_refusals_word_for_word(monkeypatch):
+    from refconv import spec
+    from refconv.pooling import adaptive_avg_pool
+
+    # n=5 to 2 outputs: windows [0, 3) and [2, 5), 3 cells each: (2, 3) = 6 cells read, x holds 5.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 1)
+    assert adaptive_avg_pool(np.ones(5), 2).tolist() == [1.0, 1.0]
+    monkeypatch.setattr(spec, "CELL_LIMIT", 0)
+    with pytest.raises(ValueError) as info:
+        adaptive_avg_pool(np.ones(5), 2)
+    assert str(info.value) == (
+        "adaptive_avg_pool: output_size=2 needs windows reading of shape (2, 3), 6 cells, over the limit of 0 cells "
+        "beyond the operands' 5 (refconv.spec.CELL_LIMIT); expected a smaller problem, or a larger "
+        "refconv.spec.CELL_LIMIT"
+    )
+    # One cell to (1, 3): the window tables 2*(1+3) = 8 cells are the largest array.
+    monkeypatch.setattr(spec, "CELL_LIMIT", 3)
+    with pytest.raises(ValueError) as info:
+        adaptive_avg_pool(np.ones((1, 1)), (1, 3))
+    assert str(info.value).startswith(
+        "adaptive_avg_pool: output_size=(1, 3) needs window tables of shape (8,), 8 cells, over the limit of 3 cells "
+        "beyond the operands' 1"
+    )
+
+
+def test_global_avg_pool_float32_in_float32_and_ints_exact():
+    # float32 sums in float32 (1 + 2**-24 stays 1, twice): the mean is float32(1) / float32(3).
+    got = global_avg_pool(np.array([1.0, 2.0**-24, 2.0**-24], dtype=np.float32))
+    assert got.dtype == np.float32 and got[0] == np.float32(1) / np.float32(3)
+    assert global_avg_pool(np.array([2**60 + 1, 2**60 + 3])).tolist() == [2**60 + 2]  # past float64's 53 bits
+    assert global_avg_pool(np.array([2**62, 2**62])).tolist() == [2**62]  # the sum 2**63 is past int64
+
+
+def test_weighted_pool_named_axes_float32_arithmetic_and_exact_ints():
+    # axis 0 with weights (1, 3): (1*1 + 3*3)/4 and (1*2 + 3*4)/4.
+    got = weighted_pool(np.array([[1, 2], [3, 4]]), 2, [1, 3], axes=0)
+    assert got.tolist() == [[Fraction(10, 4), Fraction(14, 4)]]
+    # float32 in float32: 1 + 2**-24 + 2**-24 stays 1, so the mean is float32(1) / float32(3); exact
+    # (Fraction) weights are converted to x's float dtype first.
+    x = np.array([1.0, 2.0**-24, 2.0**-24], dtype=np.float32)
+    for w in ([1.0, 1.0, 1.0], np.array([Fraction(1), Fraction(1), Fraction(1)], dtype=object)):
+        got = weighted_pool(x, 3, w)
+        assert got.dtype == np.float32 and got.tolist() == [np.float32(1) / np.float32(3)]
+    # 2**60 + 1 and 2**60 + 3 are not float64 numbers: the weighted mean is exactly 2**60 + 2.
+    assert weighted_pool(np.array([2**60 + 1, 2**60 + 3]), 2, [1, 1]).tolist() == [2**60 + 2]
+
+
+# ---- lp_pool: the exact-power limit, its message, float32 arithmetic, SymPy results ----------------------------
+
+
+def test_lp_pool_power_limit_is_inclusive_and_counts_bits_by_hand(monkeypatch):
+    import refconv.pooling._lp as lp_module
+
+    # size = max(a, b) * max(bits, 1) for p = a/b: p=2 on entries of 1 bit (or none, or a SymPy
+    # irrational, counted as 1 bit) is 2 * 1 = 2, allowed at a limit of exactly 2.
+    monkeypatch.setattr(lp_module, "POWER_BITS_LIMIT", 2)
+    assert lp_pool(np.array([1, 1]), 2, 2).tolist() == [sympy.sqrt(2)]
+    assert lp_pool(np.zeros((0, 2), dtype=np.int64), 2, 2).shape == (0, 1)
+    assert lp_pool(np.array([sympy.sqrt(2)], dtype=object), 2, 1).tolist() == [sympy.sqrt(2)]
+    monkeypatch.setattr(lp_module, "POWER_BITS_LIMIT", 1)
+    with pytest.raises(ValueError, match=r"^lp_pool: p=2 is exactly 2/1: raising exact x \(entries of up to 1 bits\)"):
+        lp_pool(np.array([1, 1]), 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("p", "exactly", "about"),
+    [
+        # 10**12 * 1 bit = 10**12 >= 10**12: said as a power of two, 2**39 <= 10**12 < 2**40.
+        (10**12, "1000000000000/1", "2**39"),
+        # "a/b" of 20 + 1 + 19 = 40 characters is written out; 10**19 + 1 has 64 bits: 2**63.
+        (Fraction(10**19 + 1, 10**18 + 1), "10000000000000000001/1000000000000000001", "2**63"),
+        # 21 + 1 + 19 = 41 characters: said by bit lengths (10**20 + 1: 67 bits, 10**18 + 1: 60 bits).
+        (Fraction(10**20 + 1, 10**18 + 1), "a/b with 67-bit a and 60-bit b", "2**66"),
+    ],
+)
+def test_lp_pool_power_limit_message_word_for_word(p, exactly, about):
+    with pytest.raises(ValueError) as info:
+        lp_pool(np.array([1]), p, 1)
+    assert str(info.value) == (
+        f"lp_pool: p={p!r} is exactly {exactly}: raising exact x (entries of up to 1 bits) to it needs numbers of "
+        f"about {about} bits, over the limit of 1,000,000 (refconv.pooling.POWER_BITS_LIMIT); expected p with a small "
+        "numerator and denominator (e.g. Fraction(1, 10), not 0.1), or float x"
+    )
+
+
+def test_lp_pool_refusals_floats_and_exact_results():
+    with pytest.raises(ValueError) as info:
+        lp_pool(np.array([1.0]), -1, 1)
+    assert str(info.value) == "lp_pool: p=-1 is not positive; expected p > 0 or math.inf (the Lp norm needs p > 0)"
+    a, b = sympy.symbols("a b")
+    with pytest.raises(TypeError) as info:
+        lp_pool(np.array([a, b], dtype=object), math.inf, 2)
+    assert str(info.value).startswith("lp_pool: x=<ndarray shape=(2,) dtype=object> holds values that cannot be ")
+    # float32 in float32: |1| + |2**-24| + |2**-24| stays 1; p = inf keeps float32 too.
+    x = np.array([1.0, 2.0**-24, 2.0**-24], dtype=np.float32)
+    assert lp_pool(x, 1, 3).tolist() == [1.0] and lp_pool(x, 1, 3).dtype == np.float32
+    assert lp_pool(x, math.inf, 3).dtype == np.float32
+    # p = 1/2 on exact x: (sqrt 2 + sqrt 0)**2 = 2 exactly, not a float near it.
+    assert lp_pool(np.array([2, 0]), Fraction(1, 2), 2).tolist() == [2]
+    assert isinstance(lp_pool(np.array([2, 0]), Fraction(1, 2), 2)[0], sympy.Integer)
+    # SymPy results come multiplied out: |(1 + sqrt 2)**2| = 3 + 2 sqrt 2.
+    assert lp_pool(np.array([(1 + sympy.sqrt(2)) ** 2, 0], dtype=object), 1, 2)[0] == 3 + 2 * sympy.sqrt(2)
+    # weighted_pool likewise: ((1 + sqrt 2)**2 + 1) / 2 = 2 + sqrt 2.
+    w = weighted_pool(np.array([(1 + sympy.sqrt(2)) ** 2, sympy.Integer(1)], dtype=object), 2, [1, 1])
+    assert w[0] == 2 + sympy.sqrt(2)

@@ -336,3 +336,188 @@ def test_legacy_names_stay_importable_from_spec():
     assert spec.BOUNDARIES is conventions.BOUNDARIES and spec.BOUNDARY_NAMES is conventions.BOUNDARY_NAMES
     assert spec.PARAMETER_NAMES is conventions.PARAMETER_NAMES and spec.same_pads is conventions.same_split
     assert spec.pool_spec("f", (4,), (2,)).output_shape == (2,)
+
+
+# ---- pad_rule="onnx": the first window without an input cell -----------------------------------------
+
+
+def _first_empty_by_hand(n, k, s, d, lo, hi):
+    """Brute force: the first output whose taps o*s + t*d - lo (t < k) all miss [0, n), or None."""
+    out = (n + lo + hi - d * (k - 1) - 1) // s + 1
+    for o in range(out):
+        if not any(0 <= o * s + t * d - lo < n for t in range(k)):
+            return o
+    return None
+
+
+@given(
+    st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.integers(1, 9), st.integers(0, 12), st.integers(0, 12)
+)
+def test_onnx_pad_rule_refuses_the_first_empty_window(n, k, s, d, lo, hi):
+    # Dilations past n let the taps step over the whole input, so empty windows need not be a prefix
+    # or suffix; the refusal must name the first one, and pads leaving none must be accepted.
+    if n + lo + hi < d * (k - 1) + 1:
+        return  # the window does not fit: refused for kernel_size, not for padding
+    first = _first_empty_by_hand(n, k, s, d, lo, hi)
+    if first is None:
+        assert spec.pool_spec("f", (n,), (k,), stride=s, dilation=d, padding=((lo, hi),), pad_rule="onnx")
+    else:
+        with pytest.raises(ValueError, match=rf"^f: padding=.* leaves output {first} on axis 0 without an input cell"):
+            spec.pool_spec("f", (n,), (k,), stride=s, dilation=d, padding=((lo, hi),), pad_rule="onnx")
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "s", "d", "lo", "hi", "first"),
+    [
+        # taps -4,-2,0 | -3,-1,1: output 1 misses the one input cell (the scan period is d/gcd(s, d) = 2)
+        (1, 3, 1, 2, 4, 5, 1),
+        # s=2, d=3: starts -6, -4: taps -6,-3,0 | -4,-1,2; the period is 3 windows, not d // s = 1
+        (1, 3, 2, 3, 6, 6, 1),
+        # only output 0 exists (taps -3, 0); output 1 (taps -2, 1) would miss but is not an output
+        (1, 2, 1, 3, 3, 0, None),
+        # the empty windows are the suffix 2, 3, 4 (they start at or past n = 2): the first is 2
+        (2, 1, 1, 1, 0, 3, 2),
+        # with lo = 1 the suffix starts at the first window past n + lo = 3: taps 2, 3 (output 3)
+        (2, 2, 1, 1, 1, 4, 3),
+        # a = o - d, taps a and a + d: output o misses iff a < 0 and o >= n; over 2**20 windows are scanned
+        (1_499_999, 2, 1, 1_500_000, 1_500_000, 10, 1_499_999),
+        # lengths past int64: taps -10**30, 0 | 1 - 10**30, 1; output 1 misses [0, 1)
+        (1, 2, 1, 10**30, 10**30, 5, 1),
+    ],
+)
+def test_onnx_pad_rule_first_empty_window_by_hand(n, k, s, d, lo, hi, first):
+    call = {"stride": s, "dilation": d, "padding": ((lo, hi),), "pad_rule": "onnx"}
+    if first is None:
+        assert spec.pool_spec("f", (n,), (k,), **call).output_shape == ((n + lo + hi - d * (k - 1) - 1) // s + 1,)
+    else:
+        with pytest.raises(ValueError, match=rf"^f: padding=.* leaves output {first} on axis 0 without an input cell"):
+            spec.pool_spec("f", (n,), (k,), **call)
+
+
+def test_pool_spec_messages_repeat_the_one_entry_form_as_given():
+    # A 1-D pool's (0,) is already one entry per axis: the message repeats the user's value.
+    with pytest.raises(ValueError) as info:
+        spec.pool_spec("f", (5,), (2,), stride=(0,))
+    assert str(info.value) == "f: stride=(0,) has an entry 0 < 1; expected ints >= 1"
+
+
+# ---- the memory budget: what is counted and how it is said ----------------------------------------------
+
+
+def test_held_cells_counts_the_logical_size_of_what_is_not_strided():
+    import types
+
+    from refconv.spec import held_cells
+
+    assert held_cells(2.5) == 1  # a scalar: one cell
+    assert held_cells(types.SimpleNamespace(shape=(3, 4))) == 12  # a lazy array without strides
+    assert held_cells(types.SimpleNamespace(shape=(3, 0))) == 0
+
+
+def test_budget_bytes_is_eight_bytes_per_cell(monkeypatch):
+    assert spec.budget_bytes() == 800_000_000
+    monkeypatch.setattr(spec, "CELL_LIMIT", 7)
+    assert spec.budget_bytes() == 56
+
+
+def test_check_working_set_says_gib_and_no_alternative_when_none_fits():
+    with pytest.raises(ValueError) as info:
+        spec.check_working_set("conv", "fft", 3 * 2**30, 0)
+    assert str(info.value) == (
+        "conv: method='fft' needs a working set of 3,221,225,472 bytes (3.0 GiB), over the limit of 800,000,000 "
+        "bytes: 100,000,000 cells of 8 bytes beyond the operands' 0 (refconv.spec.CELL_LIMIT); expected a smaller "
+        "problem, or a larger refconv.spec.CELL_LIMIT"
+    )
+
+
+# ---- LayerCall: its hook, its defaults and its whole messages ---------------------------------------------
+
+
+def test_layer_call_checks_x_with_the_callers_hook():
+    from refconv.spec import LayerCall
+
+    seen = []
+
+    def as_x(func, x):
+        seen.append(func)
+        return np.asarray(x, dtype=object)  # not what the default check would make of a float list
+
+    call = LayerCall.conv("g", [[1.0, 2.0, 3.0]], np.ones((1, 1, 2)), as_x=as_x)
+    t = LayerCall.conv_transpose("h", [[1.0, 2.0]], np.ones((1, 1, 2)), as_x=as_x)
+    assert seen == ["g", "h"] and call.x.dtype == object and t.x.dtype == object
+
+
+def test_layer_call_transpose_defaults_are_stride_1_and_groups_1():
+    from refconv.spec import LayerCall
+
+    # stride 1, groups 1: (C_in=2, C_out/groups=3, k=2) on length 4 gives (1, 3, 4 + 2 - 1).
+    t = LayerCall.conv_transpose("f", np.ones((1, 2, 4)), np.ones((2, 3, 2)))
+    assert (t.groups, t.c_out, t.out_shape) == (1, 3, (1, 3, 5))
+
+
+@pytest.mark.parametrize(
+    ("make", "x", "w", "kwargs", "message"),
+    [
+        ("conv", (1, 1, 5), (1, 1, 3), {"groups": "2"}, "f: groups='2' is not an integer; expected an int >= 1"),
+        (
+            "conv",
+            (1, 1, 5),
+            (0, 1, 3),
+            {},
+            "f: w.shape=(0, 1, 3) has an axis of length 0; expected channel and kernel lengths >= 1",
+        ),
+        (
+            "conv",
+            (5,),
+            (1, 1, 3),
+            {},
+            "f: x.shape=(5,) has 1 axes but w.shape=(1, 1, 3) has 1 kernel axes; expected x of 3 axes "
+            "(N, C, *spatial) or 2 axes (C, *spatial, unbatched)",
+        ),
+        (
+            "conv",
+            (1, 0, 5),
+            (1, 1, 3),
+            {},
+            "f: x.shape=(1, 0, 5) has a channel or spatial axis of length 0; expected channel and spatial "
+            "lengths >= 1 (only the batch axis may be empty)",
+        ),
+        (
+            "conv",
+            (1, 2, 5),
+            (1, 2, 2),
+            {"groups": 3},
+            "f: groups=3 does not divide C_in = x.shape[1] = 2; expected groups dividing both C_in and C_out",
+        ),
+        (
+            "conv",
+            (3, 5),
+            (2, 2, 3),
+            {},
+            "f: x.shape=(3, 5) has C_in = 3 channels (read as unbatched (C_in, *spatial)) but w.shape=(2, 2, 3) "
+            "with groups=1 takes w.shape[1]*groups = 2*1 = 2; expected x.shape[1] == w.shape[1]*groups "
+            "(the weight is (C_out, C_in/groups, *kernel))",
+        ),
+        (
+            "conv_transpose",
+            (1, 3, 5),
+            (3, 1, 2),
+            {"groups": 2},
+            "f: groups=2 does not divide C_in = x.shape[1] = 3; expected groups dividing C_in",
+        ),
+        (
+            "conv_transpose",
+            (1, 3, 5),
+            (2, 1, 2),
+            {},
+            "f: x.shape=(1, 3, 5) has C_in = 3 channels but w.shape[0] = 2; expected x.shape[1] == w.shape[0] "
+            "(the transposed weight is (C_in, C_out/groups, *kernel))",
+        ),
+    ],
+)
+def test_layer_call_refusals_word_for_word(make, x, w, kwargs, message):
+    from refconv.spec import LayerCall
+
+    with pytest.raises((ValueError, TypeError)) as info:
+        getattr(LayerCall, make)("f", np.ones(x), np.ones(w), **kwargs)
+    assert str(info.value) == message

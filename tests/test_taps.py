@@ -149,3 +149,22 @@ def test_slab_padder_reuses_one_buffer_for_a_padded_constant_boundary(lo, hi):
     first, second = padder(0, 2), padder(2, 4)
     assert np.shares_memory(first, second)  # one buffer, its border written once
     assert padder(0, 1).base is not None and not np.shares_memory(padder(0, 1), planes)
+
+
+def test_index_tables_keep_the_other_step_when_one_is_clamped():
+    # One tap with a dilation past int64, but three outputs at stride 2: cells 0, 2, 4.
+    g = AxisGeometry(n=5, k=1, stride=2, dilation=2**64 + 1)
+    assert gather_index(g, "constant").tolist() == [[0], [2], [4]]
+    # One output with a stride past int64, but two taps at dilation 2: cells 0 and 2.
+    g = AxisGeometry(n=4, k=2, stride=2**63, dilation=2)
+    assert g.out == 1 and gather_index(g, "constant").tolist() == [[0, 2]]
+
+
+def test_slab_padder_crops_a_negative_pad_and_fills_the_other_side():
+    # lo = -1 drops the first cell of each plane, hi = 1 appends one fill cell (a transposed conv's
+    # forward geometry crops this way); the slab equals pad()'s, fill included.
+    planes = np.arange(1, 7).reshape(2, 3)
+    s = ConvSpec((AxisGeometry(n=3, k=2, lo=-1, hi=1),), "constant")
+    padder = slab_padder(planes, s, most=2, fill=-7)
+    assert padder(0, 2).tolist() == [[2, 3, -7], [5, 6, -7]]
+    assert padder(1, 2).tolist() == [[5, 6, -7]]

@@ -373,7 +373,11 @@ def _first_empty_window(g: AxisGeometry) -> int | None:
             bad = ~_holds_input(g, o if small else o.astype(object))
             if bad.any():
                 return int(o[np.argmax(bad)])
-    return None if _holds_input(g, g.out - 1) else g.out - 1
+    if _holds_input(g, g.out - 1):
+        return None
+    # The empty suffix starts at the first window past the input's end (a = o*s - lo >= n), not
+    # at the last output; min() keeps the last output when an unscanned left window is the one.
+    return min(-(-(g.n + g.lo) // g.stride), g.out - 1)
 
 
 def _pool_spec(
