@@ -765,13 +765,35 @@ def test_direct_conv_transpose_sums_in_its_dtype_in_tap_order():
     assert y[0, 0, 2] == np.float32(1.0) and float(refconv.exact("conv_transpose", x, w)[0, 0, 2]) == 1 + 2.0**-23
 
 
-def test_the_working_set_of_the_direct_method_by_hand():
+@pytest.mark.parametrize(
+    ("x_dtype", "w_dtype", "item"),
+    [
+        (np.float64, np.float64, 8),
+        (np.float32, np.float32, 8),
+        (np.complex128, np.float64, 16),
+        (object, object, 8),
+        (object, np.int64, 8),
+        (np.int64, object, 8),
+    ],
+)
+def test_the_working_set_of_the_direct_method_by_hand(x_dtype, w_dtype, item):
     # One channel in and out per group (x's Ci and w's Co are 1): the view sum holds nothing more.
     spec = plain_spec("t", (6,), (2,))
-    assert direct.working_set(np.ones((2, 3, 1, 6)), np.ones((3, 1, 1, 2)), spec) == 0
-    # Channels: one im2col tap is B*G*Ci*outputs cells of 8 bytes; 2 taps fit the budget.
-    x, w = np.ones((2, 1, 3, 6)), np.ones((1, 4, 3, 2))
-    assert direct.working_set(x, w, spec) == 2 * 3 * 5 * 8 * 2
+    assert direct.working_set(np.ones((2, 3, 1, 6), x_dtype), np.ones((3, 1, 1, 2), w_dtype), spec) == 0
+    # Channels: one im2col tap is B*G*Ci*outputs cells of max(itemsize, 8) bytes (objects: 8);
+    # both taps fit the budget.  B=2, G=3, Ci=2, 5 outputs.
+    x, w = np.ones((2, 3, 2, 6), x_dtype), np.ones((3, 4, 2, 2), w_dtype)
+    assert direct.working_set(x, w, spec) == 2 * 3 * 2 * 5 * item * 2
+    # One input channel but four outputs per group is not the view sum: 2*3*1*5 cells per tap.
+    assert (
+        direct.working_set(np.ones((2, 3, 1, 6), x_dtype), np.ones((3, 4, 1, 2), w_dtype), spec) == 2 * 3 * 5 * item * 2
+    )
+
+
+def test_an_empty_batch_keeps_its_shape_and_dtype_in_the_view_sum():
+    # A depthwise layer (one channel per group) over zero images: torch returns the (0, C, L) shape.
+    y = conv(np.ones((0, 2, 5), np.float32), np.ones((2, 1, 2), np.float32), groups=2, method="direct")
+    assert y.shape == (0, 2, 4) and y.dtype == np.float32
 
 
 def test_fractions_from_coprime_parts_are_not_renormalised():
