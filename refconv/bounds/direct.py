@@ -146,16 +146,7 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
     u_x, u_w = _input_terms(arith, [x, w])
     assumptions = ["any summation order", _flush_assumption(arith)]
     terms_n = 3 * n if arith.split == "bf16x3" else n  # products in the sum
-    if arith.split == "bf16x3":
-        bracket = 3 * 2.0**-16 + gamma(3 * n, u_acc)
-    else:
-        products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
-        k = np.maximum(n - 1, 0) if products_exact else n
-        # Under FTZ the model has an absolute term per operation: Higham's gamma_k, not k*u.
-        c = k * u_acc if arith.accumulate_rounding == "rn" and not arith.ftz else gamma(k, u_acc)
-        # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.  (At
-        # layer scale each array pass costs a fraction of the convolution: skip the zero terms.)
-        bracket = c if not (u_x or u_w) else u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
+    bracket = _bracket(arith, acc, n, u_acc, u_x, u_w)
     ref_abs = None if reference is None else _reference_abs(reference, M.shape)  # refused here if malformed
     with np.errstate(over="ignore", invalid="ignore"):
         value = np.asarray(bracket * M, dtype=np.float64)
@@ -165,14 +156,8 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
             value = (1 + u_out) * value + u_out * y_abs
         underflow_in = 0.0
         if arith.inputs is not None and (u_x or u_w):
-            # Conversion may underflow: |x^ - x| <= u|x| + eta_in per operand [derived].
-            ones = [np.ones(x.shape), np.ones(w.shape)]
-            eta = arith.inputs.eta
-            if u_x:
-                value = value + (1 + bracket) * eta * np.asarray(_run(fn, [ones[0], mags[1], None], kwargs, np.float64))
-            if u_w:
-                value = value + (1 + bracket) * eta * np.asarray(_run(fn, [mags[0], ones[1], None], kwargs, np.float64))
-            underflow_in = eta
+            value = value + _conversion_underflow(fn, mags, kwargs, arith, bracket, u_x, u_w)
+            underflow_in = arith.inputs.eta
         flush = _flush_terms(
             arith, acc, out_fmt, u_out, 2 * terms_n - 1, terms_n, _daz_mass(fn, ops, mags, kwargs, arith)
         )
@@ -198,6 +183,32 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
     return Bound(
         np.asarray(value, dtype=np.float64), "componentwise", "direct", arith, source, tuple(assumptions), terms
     )
+
+
+def _bracket(arith: Arithmetic, acc: Format, n: np.ndarray, u_acc: float, u_x: float, u_w: float) -> Any:
+    """The relative factor of ``M`` in the direct bound: the products' and the sum's roundings."""
+    if arith.split == "bf16x3":
+        return 3 * 2.0**-16 + gamma(3 * n, u_acc)
+    products_exact = arith.inputs is not None and 2 * arith.inputs.p <= acc.p
+    k = np.maximum(n - 1, 0) if products_exact else n
+    # Under FTZ the model has an absolute term per operation: Higham's gamma_k, not k*u.
+    c = k * u_acc if arith.accumulate_rounding == "rn" and not arith.ftz else gamma(k, u_acc)
+    # (1+u_x)(1+u_w)(1+c) - 1 expanded into non-negative monomials: no cancellation.  (At layer
+    # scale each array pass costs a fraction of the convolution: skip the zero terms.)
+    return c if not (u_x or u_w) else u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
+
+
+def _conversion_underflow(fn, mags: list, kwargs: dict, arith: Arithmetic, bracket: Any, u_x: float, u_w: float):
+    """Converting an operand into ``arith.inputs`` may underflow: ``|x^ - x| <= u|x| + eta_in``
+    per operand [derived]; the ``eta_in`` part, carried through the products and the sum."""
+    eta, term = arith.inputs.eta, 0.0
+    if u_x:
+        ones = np.ones(mags[0].shape)
+        term = term + (1 + bracket) * eta * np.asarray(_run(fn, [ones, mags[1], None], kwargs, np.float64))
+    if u_w:
+        ones = np.ones(mags[1].shape)
+        term = term + (1 + bracket) * eta * np.asarray(_run(fn, [mags[0], ones, None], kwargs, np.float64))
+    return term
 
 
 def _flush_assumption(arith: Arithmetic) -> str:
