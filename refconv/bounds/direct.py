@@ -294,8 +294,8 @@ def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
         # A partial sum of the window may overflow the accumulator (float16: 6e4 + 6e4): no finite
         # bound holds there, as in the direct bound.  The window sum of |x| bounds every partial sum.
         window_sum = np.asarray(fn(np.abs(x.astype(np.float64)), **dict(params, divisor_override=1)), dtype=np.float64)
-        limit = min(acc.realmax, out_fmt.realmax)
-        overflow = ~np.isfinite(window_sum) | (window_sum * (1 + m * _U64) >= limit)
+        overflow = ~np.isfinite(window_sum) | (window_sum * (1 + m * _U64) >= acc.realmax)
+        overflow |= mean_abs >= out_fmt.realmax  # the mean itself past the stored format
     assumptions = ("any summation order",) + ((_flush_assumption(arith),) if arith.ftz or arith.daz else ())
     if overflow.any():
         value = np.where(overflow, np.inf, value)
