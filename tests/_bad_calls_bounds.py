@@ -56,11 +56,25 @@ ROWS = [
         r"expected method='direct'",
     ),
     bad(error_bound, X, W, op="correlate", stride=0) >> (ValueError, r"correlate: stride=0 has an entry 0 < 1"),
+    bad(error_bound, X, W, op="correlate", method="fft", stride=0)
+    >> (ValueError, exactly("correlate: stride=0 has an entry 0 < 1; expected ints >= 1")),
     bad(error_bound, X, W, op="correlate", reference=np.zeros(3))
     >> (
         ValueError,
         r"^error_bound: reference=<ndarray shape=\(3,\) dtype=float64> has shape \(3,\); "
         r"expected the op's output shape \(4,\)$",
+    ),
+    # The Lp and weighted pool bounds check reference= as the direct bound does.
+    bad(error_bound, X, 2.0, 2, op="lp_pool", reference=np.zeros(2))
+    >> (
+        ValueError,
+        r"^error_bound: reference=<ndarray shape=\(2,\) dtype=float64> has shape \(2,\); "
+        r"expected the op's output shape \(3,\)$",
+    ),
+    bad(error_bound, X, 2, np.ones(2), op="weighted_pool", reference=[[1.0, 2.0, 3.0]])
+    >> (
+        ValueError,
+        r"^error_bound: reference=\[\[1.0, 2.0, 3.0\]\] has shape \(1, 3\); expected the op's output shape \(3,\)$",
     ),
     # The fast-algorithm bounds check a conv call exactly as conv does (they share its setup).
     bad(error_bound, X3, W3, op="conv", method="fft", groups=2, padding_mode="wrap")
@@ -220,6 +234,8 @@ ROWS = [
     >> (TypeError, exactly("Arithmetic: output='f16' is not a Format; expected None or an entry of FORMATS")),
     bad(Arithmetic, "x", input_rounding="rd")
     >> (ValueError, exactly("Arithmetic: input_rounding='rd' is not recognised; expected one of 'rn', 'rz'")),
+    bad(Arithmetic, "x", accumulate_rounding="ru")
+    >> (ValueError, exactly("Arithmetic: accumulate_rounding='ru' is not recognised; expected one of 'rn', 'rz'")),
     bad(error_bound, X32, 2, 2, op="lp_pool", arithmetic="F32_F32_F32_FTZ")
     >> (
         ValueError,
@@ -228,6 +244,17 @@ ROWS = [
             "expected an arithmetic without ftz/daz"
         ),
     ),
+    # Either flag alone is refused too.
+    bad(error_bound, X32, 2, np.ones(2), op="weighted_pool", arithmetic=Arithmetic("daz", daz=True))
+    >> (
+        ValueError,
+        exactly(
+            "error_bound: arithmetic='daz' flushes subnormals: no weighted_pool bound models it; "
+            "expected an arithmetic without ftz/daz"
+        ),
+    ),
+    bad(error_bound, X32, 2, 2, op="lp_pool", arithmetic=Arithmetic("ftz", ftz=True))
+    >> (ValueError, r"^error_bound: arithmetic='ftz' flushes subnormals: no lp_pool bound models it; "),
     bad(error_bound, X32, 2, np.ones(2, np.float32), op="weighted_pool", method="fft")
     >> (ValueError, exactly("error_bound: method='fft' has no bound for op='weighted_pool'; expected 'direct'")),
     bad(error_bound, X32, W32, op="correlate", method="fft", arithmetic="F32_F32_F32_FTZ")

@@ -99,6 +99,24 @@ def within(y, x, w, **bound_kwargs):
 # --- hand-derived values ---------------------------------------------------------------------------------
 
 
+# This test comes first in the module on purpose: the low-precision-output presets are built when
+# refconv.bounds is imported, and mutmut attributes import-time calls to the first test that runs.
+def test_low_precision_output_presets_store_in_their_narrow_format():
+    # F16_F16_F32_F16 / BF16_BF16_F32_BF16: the F16_F16_F32 / BF16_BF16_F32 preset (operands
+    # rounded into fp16/bf16, float32 accumulation), its result stored once more in fp16/bf16.
+    for base, out in (("F16_F16_F32", "f16"), ("BF16_BF16_F32", "bf16")):
+        name = f"{base}_{out.upper()}"
+        stored = PRESETS[name]
+        assert stored.name == name and stored.output == FORMATS[out], name
+        assert dataclasses.replace(stored, name=base, output=None) == PRESETS[base], name
+    # Stored in fp16, the bound of four ones summed in float32 (exact products: c = 3 u32, M = 4)
+    # becomes (1 + u_out) c M + u_out M + eta_f16 / 2: it gains u_out (1 + c) M + 2**-25.
+    ones = np.ones(4, np.float32)
+    f32 = error_bound(ones, ones, op="correlate", arithmetic="F16_F16_F32").value
+    f16 = error_bound(ones, ones, op="correlate", arithmetic="F16_F16_F32_F16").value
+    assert float(f16[0] - f32[0]) == pytest.approx(U16 * 4 * (1 + 3 * 2.0**-24) + 2.0**-25, rel=1e-9, abs=0)
+
+
 def test_hand_values_direct():
     # 3 products of ones in float32, round to nearest: 3 u M with M = 3 (times the 1 + 2**-40 safety).
     b = error_bound(np.ones(5, np.float32), np.ones(3, np.float32), op="correlate")
@@ -647,6 +665,49 @@ def test_fft_bound_is_infinite_where_the_transforms_may_overflow():
     assert np.isfinite(error_bound(np.array([above, 0.0]), np.array([2.0, 0.0]), op="correlate", method="fft").value)
 
 
+def test_fft_overflow_guard_is_reach_times_two_to_the_t_times_four_at_or_past_realmax():
+    # x of length 10 with one nonzero a, w = [1]: the full linear length is 10, so t = 4 stages
+    # and the guard is 2**4 * 4 * a = 64 a >= float32's realmax.  At a = realmax / 64 exactly the
+    # bound is inf (the guard is ">="); 2**-10 below it the map is finite, with its formula value.
+    realmax = float(np.finfo(np.float32).max)
+    w = np.array([1.0], dtype=np.float32)
+
+    def bound(a):
+        x = np.zeros(10, dtype=np.float32)
+        x[3] = a
+        return error_bound(x, w, op="correlate", method="fft", arithmetic="F32_F32_F32")
+
+    at = bound(realmax / 64)
+    assert at.terms["t"] == 4 and float(at.value) == np.inf
+    a = float(np.float32(realmax / 64 * (1 - 2.0**-10)))  # 5/4 of it passes realmax: the constant is 4
+    below = bound(a)
+    u = 2.0**-24
+    eta = u + 4 * u / (1 - 4 * u) * (math.sqrt(2) + u)
+    c_n = 4 * eta / (1 - 4 * eta)
+    # One channel, one nonzero tap: S = ||x||_2 ||w||_1 + ||x||_1 ||w||_2 = 2 a; 10 + 1 + 10 terms.
+    expected = (3 * c_n + math.sqrt(5) * u + u / (1 - u)) * 2 * a * (1 + 21 * 2.0**-52) * (1 + 2.0**-40)
+    assert float(below.value) == pytest.approx(expected, rel=1e-12)
+
+
+def test_fft_norms_are_taken_per_map_without_underflow():
+    # The 2-norms are of each feature map on its own: a batch of a huge sample (2**500) and a tiny
+    # one (2**-600, whose square underflows float64) has the tiny sample's bound proportional to
+    # 2**-600, the formula's, not 0 or the huge sample's.  x = [a, a], w = [1] per sample:
+    # S = ||x||_2 ||w||_1 + ||x||_1 ||w||_2 = (sqrt(2) + 2) a, t = 1 stage.
+    x = np.array([[[2.0**500, 2.0**500]], [[2.0**-600, 2.0**-600]]])
+    w = np.array([[[1.0]]])
+    got = error_bound(x, w, op="conv", method="fft").value  # (N, C_out) = (2, 1)
+    u = 2.0**-53
+    eta = u + 4 * u / (1 - 4 * u) * (math.sqrt(2) + u)
+    c_n = eta / (1 - eta)
+    constant = (3 * c_n + math.sqrt(5) * u + u / (1 - u)) * (1 + (4 + 1 + 10) * 2.0**-52) * (1 + 2.0**-40)
+    for sample, a in enumerate((2.0**500, 2.0**-600)):
+        assert float(got[sample, 0]) == pytest.approx(constant * (math.sqrt(2) + 2) * a, rel=1e-12, abs=0), sample
+    # A lone tiny map too: scaling it by 2 (not by its own largest power of two) would square it to 0.
+    tiny = error_bound(np.array([2.0**-600, 2.0**-600]), np.array([2.0**-600]), op="correlate", method="fft")
+    assert float(tiny.value) == pytest.approx(constant * (math.sqrt(2) + 2) * 2.0**-1200, rel=1e-12, abs=0)
+
+
 def test_fft_bound_of_a_layer_adds_the_bias_rounding():
     # One more rounding per output: (1 + u) B + u (S + sqrt(#outputs) |b|); two outputs here.
     x, w = np.array([[[1.0, 2.0, 3.0]]]), np.array([[[1.0, -1.0]]])
@@ -689,6 +750,105 @@ def test_winograd_bound_by_hand():
     # Convolution: the correlation with the kernel flipped.
     flipped = error_bound(x, w[::-1].copy(), op="convolve", method="winograd")
     assert flipped.value.tolist() == b.value.tolist()
+
+
+def test_winograd_bound_of_a_batch_with_bias_is_the_bound_of_each_sample():
+    # Outputs do not interact: the bound of a batch (N = 2, two output channels, a bias) is, sample
+    # by sample, the bound of that sample alone; float64 values from an exact (Fraction) transform.
+    rng = np.random.default_rng(19)
+    x, w, bias = rng.normal(size=(2, 1, 7)), rng.normal(size=(2, 1, 3)), np.array([0.5, -2.0])
+    batch = error_bound(x, w, bias, op="conv", method="winograd")
+    assert batch.value.shape == (2, 2, 5) and batch.value.dtype == np.float64
+    for i in range(2):
+        alone = error_bound(x[i : i + 1], w, bias, op="conv", method="winograd").value
+        assert batch.value[i].tolist() == alone[0].tolist(), i
+    # Transform matrices given as exact rationals bound in float64, as the same matrices in float do.
+    exact_f23 = tuple([[Fraction(v).limit_denominator(8) for v in row] for row in m] for m in WINOGRAD["F(2,3)"])
+    rational = error_bound(x, w, bias, op="conv", method="winograd", transform=exact_f23)
+    assert rational.value.dtype == np.float64 and rational.value.tolist() == batch.value.tolist()
+
+
+def test_fast_bounds_read_an_integer_bias_by_its_magnitude():
+    # |b| of an int8 bias of -128 is 128 (int8's own abs wraps to -128): every bound with it is the
+    # bound with the float bias -128.0, and larger than with no bias, by u (Y + 128) per output
+    # for Winograd (Y = 3 for ones), by u sqrt(4) 128 and more per map for the FFT.
+    x, w = np.ones((1, 1, 6)), np.ones((1, 1, 3))
+    for method in ("winograd", "fft", "direct"):
+        as_int = error_bound(x, w, np.array([-128], np.int8), op="conv", method=method).value
+        as_float = error_bound(x, w, np.array([-128.0]), op="conv", method=method).value
+        unbiased = error_bound(x, w, op="conv", method=method).value
+        assert as_int.tolist() == as_float.tolist(), method
+        assert (as_int - unbiased > 128 * 2.0**-53).all(), method
+
+
+def test_an_empty_batch_has_an_empty_bound():
+    # No outputs, no bound entries, no error: the largest term count over no outputs is taken as 0.
+    empty = np.zeros((0, 4))
+    assert error_bound(empty, 2, op="avg_pool", axes=-1).value.shape == (0, 2)
+    assert error_bound(empty, 2, 2, op="lp_pool", axes=-1).value.shape == (0, 2)
+    assert error_bound(empty, 2, np.ones(2), op="weighted_pool", axes=-1).value.shape == (0, 2)
+    daz = Arithmetic("f64, DAZ", accumulate=FORMATS["f64"], daz=True)
+    for arith in (None, daz):
+        assert error_bound(np.zeros((0, 1, 4)), np.ones((3, 1, 2)), op="conv", arithmetic=arith).value.shape == (
+            0,
+            3,
+            3,
+        )
+        assert error_bound(empty, 2, op="avg_pool", axes=-1, arithmetic=arith).value.shape == (0, 2)
+
+
+def test_avg_pool_bound_past_float64_is_infinite_without_warnings():
+    import warnings
+
+    # 200 cells of 5e305 summed (divisor 1) in bfloat16: the sum 1e308 is finite in float64, but
+    # gamma_201(2**-8) = 201/55 > 1, so the bound passes float64's range: inf, without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b = error_bound(np.full(200, 5e305), 200, op="avg_pool", divisor_override=1, arithmetic="BF16_BF16_BF16")
+    assert b.terms["M"].tolist() == [pytest.approx(1e308, rel=1e-12)] and b.value.tolist() == [math.inf]
+
+
+def test_avg_pool_bound_is_infinite_where_the_window_sum_may_overflow():
+    # A float16 implementation summing [6e4, 6e4] in float16 gets inf (120000 > 65504) and then
+    # inf / 2: correct for F16_F16_F16, yet |inf - 6e4| exceeds any finite bound.  The weighted
+    # pool with equal weights, the same average, says inf.
+    x = np.array([6e4, 6e4], np.float16)
+    assert error_bound(x, 2, np.ones(2), op="weighted_pool").value.tolist() == [math.inf]
+    bound = error_bound(x, 2, op="avg_pool")
+    assert bound.value.tolist() == [math.inf]
+    assert bound.assumptions[-1] == "overflow possible at 1 outputs: bound is inf there"
+
+
+def test_daz_flushes_only_subnormal_float_operands():
+    # DAZ reads operands below the smallest normal as 0: float32's smallest normal itself is read
+    # as it is (the bound equals the one without DAZ), and an integer operand has no subnormals
+    # (it is bounded as its float32 values are).
+    daz = Arithmetic("f32, DAZ", accumulate=FORMATS["f32"], daz=True)
+    plain = Arithmetic("f32", accumulate=FORMATS["f32"])
+    w = np.array([1.0, 0.5], np.float32)
+    x = np.array([2.0**-126, 0.0, -3.0], np.float32)  # the first output holds the smallest normal alone
+    assert error_bound(x, w, op="correlate", arithmetic=daz).value.tolist() == (
+        error_bound(x, w, op="correlate", arithmetic=plain).value.tolist()
+    )
+    ints = np.array([1, -2, 3])
+    assert error_bound(ints, w, op="correlate", arithmetic=daz).value.tolist() == (
+        error_bound(ints.astype(np.float32), w, op="correlate", arithmetic=daz).value.tolist()
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="refconv/bounds/direct.py:_input_terms calls representable() on the operand as given: an integer x "
+    "with an arithmetic that rounds its inputs (F16_F16_F32) raises round_to's TypeError instead of being "
+    "bounded as its float values (it is, with inputs=None)",
+)
+def test_integer_operands_with_rounded_inputs_are_bounded_as_their_float_values():
+    ints, w = np.array([1, -2, 3]), np.array([1.0, 0.5], np.float32)
+    got = error_bound(ints, w, op="correlate", arithmetic="F16_F16_F32").value
+    assert (
+        got.tolist() == error_bound(ints.astype(np.float32), w, op="correlate", arithmetic="F16_F16_F32").value.tolist()
+    )
 
 
 def test_fast_bounds_cover_only_the_bilinear_ops():
@@ -1058,7 +1218,7 @@ def pool_problems(draw):
     """``(x, kernel_size, kwargs, windows, shape)``: an avg_pool call over every axis of x, per
     output its cells and divisor (torch's rules, worked out here), and the output shape."""
     nd = draw(st.sampled_from([1, 2]))
-    scale = np.float32(draw(st.sampled_from([1.0, 2.0**-70])))
+    scale = np.float32(draw(st.sampled_from([1.0, 2.0**-70, 2.0**-135])))  # 2**-135: float32 subnormals (DAZ)
     x = draw(hnp.arrays(np.float32, (7,) if nd == 1 else (5, 6), elements=_values)) * scale
     k = draw(st.sampled_from([2, 3]))
     stride = draw(st.sampled_from([None, 1, 2]))
