@@ -836,13 +836,6 @@ def test_daz_flushes_only_subnormal_float_operands():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="refconv/bounds/direct.py:_input_terms calls representable() on the operand as given: an integer x "
-    "with an arithmetic that rounds its inputs (F16_F16_F32) raises round_to's TypeError instead of being "
-    "bounded as its float values (it is, with inputs=None)",
-)
 def test_integer_operands_with_rounded_inputs_are_bounded_as_their_float_values():
     ints, w = np.array([1, -2, 3]), np.array([1.0, 0.5], np.float32)
     got = error_bound(ints, w, op="correlate", arithmetic="F16_F16_F32").value

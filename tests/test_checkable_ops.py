@@ -518,11 +518,6 @@ def test_pool_bounds_past_float64_are_infinite_without_warnings():
     assert edge.terms["S"].tolist() == [np.finfo(np.float64).max] and edge.value.tolist() == [math.inf]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refconv/bounds/pools.py encloses S and Mbar ((S64 + n eta) / (1 - g)) outside np.errstate: at x = "
-    "float64's largest value the division overflows with a RuntimeWarning (the direct bound raises none)",
-)
 @pytest.mark.parametrize("op, args", [("weighted_pool", (1, np.ones(1))), ("lp_pool", (1.0, 1))])
 def test_pool_bounds_at_float64s_largest_value_raise_no_warning(op, args):
     import warnings

@@ -97,11 +97,23 @@ def _input_terms(arith: Arithmetic, operands: list) -> list[float]:
     """``u`` of converting each operand into ``arith.inputs`` (0 when exactly representable)."""
     out = []
     for a in operands:
-        if arith.inputs is None or a is None or representable(np.asarray(a), arith.inputs):
+        if arith.inputs is None or a is None or representable(_as_float_values(a), arith.inputs):
             out.append(0.0)
         else:
             out.append(arith.inputs.u(arith.input_rounding))
     return out
+
+
+def _as_float_values(a: Any) -> np.ndarray:
+    """An operand as the float array its values are read as: integers below ``2**53`` exactly as
+    float64; larger ones as NaN-free values no format below float64 holds (so the conversion term
+    is kept, which covers them)."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biu":
+        return a
+    if a.size and np.abs(a.astype(object)).max() > 2**53:
+        return np.full(a.shape, 1 + 2.0**-52)  # not representable in any narrower format
+    return a.astype(np.float64)
 
 
 def _reference_abs(reference: Any, shape: tuple) -> np.ndarray:

@@ -127,7 +127,8 @@ def _lp_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: Format, r
     with np.errstate(over="ignore"):
         S64 = _window_sum(np.abs(x.astype(np.float64)) ** pf, params)
     g = float(gamma(float(n.max(initial=0)) + 2, _U64))
-    S_hi = (S64 + n * _ETA64) / (1 - g)
+    with np.errstate(over="ignore"):  # an enclosure past float64's range is inf, and so is the bound
+        S_hi = (S64 + n * _ETA64) / (1 - g)
     S_lo = np.maximum((S64 - n * _ETA64) * (1 - g), 0.0)
     c = _sum_rel(n - 1, u, arith)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -168,7 +169,8 @@ def _weighted_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: For
     if u_w and w_min < (arith.inputs or acc).realmin:
         u_w = math.inf  # a weight that underflows when rounded: no relative bound
     g = float(gamma(2 * K + 2, _U64))
-    Mbar = (Mbar64 + K * _ETA64 / w_min) / (1 - g)
+    with np.errstate(over="ignore"):  # an enclosure past float64's range is inf, and so is the bound
+        Mbar = (Mbar64 + K * _ETA64 / w_min) / (1 - g)
     c = float(_sum_rel(K, u, arith))
     bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
     c_den = float(_sum_rel(K - 1, u, arith))
