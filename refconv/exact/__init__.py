@@ -383,18 +383,14 @@ def widen_bfloat16(values: tuple) -> tuple:
 def value_at(kind: str, value: Any, index: tuple) -> Fraction | float:
     """One output of :func:`reference_value` (or :func:`exact_value`): a Fraction, or the
     non-finite float IEEE gives there."""
-    if kind == "exact":
-        total, cls = value
+    if kind in ("exact", "dyadic", "mixed"):
+        # exact_value's forms as reference_value's: (total, IEEE classes or None).
+        total, cls = value if kind == "exact" else (value[:2], value[2] if kind == "mixed" else None)
         if cls is not None and not np.isfinite(cls[index]):
             return float(cls[index])
         if isinstance(total, Expansion):
             return total.at(index)
         V, E = total
-        return Fraction(int(V[index])) * Fraction(2) ** E
-    if kind in ("dyadic", "mixed"):
-        V, E = value[:2]
-        if kind == "mixed" and not np.isfinite(value[2][index]):
-            return float(value[2][index])
         return Fraction(int(V[index])) * Fraction(2) ** E
     v = np.asarray(value)[index]
     return Fraction(v) if isinstance(v, (int, Fraction)) else Fraction(float(v)) if np.isfinite(v) else float(v)
@@ -580,16 +576,10 @@ def rounded(kind: str, value: Any, dtype: Any) -> np.ndarray:
         finite = np.frompyfunc(lambda v: isinstance(v, (int, Fraction)), 1, 1)(value).astype(bool)
         out = round_rational(np.where(finite, value, 0), dtype)
         return np.where(finite, out, value.astype(np.float64)).astype(dtype)
-    if kind == "exact":
-        total, cls = value
-        if isinstance(total, Expansion):
-            out = total.rounded(float_format("rounded", dtype))
-        else:
-            out = round_dyadic(*total, dtype)
-        return out if cls is None else np.where(np.isfinite(cls), out, cls).astype(dtype)
-    if kind == "dyadic":
-        V, E = value
-        return round_dyadic(V, E, dtype)
-    V, E, cls = value
-    out = round_dyadic(V, E, dtype)
-    return np.where(np.isfinite(cls), out, cls).astype(dtype)
+    # exact_value's forms ("dyadic", "mixed") as reference_value's: (total, IEEE classes or None).
+    total, cls = value if kind == "exact" else (value[:2], value[2] if kind == "mixed" else None)
+    if isinstance(total, Expansion):
+        out = total.rounded(float_format("rounded", dtype))
+    else:
+        out = round_dyadic(*total, dtype)
+    return out if cls is None else np.where(np.isfinite(cls), out, cls).astype(dtype)
