@@ -168,7 +168,7 @@ def exact_bilinear(fn, x: np.ndarray, w: np.ndarray, bias, kwargs: dict, layout:
         return None  # a term could reach float64's overflow: the Python-int route
     x_limbs, w_limbs = xs.limbs(bx), ws.limbs(bw)
     if layout.w_axis is None:
-        products = {(j, k): fn(xj, wk, **kwargs) for j, xj in enumerate(x_limbs) for k, wk in enumerate(w_limbs)}
+        products = _each_pair(fn, x_limbs, w_limbs, kwargs)
         scale = xs.E.reshape(()) + ws.E.reshape(())
     else:
         products = _stacked(fn, x_limbs, w_limbs, kwargs, layout)
@@ -186,6 +186,11 @@ def exact_bilinear(fn, x: np.ndarray, w: np.ndarray, bias, kwargs: dict, layout:
     return Expansion(tuple(terms), scale)
 
 
+def _each_pair(fn, x_limbs: list, w_limbs: list, kwargs: dict) -> dict:
+    """Every limb pair's result from a call of its own, by ``(j, k)``."""
+    return {(j, k): fn(xj, wk, **kwargs) for j, xj in enumerate(x_limbs) for k, wk in enumerate(w_limbs)}
+
+
 def _stacked(fn, x_limbs: list, w_limbs: list, kwargs: dict, layout: Layout) -> dict:
     """Every limb pair's layer output from calls on stacked limbs: ``x``'s on the batch axis,
     ``w``'s on the output channels of each group, in batch chunks no larger than the call asked."""
@@ -193,7 +198,7 @@ def _stacked(fn, x_limbs: list, w_limbs: list, kwargs: dict, layout: Layout) -> 
     nx, nw = len(x_limbs), len(w_limbs)
     n = x_limbs[0].shape[0]
     if n < nx * nw:  # stacking would make one call larger than the one asked for: a call per pair
-        return {(j, k): fn(xj, wk, **kwargs) for j, xj in enumerate(x_limbs) for k, wk in enumerate(w_limbs)}
+        return _each_pair(fn, x_limbs, w_limbs, kwargs)
     w0 = w_limbs[0]
     if axis == 0:  # conv's (C_out, C_in/g, ...): stack inside each group, (g, nw, C_out/g, ...)
         parts = [wk.reshape((g, w0.shape[0] // g) + w0.shape[1:]) for wk in w_limbs]
