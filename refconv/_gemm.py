@@ -23,7 +23,7 @@ and are passed to :func:`numpy.matmul` unchanged.
 
 from __future__ import annotations
 
-__all__ = ["BLOCK_COLUMNS", "matmul", "blocks_in_parallel"]
+__all__ = ["BLOCK_COLUMNS", "matmul", "blocks_in_parallel", "int64_by_float_limbs"]
 
 import math
 import os
@@ -238,12 +238,48 @@ def _int64_by_float_limbs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> _int64_by_float_limbs(a, b).tolist() == np.matmul(a, b).tolist()
     True
     """
+    return int64_by_float_limbs(a, b, a.shape[-1], matmul, fallback=np.matmul)
+
+
+def int64_by_float_limbs(a: np.ndarray, b: np.ndarray, terms: int, product, fallback=None) -> np.ndarray:
+    """A bilinear ``product`` of int64 operands, exactly (modulo ``2**64``), through float64 limbs.
+
+    ``product(a, b)`` must be a sum of at most ``terms`` products ``a[i] * b[j]`` per output
+    (a matrix product, a convolution); computed on float64 limbs whose every such sum is below
+    ``2**53`` it is exact in any summation order, and the limb results recombine with int64
+    arithmetic modulo ``2**64`` (the module docstring): NumPy's int64 bits, exact where the
+    result fits int64.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        int64 operands.
+    terms : int
+        The most products summed into one output.
+    product : callable
+        ``product(a_limb, b_limb)`` on float64 arrays of ``a``'s and ``b``'s shapes.
+    fallback : callable, optional
+        Called as ``fallback(a, b)`` when no limbs fit (``-2**63`` entries, or more than
+        ``2**51`` terms); ``product`` on the int64 operands when None.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``product(a, b)`` as int64.
+
+    Examples
+    --------
+    >>> a, b = np.array([[2**40 + 3, -7]]), np.array([[2**22 + 1], [5]])
+    >>> int64_by_float_limbs(a, b, 2, np.matmul).tolist() == np.matmul(a, b).tolist()
+    True
+    """
     bits_a, bits_b = _magnitude_bits(a), _magnitude_bits(b)
-    room = 53 - (a.shape[-1] - 1).bit_length()  # K * 2**(p+q) <= 2**53 with K <= 2**ceil(log2 K)
+    room = 53 - (terms - 1).bit_length()  # K * 2**(p+q) <= 2**53 with K <= 2**ceil(log2 K)
     if bits_a is None or bits_b is None or room < 2:
-        return np.matmul(a, b)
+        return (fallback or product)(a, b)
+    bits_a, bits_b = max(bits_a, 1), max(bits_b, 1)  # a zero operand still has one limb
     if bits_a + bits_b <= room:
-        plan = (max(bits_a, 1), 1, max(bits_b, 1), 1)
+        plan = (bits_a, 1, bits_b, 1)
     else:  # the widths p + q = room that need the fewest limb pairs (ties: fewer limbs of a)
         plan = min(
             ((p, -(-bits_a // p), room - p, -(-bits_b // (room - p))) for p in range(1, room)),
@@ -251,7 +287,7 @@ def _int64_by_float_limbs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         )
     p, na, q, nb = plan
     a_limbs, b_limbs = _limbs(a, p, na), _limbs(b, q, nb)
-    total = np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]), np.uint64)
+    total = None
     for i, al in enumerate(a_limbs):
         for j, bl in enumerate(b_limbs):
             shift = p * i + q * j
@@ -259,8 +295,8 @@ def _int64_by_float_limbs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 continue
             # Exact in float64, so exact in int64; then scaled and summed modulo 2**64 (uint64
             # arithmetic wraps without a warning), which is the exact result where it fits int64.
-            part = matmul(al, bl).astype(np.int64).view(np.uint64)
+            part = product(al, bl).astype(np.int64).view(np.uint64)
             if shift:
                 part = part * np.uint64(1 << shift)
-            np.add(total, part, out=total)
+            total = part if total is None else np.add(total, part, out=total)
     return total.view(np.int64)

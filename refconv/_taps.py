@@ -104,9 +104,18 @@ def pad(x: np.ndarray, spec: ConvSpec, axes: Sequence[int], fill=0) -> np.ndarra
     own fill (``-inf``, or a marker).  Equals ``numpy.pad(x, pads, mode=boundary)`` when there
     is no overhang.
     """
+    if not any(g.lo or g.hi or g.overhang for g in spec.axes):
+        return x
+    if spec.boundary == "constant" and all(g.lo >= 0 and g.hi >= 0 for g in spec.axes):
+        # Every cell outside the interior is a fill cell: one fill and one copy, no gather.
+        shape, interior = list(x.shape), [slice(None)] * x.ndim
+        for axis, g in zip(axes, spec.axes):
+            shape[axis] = g.n + g.lo + g.hi + g.overhang
+            interior[axis] = slice(g.lo, g.lo + g.n)
+        out = np.full(shape, fill, dtype=x.dtype)
+        out[tuple(interior)] = x
+        return out
     for axis, g in zip(axes, spec.axes):
-        if g.lo == g.hi == g.overhang == 0:
-            continue
         index = padded_index(g, spec.boundary)
         if g.overhang:  # ceil overhang cells hold the fill value under every boundary
             index[g.n + g.lo + g.hi :] = FILL

@@ -152,6 +152,8 @@ def test_int64_limb_plan_by_hand():
     assert [x.tolist() for x in _gemm._limbs(np.array([3, -5]), 4, 1)] == [[3.0, -5.0]]
     # Three 2-bit limbs of -45 = -(1 + 3*4 + 2*16), each carrying the sign.
     assert [x.tolist() for x in _gemm._limbs(np.array([-45]), 2, 3)] == [[-1.0], [-3.0], [-2.0]]
+    # A zero operand against a 62-bit one (41 + 62 bits would not fit): one limb of zeros.
+    assert matmul(np.zeros((1, 2), np.int64), np.full((2, 1), 2**62 - 1)).tolist() == [[0]]
     # int64's minimum has no magnitude in int64: numpy.matmul computes it (same bits).
     assert matmul(np.array([[-(2**63), 1]]), np.array([[1], [2]])).tolist() == [[-(2**63) + 2]]
 

@@ -691,12 +691,14 @@ def test_im2col_chunks_keep_the_stacked_copy_under_the_budget(monkeypatch):
     assert spy.calls["matmul"] == 9
 
 
-@pytest.mark.parametrize("columns", [1, 100, 1 << 20])
-def test_stride_1_im2col_in_blocks_of_flat_runs_equals_the_definition(monkeypatch, columns):
+@pytest.mark.parametrize(("block", "task"), [(1, 1), (100, 1), (100, 10**4), (1 << 30, 1 << 30)])
+def test_stride_1_gemms_in_blocks_and_tasks_equal_the_definition(monkeypatch, block, task):
     # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells, the outputs span
-    # (5-1)*70 + (68-1) + 1 = 348 flat positions, cut into blocks of BLOCK_COLUMNS: whatever the
-    # block, the result is the definition's, exactly on these integers and in floats.
-    monkeypatch.setattr(direct, "BLOCK_COLUMNS", columns)
+    # (5-1)*70 + (68-1) + 1 = 348 flat positions, cut into blocks of BLOCK_BYTES // (3 + 4) // 8
+    # positions, and the 5 output rows into tasks of TASK_BYTES // (70 * 56) rows (1 row, 2 rows,
+    # all): whatever the cut, the result is the definition's, exactly on these integers and in floats.
+    monkeypatch.setattr(direct, "BLOCK_BYTES", block)
+    monkeypatch.setattr(direct, "TASK_BYTES", task)
     x = np.arange(2 * 3 * 7 * 70).reshape(2, 3, 7, 70) % 5 - 2
     w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
     assert refconv.conv(x, w, method="direct").tolist() == _brute_conv(x, w).tolist()

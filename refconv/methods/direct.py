@@ -51,7 +51,7 @@ from numbers import Rational
 import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
-from .._gemm import BLOCK_COLUMNS, blocks_in_parallel, matmul
+from .._gemm import blocks_in_parallel, int64_by_float_limbs, matmul
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec
 
@@ -63,6 +63,17 @@ IM2COL_BUDGET = 1 << 28
 #: (about 100 coprime denominators) and 3 to 30 taps, scaling is 2-4x faster; 3,000-7,000 bits,
 #: 1.2-4x slower.  Denominators 1..9 give 2520, 12 bits.
 SCALE_BITS = 1024
+
+#: Bytes of input slab and output a task of the stride-1 GEMM holds (a few per thread: cache-sized).
+TASK_BYTES = 1 << 23
+
+#: Bytes of inputs and outputs per GEMM of the stride-1 method (measured on the speed table's
+#: ResNet layer: 512 to 4096 positions of 64 + 64 float32 channels, 1 MiB was among the fastest).
+BLOCK_BYTES = 1 << 20
+
+#: Rows per chunk of a transposing copy (2048 x 64 float32: 128 rows copy 2.7x faster than one).
+TRANSPOSE_ROWS = 128
+
 
 #: Output elements per slab (of planes and rows) in the one-channel loop (about 256 KiB of float64).
 SLAB_ELEMENTS = 1 << 15
@@ -81,6 +92,8 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
 def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if x.shape[2] == w.shape[1] == 1:  # one channel per group: a plain correlation, a depthwise layer
         return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
+    if all(g.stride == 1 for g in spec.axes) and np.result_type(x, w).kind in "fci":
+        return _flat_gemm(x, w, spec)
     return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
 
 
@@ -254,8 +267,6 @@ def _write(out: np.ndarray, view: np.ndarray, c) -> None:
 
 
 def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    if all(g.stride == 1 for g in spec.axes) and np.result_type(padded, w).kind in "fci":
-        return _flat_im2col(padded, w, spec)
     B, G, Ci = padded.shape[:3]
     Co, T, P = w.shape[1], spec.taps, math.prod(spec.output_shape)
     dtype = np.result_type(padded, w)
@@ -276,45 +287,118 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
 
 
-def _flat_im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """:func:`_im2col` with every stride 1, in cache-sized blocks of outputs.
+def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """The channels case with every stride 1: one GEMM per tap on channels-last flat runs.
 
-    In a C-contiguous padded plane, output ``(i, j, ...)`` read through tap ``t`` is flat cell
-    ``i*r_0 + j*r_1 + ... + offset_t`` (``r`` the padded plane's strides), so the outputs of a
-    block of :data:`refconv._gemm.BLOCK_COLUMNS` consecutive flat positions read, through each
-    tap, one contiguous run per input channel.  Per batch, group and block the runs of every tap
-    are copied into a small ``(T*Ci, block)`` matrix (tap-major) and one GEMM makes the block's
-    outputs; positions past a row's last output read real cells and are dropped.  Blocks are a
-    property of the problem and run on one BLAS thread each (:func:`refconv._gemm.blocks_in_parallel`),
-    so the bits do not depend on the thread count.
+    In a padded plane stored channels-last, ``(positions, Ci)``, output ``(i, j, ...)`` read
+    through tap ``t`` is flat position ``i*r_0 + j*r_1 + ... + offset_t`` (``r`` the padded
+    plane's strides in positions), so the inputs a block of consecutive outputs reads through a
+    tap are one contiguous ``(block, Ci)`` matrix: a view, no im2col copy.  A block's outputs are
+    ``sum_t view_t @ w_t``, one BLAS GEMM per tap accumulated in tap order; positions past a
+    row's last output read real cells and are dropped.
+
+    The work is cut into tasks, one per image, group and run of output rows
+    (:func:`_task_rows`): a task copies its slab of the padded input channels-last, computes its
+    blocks of :func:`_block_rows` positions and writes its output rows back in channel form.
+    Tasks and blocks are a property of the problem and each task runs on one BLAS thread
+    (:func:`refconv._gemm.blocks_in_parallel`), so the bits do not depend on the thread count.
+    int64 operands run as exact float64 limbs (:func:`refconv._gemm.int64_by_float_limbs`).
     """
-    B, G, Ci = padded.shape[:3]
-    Co, T = w.shape[1], spec.taps
-    dtype = np.result_type(padded, w)
-    plane = padded.shape[3:]
-    flat = np.ascontiguousarray(padded, dtype=dtype).reshape(B, G, Ci, math.prod(plane))
+    dtype = np.result_type(x, w)
+    if dtype == np.int64:
+        x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
+        return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec))
+    B, G, Ci = x.shape[:3]
+    Co, first_axis = w.shape[1], spec.output_shape[0]
+    # A constant boundary is written into each task's slab around the interior; others pad once.
+    inline = spec.boundary == "constant" and all(g.lo >= 0 and g.hi >= 0 for g in spec.axes)
+    source = x if inline else pad(x, spec, tuple(range(3, 3 + spec.ndim)))
+    lo = tuple(g.lo if inline else 0 for g in spec.axes)
+    plane = tuple(g.n + g.lo + g.hi for g in spec.axes)
     steps = [math.prod(plane[a + 1 :]) for a in range(len(plane))]
-    length = sum((o - 1) * r for o, r in zip(spec.output_shape, steps)) + 1
     offsets = [sum(s.start * r for s, r in zip(slices, steps)) for slices in all_tap_slices(spec)]
-    # (G, Co, Ci, T) -> (G, Co, T*Ci), tap-major like the columns below.
-    wmat = np.ascontiguousarray(w.reshape(G, Co, Ci, T).swapaxes(2, 3).reshape(G, Co, T * Ci), dtype=dtype)
-    wide = np.empty((B, G, Co, spec.output_shape[0] * steps[0]), dtype=dtype)
-    block = BLOCK_COLUMNS
-    tasks = [(b, g, s) for b in range(B) for g in range(G) for s in range(0, length, block)]
+    last = sum((o - 1) * r for o, r in zip(spec.output_shape[1:], steps[1:]))  # a row's last output
+    run = spec.axes[-1].k if spec.axes[-1].dilation == 1 else 1  # taps adjacent in memory (see _tap_gemms)
+    # (G, Co, Ci, T) -> (G, T, Ci, Co): each tap's (Ci, Co) matrix.
+    wt = np.ascontiguousarray(w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 2, 1), dtype=dtype)
+    out = np.empty((B, G, Co, *spec.output_shape), dtype=dtype)
+    per_position = (Ci + Co) * dtype.itemsize
+    rows, block = _task_rows(first_axis, steps[0], per_position), _block_rows(per_position)
+    kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
 
     def work(task) -> None:
-        b, g, s = task
-        e = min(s + block, length)
-        cols = np.empty((T, Ci, e - s), dtype=dtype)
-        for t, offset in enumerate(offsets):
-            cols[t] = flat[b, g, :, offset + s : offset + e]
-        # As BLAS on the whole stack did: IEEE results (inf * 0 = NaN) without warnings.
-        with np.errstate(invalid="ignore", over="ignore"):
-            wide[b, g, :, s:e] = matmul(wmat[g], cols.reshape(T * Ci, e - s))
+        b, g, r0, r1 = task
+        slab = _channels_last_slab(source[b, g], lo, plane, r0, r1 + plane[0] - first_axis)
+        wide = np.empty(((r1 - r0) * steps[0], Co), dtype=dtype)  # rows as long as a padded row
+        _tap_gemms(slab.reshape(-1, Ci), wt[g], offsets, run, wide[: (r1 - r0 - 1) * steps[0] + last + 1], block)
+        out[b, g, :, r0:r1] = _transposed(wide).reshape(Co, r1 - r0, *plane[1:])[kept]
 
-    blocks_in_parallel(tasks, work)
-    kept = (Ellipsis, *(slice(0, o) for o in spec.output_shape[1:]))
-    return wide.reshape(B, G, Co, spec.output_shape[0], *plane[1:])[kept]
+    runs = range(0, first_axis, rows)
+    blocks_in_parallel([(b, g, r, min(r + rows, first_axis)) for b in range(B) for g in range(G) for r in runs], work)
+    return out
+
+
+def _channels_last_slab(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) -> np.ndarray:
+    """Padded rows ``r0 .. r1-1`` (first axis) of ``planes`` ``(Ci, *spatial)``, channels-last:
+    the cells of ``planes`` sit ``lo`` cells into a padded ``plane`` of zeros."""
+    slab = np.zeros((r1 - r0, *plane[1:], planes.shape[0]), dtype=planes.dtype)
+    first = range(max(r0 - lo[0], 0), min(r1 - lo[0], planes.shape[1]))  # source rows in the slab
+    if len(first):
+        into = (slice(first.start + lo[0] - r0, first.stop + lo[0] - r0),)
+        into += tuple(slice(a, a + n) for a, n in zip(lo[1:], planes.shape[2:]))
+        slab[into] = np.moveaxis(planes[:, first.start : first.stop], 0, -1)
+    return slab
+
+
+def _tap_gemms(cells: np.ndarray, matrices: np.ndarray, offsets: list, run: int, out: np.ndarray, block: int) -> None:
+    """``out[p] = sum_t cells[p + offsets[t]] @ matrices[t]`` for every row ``p`` of ``out``.
+
+    Taps come in runs of ``run`` consecutive offsets (a kernel row with dilation 1: ``offsets``
+    ``o, o+1, ..., o+run-1``).  The rows ``p = r, r + run, r + 2*run, ...`` of one residue ``r``
+    read a run as consecutive, non-overlapping stretches of ``run * Ci`` cells: one
+    ``(rows, run*Ci)`` view of ``cells``, so one GEMM per run and residue (``run*Ci`` terms
+    each) instead of one per tap.  Runs are summed in tap order, per block of ``block`` rows.
+    """
+    count, ci = len(out), cells.shape[1]
+    flat = cells.reshape(-1)
+    starts = offsets[::run]
+    matrices = matrices.reshape(len(starts), run * ci, -1)  # tap-major rows: (tap in run, channel)
+    block = max(run, block - block % run)
+    scratch = np.empty((min(block, count) // run + 1, out.shape[1]), dtype=out.dtype)
+    # As BLAS on the whole stack would: IEEE results (inf * 0 = NaN) without warnings.
+    with np.errstate(invalid="ignore", over="ignore"):
+        for s in range(0, count, block):
+            for r in range(s, min(s + run, count)):
+                rows = out[r : s + block : run]
+                n, term = len(rows), scratch[: len(rows)]
+                for i, (start, matrix) in enumerate(zip(starts, matrices)):
+                    view = flat[(r + start) * ci : (r + start + n * run) * ci].reshape(n, run * ci)
+                    if i == 0:
+                        np.matmul(view, matrix, out=rows)
+                    else:
+                        np.matmul(view, matrix, out=term)
+                        np.add(rows, term, out=rows)
+
+
+def _transposed(a: np.ndarray) -> np.ndarray:
+    """``a.T`` as a C-contiguous array, copied in chunks of :data:`TRANSPOSE_ROWS` rows (NumPy's
+    transposing copy of a whole tall matrix reads across cache lines: 2.5x slower here)."""
+    out = np.empty(a.shape[::-1], dtype=a.dtype)
+    for s in range(0, len(a), TRANSPOSE_ROWS):
+        np.copyto(out[:, s : s + TRANSPOSE_ROWS], a[s : s + TRANSPOSE_ROWS].T)
+    return out
+
+
+def _task_rows(first_axis: int, row: int, per_position: int) -> int:
+    """Output rows per task of :func:`_flat_gemm`: as many as keep a task's slab and output near
+    :data:`TASK_BYTES` (``per_position`` bytes per flat position of a row of ``row``), at least one."""
+    return max(1, min(first_axis, TASK_BYTES // max(row * per_position, 1)))
+
+
+def _block_rows(per_position: int) -> int:
+    """Positions per GEMM of :func:`_flat_gemm`: a block's inputs and outputs near
+    :data:`BLOCK_BYTES` (cache-sized), at least one."""
+    return max(1, BLOCK_BYTES // per_position)
 
 
 def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
