@@ -754,13 +754,14 @@ def test_direct_layers_give_ieee_classes_without_warnings(stride):
         assert np.isnan(t[0, 0, 0]) and np.isinf(t).any()
 
 
-def test_direct_conv_transpose_sums_in_its_dtype_in_tap_order():
-    # conv_transpose's direct method adds each tap's contributions in row-major tap order, in the
-    # operands' dtype (docstring of correlate_direct_adjoint).  Output 2 of [1e-24, 1e-24, 1]
-    # (float32 values 2**-24 below) against [1, 1, 1] receives 1 (tap 0), then 2**-24 (tap 1), then
-    # 2**-24 (tap 2): in float32 each addition ties back to 1; summed wider it would be 1 + 2**-23.
+def test_direct_conv_transpose_sums_in_its_dtype():
+    # conv_transpose's direct method sums each cell's contributions in the operands' dtype; with
+    # one channel its stride phase is a view sum, in the order of the input cells the
+    # contributions come from (refconv.spec.adjoint_phases reverses the taps).  Output 2 of
+    # [1, 2**-24, 2**-24] (float32) against [1, 1, 1] receives 1 (from x[0]), then 2**-24 twice:
+    # in float32 each addition ties back to 1; summed wider it would be 1 + 2**-23.
     e = np.float32(2.0**-24)
-    x = np.array([[[e, e, 1.0]]], dtype=np.float32)
+    x = np.array([[[1.0, e, e]]], dtype=np.float32)
     w = np.ones((1, 1, 3), dtype=np.float32)
     y = refconv.conv_transpose(x, w, method="direct")
     assert y.dtype == np.float32
@@ -803,3 +804,39 @@ def test_fractions_from_coprime_parts_are_not_renormalised():
     # constructor found at import must keep what it is given (2/4 stays 2/4 only on this shortcut).
     make = direct._probe_from_coprime()
     assert make(3, 5) == Fraction(3, 5) and make(2, 4).denominator == 4
+
+
+@st.composite
+def _transposed_layers(draw):
+    """A conv_transpose call on small integers (exact in float64): (x, w, keyword arguments)."""
+    ndim, groups = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    k = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
+    m = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
+    op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d))
+    # padding leaving an output: (m-1)*s + d*(k-1) + 1 - 2*p + op >= 1
+    p = tuple(
+        draw(st.integers(0, ((mm - 1) * ss + dd * (kk - 1) + o) // 2)) for mm, ss, dd, kk, o in zip(m, s, d, k, op)
+    )
+    ci, co = groups * draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    x = draw(hnp.arrays(np.float64, (draw(st.integers(1, 2)), ci, *m), elements=st.integers(-9, 9)))
+    w = draw(hnp.arrays(np.float64, (ci, co, *k), elements=st.integers(-9, 9)))
+    return x, w, dict(stride=s, dilation=d, padding=p, output_padding=op, groups=groups)
+
+
+@given(_transposed_layers())
+def test_conv_transpose_by_stride_phases_equals_col2im_and_the_definition(case):
+    # The direct method runs the adjoint as one stride-1 correlation per stride phase
+    # (refconv.spec.adjoint_phases); col2im forms the definition's products one tap at a time.
+    # On small integers both are exact in float64, so they agree bit for bit, with the sparse
+    # matrix's adjoint too.
+    x, w, kw = case
+    got = refconv.conv_transpose(x, w, method="direct", **kw)
+    layer_spec = refconv.spec.transpose_spec("t", x.shape[2:], w.shape[2:], **{k: kw[k] for k in kw if k != "groups"})
+    g = kw["groups"]
+    y = x.reshape(x.shape[0], g, -1, *x.shape[2:])
+    wc = w.reshape(g, -1, *w.shape[1:])
+    by_col2im = direct._col2im(y, wc, layer_spec).reshape(got.shape)
+    assert got.tolist() == by_col2im.tolist()
+    assert got.tolist() == refconv.conv_transpose(x.astype(int), w.astype(int), method="sparse", **kw).tolist()

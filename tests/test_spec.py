@@ -276,6 +276,43 @@ def test_adjoint_spec_restores_the_input_shape_and_is_the_adjoint(case, data):
     assert int((y * u).sum()) == int((x * t).sum())
 
 
+@given(forward_layer())
+def test_adjoint_phases_are_the_definition_cell_by_cell(case):
+    from refconv.spec import adjoint_phases
+
+    n, k, s, d, pads = case
+    fwd = layer_spec("t", n, k, padding=pads, stride=s, dilation=d)
+    phases = adjoint_phases(fwd)
+    # By the definition, per axis: input cell i receives y[o] * w[t] for o*s + t*d - lo == i.
+    wanted = [
+        {
+            i: pairs
+            for i in range(g.n)
+            if (
+                pairs := {(o, t) for o in range(g.out) for t in range(g.k) if o * g.stride + t * g.dilation - g.lo == i}
+            )
+        }
+        for g in fwd.axes
+    ]
+    if not all(wanted):  # an axis where no cell receives anything: no cell of the whole receives anything
+        assert phases == []
+        return
+    for axis, g in enumerate(fwd.axes):
+        got = {}
+        for a, taps, cells in [(p.spec.axes[axis], p.taps[axis], p.cells[axis]) for p in phases]:
+            assert a.stride == 1 and a.k == len(taps) and len(range(g.n)[cells]) == a.out
+            # Phase output j reads padded cell j + jj*dilation, that is y[j + jj*dilation - lo], through taps[jj].
+            for j, i in enumerate(range(g.n)[cells]):
+                pairs = {(j + jj * a.dilation - a.lo, t) for jj, t in enumerate(taps)}
+                got[i] = {(o, t) for o, t in pairs if 0 <= o < g.out}
+        assert {i: p for i, p in got.items() if p} == wanted[axis]
+    # The phases partition the cells that receive anything: the product of the axes' phases.
+    cells = [
+        {idx for idx in np.ndindex(*n) if all(i in range(nn)[c] for i, nn, c in zip(idx, n, p.cells))} for p in phases
+    ]
+    assert sum(map(len, cells)) == len(set().union(*cells))
+
+
 def test_adjoint_spec_of_a_transposed_call_gives_back_its_output_padding():
     from refconv.spec import adjoint_spec, transpose_spec
 

@@ -43,6 +43,7 @@ under the 800 MB budget of :mod:`refconv.spec`) unless a single tap needs more.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import operator
 from fractions import Fraction
@@ -53,7 +54,7 @@ import numpy as np
 from .._arith import INT64_MAX, _abs_max, fits_int64
 from .._gemm import blocks_in_parallel, int64_by_float_limbs, matmul
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
-from ..spec import ConvSpec
+from ..spec import ConvSpec, adjoint_phases
 
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
@@ -308,6 +309,26 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if dtype == np.int64:
         x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
         return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec))
+    out = np.empty((*x.shape[:2], w.shape[1], *spec.output_shape), dtype=dtype)
+
+    def into_out(b: int, g: int, rows: slice, values: np.ndarray) -> None:
+        out[b, g, :, rows] = values
+
+    blocks_in_parallel(_gemm_tasks(x, w, spec, into_out), _call)
+    return out
+
+
+def _call(task) -> None:
+    task()
+
+
+def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink) -> list:
+    """The tasks of :func:`_flat_gemm` (float operands), as zero-argument callables.
+
+    Each computes one image, group and run of output rows and hands them to
+    ``sink(b, g, rows, values)``, ``values`` of shape ``(Co, len(rows), *out[1:])``.
+    """
+    dtype = np.result_type(x, w)
     B, G, Ci = x.shape[:3]
     Co, first_axis = w.shape[1], spec.output_shape[0]
     # A constant boundary is written into each task's slab around the interior; others pad once.
@@ -321,21 +342,18 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     run = spec.axes[-1].k if spec.axes[-1].dilation == 1 else 1  # taps adjacent in memory (see _tap_gemms)
     # (G, Co, Ci, T) -> (G, T, Ci, Co): each tap's (Ci, Co) matrix.
     wt = np.ascontiguousarray(w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 2, 1), dtype=dtype)
-    out = np.empty((B, G, Co, *spec.output_shape), dtype=dtype)
     per_position = (Ci + Co) * dtype.itemsize
     rows, block = _task_rows(first_axis, steps[0], per_position), _block_rows(per_position)
     kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
 
-    def work(task) -> None:
-        b, g, r0, r1 = task
+    def work(b: int, g: int, r0: int, r1: int) -> None:
         slab = _channels_last_slab(source[b, g], lo, plane, r0, r1 + plane[0] - first_axis)
         wide = np.empty(((r1 - r0) * steps[0], Co), dtype=dtype)  # rows as long as a padded row
         _tap_gemms(slab.reshape(-1, Ci), wt[g], offsets, run, wide[: (r1 - r0 - 1) * steps[0] + last + 1], block)
-        out[b, g, :, r0:r1] = _transposed(wide).reshape(Co, r1 - r0, *plane[1:])[kept]
+        sink(b, g, slice(r0, r1), _transposed(wide).reshape(Co, r1 - r0, *plane[1:])[kept])
 
-    runs = range(0, first_axis, rows)
-    blocks_in_parallel([(b, g, r, min(r + rows, first_axis)) for b in range(B) for g in range(G) for r in runs], work)
-    return out
+    runs = [(r, min(r + rows, first_axis)) for r in range(0, first_axis, rows)]
+    return [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs]
 
 
 def _channels_last_slab(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) -> np.ndarray:
@@ -402,20 +420,75 @@ def _block_rows(per_position: int) -> int:
 
 
 def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """The adjoint of :func:`correlate_direct` for int64 and float operands, by col2im.
+    """The adjoint of :func:`correlate_direct` for int64 and float operands.
 
     ``spec`` is the forward correlation; ``y`` has its output's channel form ``(B, G, Co, *out)``
     and ``w`` its kernel ``(G, Co, Ci, *K)``; the result has the forward input's channel form
     ``(B, G, Ci, *in)``.  Every forward output ``o`` hands ``y[o] * w[t]`` back to the input cell
-    it read through tap ``t`` (padded cell ``o*s + t*d``, :func:`refconv._taps.tap_slices`), so
-    one GEMM per chunk of taps, ``(Ci*T, Co) @ (Co, outputs)``, makes every tap's contributions
-    and a strided addition per tap places them (col2im).  Unlike a correlation over the
-    stride-dilated ``y`` (:func:`refconv.conv_transpose`'s other methods), no product with a
-    dilation zero is formed: a quarter of the work at stride 2 in 2-D.  Floats sum each cell's
-    contributions over channels in the GEMM's order and over taps in row-major tap order (the
-    direct bound covers any order); int64 sums are exact under :mod:`refconv._arith`'s rule,
-    which bounds every partial sum.
+    it read through tap ``t`` (padded cell ``o*s + t*d``, :func:`refconv._taps.tap_slices`).
+    Unlike a correlation over the stride-dilated ``y`` (:func:`refconv.conv_transpose`'s other
+    methods), no product with a dilation zero is formed: a quarter of the work at stride 2 in 2-D.
+
+    The cells of each stride phase receive a fixed subset of the taps
+    (:func:`refconv.spec.adjoint_phases`), so each phase is a stride-1 correlation of ``y`` with
+    those taps reversed, computed by this module's forward kernels (one GEMM per kernel row on
+    channels-last runs).  Its zero padding multiplies weights by zero, products the definition
+    does not have: harmless for finite weights, but ``inf * 0`` is NaN, so a non-finite ``w``
+    takes col2im instead (:func:`_col2im`), which forms exactly the definition's products.
+    Floats are summed in any order the direct bound covers; int64 sums are exact under
+    :mod:`refconv._arith`'s rule, which bounds every partial sum.
     """
+    if w.dtype.kind in "fc" and not np.isfinite(w).all():
+        return _col2im(y, w, spec)
+    dtype = np.result_type(y, w)
+    if dtype == np.int64:
+        y, w = np.asarray(y, np.int64), np.asarray(w, np.int64)
+        terms = spec.taps * y.shape[2]
+        return int64_by_float_limbs(y, w, terms, lambda a, b: correlate_direct_adjoint(a, b, spec))
+    B, G, Ci = y.shape[0], y.shape[1], w.shape[2]
+    phases = adjoint_phases(spec)
+    covered = sum(math.prod(len(range(n)[c]) for n, c in zip(spec.input_shape, p.cells)) for p in phases)
+    x = (np.empty if covered == math.prod(spec.input_shape) else np.zeros)((B, G, Ci, *spec.input_shape), dtype)
+    flipped = w.swapaxes(1, 2)  # (G, Ci, Co, *K): each phase correlates y's Co channels into Ci
+    tasks = []
+    # Phases with the same geometry are one correlation with their kernels side by side as
+    # output channels (stride 2 in 2-D, kernel 4: four phases, one GEMM with 4*Ci columns).
+    for geometry, group in itertools.groupby(sorted(phases, key=repr), key=lambda p: p.spec):
+        group = list(group)
+        kernel = np.concatenate([_taken(flipped, p.taps) for p in group], axis=1)
+        if y.shape[2] == kernel.shape[1] == 1 or dtype.kind not in "fc":
+            _phase_sink(x, group, Ci)(slice(None), slice(None), slice(None), _views_times_taps(y, kernel, geometry))
+        else:
+            tasks += _gemm_tasks(y, kernel, geometry, _phase_sink(x, group, Ci))
+    blocks_in_parallel(tasks, _call)
+    return x
+
+
+def _taken(w: np.ndarray, taps: tuple) -> np.ndarray:
+    """``w`` with its kernel axes (after the first three) cut to ``taps[a]`` on each axis ``a``."""
+    for axis, chosen in enumerate(taps):
+        w = np.take(w, chosen, axis=3 + axis)
+    return w
+
+
+def _phase_sink(x: np.ndarray, phases: list, channels: int):
+    """``sink(b, g, rows, values)`` writing the output rows ``rows`` of a group of phases of
+    :func:`correlate_direct_adjoint` (``channels`` each, side by side) into their cells of ``x``."""
+
+    def sink(b, g, rows: slice, values: np.ndarray) -> None:
+        spatial = (slice(None),) * (x.ndim - 3)
+        for j, phase in enumerate(phases):
+            first = range(x.shape[3])[phase.cells[0]][rows]  # the phase's cells of these rows
+            cells = (slice(first.start, first.stop, first.step), *phase.cells[1:])
+            x[(b, g, slice(None), *cells)] = values[(Ellipsis, slice(j * channels, (j + 1) * channels), *spatial)]
+
+    return sink
+
+
+def _col2im(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """:func:`correlate_direct_adjoint` by col2im: one GEMM per chunk of taps,
+    ``(Ci*T, Co) @ (Co, outputs)``, makes every tap's contributions and a strided addition per
+    tap places them, in row-major tap order."""
     B, G, Co = y.shape[:3]
     Ci, T, P = w.shape[2], spec.taps, math.prod(spec.output_shape)
     dtype = np.result_type(y, w)

@@ -87,7 +87,7 @@ from ..conventions import BOUNDARIES as BOUNDARIES
 from ..conventions import BOUNDARY_NAMES as BOUNDARY_NAMES
 from ..conventions import PARAMETER_NAMES as PARAMETER_NAMES
 from ..conventions import same_split
-from ._adjoint import AdjointSpec, adjoint_spec, transpose_spec
+from ._adjoint import AdjointPhase, AdjointSpec, adjoint_phases, adjoint_spec, transpose_spec
 from ._builders import layer_spec, output_shape, plain_spec
 from ._builders import pool_spec as pool_spec  # pooling's normaliser, importable from here
 from ._geometry import AxisGeometry, ConvSpec
@@ -100,10 +100,12 @@ __all__ = [
     "AxisGeometry",
     "ConvSpec",
     "LayerCall",
+    "AdjointPhase",
     "AdjointSpec",
     "plain_spec",
     "layer_spec",
     "transpose_spec",
+    "adjoint_phases",
     "adjoint_spec",
     "output_shape",
 ]

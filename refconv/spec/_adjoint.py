@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any, NamedTuple
 
 from .._validation import fail, int_tuple, pad_pairs
 from ._builders import shapes
 from ._geometry import AxisGeometry, ConvSpec
 
-__all__ = ["AdjointSpec", "adjoint_spec", "transpose_spec"]
+__all__ = ["AdjointPhase", "AdjointSpec", "adjoint_phases", "adjoint_spec", "transpose_spec"]
 
 
 def _output_padding(func: str, output_padding: Any, stride: tuple, dilation: tuple) -> tuple[int, ...]:
@@ -209,3 +211,83 @@ def adjoint_spec(spec: ConvSpec) -> AdjointSpec:
         output_padding.append(unread + max(-g.hi, 0))
         pads.append((reach - g.lo, reach - g.hi))
     return AdjointSpec(tuple(padding), tuple(output_padding), tuple(pads))
+
+
+class AdjointPhase(NamedTuple):
+    """One stride phase of a forward convolution's adjoint, as :func:`adjoint_phases` gives it.
+
+    Parameters
+    ----------
+    spec : ConvSpec
+        A stride-1 correlation over the forward *output* (constant boundary) whose outputs are
+        this phase's cells of the adjoint.
+    taps : tuple of tuple of int
+        Per axis, the forward kernel taps of the phase, in the phase kernel's order (reversed).
+    cells : tuple of slice
+        Per axis, where the phase's outputs sit in the adjoint's output (the forward input).
+    """
+
+    spec: ConvSpec
+    taps: tuple[tuple[int, ...], ...]
+    cells: tuple[slice, ...]
+
+
+def adjoint_phases(spec: ConvSpec) -> list[AdjointPhase]:
+    """The adjoint of the forward convolution ``spec`` as stride-1 correlations, one per phase.
+
+    The adjoint sends ``y[o] * w[t]`` to input cell ``i = o*s + t*d - lo`` (per axis, the
+    forward geometry).  Input cells of one phase ``(i + lo) mod s = p``, ``i + lo = s*q + p``,
+    receive exactly the taps with ``t*d mod s = p``, from ``o = q - c_t``, ``c_t = (t*d - p)/s``:
+    a correlation over ``y`` with those taps reversed, at dilation ``d / gcd(s, d)``, padded with
+    zeros where ``o`` leaves ``0 .. out-1``.  No product with a stride-dilation zero is formed
+    (the same products as col2im), and each phase is a plain stride-1 correlation.  Phases with
+    no tap or no cell are left out: their cells are zero.
+
+    Parameters
+    ----------
+    spec : ConvSpec
+        The forward geometry (``ceil_mode`` off, constant boundary).
+
+    Returns
+    -------
+    list of AdjointPhase
+        The phases with taps and cells, in row-major phase order.
+
+    Examples
+    --------
+    Kernel 3, stride 2: even cells take taps 2 and 0 (phase kernel ``[w2, w0]``), odd cells tap 1.
+
+    >>> from refconv.spec import layer_spec
+    >>> for phase in adjoint_phases(layer_spec("f", (5,), (3,), stride=2)):
+    ...     print(phase.taps, phase.cells, phase.spec.axes[0])
+    ((2, 0),) (slice(0, 5, 2),) AxisGeometry(n=2, k=2, stride=1, dilation=1, lo=1, hi=1, ceil_mode=False)
+    ((1,),) (slice(1, 4, 2),) AxisGeometry(n=2, k=1, stride=1, dilation=1, lo=0, hi=0, ceil_mode=False)
+
+    Cross-checked against the definition on one input: ``y = [1, 10]``, ``w = [1, 2, 3]``.
+
+    >>> y, w, x = [1, 10], [1, 2, 3], [0] * 5
+    >>> for o in range(2):
+    ...     for t in range(3):
+    ...         x[2 * o + t] += y[o] * w[t]
+    >>> x
+    [1, 2, 13, 20, 30]
+    """
+    per_axis = []
+    for g in spec.axes:
+        options = []
+        for p in range(g.stride):
+            taps = [t for t in range(g.k) if (t * g.dilation) % g.stride == p]
+            q0, q1 = -(-(g.lo - p) // g.stride), (g.lo + g.n - 1 - p) // g.stride
+            if not taps or q1 < q0:
+                continue
+            cmax = (taps[-1] * g.dilation - p) // g.stride
+            step = g.dilation // math.gcd(g.stride, g.dilation)
+            lo = cmax - q0
+            hi = (q1 - q0 + 1) + (len(taps) - 1) * step - lo - g.out
+            cells = slice(g.stride * q0 + p - g.lo, g.stride * q1 + p - g.lo + 1, g.stride)
+            options.append((AxisGeometry(g.out, len(taps), 1, step, lo, hi), tuple(reversed(taps)), cells))
+        per_axis.append(options)
+    return [
+        AdjointPhase(ConvSpec(tuple(a[0] for a in combo)), tuple(a[1] for a in combo), tuple(a[2] for a in combo))
+        for combo in itertools.product(*per_axis)
+    ]
