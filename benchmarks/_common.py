@@ -61,6 +61,35 @@ def probe(call: Callable, *args, **kwargs):
         raise
 
 
+#: glibc's mmap threshold the benchmark processes fix (bytes): buffers below it come from the heap.
+MMAP_THRESHOLD = 1 << 26
+
+
+def steady_allocator() -> bool:
+    """Put glibc's ``malloc`` in the steady state of a long-running process; False where it is not glibc.
+
+    glibc serves a large buffer by a fresh ``mmap`` (page faults and zeroing on every call) until
+    a free of a larger one raises its *dynamic* threshold; from then on the same buffers come
+    from the heap.  Which call first raises it depends on what the process ran before, so a
+    timing depended on the order of the benchmarks: torch 2.13's ``conv_transpose2d`` of the
+    speed table measured 5.0 ms or 2.1 ms in one process, before and after a depthwise conv
+    freed its 9.6 MB output.  Fixing the threshold (and the trim threshold, so that freed heap
+    memory stays) times both sides of every ratio as a loop of calls in a real workload runs.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to fix
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, 4 * MMAP_THRESHOLD))
+
+
+steady_allocator()
+
 try:
     # Imported here, once: under asv's forkserver every benchmark process then starts with torch
     # loaded instead of paying its multi-second import per parameter set.  Importing starts no
