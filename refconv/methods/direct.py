@@ -46,7 +46,6 @@ import functools
 import itertools
 import math
 import operator
-import threading
 from fractions import Fraction
 from numbers import Rational
 
@@ -119,24 +118,18 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     # cells and are dropped): NumPy then loops over long runs instead of short output rows.
     flat = dtype.kind != "O" and spec.ndim > 1 and all(g.stride == 1 for g in spec.axes)
     slabs = _slabs(B * G, spec, dtype)
+    padder = slab_padder(planes, spec, max(p1 - p0 for (p0, p1), _ in slabs))
     if flat and len(slabs) == 1 and len(slabs[0][1]) == 1:
         # One block (two taps or fewer, or a small problem): the flat sum's wide rows are the
         # output itself, returned as a view that drops each row's tail; no copy into an output
         # array (nor a second output-sized allocation, which costs its page faults every call).
         weights = [c.reshape(B * G, 1) if isinstance(c, np.ndarray) else c for c in per_tap]
-        padded = np.ascontiguousarray(slab_padder(planes, spec, B * G)(0, B * G))
-        wide = _flat_wide(padded, weights, spec, (0, spec.output_shape[0]), dtype)
+        wide = _flat_wide(np.ascontiguousarray(padder(0, B * G)), weights, spec, (0, spec.output_shape[0]), dtype)
         return wide.reshape(B, G, 1, *spec.output_shape)
     out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
     results = out.reshape(B * G, *spec.output_shape)
-    most = max(p1 - p0 for (p0, p1), _ in slabs)
-    local = threading.local()  # each thread pads its slabs into a buffer of its own
-
-    def slab(task) -> None:
-        (p0, p1), row_slabs = task
-        if not hasattr(local, "padder"):
-            local.padder = slab_padder(planes, spec, most)
-        padded = local.padder(p0, p1)
+    for (p0, p1), row_slabs in slabs:
+        padded = padder(p0, p1)
         if flat:
             padded = np.ascontiguousarray(padded)
         shape = (p1 - p0,) + (1,) * (1 if flat else spec.ndim)  # a per-plane weight broadcasts over space
@@ -147,14 +140,6 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
                 _flat_tap_sum(padded, weights, spec, rows, target)
             else:
                 _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, rows)), weights, target)
-
-    # Slabs are independent and each output's operations are the same on any thread: the bits
-    # do not depend on the thread count.  Python objects gain nothing from threads.
-    if dtype.kind == "O":
-        for task in slabs:
-            slab(task)
-    else:
-        blocks_in_parallel(slabs, slab)
     return out
 
 
