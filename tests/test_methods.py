@@ -840,3 +840,93 @@ def test_conv_transpose_by_stride_phases_equals_col2im_and_the_definition(case):
     by_col2im = direct._col2im(y, wc, layer_spec).reshape(got.shape)
     assert got.tolist() == by_col2im.tolist()
     assert got.tolist() == refconv.conv_transpose(x.astype(int), w.astype(int), method="sparse", **kw).tolist()
+
+
+# ---- the stride-1 GEMM kernel and the stride phases at their edges (the mutation run of direct.py) ----
+
+
+def _brute_layer(x, w, padding):
+    """conv (one group, stride 1, zero padding) by its definition, in Python ints."""
+    xp = np.pad(x.astype(object), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    k0, k1 = w.shape[2:]
+    h, v = xp.shape[2] - k0 + 1, xp.shape[3] - k1 + 1
+    out = np.zeros((x.shape[0], w.shape[0], h, v), dtype=object)
+    for n, c, i, j in np.ndindex(out.shape):
+        out[n, c, i, j] = int((xp[n, :, i : i + k0, j : j + k1] * w[c].astype(object)).sum())
+    return out
+
+
+def test_int64_layers_split_their_limbs_by_the_products_each_output_sums():
+    # 64 input channels of a 2x2 kernel on a 2x2 image: the centre output sums 64*4 = 256
+    # products of 24- and 23-bit integers, about 2**55 in all.  A float64 limb pair is exact only
+    # while 256 * 2**(p+q) <= 2**53, so the limbs must be planned for 256 terms (p + q <= 45),
+    # not for the spatial extent (2*2 terms would allow 47 bits: one pair, and sums past 2**53
+    # that round).  Python ints are the brute force; every output fits int64.
+    rng = np.random.default_rng(4)
+    x = 2**24 - rng.integers(1, 2**10, (1, 64, 2, 2))
+    w = 2**23 - rng.integers(1, 2**10, (3, 64, 2, 2))
+    got = refconv.conv(x, w, padding=1, method="direct")
+    assert got.dtype == np.int64 and got.tolist() == _brute_layer(x, w, 1).tolist()
+    assert got[0, 0, 1, 1] > 2**54
+    # The transposed layer is its adjoint: the same sums, through the stride phases.
+    y = 2**24 - rng.integers(1, 2**10, (1, 64, 2, 2))
+    t = refconv.conv_transpose(y, w.swapaxes(0, 1).copy(), method="direct")
+    expected = _brute_layer(y, np.flip(w.swapaxes(0, 1), (2, 3)).swapaxes(0, 1).copy(), 1)
+    assert t.dtype == np.int64 and t.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("budget", [1, 1 << 28])
+def test_conv_transpose_with_an_infinite_weight_is_the_definition(budget):
+    # A stride phase pads y with zeros, and 0 * inf is NaN: products the definition does not have.
+    # An infinite weight takes col2im instead, which forms only the definition's products, in the
+    # operands' dtype, without warnings, whatever its tap chunks.  By hand, one channel:
+    # out = [1*inf, 1*1 + 1*inf, 1*1] = [inf, inf, 1]; two channels double every finite term.
+    with mock.patch.object(direct, "IM2COL_BUDGET", budget), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for c in (1, 2):
+            x = np.ones((1, c, 2), np.float32)
+            w = np.ones((c, c, 2), np.float32)
+            w[:, :, 0] = np.inf
+            got = refconv.conv_transpose(x, w, method="direct")
+            assert got.dtype == np.float32 and got[0].tolist() == [[np.inf, np.inf, float(c)]] * c
+            # inf * 0 inside col2im's GEMM is NaN, as the definition's product is; no warning.
+            x[0, 0, 1] = 0.0
+            assert np.isnan(refconv.conv_transpose(x, w, method="direct")[0, 0, 1])
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 100])
+def test_stride_1_tasks_of_rows_with_padding_equal_the_definition(rows):
+    # Tasks of a few output rows start below the top padding and read their slab's rows shifted
+    # by it; with padding 2 and a 5x3 kernel every task's slab mixes pad and input.  The
+    # transposed layer's phases write their tasks' rows into every other row of the output.
+    rng = np.random.default_rng(8)
+    x = rng.integers(-9, 10, (2, 3, 6, 7))
+    w = rng.integers(-9, 10, (4, 3, 5, 3))
+    with mock.patch.object(direct, "_task_rows", lambda first_axis, row, per_position: rows):
+        assert refconv.conv(x, w, padding=2, method="direct").tolist() == _brute_layer(x, w, 2).tolist()
+        floats = refconv.conv(x.astype(float), w.astype(float), padding=2, method="direct")
+        assert floats.tolist() == _brute_layer(x, w, 2).tolist()
+        # conv_transpose's phases in tasks of rows: stride 2, kernel 4, padding 1.
+        y = x.astype(float)
+        wt = w[:, :, :4, :].astype(float).swapaxes(0, 1).copy()
+        got = refconv.conv_transpose(y, wt, stride=2, padding=1, method="direct")
+        assert got.tolist() == refconv.conv_transpose(y, wt, stride=2, padding=1, method="sparse").tolist()
+
+
+@pytest.mark.performance_contract
+def test_stride_1_tasks_compute_each_output_row_once(monkeypatch):
+    # x (2, 3, 6, 7), w (4, 3, 3, 3), padding 1: 6 output rows of padded length 9; a task holds
+    # (3 + 4 channels) * 8 bytes per position, so TASK_BYTES = 9*56*2 makes tasks of 2 rows:
+    # per image, rows 0-1, 2-3, 4-5, each slab reaching 2 rows below its last output row.
+    seen = []
+    slab = direct._channels_last_slab
+
+    def spy(planes, lo, plane, r0, r1):
+        seen.append((r0, r1))
+        return slab(planes, lo, plane, r0, r1)
+
+    monkeypatch.setattr(direct, "_channels_last_slab", spy)
+    monkeypatch.setattr(direct, "TASK_BYTES", 9 * 56 * 2)
+    x, w = np.ones((2, 3, 6, 7)), np.ones((4, 3, 3, 3))
+    assert (refconv.conv(x, w, padding=1, method="direct")[:, :, 1:-1, 1:-1] == 27).all()
+    assert sorted(seen) == sorted([(0, 4), (2, 6), (4, 8)] * 2)
