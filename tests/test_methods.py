@@ -166,6 +166,17 @@ def test_auto_choice():
     assert choice(4096, 7) == "direct"
     assert choice(10**6, 1001, dtype=np.int64) == "direct"  # exact inputs never go to the FFT
     assert choice(3136, 9, ci=64, co=64) == "direct"  # a GEMM beats the FFT for small kernels
+    # By hand, the modelled direct cost: taps * outputs * Ci * Co multiply-adds at GEMM_COST,
+    # scaled by 1 + GEMM_NARROW / min(Ci, Co) (narrow GEMMs run far from BLAS's peak).
+    from refconv.methods import GEMM_COST, GEMM_NARROW, _cost
+
+    x, w = np.zeros((2, 1, 4, 20)), np.zeros((1, 8, 4, 5))
+    assert _cost("direct", x, w, plain_spec("t", (20,), (5,))) == pytest.approx(
+        GEMM_COST * (1 + GEMM_NARROW / 4) * 2 * 5 * 16 * 4 * 8
+    )
+    # A 256x256 image of 8 channels with 15x15 kernels: measured 45 ms direct, 19 ms by FFT.
+    x, w = np.zeros((1, 1, 8, 256, 256), np.float32), np.zeros((1, 8, 8, 15, 15), np.float32)
+    assert choose_method(x, w, refconv.spec.layer_spec("t", (256, 256), (15, 15))) == "fft"
 
 
 # --- NaN and inf: exactly the outputs whose windows read them, in every method ------------------

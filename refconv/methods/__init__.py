@@ -10,7 +10,7 @@ memory fits the budget:
 
 * direct: ``taps * outputs * Ci * Co`` multiply-adds per batch and group, at
   :data:`DIRECT_COST` per multiply-add for one channel per group (one memory pass per tap) and
-  :data:`GEMM_COST` with channels (im2col + BLAS);
+  :data:`GEMM_COST` (scaled up for narrow channels, :data:`GEMM_NARROW`) with channels (BLAS);
 * fft: ``F * log2(F)`` per transformed plane of ``F`` padded cells — ``B*G*Ci`` input planes,
   ``G*Co*Ci`` weight planes (one per pair of channels), ``B*G*Co`` inverse planes — plus
   ``B*G*Ci*Co*F`` for the frequency-domain contraction, at :data:`FFT_COST` per unit.
@@ -66,8 +66,16 @@ from .sparse import correlate_sparse
 #: units count one transform per weight plane (``Co*Ci`` of them): a layer of 128 -> 128
 #: channels with 15x15 kernels on 256x256 ran 35 s by FFT and 10 s direct.
 DIRECT_COST = 1.0
-GEMM_COST = 0.05
 FFT_COST = 0.6
+
+#: A multiply-add of the channels' GEMMs costs ``GEMM_COST * (1 + GEMM_NARROW / min(Ci, Co))``:
+#: narrow GEMMs run far from BLAS's peak.  Re-measured after the stride-1 kernel (one GEMM per
+#: kernel row on channels-last runs), float32, 2 cores, per multiply-add against the FFT's unit
+#: (~0.27 ns): 0.021-0.030 ns with 32-64 channels, 0.030-0.064 with 16, 0.049-0.054 with 8,
+#: 0.096 with 4, 0.30 with 3.  Over 14 layers (3-64 channels, kernels 3-21, images 28-256) the
+#: flat 0.05 of before cost ``auto`` 1.22x the faster method on average, this 1.12x.
+GEMM_COST = 0.04
+GEMM_NARROW = 16
 
 
 def choose_method(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *, given: int | None = None) -> str:
@@ -101,7 +109,8 @@ def _cost(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> float:
     """The modelled time of ``method`` (see the module docstring), in :data:`DIRECT_COST` units."""
     b, g, ci, co = x.shape[0], x.shape[1], x.shape[2], w.shape[1]
     if method == "direct":
-        per_mac = DIRECT_COST if ci == co == 1 else GEMM_COST  # one channel per group: a pass per tap
+        # One channel per group: a pass per tap; channels: GEMMs, slower the narrower they are.
+        per_mac = DIRECT_COST if ci == co == 1 else GEMM_COST * (1 + GEMM_NARROW / min(ci, co))
         return per_mac * b * g * spec.taps * math.prod(spec.output_shape) * ci * co
     cells = math.prod(a.padded + a.overhang for a in spec.axes)
     planes = b * g * ci + g * co * ci + b * g * co
@@ -189,7 +198,7 @@ def resolve(func: str, method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec
     'sparse'
     """
     key = (func, method, x.shape, x.dtype, w.shape, w.dtype, spec, given, spec_module.CELL_LIMIT)
-    key += (DIRECT_COST, GEMM_COST, FFT_COST, direct.IM2COL_BUDGET, fft.CHUNK_BYTES)
+    key += (DIRECT_COST, GEMM_COST, GEMM_NARROW, FFT_COST, direct.IM2COL_BUDGET, fft.CHUNK_BYTES)
     name = _RESOLVED.get(key)
     if name is None:
         check_budget(func, method, x, w, spec, given)
