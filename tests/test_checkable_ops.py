@@ -306,10 +306,12 @@ def _stored(value: Fraction, y_abs: Fraction, out, u_out: Fraction) -> Fraction:
 @_PER_ARITHMETIC
 @given(_pool_problems(weighted=True), st.data())
 def test_weighted_pool_bound_is_its_documented_formula(arith, problem, data):
-    # |N^/D^ - y| <= E = ([(1+u_x)(1+u_w)(1+c) - 1] Mbar + K eta / w_min + b |y|) / (1 - b), with K
+    # |N^/D^ - y| <= E = ([(1+u_x)(1+u_w)(1+c) - 1] Mbar + K eta / w_min + s + b |y|) / (1 - b), with K
     # the nonzero weights of the table, c = K u, b = (1+u_w)(1+(K-1)u) - 1 (gamma under RZ), Mbar =
-    # sum w|v| / sum w over the window's input cells; then the division, u (|y| + E) + eta / 2, and
-    # the output's rounding.  An output without a nonzero product is an exact zero.
+    # sum w|v| / sum w over the window's input cells, s = (1+u_w)(1+c) eta_in where x is not read
+    # exactly (an x below the input format's normal range errs by up to eta_in, absolutely); then the
+    # division, u (|y| + E) + eta / 2, and the output's rounding.  An output without a nonzero
+    # product is an exact zero.
     x, k, kwargs, windows, shape = problem
     weight = np.array(
         data.draw(
@@ -341,7 +343,8 @@ def test_weighted_pool_bound_is_its_documented_formula(arith, problem, data):
     for index, pairs in windows.items():
         mbar = sum((_q(weight[t]) * abs(_q(v)) for t, v in pairs), Fraction(0)) / sum(_q(weight[t]) for t, _ in pairs)
         y_abs = abs(exact_y[index]) if with_reference else mbar
-        E = (bracket * mbar + K * eta / w_min + b * y_abs) / (1 - b)
+        sub = (1 + u_w) * (1 + c) * _q(fmt.eta) if u_x else 0  # x read below its format's normal range
+        E = (bracket * mbar + K * eta / w_min + sub + b * y_abs) / (1 - b)
         formula = _stored(E + u * (y_abs + E) + eta / 2, y_abs, out, u_out)
         if not any(weight[t] != 0 and v != 0 for t, v in pairs):
             formula = Fraction(0)
@@ -365,7 +368,10 @@ def test_weighted_pool_bound_is_infinite_for_a_weight_that_underflows_its_input_
 
 def _lp_formula(cells, p: float, arith, acc, out, u, u_out, u_x, y_ref):
     """The Lp bound of one window (refconv.bounds.pools docstring), in 200-bit mpmath: ``S**r`` and
-    the logarithms are irrational.  ``y_ref``: |y| from a reference (None: ``S**r`` itself)."""
+    the logarithms are irrational.  ``y_ref``: |y| from a reference (None: ``S**r`` itself).  Where
+    ``x`` is not read exactly (``u_x``), a cell's ``|v|**p`` may also err by ``s``: below the input
+    format's normal range reading ``v`` errs by up to ``eta_in``, and ``|v|, |v^| <= realmin``, so
+    ``s = p (realmin + eta_in)**(p-1) eta_in`` (``p >= 1``) or ``eta_in**p``, times the pow's ulp."""
     import mpmath
 
     with mpmath.workprec(200):
@@ -388,7 +394,10 @@ def _lp_formula(cells, p: float, arith, acc, out, u, u_out, u_x, y_ref):
             e_pow += phi(mf(u_x), P) * (1 + e_pow)
         S = mpmath.fsum(abs(mf(v)) ** P for v in cells)
         c = mf(_rel(n - 1, u, arith.accumulate_rounding))
-        A = ((1 + e_pow) * (1 + c) - 1) * S + (1 + c) * n * eta
+        fmt = arith.inputs or acc
+        e_in, low = mf(fmt.eta), mf(fmt.realmin)
+        s = 0 if not u_x else (P * (low + e_in) ** (P - 1) * e_in if P >= 1 else e_in**P) * (1 + ulp)
+        A = ((1 + e_pow) * (1 + c) - 1) * S + (1 + c) * n * (eta + s)
         far = r * (S + A) ** (r - 1) * A if r > 1 else A**r
         D = min(S**r * phi(A / S, r), far) if A < S else far
         e_r = 0 if mpmath.frexp(r)[0] == 0.5 else mf(acc.u(arith.accumulate_rounding))  # 1/p rounded
@@ -575,14 +584,10 @@ def test_lp_pool_bound_is_its_documented_formula_at_the_edges(cells, dtype, p):
     _pinned(got, formula * (1 - Fraction(2) ** -150), Fraction(2) ** -36, (cells, p))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refconv/bounds/pools.py models rounding x into arithmetic.inputs as relative (u_x) only: an x in "
-    "float16's subnormal range rounds with an absolute error up to 2**-25, which neither bound covers (the "
-    "direct bound adds eta_in per operand for this)",
-)
 @pytest.mark.parametrize("op, args", [("weighted_pool", (1, np.ones(1))), ("lp_pool", (1.0, 1))])
 def test_pool_bounds_cover_operands_underflowing_their_input_format(op, args):
+    # Once a strict xfail: the pool bounds modelled reading x into arithmetic.inputs as relative
+    # (u_x) only, and a float16 subnormal errs absolutely; they now add eta_in as the direct bound does.
     # F16_F16_F32 reads x in float16: 1.3e-7 becomes 2 * 2**-24 (float16's subnormal spacing is
     # 2**-24), an error of about 1.08e-8; one cell with weight 1 (or p = 1) is then exactly that value.
     x = np.array([1.3e-7], np.float32)

@@ -10,8 +10,9 @@ Weighted pooling ``y = N / D``, ``N = sum w_t v_t``, ``D = sum w_t`` over a wind
 rounding of ``x`` and of the weights into the arithmetic (0 when representable)::
 
     |N^ - N| <= [(1+u_x)(1+u_w)(1+c) - 1] * sum w|v| + K eta        (products may underflow)
+                + (1+u_w)(1+c) eta_in sum w                       (x read below normal)
     D^ = D (1 + beta),  |beta| <= b = (1+u_w)(1+(K-1)u) - 1            (non-negative terms)
-    |N^/D^ - y| <= ([..] Mbar + K eta / w_min + b |y|) / (1 - b),   Mbar = sum w|v| / D >= |y|
+    |N^/D^ - y| <= ([..] Mbar + K eta / w_min + (1+u_w)(1+c) eta_in + b |y|) / (1 - b),   Mbar = sum w|v| / D >= |y|
 
 then the division's rounding (``u |q| + eta/2``) and the output's (``(1+u_out) E + u_out |y| +
 eta_out/2``) as in :func:`refconv.bounds.error_bound`'s direct bound.  ``Mbar`` is refconv's
@@ -22,11 +23,13 @@ below one ulp, ``2u`` relative; exact when the result is representable: ``p = 1`
 Library documents for ``pow``/``powf`` on x86-64 (glibc manual, "Known Maximum Errors in Math
 Functions"); ``sqrt`` is correctly rounded (IEEE 754).  With ``n`` nonzero cells::
 
-    |S^ - S| <= A = [(1+e_pow)(1+c) - 1] S + (1+c) n eta,   c = (n-1) u,  e_pow = phi_p(u_x) + 2u
+    |S^ - S| <= A = [(1+e_pow)(1+c) - 1] S + (1+c) n (eta + s),   c = (n-1) u,  e_pow = phi_p(u_x) + 2u
     |S^**r - S**r| <= D = S**r phi_r(A/S)   (A < S),  else A**r (r <= 1) or r (S+A)**(r-1) A (r > 1)
     phi_r(t) = max((1+t)**r - 1, 1 - (1-t)**r) <= r t (1+t)**(r-1) (r >= 1), r t / (1-t) (r < 1)
 
-The exponent ``1/p`` is itself rounded (unless it is a power of two): ``S^**(r(1+e))`` is
+where ``s`` is the error of one ``|v|**p`` whose ``v`` underflows when read into the input
+format (absolutely, by up to its ``eta_in``; :func:`_underflow_of_power`), 0 when ``x`` is read
+exactly.  The exponent ``1/p`` is itself rounded (unless it is a power of two): ``S^**(r(1+e))`` is
 ``S^**r (1 + X)``, ``|X| <= expm1(r u L)`` with ``L`` the largest ``|ln S^|``.  The root's own
 rounding (``2u``, ``u`` for ``sqrt``: ``2u`` covers both) and underflow (``eta``) follow, then the
 output's rounding.  ``S`` is enclosed from refconv's float64 window sum of ``|x|**p`` (its own
@@ -112,6 +115,16 @@ def _phi(t: Any, r: float) -> Any:
         return r * t * (1 + t) ** (r - 1) if r >= 1 else r * t / (1 - t)
 
 
+def _underflow_of_power(fmt: Format, p: float, ulp: float) -> float:
+    """A bound on ``| |v^|**p - |v|**p |`` (after a faithful pow) where reading ``v`` into ``fmt``
+    underflows: below ``fmt``'s normal range the rounding error is absolute, at most ``eta``, and
+    ``|v|, |v^| <= realmin``; the mean value theorem (``p >= 1``) or Hoelder (``p < 1``) bounds the power."""
+    eta = fmt.eta
+    if p >= 1:
+        return p * (fmt.realmin + eta) ** (p - 1) * eta * (1 + ulp)
+    return eta**p * (1 + ulp)
+
+
 def _lp_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: Format, reference: Any) -> Bound:
     p = params.pop("p")
     acc, out_fmt, u, u_out = _terms(arith, out_fmt)
@@ -124,6 +137,7 @@ def _lp_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: Format, r
     u_x = _input_u(x, arith, arith.inputs or acc)
     if u_x:
         e_pow = e_pow + float(_phi(u_x, pf)) * (1 + e_pow)
+    sub = _underflow_of_power(arith.inputs or acc, pf, ulp) if u_x else 0.0
     with np.errstate(over="ignore"):
         S64 = _window_sum(np.abs(x.astype(np.float64)) ** pf, params)
     g = float(gamma(float(n.max(initial=0)) + 2, _U64))
@@ -132,7 +146,7 @@ def _lp_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: Format, r
     S_lo = np.maximum((S64 - n * _ETA64) * (1 - g), 0.0)
     c = _sum_rel(n - 1, u, arith)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        A = (e_pow + c + e_pow * c) * S_hi + (1 + c) * n * acc.eta
+        A = (e_pow + c + e_pow * c) * S_hi + (1 + c) * n * (acc.eta + sub)
         Y = S_hi**r * (1 + 2.0**-50)  # >= y: float64 pow is faithful
         # Near: a relative perturbation t = A/S < 1 of S; far (any A): Hoelder (r <= 1) or the mean value theorem.
         t = np.where(S_lo > 0, A / np.where(S_lo > 0, S_lo, 1.0), np.inf)
@@ -175,9 +189,12 @@ def _weighted_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: For
     bracket = u_x + u_w + c + u_x * u_w + (u_x + u_w) * c + u_x * u_w * c
     c_den = float(_sum_rel(K - 1, u, arith))
     b = u_w + c_den + u_w * c_den
+    # x read below the input format's normal range errs by up to eta absolutely: each product by
+    # w eta, their sum over a window by (1+u_w)(1+c) eta D at most, the quotient by that over D.
+    sub = (1 + u_w) * (1 + c) * (arith.inputs or acc).eta if u_x else 0.0
     y_abs = Mbar if reference is None else np.minimum(Mbar, _reference_abs(reference, Mbar.shape))
     with np.errstate(over="ignore", invalid="ignore"):
-        E = (bracket * Mbar + K * acc.eta / w_min + b * y_abs) / (1 - b) if b < 1 else np.full(Mbar.shape, np.inf)
+        E = (bracket * Mbar + K * acc.eta / w_min + sub + b * y_abs) / (1 - b) if b < 1 else np.full(Mbar.shape, np.inf)
         value = E + u * (y_abs + E) + acc.eta / 2  # the division's rounding and underflow
         n = (hit != 0).astype(np.float64)
         M_over = Mbar * float(w.sum())
