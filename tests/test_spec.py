@@ -295,7 +295,7 @@ def test_adjoint_phases_are_the_definition_cell_by_cell(case):
         for g in fwd.axes
     ]
     if not all(wanted):  # an axis where no cell receives anything: no cell of the whole receives anything
-        assert phases == []
+        assert phases == ()
         return
     for axis, g in enumerate(fwd.axes):
         got = {}

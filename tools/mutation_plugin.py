@@ -21,6 +21,7 @@ def _fresh_refconv_caches():
         dense.dense_matrix,
         sparse.sparse_matrix,
         direct._flat_plan,
+        spec.adjoint_phases,
     )
     for cached in caches:
         cached.cache_clear()

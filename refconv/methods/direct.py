@@ -43,7 +43,6 @@ under the 800 MB budget of :mod:`refconv.spec`) unless a single tap needs more.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import operator
 from fractions import Fraction
@@ -453,8 +452,10 @@ def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np
     tasks = []
     # Phases with the same geometry are one correlation with their kernels side by side as
     # output channels (stride 2 in 2-D, kernel 4: four phases, one GEMM with 4*Ci columns).
-    for geometry, group in itertools.groupby(sorted(phases, key=repr), key=lambda p: p.spec):
-        group = list(group)
+    groups: dict = {}
+    for phase in phases:
+        groups.setdefault(phase.spec, []).append(phase)
+    for geometry, group in groups.items():
         kernel = np.concatenate([_taken(flipped, p.taps) for p in group], axis=1)
         if y.shape[2] == kernel.shape[1] == 1 or dtype.kind not in "fc":
             _phase_sink(x, group, Ci)(slice(None), slice(None), slice(None), _views_times_taps(y, kernel, geometry))

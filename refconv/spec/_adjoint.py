@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any, NamedTuple
@@ -232,7 +233,8 @@ class AdjointPhase(NamedTuple):
     cells: tuple[slice, ...]
 
 
-def adjoint_phases(spec: ConvSpec) -> list[AdjointPhase]:
+@functools.lru_cache(maxsize=256)
+def adjoint_phases(spec: ConvSpec) -> tuple[AdjointPhase, ...]:
     """The adjoint of the forward convolution ``spec`` as stride-1 correlations, one per phase.
 
     The adjoint sends ``y[o] * w[t]`` to input cell ``i = o*s + t*d - lo`` (per axis, the
@@ -250,8 +252,8 @@ def adjoint_phases(spec: ConvSpec) -> list[AdjointPhase]:
 
     Returns
     -------
-    list of AdjointPhase
-        The phases with taps and cells, in row-major phase order.
+    tuple of AdjointPhase
+        The phases with taps and cells, in row-major phase order (cached per spec).
 
     Examples
     --------
@@ -287,7 +289,7 @@ def adjoint_phases(spec: ConvSpec) -> list[AdjointPhase]:
             cells = slice(g.stride * q0 + p - g.lo, g.stride * q1 + p - g.lo + 1, g.stride)
             options.append((AxisGeometry(g.out, len(taps), 1, step, lo, hi), tuple(reversed(taps)), cells))
         per_axis.append(options)
-    return [
+    return tuple(
         AdjointPhase(ConvSpec(tuple(a[0] for a in combo)), tuple(a[1] for a in combo), tuple(a[2] for a in combo))
         for combo in itertools.product(*per_axis)
-    ]
+    )
