@@ -886,7 +886,7 @@ def test_int64_layers_split_their_limbs_by_the_products_each_output_sums():
     assert t.dtype == np.int64 and t.tolist() == expected.tolist()
 
 
-@pytest.mark.parametrize("budget", [1, 1 << 28])
+@pytest.mark.parametrize("budget", [1, 40, 1 << 28])  # 40: one tap of 32 bytes per chunk (2 channels)
 def test_conv_transpose_with_an_infinite_weight_is_the_definition(budget):
     # A stride phase pads y with zeros, and 0 * inf is NaN: products the definition does not have.
     # An infinite weight takes col2im instead, which forms only the definition's products, in the
@@ -903,6 +903,9 @@ def test_conv_transpose_with_an_infinite_weight_is_the_definition(budget):
             # inf * 0 inside col2im's GEMM is NaN, as the definition's product is; no warning.
             x[0, 0, 1] = 0.0
             assert np.isnan(refconv.conv_transpose(x, w, method="direct")[0, 0, 1])
+            # A product past float32's range is inf (out[2] = 3e38 * 10), again without a warning.
+            x[0, 0, 1], w[0, 0, 1] = 3e38, 10.0
+            assert refconv.conv_transpose(x, w, method="direct")[0, 0, 2] == np.inf
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 100])
