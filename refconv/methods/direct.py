@@ -34,6 +34,8 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   the cost of a plain loop.
   SymPy entries run in Python arithmetic.
 
+Operands arrive in one dtype, the result's (the callers convert them: :func:`refconv._arith.convert`).
+
 Memory: besides the padded input, the output (and a scratch of its size) and exact scaled
 copies of the operands — arrays of the shapes :func:`refconv.spec.check_spec_cells` budgets —
 the method holds one im2col chunk (:func:`working_set`), at most :data:`IM2COL_BUDGET` (256 MB,
@@ -92,7 +94,7 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
 def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if x.shape[2] == w.shape[1] == 1:  # one channel per group: a plain correlation, a depthwise layer
         return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
-    if all(g.stride == 1 for g in spec.axes) and np.result_type(x, w).kind in "fci":
+    if all(g.stride == 1 for g in spec.axes) and x.dtype.kind in "fci":
         return _flat_gemm(x, w, spec)
     return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
 
@@ -105,7 +107,7 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     slab, its pads and its views stay in cache across the taps.
     """
     B, G = x.shape[:2]
-    dtype = np.result_type(x, kernel)
+    dtype = x.dtype
     if (
         B * G * math.prod(spec.output_shape) == 0
     ):  # a zero-size batch (or group): nothing to sum (torch returns the shape)
@@ -269,7 +271,7 @@ def _write(out: np.ndarray, view: np.ndarray, c) -> None:
 def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     B, G, Ci = padded.shape[:3]
     Co, T, P = w.shape[1], spec.taps, math.prod(spec.output_shape)
-    dtype = np.result_type(padded, w)
+    dtype = padded.dtype
     weights = w.reshape(G, Co, Ci, T)
     all_taps = list(taps(spec))
     per_tap = B * G * Ci * P * max(dtype.itemsize, 8)
@@ -304,7 +306,7 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     (:func:`refconv._gemm.blocks_in_parallel`), so the bits do not depend on the thread count.
     int64 operands run as exact float64 limbs (:func:`refconv._gemm.int64_by_float_limbs`).
     """
-    dtype = np.result_type(x, w)
+    dtype = x.dtype
     if dtype == np.int64:
         x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
         return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec))
@@ -327,7 +329,7 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink) -> list:
     Each computes one image, group and run of output rows and hands them to
     ``sink(b, g, rows, values)``, ``values`` of shape ``(Co, len(rows), *out[1:])``.
     """
-    dtype = np.result_type(x, w)
+    dtype = x.dtype
     B, G, Ci = x.shape[:3]
     Co, first_axis = w.shape[1], spec.output_shape[0]
     # A constant boundary is written into each task's slab around the interior; others pad once.
@@ -439,7 +441,7 @@ def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np
     """
     if w.dtype.kind in "fc" and not np.isfinite(w).all():
         return _col2im(y, w, spec)
-    dtype = np.result_type(y, w)
+    dtype = y.dtype
     if dtype == np.int64:
         y, w = np.asarray(y, np.int64), np.asarray(w, np.int64)
         terms = spec.taps * y.shape[2]
@@ -492,7 +494,7 @@ def _col2im(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     tap places them, in row-major tap order."""
     B, G, Co = y.shape[:3]
     Ci, T, P = w.shape[2], spec.taps, math.prod(spec.output_shape)
-    dtype = np.result_type(y, w)
+    dtype = y.dtype
     grid = tuple(max(g.padded, g.lo + g.n) for g in spec.axes)  # every padded cell a tap reads
     x = np.zeros((B, G, Ci, *grid), dtype=dtype)
     weights = w.reshape(G, Co, Ci, T)
