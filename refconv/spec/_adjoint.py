@@ -226,6 +226,22 @@ class AdjointPhase(NamedTuple):
         Per axis, the forward kernel taps of the phase, in the phase kernel's order (reversed).
     cells : tuple of slice
         Per axis, where the phase's outputs sit in the adjoint's output (the forward input).
+
+    See Also
+    --------
+    adjoint_phases : builds them.
+    adjoint_spec : the adjoint as one correlation over the stride-dilated output.
+
+    Examples
+    --------
+    Kernel 2, stride 2, no overlap: each phase is one tap, over every other input cell.
+
+    >>> from refconv.spec import layer_spec
+    >>> first, second = adjoint_phases(layer_spec("f", (4,), (2,), stride=2))
+    >>> first.taps, first.cells, second.taps, second.cells
+    (((0,),), (slice(0, 3, 2),), ((1,),), (slice(1, 4, 2),))
+    >>> first.spec.output_shape
+    (2,)
     """
 
     spec: ConvSpec
@@ -254,6 +270,11 @@ def adjoint_phases(spec: ConvSpec) -> tuple[AdjointPhase, ...]:
     -------
     tuple of AdjointPhase
         The phases with taps and cells, in row-major phase order (cached per spec).
+
+    See Also
+    --------
+    adjoint_spec : the same adjoint as one correlation over the stride-dilated output.
+    refconv.conv_transpose : the layer whose direct method runs these phases.
 
     Examples
     --------
