@@ -127,3 +127,36 @@ def test_imports_are_read_by_hand_on_known_modules():
     assert "refconv.conventions" in edges["refconv.layer"]
     assert "refconv.adapters.cli" in edges["refconv.cli"]  # imported inside a function
     assert "refconv.cli" not in edges["refconv.adapters.cli"]
+
+
+# Issue 19's size rule: no module over 600 lines, no function body over 60 (docstring excluded).
+MAX_MODULE_LINES = 600
+MAX_BODY_LINES = 60
+
+
+def oversized(sources: dict[str, str]) -> list[str]:
+    """Every module over MAX_MODULE_LINES lines and every function body over MAX_BODY_LINES."""
+    found = []
+    for name, text in sources.items():
+        if (n := len(text.splitlines())) > MAX_MODULE_LINES:
+            found.append(f"{name}: {n} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body
+                if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    body = body[1:]  # the docstring is documentation, not body
+                if (n := node.end_lineno - body[0].lineno + 1) > MAX_BODY_LINES:
+                    found.append(f"{name}.{node.name}: a body of {n} lines")
+    return found
+
+
+def test_no_module_over_600_lines_and_no_function_body_over_60():
+    assert oversized({name: path.read_text() for name, path in MODULES.items()}) == []
+
+
+def test_the_size_rule_catches_a_long_module_and_a_long_body():
+    # By hand: 601 blank-free lines; a function of a docstring plus 61 statements (body 61).
+    long_module = "\n".join(f"a{i} = {i}" for i in range(601))
+    long_body = 'def f():\n    """Doc."""\n' + "\n".join(f"    b{i} = {i}" for i in range(61))
+    just_fits = 'def g():\n    """Doc\n\n    on lines.\n    """\n' + "\n".join(f"    c{i} = {i}" for i in range(60))
+    assert oversized({"m": long_module, "f": long_body, "g": just_fits}) == ["m: 601 lines", "f.f: a body of 61 lines"]

@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 import refconv
 from refconv import conv, correlate
-from refconv.methods import METHODS, choose_method, direct
+from refconv.methods import METHODS, _rational, choose_method, direct
 from refconv.spec import plain_spec
 from refconv.strategies import layer_problems, plain_problems
 
@@ -590,7 +590,7 @@ def test_exact_rationals_rescale_to_fractions_in_lowest_terms():
 
 def test_symbolic_entries_skip_the_rational_path():
     a, b = sympy.symbols("a b")
-    assert direct._as_scaled_integers(np.array([a, 1], dtype=object), np.array([1], dtype=object)) is None
+    assert _rational.scaled_integers(np.array([a, 1], dtype=object), np.array([1], dtype=object)) is None
     got = refconv.correlate(np.array([a, b, 1], dtype=object), np.array([2, Fraction(1, 2)], dtype=object))
     assert got.tolist() == [2 * a + b / 2, 2 * b + sympy.Rational(1, 2)]
 
@@ -598,18 +598,18 @@ def test_symbolic_entries_skip_the_rational_path():
 @pytest.mark.performance_contract
 def test_scaled_integers_are_int64_only_when_the_bound_allows():
     lead = (None, None, None)
-    X, W, d = direct._as_scaled_integers(
+    X, W, d = _rational.scaled_integers(
         np.array([Fraction(1, 2), 3], dtype=object)[lead], np.array([Fraction(2, 3)], dtype=object)[lead]
     )
     # x scaled by 2: [1, 6]; w scaled by 3: [2]; D = 2*3.
     assert X.dtype == W.dtype == np.int64 and X.ravel().tolist() == [1, 6] and W.ravel().tolist() == [2] and d == 6
-    X, W, d = direct._as_scaled_integers(
+    X, W, d = _rational.scaled_integers(
         np.array([Fraction(2**62, 5)], dtype=object)[lead], np.array([2, 2], dtype=object)[lead]
     )
     # bound 2**62 * (2 + 2) = 2**64 > 2**63: Python ints.
     assert X.dtype == object and X.ravel().tolist() == [2**62] and d == 5
     # A zero x bounds every sum by 0, but a w past int64 cannot be an int64 operand.
-    X, W, d = direct._as_scaled_integers(
+    X, W, d = _rational.scaled_integers(
         np.array([Fraction(0)], dtype=object)[lead], np.array([Fraction(2**70, 3)], dtype=object)[lead]
     )
     assert W.dtype == object and W.ravel().tolist() == [2**70] and d == 3
@@ -813,7 +813,7 @@ def test_an_empty_batch_keeps_its_shape_and_dtype_in_the_view_sum():
 def test_fractions_from_coprime_parts_are_not_renormalised():
     # The output Fractions are built from parts already in lowest terms, skipping the gcd; the
     # constructor found at import must keep what it is given (2/4 stays 2/4 only on this shortcut).
-    make = direct._probe_from_coprime()
+    make = _rational._probe_from_coprime()
     assert make(3, 5) == Fraction(3, 5) and make(2, 4).denominator == 4
 
 

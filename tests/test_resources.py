@@ -420,7 +420,7 @@ def test_receptive_fields_are_exact_past_int64_and_refuse_huge_tables():
 # ============================================================================================
 # One memory budget for every path (issue 21): FFT, direct, exact, broadcast views
 
-from refconv.methods import check_budget, choose_method, direct, fft, working_set  # noqa: E402
+from refconv.methods import _rational, check_budget, choose_method, fft, working_set  # noqa: E402
 
 _RLIMIT_LAYER = textwrap.dedent(
     """
@@ -620,7 +620,7 @@ def test_budget_check_leaves_dense_past_its_limit_to_its_own_message():
 
 
 # --------------------------------------------------------------------------------------------
-# Exact Fractions with many coprime denominators: exact on both sides of direct.SCALE_BITS
+# Exact Fractions with many coprime denominators: exact on both sides of _rational.SCALE_BITS
 
 _PRIMES = [p for p in range(2, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
 
@@ -646,12 +646,12 @@ def test_a_huge_common_denominator_is_not_scaled_and_stays_exact():
     x = np.array([Fraction(i + 1, p) for i, p in enumerate(_PRIMES[:200])], dtype=object)
     w = np.array([Fraction(1, 3), Fraction(-2, 7), Fraction(5, 11)], dtype=object)
     lead = (None, None, None)
-    assert math.prod(_PRIMES[:200]).bit_length() > direct.SCALE_BITS
-    assert direct._as_scaled_integers(x[lead], w[lead]) is None
+    assert math.prod(_PRIMES[:200]).bit_length() > _rational.SCALE_BITS
+    assert _rational.scaled_integers(x[lead], w[lead]) is None
     got = refconv.correlate(x, w)
     assert got.tolist() == _fraction_loop(x, w) and all(type(v) is Fraction for v in got)
     # Small denominators (lcm 2520) are still scaled: the fast path stays.
     small = np.array([Fraction(1, d) for d in range(1, 10)], dtype=object)
-    X, W, d = direct._as_scaled_integers(small[lead], w[lead])
+    X, W, d = _rational.scaled_integers(small[lead], w[lead])
     assert d == 2520 * (3 * 7 * 11) and X.dtype == np.int64
     assert refconv.correlate(small, w).tolist() == _fraction_loop(small, w)

@@ -35,7 +35,7 @@ source[spec]="refconv/spec/*.py"  # a package: only_mutate is matched with fnmat
 tests[spec]="tests/test_spec.py tests/test_taps.py tests/test_convolution.py tests/test_layer.py tests/test_pooling.py tests/test_methods.py tests/test_matrices.py tests/test_argument_validation.py refconv/spec"
 source[taps]="refconv/_taps.py"
 tests[taps]="tests/test_taps.py tests/test_spec.py tests/test_convolution.py tests/test_methods.py tests/test_pooling.py tests/test_matrices.py tests/test_argument_validation.py refconv/_taps.py"
-source[direct]="refconv/methods/direct.py"
+source[direct]="refconv/methods/direct.py refconv/methods/_rational.py"  # one or more patterns, spaces between
 tests[direct]="tests/test_methods.py tests/test_convolution.py tests/test_layer.py tests/test_spec.py tests/test_taps.py tests/test_pooling.py tests/test_matrices.py"
 source[matrices]="refconv/matrices/*.py"  # a package: only_mutate is matched with fnmatch
 tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_spec.py tests/test_taps.py tests/test_methods.py tests/test_pooling.py tests/test_argument_validation.py refconv/matrices"
@@ -59,13 +59,13 @@ for module in "${modules[@]}"; do
     for t in ${tests[$module]}; do [ -e "$work/$t" ] && existing+=("$t"); done
     # Replace the [tool.mutmut] section by this module's settings (same keys, narrower values).
     "$python" - "$work/pyproject.toml" "${source[$module]}" "$(toml_list "${existing[@]}")" <<'EOF'
-import re, sys
+import json, re, sys
 path, module, selection = sys.argv[1:]
 text = re.sub(r"\n\[tool\.mutmut\]\n(?:(?!\n\[).)*", "", open(path).read(), flags=re.S)
 text += f"""
 [tool.mutmut]
 source_paths = ["refconv"]
-only_mutate = ["{module}"]
+only_mutate = {json.dumps(module.split())}
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "mutation_plugin", "--hypothesis-seed=0", "-x", "-q",
                        "-k", "(not torch and not dask and not onnxruntime) or lp_pool_torch"]
 pytest_add_cli_args_test_selection = {selection}

@@ -25,13 +25,13 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET` bytes.  Floats are
   summed in the GEMM's order (the ``gamma_n`` bound covers any order).
 * **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
-  integers by the common denominator, computed in ``int64`` when the no-overflow bound of
-  :mod:`refconv._arith` allows (else Python ints), and divided back once per output:
-  exact, and far faster than a loop of ``Fraction`` operations.  Many coprime denominators
-  make that common denominator huge (thousands of bits: every product pays for its length and
-  every output's final reduction for its square), so past :data:`SCALE_BITS` bits the
-  ``Fraction`` entries are summed as they are, one exact ``Fraction`` multiply-add per tap —
-  the cost of a plain loop.
+  integers by the common denominator (:mod:`refconv.methods._rational`), computed in ``int64``
+  when the no-overflow bound of :mod:`refconv._arith` allows (else Python ints), and divided
+  back once per output: exact, and far faster than a loop of ``Fraction`` operations.  Many
+  coprime denominators make that common denominator huge (thousands of bits: every product
+  pays for its length and every output's final reduction for its square), so past
+  ``_rational.SCALE_BITS`` bits the ``Fraction`` entries are summed as they are, one exact
+  ``Fraction`` multiply-add per tap — the cost of a plain loop.
   SymPy entries run in Python arithmetic.
 
 Operands arrive in one dtype, the result's (the callers convert them: :func:`refconv._arith.convert`).
@@ -46,25 +46,16 @@ from __future__ import annotations
 
 import functools
 import math
-import operator
-from fractions import Fraction
-from numbers import Rational
 
 import numpy as np
 
-from .._arith import INT64_MAX, _abs_max, fits_int64
 from .._gemm import blocks_in_parallel, int64_by_float_limbs, matmul
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec, adjoint_phases
+from ._rational import rescale, scaled_integers
 
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
-
-#: Exact rationals are scaled to integers while their common denominator has at most this many
-#: bits.  Measured against a plain ``Fraction`` loop (benchmarks/bench_exact.py): 1,000 bits
-#: (about 100 coprime denominators) and 3 to 30 taps, scaling is 2-4x faster; 3,000-7,000 bits,
-#: 1.2-4x slower.  Denominators 1..9 give 2520, 12 bits.
-SCALE_BITS = 1024
 
 #: Bytes of input slab and output a task of the stride-1 GEMM holds (a few per thread: cache-sized).
 TASK_BYTES = 1 << 23
@@ -84,10 +75,10 @@ SLAB_ELEMENTS = 1 << 15
 def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Cross-correlate channel-form ``x`` with channel-form ``w`` (see the module docstring)."""
     if x.dtype == object:
-        scaled = _as_scaled_integers(x, w)
+        scaled = scaled_integers(x, w)
         if scaled is not None:
             X, W, denominator = scaled  # int64 when the bound allows, else Python ints
-            return _rescale(_views_times_taps(X, W, spec), denominator)
+            return rescale(_views_times_taps(X, W, spec), denominator)
     return _views_times_taps(x, w, spec)
 
 
@@ -513,49 +504,6 @@ def _col2im(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     return x[(Ellipsis, *(slice(g.lo, g.lo + g.n) for g in spec.axes))]
 
 
-_numerator = np.frompyfunc(operator.attrgetter("numerator"), 1, 1)
-_denominator = np.frompyfunc(operator.attrgetter("denominator"), 1, 1)
-
-
-def _as_scaled_integers(x: np.ndarray, w: np.ndarray):
-    """``(X, W, D)`` with every output of ``x, w`` equal to that of ``X, W`` divided by ``D``.
-
-    None when an entry is not rational (SymPy).  ``X`` and ``W`` are ``int64`` when the
-    no-overflow bound allows, else object arrays of Python ints.
-    """
-    scaled = []
-    denominator = 1
-    for arr in (x, w):
-        kinds = set(map(type, arr.flat))
-        if not all(issubclass(t, Rational) for t in kinds):
-            return None
-        if kinds <= {int}:
-            scaled.append(arr)
-            continue
-        dens = _denominator(arr)
-        d = _common_denominator(set(dens.ravel().tolist()), SCALE_BITS - denominator.bit_length())
-        if d is None:  # too large to pay off: plain Fraction arithmetic (the module docstring)
-            return None
-        scaled.append(_numerator(arr) * (d // dens))
-        denominator *= d
-    X, W = scaled
-    # X and W hold Python ints (object arrays): the int64 rule of refconv._arith decides, and
-    # each must itself be an int64 (a zero x makes the bound 0 whatever w holds).
-    if fits_int64({"x": X, "w": W}, lead=2) and max(_abs_max(X), _abs_max(W)) <= INT64_MAX:
-        X, W = X.astype(np.int64), W.astype(np.int64)
-    return X, W, denominator
-
-
-def _common_denominator(denominators: set[int], bits: int) -> int | None:
-    """The lcm of ``denominators``, or None as soon as it exceeds ``bits`` bits (it never shrinks)."""
-    d = 1
-    for v in denominators:
-        d = math.lcm(d, v)
-        if d.bit_length() > bits:
-            return None
-    return d
-
-
 def working_set(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
     """Bytes the direct method holds at once besides its operands and the arrays of the padded
     input's or the output's shape (each budgeted on its own by
@@ -567,43 +515,3 @@ def working_set(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
     item = 8 if x.dtype == object or w.dtype == object else np.result_type(x, w).itemsize
     per_tap = x.shape[0] * x.shape[1] * x.shape[2] * math.prod(spec.output_shape) * max(item, 8)
     return max(per_tap, min(IM2COL_BUDGET, per_tap * spec.taps))
-
-
-def _rescale(y: np.ndarray, denominator: int) -> np.ndarray:
-    """``y / denominator`` as exact Python ints (denominator 1) or Fractions in lowest terms."""
-    if denominator == 1:
-        return y.astype(object)
-    if y.dtype == np.int64 and denominator <= _INT64_MAX:
-        # Reduce with a vectorised gcd, then build each Fraction from coprime parts directly.
-        g = np.gcd(y, np.int64(denominator))
-        numerators, denominators = (y // g).ravel().tolist(), (np.int64(denominator) // g).ravel().tolist()
-        out = np.empty(len(numerators), dtype=object)
-        out[:] = list(map(_coprime_fraction, numerators, denominators))
-        return out.reshape(y.shape)
-    return np.frompyfunc(lambda v: Fraction(int(v), denominator), 1, 1)(y).astype(object)
-
-
-_INT64_MAX = 2**63 - 1
-
-
-def _coprime_fraction(n: int, d: int) -> Fraction:
-    """``Fraction(n, d)`` for coprime ``n`` and ``d > 0`` without re-normalising.
-
-    Building thousands of output Fractions dominates the exact rational path; skipping the
-    redundant gcd through the constructor's own fast path halves it.
-    """
-    return _FROM_COPRIME(n, d)
-
-
-def _probe_from_coprime():
-    if hasattr(Fraction, "_from_coprime_ints"):  # Python >= 3.12
-        return Fraction._from_coprime_ints
-    try:
-        if Fraction(2, 4, _normalize=False).denominator == 4:  # Python <= 3.11
-            return lambda n, d: Fraction(n, d, _normalize=False)
-    except TypeError:  # pragma: no cover
-        pass
-    return Fraction  # pragma: no cover
-
-
-_FROM_COPRIME = _probe_from_coprime()
