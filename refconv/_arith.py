@@ -25,6 +25,18 @@ import numpy as np
 
 from ._validation import fail
 
+__all__ = [
+    "INT64_MAX",
+    "MAX_RANK",
+    "check_rank",
+    "as_operand",
+    "domain",
+    "fits_int64",
+    "accumulator",
+    "convert",
+    "finish",
+]
+
 INT64_MAX = 2**63 - 1
 
 

@@ -18,6 +18,20 @@ import numpy as np
 from ._arith import INT64_MAX
 from .spec import AxisGeometry, ConvSpec
 
+__all__ = [
+    "FILL",
+    "source_index",
+    "boundary_index",
+    "gather_index",
+    "array_safe",
+    "padded_index",
+    "pad",
+    "slab_padder",
+    "tap_slices",
+    "all_tap_slices",
+    "taps",
+]
+
 #: Marks a padded cell that holds the fill value rather than a copy of an input cell.
 FILL = -1
 

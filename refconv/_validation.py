@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["fail", "is_int", "check_bool", "check_choice", "int_tuple", "pad_pairs", "shape_tuple", "argument_error"]
+
 
 def _short(value: Any) -> str:
     """``repr`` of a value, shortened so that a huge array never floods a message."""

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from ._validation import argument_error
 from .checks import Check, discover
 
+__all__ = ["write_report", "verify", "main"]
+
 
 def _run_checks(checks: Sequence[Check], progress) -> list[tuple[Check, bool, str, float]]:
     rows = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import importlib
 import re
 from pathlib import Path
 
@@ -160,3 +161,28 @@ def test_the_size_rule_catches_a_long_module_and_a_long_body():
     long_body = 'def f():\n    """Doc."""\n' + "\n".join(f"    b{i} = {i}" for i in range(61))
     just_fits = 'def g():\n    """Doc\n\n    on lines.\n    """\n' + "\n".join(f"    c{i} = {i}" for i in range(60))
     assert oversized({"m": long_module, "f": long_body, "g": just_fits}) == ["m: 601 lines", "f.f: a body of 61 lines"]
+
+
+def _declares_all(text: str) -> bool:
+    """Whether a source assigns ``__all__`` at module level (read with ``ast``, not imported)."""
+    for node in ast.parse(text).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "__all__":
+            return True
+    return False
+
+
+def test_every_module_declares_all_and_each_name_exists():
+    assert [name for name, path in MODULES.items() if not _declares_all(path.read_text())] == []
+    for name in MODULES:
+        if name == "refconv.__main__":  # importing it runs the command line
+            continue
+        module = importlib.import_module(name)
+        assert [n for n in module.__all__ if not hasattr(module, n)] == [], name
+
+
+def test_the_all_reader_sees_only_a_module_level_assignment():
+    assert _declares_all('"""Doc."""\nimport os\n\n__all__ = ["a", *os.__all__]\n')
+    assert _declares_all("__all__: list[str] = []\n")
+    assert not _declares_all("def f():\n    __all__ = ['x']\n")
+    assert not _declares_all("__version__ = '1'\n")

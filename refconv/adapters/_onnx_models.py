@@ -20,6 +20,8 @@ from ..strategies._spaces import Options
 from ._registry import PeerCall
 from ._translate import _conv_operands, _flat_leading, _pool_operand, _transpose_operands, refuse
 
+__all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "lp_pool"]
+
 _OPSET = 22
 _WANTS = "ONNX"  # who wants N, C, *spatial, in the refusals
 

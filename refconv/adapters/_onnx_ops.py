@@ -22,6 +22,8 @@ from ..conventions import same_pads, same_split
 from ..spec import transpose_spec
 from ._translate import Unsupported
 
+__all__: list[str] = []
+
 _AUTO_PAD = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 _CONV_ATTRS = ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides")
 _POOL_ATTRS = ("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides")

@@ -16,6 +16,19 @@ import numpy as np
 from .._validation import fail
 from ._translate import Unsupported
 
+__all__ = [
+    "PeerCall",
+    "Finding",
+    "no_subnormals",
+    "Devices",
+    "Adapter",
+    "ADAPTERS",
+    "adapter",
+    "OnDevice",
+    "on_device",
+    "recorded",
+]
+
 _HOME = "refconv.adapters"
 
 

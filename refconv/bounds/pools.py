@@ -50,6 +50,8 @@ from ..pooling import avg_pool, weighted_pool
 from .direct import _SAFETY, _TINY, Bound, _reference_abs
 from .formats import Arithmetic, Format, gamma, representable
 
+__all__ = ["pool_bound"]
+
 _U64 = 2.0**-53
 _ETA64 = 2.0**-1074
 

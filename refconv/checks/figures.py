@@ -12,6 +12,8 @@ import numpy as np
 
 from . import Check
 
+__all__ = ["figures_data", "CHECKS"]
+
 
 def figures_data() -> str:
     import sympy

@@ -61,6 +61,20 @@ from .direct import correlate_direct
 from .fft import correlate_fft
 from .sparse import correlate_sparse
 
+__all__ = [
+    "DIRECT_COST",
+    "FFT_COST",
+    "GEMM_COST",
+    "GEMM_NARROW",
+    "choose_method",
+    "working_set",
+    "check_budget",
+    "resolve",
+    "correlate_auto",
+    "METHODS",
+    "get_method",
+]
+
 #: Relative costs (see the module docstring), measured on 2 cores: ~1.7 ns per one-channel
 #: multiply-add, ~1 ns per FFT unit, ~0.05 ns per multiply-add inside a float GEMM.  The FFT
 #: units count one transform per weight plane (``Co*Ci`` of them): a layer of 128 -> 128

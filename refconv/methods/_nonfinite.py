@@ -34,6 +34,8 @@ from .._taps import pad, tap_slices
 from ..spec import AxisGeometry, ConvSpec
 from .direct import correlate_direct
 
+__all__ = ["like_direct_on_nonfinite"]
+
 
 def like_direct_on_nonfinite(method: Callable) -> Callable:
     """``method`` with the direct method's values on every output that reads NaN or inf.

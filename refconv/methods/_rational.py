@@ -32,6 +32,8 @@ import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
 
+__all__ = ["SCALE_BITS", "scaled_integers", "common_denominator", "rescale"]
+
 #: Exact rationals are scaled to integers while their common denominator has at most this many
 #: bits.  Measured against a plain ``Fraction`` loop (benchmarks/bench_exact.py): 1,000 bits
 #: (about 100 coprime denominators) and 3 to 30 taps, scaling is 2-4x faster; 3,000-7,000 bits,

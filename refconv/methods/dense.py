@@ -31,6 +31,8 @@ from .._assemble import assemble
 from .._gemm import matmul
 from ..spec import ConvSpec
 
+__all__ = ["Kernel", "layer_form", "CACHE_ENTRIES", "dense_matrix", "correlate_dense"]
+
 
 class Kernel:
     """A hashable snapshot of a channel-form kernel: equal keys mean an identical matrix.

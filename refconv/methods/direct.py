@@ -54,6 +54,17 @@ from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec, adjoint_phases
 from ._rational import rescale, scaled_integers
 
+__all__ = [
+    "IM2COL_BUDGET",
+    "TASK_BYTES",
+    "BLOCK_BYTES",
+    "TRANSPOSE_ROWS",
+    "SLAB_ELEMENTS",
+    "correlate_direct",
+    "correlate_direct_adjoint",
+    "working_set",
+]
+
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
 

@@ -36,6 +36,8 @@ import scipy.signal
 from .._taps import pad
 from ..spec import ConvSpec
 
+__all__ = ["CHUNK_BYTES", "correlate_fft", "working_set"]
+
 #: Bytes of weight spectra, products and inverse transforms one chunk of output channels may hold.
 CHUNK_BYTES = 1 << 28
 

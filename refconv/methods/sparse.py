@@ -30,6 +30,8 @@ from .._assemble import assemble, triplets
 from ..spec import ConvSpec
 from .dense import Kernel, layer_form
 
+__all__ = ["sparse_matrix", "correlate_sparse"]
+
 
 @functools.lru_cache(maxsize=16)
 def sparse_matrix(spec: ConvSpec, kernel: Kernel):

@@ -20,6 +20,8 @@ from .._validation import check_bool, fail, is_int
 from ..spec import check_cells
 from ._windows import _IEEE, _axes, _one_for_all, _ratio, _restore, _unordered
 
+__all__ = ["adaptive_windows", "adaptive_avg_pool", "adaptive_max_pool"]
+
 
 def adaptive_windows(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
     """``(start, stop)`` per output along one axis: ``floor(i*n/out)`` and ``ceil((i+1)*n/out)``.

@@ -14,6 +14,8 @@ from .._validation import check_bool, fail, is_int
 from ..spec import ConvSpec
 from ._windows import _IEEE, _ratio, _refuse_empty, _restore, _setup, _window_sum
 
+__all__ = ["avg_pool"]
+
 
 def _counts(spec: ConvSpec, lo_edge: Callable, hi_edge: Callable, outputs: tuple | None = None) -> np.ndarray:
     """Per output, the number of window taps with ``lo_edge(g) <= source < hi_edge(g)`` on every

@@ -25,6 +25,8 @@ from .._validation import check_bool, fail, is_int, shape_tuple
 from ..spec import check_cells
 from ._windows import _unordered
 
+__all__ = ["fractional_starts", "fractional_max_pool"]
+
 
 def fractional_starts(u: Any, n: int, k: int, out: int) -> np.ndarray:
     """Window starts for samples ``u`` (any shape): ``(*u.shape, out)`` int64.

@@ -18,6 +18,8 @@ from ._max import _max_core, max_pool
 from ._weighted import _weighted_pool
 from ._windows import _IEEE, _axes, _ratio, _window_sum
 
+__all__ = ["global_max_pool", "global_avg_pool", "global_lp_pool", "global_weighted_pool", "pooled_unchanged_fraction"]
+
 
 def _global_axes(func: str, x: Any, axes: Any) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
     given, x = x, as_operand(func, "x", x)

@@ -16,6 +16,8 @@ from ._average import avg_pool
 from ._max import _max_core, max_pool  # noqa: F401  (max_pool: the docstrings' cross-check)
 from ._windows import _IEEE, _map, _one_for_all, _restore, _setup, _window_sum
 
+__all__ = ["POWER_BITS_LIMIT", "lp_pool", "lp_pool_torch"]
+
 
 def _check_p(func: str, p: Any):
     """``p`` as a positive real or ``math.inf``."""

@@ -12,6 +12,8 @@ from .._validation import check_bool, fail
 from ..spec import ConvSpec
 from ._windows import _by_slabs, _real, _refuse_empty, _restore, _setup, _unordered, _windows
 
+__all__ = ["max_pool"]
+
 
 def _max_core(
     func: str, x: np.ndarray, spec: ConvSpec, want_index: bool = True

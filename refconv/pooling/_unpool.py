@@ -17,6 +17,8 @@ from .._arith import as_operand, convert, domain, finish
 from .._validation import check_bool, fail, is_int, pad_pairs, shape_tuple
 from ..spec import check_cells, transpose_spec
 
+__all__ = ["max_unpool"]
+
 
 def _unpooled_shape(func: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, output_size: Any) -> tuple:
     """The unpooled lengths of the last ``len(kernel_size)`` axes of ``x``."""

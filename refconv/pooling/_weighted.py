@@ -14,6 +14,8 @@ from .._arith import _is_sympy, accumulator, as_operand, convert, domain, finish
 from .._validation import fail
 from ._windows import _IEEE, _ratio, _real, _restore, _setup, _windows
 
+__all__ = ["weighted_pool"]
+
 
 def _scalar(value):
     """A NumPy scalar as the Python number it holds, for messages (``-1``, not ``np.int64(-1)``)."""

@@ -21,6 +21,8 @@ from .._taps import FILL, all_tap_slices, gather_index, pad, slab_padder, tap_sl
 from .._validation import fail, is_int, shape_tuple
 from ..spec import ConvSpec, check_spec_cells, pool_spec
 
+__all__ = ["SLAB_CELLS"]
+
 
 def _unordered(func: str, x, exc: Exception) -> TypeError:
     """The refusal of values max pooling cannot order (SymPy symbols), naming ``x``."""

@@ -11,6 +11,8 @@ import numpy as np
 from .._arith import _is_sympy
 from .._validation import fail
 
+__all__: list[str] = []
+
 
 def _as_array(value: Any) -> np.ndarray:
     """Any array-like result (NumPy, torch tensors, lists) as a NumPy array."""
