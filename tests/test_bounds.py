@@ -1437,3 +1437,350 @@ def test_default_arithmetic_is_the_dtypes_own_preset(dtype, name):
     from refconv.bounds import default_arithmetic
 
     assert default_arithmetic(dtype) is PRESETS[name]
+
+
+# --- hand-picked edges of the bounds' documented formulas ------------------------------------------------
+#
+# Cases the Hypothesis formula tests rarely draw: each is one window or one output whose bound is
+# recomputed here from the docstrings (Fractions, or 200-bit mpmath where a root is irrational).
+
+_ETA64 = Fraction(2) ** -1074
+
+
+def _direct_case(x, w, arith, dtype=None, reference=False):
+    """``(got, formula)`` of a 1-D "valid" correlation of ``x`` and ``w`` under ``arith``."""
+    taps, outs, _ = _layer_taps(x[None], w[None, None])
+    taps = {index[1:]: pairs for index, pairs in taps.items()}
+    out_fmt = FORMATS[_DTYPES[dtype]] if dtype is not None else _DTYPE_FORMAT[np.result_type(x, w).name]
+    formula, _ = _direct_formula(x, w, taps, None, arith, out_fmt, reference)
+    ref = np.array([float(y) for _, y, _ in formula.values()]) if reference else None
+    got = error_bound(x, w, op="correlate", dtype=dtype, arithmetic=arith, reference=ref)
+    return got, formula
+
+
+_DAZ_BF16_OUT = Arithmetic("DAZ, f32 acc, bf16 out", None, "rn", FORMATS["f32"], "rn", FORMATS["bf16"], daz=True)
+_FTZ_BF16_OUT = Arithmetic("FTZ, f32 acc, bf16 out", None, "rn", FORMATS["f32"], "rn", FORMATS["bf16"], ftz=True)
+
+
+@pytest.mark.parametrize(
+    "x, w, arith",
+    [
+        # A float32 subnormal times 2**120: the product, 2**-7, is lost whole under DAZ and the
+        # stored bfloat16 rounds it once more: the lost mass enters as (1 + u_out) D.
+        (np.array([2.0**-127], np.float32), np.array([2.0**120], np.float32), _DAZ_BF16_OUT),
+        # Under FTZ into a bfloat16 output (u_out = 2**-8, float32's range): the FTZ term
+        # (1 + u_out)(1 + gamma_n) (2n - 1) realmin_acc is about half the bound.
+        (np.array([2.0**-140], np.float32), np.array([1.0], np.float32), _FTZ_BF16_OUT),
+        # Flushed operands on both sides: a small flushed x times 1 and a large x times a flushed w;
+        # both products are lost, so D is the sum of both sides (never their difference).
+        (
+            np.array([2.0**-130, 2.0**100], np.float32),
+            np.array([1.0, 2.0**-130], np.float32),
+            PRESETS["F32_F32_F32_FTZ"],
+        ),
+        # float64's smallest subnormal: the formula is u M + eta, far below 2**-1070, which the
+        # bound adds (relative margins vanish there), never subtracts.
+        (np.array([5e-324]), np.array([1.0]), PRESETS["F64_F64_F64"]),
+    ],
+    ids=["daz-bf16-out", "ftz-bf16-out", "daz-both-sides", "f64-subnormal"],
+)
+def test_direct_bound_is_its_formula_at_device_edges(x, w, arith):
+    got, formula = _direct_case(x, w, arith)
+    for index, (value, _, _) in formula.items():
+        _assert_pinned(got.value[index], value, index)
+
+
+def test_direct_bound_is_infinite_from_the_largest_stored_value_on():
+    # The rule is M >= realmax (M the enclosed sum |x||w|): find x (times 1) whose M lands exactly
+    # on float16's largest value 65504: there the bound is inf; where M is below it, finite.
+    found = None
+    for k in range(-40, 5):
+        bound = error_bound(np.array([65504.0 * (1 + k * 2.0**-53)]), np.ones(1), op="correlate", dtype=np.float16)
+        if bound.terms["M"][0] == 65504.0:
+            found = bound
+        elif bound.terms["M"][0] < 65504.0:
+            assert np.isfinite(bound.value).all(), k
+    assert found is not None and found.value.tolist() == [math.inf]
+
+
+@pytest.mark.parametrize(
+    "x, w, arith",
+    [
+        # M = float64's largest value: its enclosure M / (1 - gamma) overflows.
+        (np.array([np.finfo(np.float64).max]), np.ones(1), None),
+        # An infinite float16 x (held exactly in float16), products exact: bracket 0 times M = inf.
+        (np.array([np.inf], np.float16), np.ones(1, np.float16), "F16_F16_F32"),
+        # bfloat16 accumulation of 300 products: bracket 300 * 2**-8 > 1 times M near float64's top.
+        (np.full(300, 5.2e305), np.ones(300), "BF16_BF16_BF16"),
+    ],
+    ids=["M-at-realmax", "inf-times-zero-bracket", "bracket-above-one"],
+)
+def test_direct_bound_overflowing_float64_is_infinite_without_warnings(x, w, arith):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bound = error_bound(x, w, op="correlate", arithmetic=arith)
+    assert bound.value.tolist() == [math.inf]
+
+
+@pytest.mark.parametrize(
+    "x, kernel",
+    [
+        (np.array([np.finfo(np.float64).max]), 1),  # the mean's enclosure M / (1 - gamma) overflows
+        (np.full(2, np.finfo(np.float64).max), 2),  # the window sum itself overflows
+    ],
+    ids=["mean-at-realmax", "window-sum-past-realmax"],
+)
+def test_avg_pool_bound_overflowing_float64_is_infinite_without_warnings(x, kernel):
+    # As the direct bound: an overflow of the bound's own evaluation is a bound of inf, stated
+    # in its assumptions, not a RuntimeWarning.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bound = error_bound(x, kernel, op="avg_pool")
+    assert bound.value.tolist() == [math.inf]
+    assert "overflow possible at 1 outputs: bound is inf there" in bound.assumptions
+
+
+def test_direct_bound_states_its_sources():
+    x, w = np.ones(3, np.float32), np.ones(2, np.float32)
+    tail = "; nonzero-product count and underflow term [derived], notes §1.1, §1.5"
+    assert error_bound(x, w, op="correlate").source == "k*u, any order (Jeannerod & Rump, SIMAX 34(2) 2013)" + tail
+    truncated = error_bound(x, w, op="correlate", arithmetic="TF32_TF32_F32").source
+    assert truncated == "gamma_k, any order, u = 2**(1-p) (Higham 2002 §3.1, §4.2)" + tail
+
+
+def test_a_reference_of_exact_fractions_counts_as_its_float_values():
+    # refconv.exact's object results (Fractions, ints) are accepted as the reference, element by
+    # element and in the op's (2-D) output shape, and bound as the same values in float64.
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0], [2.0, 2.0, -4.0]], np.float16)
+    w = np.array([[1.0, -1.0], [0.5, 2.0]], np.float16)
+    exact_y = np.array(
+        [[sum(Fraction(float(x[i + a, j + b])) * Fraction(float(w[a, b])) for a in range(2) for b in range(2))
+          for j in range(2)] for i in range(2)],
+        dtype=object,
+    )  # fmt: skip
+    floats = np.array([[float(v) for v in row] for row in exact_y])
+    by_fraction = error_bound(x, w, op="correlate", reference=exact_y).value
+    assert by_fraction.tolist() == error_bound(x, w, op="correlate", reference=floats).value.tolist()
+    assert by_fraction.shape == (2, 2)
+
+
+def test_integer_operands_past_2_to_the_53_keep_their_conversion_term():
+    # 2**53 + 1 has no float64 (nor bfloat16) value: reading it into bfloat16 errs by 1, so u_x is
+    # bfloat16's 2**-8 and the bound covers that error.  Integers up to 2**53 that bfloat16 holds
+    # (200 = 25 * 2**3, 2**53 itself) are read exactly: u_x = 0.
+    w = np.ones(1, np.float32)
+    big = error_bound(np.array([2**53 + 1]), w, op="correlate", arithmetic="BF16_BF16_F32")
+    assert big.terms["u_x"] == 2.0**-8 and big.value[0] >= 1
+    exact_ints = error_bound(np.array([200, 2**53]), w, op="correlate", arithmetic="BF16_BF16_F32")
+    assert exact_ints.terms["u_x"] == 0.0
+
+
+def test_daz_refuses_an_operand_dtype_without_a_format():
+    # Without DAZ a float128 x is read by value (dtype=float64 given); DAZ reads an operand in its
+    # own dtype's format, and float128 has none: refused, naming error_bound and the dtype.
+    x = np.array([1, 2, 3], dtype=np.longdouble)
+    assert np.isfinite(error_bound(x, np.ones(2), op="correlate", dtype=np.float64).value).all()
+    if np.dtype(np.longdouble).itemsize > 8:  # a float64 longdouble (some platforms) has a format
+        with pytest.raises(ValueError, match=r"^error_bound: dtype=dtype\('float128'\) is not a float dtype"):
+            error_bound(x, np.ones(2), op="correlate", dtype=np.float64, arithmetic="F32_F32_F32_FTZ")
+
+
+def test_fast_bounds_refuse_any_flushing_arithmetic_and_name_empty_operands():
+    x, w = np.ones(8, np.float32), np.ones(3, np.float32)
+    for flags in (dict(ftz=True), dict(daz=True)):
+        arith = Arithmetic("f32 flushing", None, "rn", FORMATS["f32"], "rn", **flags)
+        for method in ("fft", "winograd"):
+            with pytest.raises(
+                ValueError,
+                match=f"^error_bound: arithmetic='f32 flushing' flushes subnormals: no {method} bound models it",
+            ):
+                error_bound(x, w, op="correlate", method=method, arithmetic=arith)
+    with pytest.raises(ValueError, match=r"empty operands \(x\.shape=\(0,\), w\.shape=\(3,\)\)"):
+        error_bound(np.ones(0, np.float32), w, op="correlate", method="fft")
+
+
+# --- average pooling: the overflow rule and the stored format's range ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "cells, dtype, finite",
+    [
+        # float16 throughout, a window of 2 cells: its sum of |x| bounds every partial sum.
+        ([20000.0, 20000.0], np.float16, True),  # 40000 < 65504: finite, though twice it is not
+        ([32752.0, 32752.0], np.float16, False),  # the sum is 65504 itself: inf (the mean is 32752)
+        # Three cells summing to 5 float64 ulps (2**-37) below 65504, in float16 arithmetic: the sum
+        # enclosed by its float64 error, 1 + (k + 2) 2**-53 with k = 3 (under 5 ulps), stays below.
+        ([21834.0, 21834.0, 21836.0 - 5 * 2.0**-37], np.float64, True),
+    ],
+)
+def test_avg_pool_bound_is_infinite_once_its_window_sum_may_reach_the_largest_float16(cells, dtype, finite):
+    bound = error_bound(np.array(cells, dtype), len(cells), op="avg_pool", dtype=np.float16)
+    assert bool(np.isfinite(bound.value).all()) == finite
+    note = "overflow possible at 1 outputs: bound is inf there"
+    assert bound.assumptions == ("any summation order",) + (() if finite else (note,))
+
+
+def test_avg_pool_bound_is_infinite_from_the_stored_formats_largest_value_on():
+    # float32 accumulation stored in float16: the accumulator never overflows here, the stored
+    # mean does from 65504 on.  Find x (one cell) whose enclosed mean lands exactly on 65504.
+    arith = Arithmetic("f32 acc, f16 out", None, "rn", FORMATS["f32"], "rn", FORMATS["f16"])
+    found = None
+    for k in range(-40, 5):
+        bound = error_bound(np.array([65504.0 * (1 + k * 2.0**-53)]), 1, op="avg_pool", arithmetic=arith)
+        if bound.terms["M"][0] == 65504.0:
+            found = bound
+        elif bound.terms["M"][0] < 65504.0:
+            assert np.isfinite(bound.value).all(), k
+    assert found is not None and found.value.tolist() == [math.inf]
+
+
+# --- Lp and weighted pooling at hand-picked edges (refconv.bounds.pools docstring) ------------------------
+
+
+def _lp_bound_formula(cells, p: float, arith, out_fmt):
+    """The Lp bound of one window, from refconv.bounds.pools' docstring, in 200-bit mpmath; no
+    reference (``|y| = S**r``)."""
+    import mpmath
+
+    with mpmath.workprec(200):
+
+        def mf(v):
+            f = _q(v) if not isinstance(v, Fraction) else v
+            return mpmath.mpf(f.numerator) / f.denominator
+
+        acc, out = arith.accumulate or out_fmt, arith.output or out_fmt
+        fmt = arith.inputs or acc
+        u = mf(acc.u(arith.accumulate_rounding))
+        u_out = 0 if (out.p >= acc.p and out.e_max >= acc.e_max) else mf(out.u("rn"))
+        u_x = 0 if all(_fits(v, fmt) for v in cells) else mf(fmt.u(arith.input_rounding))
+        P, r = mf(p), 1 / mf(p)
+        n = sum(1 for v in cells if v != 0)
+        ulp, eta = 2 * mf(acc.u("rn")), mf(acc.eta)
+
+        def phi(t, e):
+            return e * t * (1 + t) ** (e - 1) if e >= 1 else e * t / (1 - t)
+
+        e_pow = 0 if p == 1 else ulp
+        if u_x:
+            e_pow += phi(u_x, P) * (1 + e_pow)
+        eta_in, realmin_in = mf(fmt.eta), mf(fmt.realmin)
+        s = 0 if not u_x else (P * (realmin_in + eta_in) ** (P - 1) * eta_in if P >= 1 else eta_in**P) * (1 + ulp)
+        S = mpmath.fsum(abs(mf(v)) ** P for v in cells)
+        c = (n - 1) * u if arith.accumulate_rounding == "rn" else (n - 1) * u / (1 - (n - 1) * u)
+        A = ((1 + e_pow) * (1 + c) - 1) * S + (1 + c) * n * (eta + s)
+        far = r * (S + A) ** (r - 1) * A if r > 1 else A**r
+        D = min(S**r * phi(A / S, r), far) if A < S else far
+        e_r = 0 if mpmath.frexp(r)[0] == 0.5 else u
+        L = max(abs(mpmath.log(max(S - A, eta))), abs(mpmath.log(S + A)))
+        X = mpmath.expm1(r * e_r * L)
+        e_root = 0 if p == 1 else ulp
+        Y = S**r
+        value = D + (Y + D) * (X + e_root + X * e_root) + (eta if p != 1 else 0)
+        value = (1 + u_out) * value + u_out * Y + (mf(out.eta) / 2 if u_out else 0)
+        man, exp = mpmath.mpf(value).man_exp
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+@pytest.mark.parametrize(
+    "cells, dtype, p, arith",
+    [
+        # float16 operands (eta_in = 2**-24): reading 2**-26 underflows, and |v|**(1/2) errs by up to
+        # eta_in**(1/2) = 2**-12 > S = 2**-13, so t = A/S > 1 and D is the far bound r (S+A)**(r-1) A.
+        ([2.0**-26], np.float32, 0.5, "F16_F16_F32"),
+        ([2.0**-26, 2.0**-20], np.float32, 0.5, "F16_F16_F32"),
+        # The same underflow for p = 2 (the mean value theorem's branch) and p = 1.
+        ([2.0**-26, 1.0], np.float32, 2.0, "F16_F16_F32"),
+        ([2.0**-26], np.float32, 1.0, "F16_F16_F32"),
+    ],
+)
+def test_lp_pool_bound_is_its_formula_where_x_underflows_its_input_format(cells, dtype, p, arith):
+    x = np.array(cells, dtype)
+    arith = PRESETS[arith]
+    got = error_bound(x, p, len(cells), op="lp_pool", arithmetic=arith).value[0]
+    formula = _lp_bound_formula(list(x), p, arith, _DTYPE_FORMAT[x.dtype.name])
+    ratio = Fraction(float(got)) / (formula * SAFETY)
+    assert 1 - Fraction(2) ** -48 <= ratio <= 1 + Fraction(2) ** -36, float(ratio - 1)
+
+
+def test_lp_pool_bound_covers_a_sum_of_powers_in_float64s_subnormal_range():
+    # p = 2 on 2**-530: S = 2**-1060, A = 2**-1074 (one term may underflow): t = A/S = 2**-14 and
+    # D = S**(1/2) t / (2 (1 - t)), about 2**-545, far above float64's subnormal margins.  S is
+    # enclosed by its own underflow (n 2**-1074) both ways: the bound must not shrink below D.
+    got = Fraction(float(error_bound(np.array([2.0**-530]), 2.0, 1, op="lp_pool").value[0]))
+    formula = _lp_bound_formula([2.0**-530], 2.0, PRESETS["F64_F64_F64"], FORMATS["f64"])
+    assert formula > Fraction(2) ** -546 and got >= formula
+
+
+def test_lp_pool_bound_keeps_its_far_term_where_a_equals_s():
+    # p = 1 on 2**-1073: the float64 enclosures give A = S_lo = 2**-1074 (t = 1): the bound is the
+    # far term A = 2**-1074 (the formula's) plus the 2**-1070 margin of subnormal bounds, never less.
+    got = Fraction(float(error_bound(np.array([2.0**-1073]), 1.0, 1, op="lp_pool").value[0]))
+    formula = _lp_bound_formula([2.0**-1073], 1.0, PRESETS["F64_F64_F64"], FORMATS["f64"])
+    assert formula == _ETA64 and got >= formula + Fraction(2) ** -1070
+
+
+def test_weighted_pool_bound_is_its_formula_with_a_large_weight():
+    # One cell 2**-560, weight 2**500 (K = 1, b = 0): Mbar = 2**-560, E = u Mbar + eta / 2**500, then
+    # the division's u (|y| + E) + eta / 2.  The underflow term K eta / w_min is tiny here: a large
+    # weight must not enlarge the bound.
+    u, mbar = Fraction(2) ** -53, Fraction(2) ** -560
+    E = u * mbar + _ETA64 / Fraction(2) ** 500
+    formula = E + u * (mbar + E) + _ETA64 / 2
+    got = Fraction(float(error_bound(np.array([2.0**-560]), 1, np.array([2.0**500]), op="weighted_pool").value[0]))
+    ratio = got / (formula * SAFETY)
+    assert 1 - Fraction(2) ** -48 <= ratio <= 1 + Fraction(2) ** -44, float(ratio - 1)
+
+
+def test_weighted_pool_bound_takes_a_callable_weight_as_the_float_path_computes_it():
+    # The pool itself calls weight(d) with float distances; the bound reads the same table, so a
+    # callable that only takes floats (numpy's exp) is bounded as its table of float64 values.
+    def weight(d):
+        return np.exp(-(d**2))
+
+    x = np.array([1.0, -2.0, 3.0, 0.5, 4.0], np.float32)
+    table = np.exp(-np.array([1.0, 0.0, 1.0]))
+    got = error_bound(x, 3, weight, stride=1, op="weighted_pool").value
+    assert got.tolist() == error_bound(x, 3, table, stride=1, op="weighted_pool").value.tolist()
+
+
+# --- formats: gamma's dtype, round_to's range of precisions ---------------------------------------------
+
+
+def test_gamma_is_float64_for_any_count_dtype():
+    # gamma_k(u) in float64 even for float32 or float16 counts (1 u / (1 - u), exactly rounded).
+    u = 2.0**-24
+    expected = [float(Fraction(k) * Fraction(u) / (1 - Fraction(k) * Fraction(u))) for k in (1, 3)]
+    for dtype in (np.float16, np.float32):
+        g = gamma(np.array([1, 3], dtype), u)
+        assert g.dtype == np.float64 and g.tolist() == expected, dtype
+
+
+@pytest.mark.parametrize(
+    "p, values, rounding, expected",
+    [
+        # One significant bit: the numbers are the powers of two (1.25 -> 1, 1.75 -> 2, -3.5 -> -4).
+        (1, [1.25, 1.75, -3.5], "rn", [1.0, 2.0, -4.0]),
+        (1, [1.25, 1.75, -3.5], "rz", [1.0, 1.0, -2.0]),
+        # 22 bits: spacing 2**-21 above 1; 1 + 3 * 2**-23 is past the midpoint 1 + 2**-22.
+        (22, [1 + 3 * 2.0**-23, 1 + 2.0**-23], "rn", [1 + 2.0**-21, 1.0]),
+        (22, [1 + 3 * 2.0**-23], "rz", [1.0]),
+    ],
+)
+def test_round_to_formats_of_float32s_range_from_1_to_22_bits(p, values, rounding, expected):
+    fmt = Format(f"p{p}", p, -126, 127)
+    for dtype in (np.float32, np.float64):
+        got = round_to(np.array(values, dtype), fmt, rounding)
+        assert got.dtype == dtype and got.tolist() == expected, dtype
+
+
+def test_round_to_rounds_bfloat16_values_in_the_requested_mode():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    # 2**-20 (1 + 2**-5 + 2**-6) is a bfloat16; float16's subnormal spacing there is 2**-24, and the
+    # part below it (3 * 2**-26) is past half a spacing: up to nearest, dropped toward zero.
+    a = np.array([2.0**-20 * (1 + 2.0**-5 + 2.0**-6)], ml_dtypes.bfloat16)
+    assert round_to(a, "f16", "rn").astype(np.float64).tolist() == [2.0**-20 + 2.0**-24]
+    assert round_to(a, "f16", "rz").astype(np.float64).tolist() == [2.0**-20]

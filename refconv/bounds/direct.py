@@ -287,11 +287,12 @@ def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
     out_fmt = arith.output or out_fmt
     u_acc = acc.u(arith.accumulate_rounding)
     u_out = 0.0 if out_fmt.p >= acc.p else out_fmt.u("rn")
-    with np.errstate(over="ignore"):  # a window sum of |x| may overflow float64: the bound is inf there
-        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), **params), dtype=np.float64)
     k = np.asarray(fn((x != 0).astype(np.int64), **dict(params, divisor_override=1))).astype(np.float64)
     m = float(k.max(initial=0)) + 2
-    mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
+    # A window sum of |x| (or its enclosure) may overflow float64: the bound is inf there.
+    with np.errstate(over="ignore"):
+        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), **params), dtype=np.float64)
+        mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
     y_abs = mean_abs if reference is None else _reference_abs(reference, mean_abs.shape)
     daz = 0.0
     if arith.daz:  # the flushed cells' mean magnitude, enclosed as mean_abs is
