@@ -150,7 +150,7 @@ def _direct(fn, ops, kwargs, arith, out_fmt, reference) -> Bound:
     u_out = 0.0 if (out_fmt.p >= acc.p and out_fmt.e_max >= acc.e_max) else out_fmt.u("rn")
     mags = [None if a is None else np.abs(np.asarray(a, dtype=np.float64)) for a in ops]
     with np.errstate(over="ignore"):  # |x| (*) |w| may overflow float64: the bound is inf there
-        M64 = np.asarray(_run(fn, mags, kwargs, np.float64), dtype=np.float64)
+        M64 = np.asarray(_run(fn, mags, kwargs, np.float64))
     n = _nonzero_products(fn, ops, kwargs)
     m = float(n.max(initial=0)) + 1
     with np.errstate(over="ignore"):
@@ -291,13 +291,13 @@ def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
     m = float(k.max(initial=0)) + 2
     # A window sum of |x| (or its enclosure) may overflow float64: the bound is inf there.
     with np.errstate(over="ignore"):
-        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), **params), dtype=np.float64)
+        mean_abs = np.asarray(fn(np.abs(x.astype(np.float64)), **params))
         mean_abs = (mean_abs + m * _ETA64) / (1 - float(gamma(m, _U64)))
     y_abs = mean_abs if reference is None else _reference_abs(reference, mean_abs.shape)
     daz = 0.0
     if arith.daz:  # the flushed cells' mean magnitude, enclosed as mean_abs is
         with np.errstate(over="ignore"):
-            daz = np.asarray(fn(np.abs(x.astype(np.float64)) * _daz_flushed(x, arith), **params), dtype=np.float64)
+            daz = np.asarray(fn(np.abs(x.astype(np.float64)) * _daz_flushed(x, arith), **params))
             daz = (daz + m * _ETA64) / (1 - float(gamma(m, _U64)))
     with np.errstate(over="ignore", invalid="ignore"):
         value = (1 + u_out) * gamma(k + 1, u_acc) * mean_abs + u_out * y_abs + (1 + u_out) * (k + 1) * acc.eta
@@ -306,7 +306,7 @@ def _avg_pool(fn, x, params, arith, out_fmt, reference) -> Bound:
         value = value * _SAFETY + _TINY
         # A partial sum of the window may overflow the accumulator (float16: 6e4 + 6e4): no finite
         # bound holds there, as in the direct bound.  The window sum of |x| bounds every partial sum.
-        window_sum = np.asarray(fn(np.abs(x.astype(np.float64)), **dict(params, divisor_override=1)), dtype=np.float64)
+        window_sum = np.asarray(fn(np.abs(x.astype(np.float64)), **dict(params, divisor_override=1)))
         overflow = ~np.isfinite(window_sum) | (window_sum * (1 + m * _U64) >= acc.realmax)
         overflow |= mean_abs >= out_fmt.realmax  # the mean itself past the stored format
     assumptions = ("any summation order",) + ((_flush_assumption(arith),) if arith.ftz or arith.daz else ())

@@ -127,15 +127,12 @@ PRESETS: dict[str, Arithmetic] = {
 }
 
 
-def _stored_in(preset: str, output: str) -> Arithmetic:
-    """``preset`` with its result stored in ``FORMATS[output]``, named ``<preset>_<OUTPUT>``."""
-    name = f"{preset}_{output.upper()}"
-    return dataclasses.replace(PRESETS[preset], name=name, output=FORMATS[output])
-
-
 #: Low-precision outputs: operands in fp16/bf16, products summed in float32, the sum rounded once
 #: more into fp16/bf16 when stored (notes §1.5), as cuDNN/cuBLAS fp16 and bf16 convolutions do.
-PRESETS.update({a.name: a for a in (_stored_in("F16_F16_F32", "f16"), _stored_in("BF16_BF16_F32", "bf16"))})
+PRESETS["F16_F16_F32_F16"] = dataclasses.replace(PRESETS["F16_F16_F32"], name="F16_F16_F32_F16", output=FORMATS["f16"])
+PRESETS["BF16_BF16_F32_BF16"] = dataclasses.replace(
+    PRESETS["BF16_BF16_F32"], name="BF16_BF16_F32_BF16", output=FORMATS["bf16"]
+)
 #: PyTorch CUDA's float32 convolution with its default flags: ``torch.backends.cudnn.allow_tf32``
 #: is True (``torch.backends.cudnn.conv.fp32_precision == "tf32"``), so cuDNN may run float32
 #: convolutions on tensor cores with TF32 operands and float32 accumulation, storing float32.  This

@@ -174,9 +174,9 @@ def _weighted_bound(x: np.ndarray, params: dict, arith: Arithmetic, out_fmt: For
     kernel_size, weight = params.pop("kernel_size"), params.pop("weight")
     acc, out_fmt, u, u_out = _terms(arith, out_fmt)
     with np.errstate(over="ignore", invalid="ignore"):
-        Mbar64 = np.asarray(weighted_pool(np.abs(x.astype(np.float64)), kernel_size, weight, **params), np.float64)
+        Mbar64 = np.asarray(weighted_pool(np.abs(x.astype(np.float64)), kernel_size, weight, **params))
         # Which outputs have a nonzero product: an exact zero otherwise, in any arithmetic.
-        hit = np.asarray(weighted_pool((x != 0).astype(np.float64), kernel_size, weight, **params), np.float64)
+        hit = np.asarray(weighted_pool((x != 0).astype(np.float64), kernel_size, weight, **params))
     w = _weight_table(x, kernel_size, weight, params)
     K = int(np.count_nonzero(w))
     w_min = float(w[w > 0].min(initial=np.inf))
