@@ -87,6 +87,17 @@ def test_integral_fractions_stay_fractions_and_ints_stay_ints():
     assert ints.tolist() == [1 * 2 + 2 * 3, 2 * 2 + 3 * 3] and all(type(v) is int for v in ints)
 
 
+@pytest.mark.parametrize("method", ["direct", "dense", "sparse", "auto"])
+def test_integral_fractions_give_fractions_in_every_method(method):
+    # Fractions whose denominators are all 1 scale by D = 1: still Fractions out (as Fraction
+    # arithmetic gives them), not the ints an int operand would give.  By hand: 2*1 + 4*3, 4*1 + 6*3.
+    x = np.array([Fraction(2), Fraction(4), Fraction(6)], dtype=object)
+    got = correlate(x, np.array([Fraction(1), Fraction(3)], dtype=object), method=method)
+    assert got.tolist() == [14, 22] and all(type(v) is Fraction for v in got)
+    mixed = correlate(x, np.array([1, 3], dtype=object), method=method)  # an int kernel: x's kind
+    assert mixed.tolist() == [14, 22] and all(type(v) is Fraction for v in mixed)
+
+
 def test_sympy_and_numbers_mixed():
     s = sympy.Symbol("s")
     got = correlate(np.array([s, 2, Fraction(1, 2)], dtype=object), np.array([1, s], dtype=object))
@@ -598,18 +609,18 @@ def test_symbolic_entries_skip_the_rational_path():
 @pytest.mark.performance_contract
 def test_scaled_integers_are_int64_only_when_the_bound_allows():
     lead = (None, None, None)
-    X, W, d = _rational.scaled_integers(
+    X, W, d, _ = _rational.scaled_integers(
         np.array([Fraction(1, 2), 3], dtype=object)[lead], np.array([Fraction(2, 3)], dtype=object)[lead]
     )
     # x scaled by 2: [1, 6]; w scaled by 3: [2]; D = 2*3.
     assert X.dtype == W.dtype == np.int64 and X.ravel().tolist() == [1, 6] and W.ravel().tolist() == [2] and d == 6
-    X, W, d = _rational.scaled_integers(
+    X, W, d, _ = _rational.scaled_integers(
         np.array([Fraction(2**62, 5)], dtype=object)[lead], np.array([2, 2], dtype=object)[lead]
     )
     # bound 2**62 * (2 + 2) = 2**64 > 2**63: Python ints.
     assert X.dtype == object and X.ravel().tolist() == [2**62] and d == 5
     # A zero x bounds every sum by 0, but a w past int64 cannot be an int64 operand.
-    X, W, d = _rational.scaled_integers(
+    X, W, d, _ = _rational.scaled_integers(
         np.array([Fraction(0)], dtype=object)[lead], np.array([Fraction(2**70, 3)], dtype=object)[lead]
     )
     assert W.dtype == object and W.ravel().tolist() == [2**70] and d == 3
@@ -702,6 +713,26 @@ def test_im2col_chunks_keep_the_stacked_copy_under_the_budget(monkeypatch):
     assert spy.calls["matmul"] == 9
 
 
+@pytest.mark.performance_contract
+def test_im2col_holds_one_chunk_at_a_time(monkeypatch):
+    # working_set counts one im2col chunk besides the output: a chunk's stacked copy (and its
+    # GEMM's term) must be released before the next chunk is built.  x (1, 32, 66, 66) float64,
+    # w (2, 32, 3, 3), stride 2: P = 32*32 outputs, a tap's stacked copy B*G*Ci*P*8 = 262,144 bytes;
+    # one tap per chunk, nine chunks.  Holding the previous chunk too would peak past two chunks.
+    import tracemalloc
+
+    per_tap = 32 * 32 * 32 * 8
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", per_tap)
+    x, w = np.ones((1, 32, 66, 66)), np.ones((2, 32, 3, 3))
+    refconv.conv(x, w, stride=2, method="direct")  # the spec and tap caches are filled once, not measured
+    tracemalloc.start()
+    y = refconv.conv(x, w, stride=2, method="direct")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert y.tolist() == np.full((1, 2, 32, 32), 32.0 * 9).tolist()  # every window sums 32*9 ones
+    assert peak - y.nbytes < 1.5 * per_tap
+
+
 @pytest.mark.parametrize(("block", "task"), [(1, 1), (100, 1), (100, 10**4), (1 << 30, 1 << 30)])
 def test_stride_1_gemms_in_blocks_and_tasks_equal_the_definition(monkeypatch, block, task):
     # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells, the outputs span
@@ -788,6 +819,8 @@ def test_direct_conv_transpose_sums_in_its_dtype():
         (object, object, 8),
         (object, np.int64, 8),
         (np.int64, object, 8),
+        (np.complex64, np.complex64, 8),  # the operands' itemsize, not float64's
+        (np.float64, np.complex128, 16),  # the result type of both operands
     ],
 )
 def test_the_working_set_of_the_direct_method_by_hand(x_dtype, w_dtype, item):
@@ -808,6 +841,11 @@ def test_an_empty_batch_keeps_its_shape_and_dtype_in_the_view_sum():
     # A depthwise layer (one channel per group) over zero images: torch returns the (0, C, L) shape.
     y = conv(np.ones((0, 2, 5), np.float32), np.ones((2, 1, 2), np.float32), groups=2, method="direct")
     assert y.shape == (0, 2, 4) and y.dtype == np.float32
+    # The channel form (B, G, 1, *out) of the view sum itself, for zero images.
+    spec = plain_spec("t", (5,), (2,))
+    for dtype in (np.float32, np.int64):
+        y = direct.correlate_direct(np.ones((0, 3, 1, 5), dtype), np.ones((3, 1, 1, 2), dtype), spec)
+        assert y.shape == (0, 3, 1, 4) and y.dtype == dtype
 
 
 def test_fractions_from_coprime_parts_are_not_renormalised():
@@ -944,3 +982,417 @@ def test_stride_1_tasks_compute_each_output_row_once(monkeypatch):
     x, w = np.ones((2, 3, 6, 7)), np.ones((4, 3, 3, 3))
     assert (refconv.conv(x, w, padding=1, method="direct")[:, :, 1:-1, 1:-1] == 27).all()
     assert sorted(seen) == sorted([(0, 4), (2, 6), (4, 8)] * 2)
+
+
+# ---- the direct method's documented economies and budgets, pinned at their boundaries ----------------
+
+
+_FRACTION_ARITHMETIC = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__"]
+
+
+@pytest.mark.performance_contract
+def test_exact_rationals_are_summed_as_scaled_integers_without_fraction_arithmetic(monkeypatch):
+    # Module docstring: int/Fraction entries are scaled to integers by the common denominator and
+    # divided back once per output, "far faster than a loop of Fraction operations": the method
+    # forms no Fraction product or sum.  By hand (D = 4 * 6 = 24):
+    # 1/2 * 3/4 + 2/3 * 2 = 41/24, 2/3 * 3/4 + 1 * 2 = 5/2, 1 * 3/4 - 5/4 * 2 = -7/4.
+    x = np.array([Fraction(1, 2), Fraction(2, 3), 1, Fraction(-5, 4)], dtype=object)
+    w = np.array([Fraction(3, 4), 2], dtype=object)
+    expected = [Fraction(41, 24), Fraction(5, 2), Fraction(-7, 4)]
+    calls = []
+    for name in _FRACTION_ARITHMETIC:
+        real = getattr(Fraction, name)
+        monkeypatch.setattr(Fraction, name, lambda a, b, real=real: (calls.append(1), real(a, b))[1])
+    got = direct.correlate_direct(x[None, None, None], w[None, None, None], plain_spec("t", (4,), (2,)))
+    monkeypatch.undo()
+    assert got[0, 0, 0].tolist() == expected and all(type(v) is Fraction for v in got.flat)
+    assert calls == []
+
+
+@pytest.mark.performance_contract
+def test_the_scaling_budget_and_the_int64_choice_at_their_boundaries():
+    lead = (None, None, None)
+    # The lcm is refused only once it *exceeds* the bits allowed: 2**10 has 11 bits, 3 * 2**10 has 12.
+    assert _rational.common_denominator({2**10, 2}, 11) == 2**10
+    assert _rational.common_denominator({2**10, 3}, 11) is None
+    # One budget of SCALE_BITS for D = Dx * Dw: x's 2**600 (601 bits) leaves SCALE_BITS - 601 bits for w.
+    bits = _rational.SCALE_BITS
+    x = np.array([Fraction(1, 2**600)], dtype=object)[lead]
+    fits = _rational.scaled_integers(x, np.array([Fraction(1, 2 ** (bits - 602))], dtype=object)[lead])
+    assert fits is not None and fits[2] == 2 ** (bits - 2)
+    assert _rational.scaled_integers(x, np.array([Fraction(1, 2 ** (bits - 601))], dtype=object)[lead]) is None
+    # int64 exactly while every partial sum fits: max|X| * sum|W| = (2**63 - 1) * 1 does.
+    X, W, d, _ = _rational.scaled_integers(
+        np.array([Fraction(2**63 - 1, 2)], dtype=object)[lead], np.array([1], dtype=object)[lead]
+    )
+    assert X.dtype == W.dtype == np.int64 and X.ravel().tolist() == [2**63 - 1] and d == 2
+    # The bound is per output channel (refconv._arith's rule with lead=2: one sum per (group, Co)):
+    # two groups of weight 1 each bound every output by 2**62, not by 2**62 * (1 + 1) = 2**63.
+    X, W, d, _ = _rational.scaled_integers(
+        np.array([Fraction(2**62, 3), Fraction(1, 3)], dtype=object).reshape(1, 2, 1, 1),
+        np.array([1, 1], dtype=object).reshape(2, 1, 1, 1),
+    )
+    assert X.dtype == W.dtype == np.int64 and X.ravel().tolist() == [2**62, 1] and d == 3
+
+
+@pytest.mark.performance_contract
+def test_rescaled_outputs_are_built_from_coprime_parts_without_a_gcd_per_output(monkeypatch):
+    # _rational.rescale reduces int64 sums by one vectorised np.gcd and builds each Fraction from
+    # its coprime parts (the constructor's fast path): no Python gcd per output, up to a
+    # denominator of exactly INT64_MAX.  Expected values by Fraction's own normalisation.
+    import math
+
+    cases = [
+        (np.array([2, 3, -4, 0, 6]), 6),
+        (np.array([7, 2**62, -(2**63) + 1]), 2**63 - 1),  # 2**63 - 1 = 7**2 * 73 * 127 * 337 * 92737 * 649657
+    ]
+    expected = [[Fraction(int(v), d) for v in y] for y, d in cases]
+    gcds = []
+    real_gcd = math.gcd
+    monkeypatch.setattr(math, "gcd", lambda *a: (gcds.append(a), real_gcd(*a))[1])
+    got = [_rational.rescale(y, d).tolist() for y, d in cases]
+    monkeypatch.undo()
+    assert got == expected
+    assert gcds == []
+    assert all(type(v) is Fraction and type(v.numerator) is int and type(v.denominator) is int for v in got[1])
+
+
+@pytest.mark.performance_contract
+@pytest.mark.parametrize(("kernel", "multiplies"), [([1.0, -1.0, 1.0], 0), ([2.0, 1.0], 1), ([-1.0, 3.0, 0.5], 2)])
+def test_a_weight_every_group_shares_is_applied_once_and_a_shared_unit_weight_adds(monkeypatch, kernel, multiplies):
+    # Module docstring: "a weight every group shares is applied as one Python number", and a
+    # shared +1/-1 as an addition/subtraction: a depthwise layer of three groups with the same
+    # kernel multiplies once per non-unit tap, as a plain correlation does.
+    spy = _CountingNumpy(["multiply"])
+    monkeypatch.setattr(direct, "np", spy)
+    x = np.arange(2 * 3 * 6, dtype=np.float64).reshape(2, 3, 6) % 7 - 3
+    w = np.tile(np.array(kernel), (3, 1, 1))
+    got = conv(x, w, groups=3, method="direct")
+    assert got.tolist() == [[_brute(x[b, g], kernel).tolist() for g in range(3)] for b in range(2)]
+    assert spy.calls["multiply"] == multiplies
+    # The column of weights per tap, by hand: shared taps as one number, the others tiled per plane.
+    per_tap = direct._tap_weights(np.array([[1.0, 2.0, 0.0], [1.0, 3.0, -0.0]]), 2)
+    assert per_tap[0] == 1.0 and type(per_tap[0]) is float
+    assert per_tap[1].tolist() == [2.0, 3.0, 2.0, 3.0] and np.signbit(per_tap[2]).tolist() == [False, True] * 2
+
+
+_PASSES = ["add", "subtract", "negative", "multiply", "copyto"]
+
+
+@pytest.mark.performance_contract
+@pytest.mark.parametrize(
+    ("kernel", "passes"),
+    [
+        # By hand, each a pass over the output: [1, 1] is one addition v0 + v1, [1, -1] and [-1, 1]
+        # one subtraction, [-1, -1] a negation and a subtraction ((-v0) - v1), [1, 2] the product
+        # 2*v1 and the addition of v0, [2, -1] the product 2*v0 and a subtraction, a single tap of
+        # weight 1 or -1 a copy or a negation.
+        ([1.0, 1.0], 1),
+        ([1.0, -1.0], 1),
+        ([-1.0, 1.0], 1),
+        ([-1.0, -1.0], 2),
+        ([1.0, 2.0], 2),
+        ([2.0, -1.0], 2),
+        ([1.0, 1.0, -1.0], 2),
+        ([1.0], 1),
+        ([-1.0], 1),
+    ],
+)
+def test_the_first_two_unit_taps_fuse_into_one_pass(monkeypatch, kernel, passes):
+    # Module docstring: a weight of ±1 "saves a pass, and the first two taps fuse when both are ±1".
+    spy = _CountingNumpy(_PASSES)
+    monkeypatch.setattr(direct, "np", spy)
+    x = np.array([1.5, -2.0, 4.0, 0.25, 8.0, -0.0])
+    assert refconv.correlate(x, kernel, method="direct").tolist() == _brute(x, kernel).tolist()
+    assert sum(spy.calls.values()) == passes
+
+
+class _Opaque:
+    """An object weight that multiplies numbers but cannot be compared with them (``==`` raises)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        raise TypeError("an _Opaque weight has no equality with numbers")
+
+    __hash__ = None
+
+    def __mul__(self, other):
+        return other * self.value
+
+    __rmul__ = __mul__
+
+
+def test_object_weights_without_an_equality_are_multiplied():
+    # _is_unit: an exotic object entry whose comparison with 1 raises TypeError is not a ±1
+    # weight; it is multiplied.  By hand, 2*x[i] + 3*x[i+1] and 5*x[i].
+    x = np.array([1, -2, 4, 7], dtype=object)[None, None, None]
+    w = np.array([_Opaque(2), _Opaque(3)], dtype=object)[None, None, None]
+    got = direct.correlate_direct(x, w, plain_spec("t", (4,), (2,)))
+    assert got[0, 0, 0].tolist() == [2 * 1 + 3 * -2, 2 * -2 + 3 * 4, 2 * 4 + 3 * 7]
+    one = direct.correlate_direct(x, w[..., :1], plain_spec("t", (4,), (1,)))
+    assert one[0, 0, 0].tolist() == [2, -4, 8, 14]
+
+
+def _slab_cover(slabs, planes, first_axis):
+    """How many times the blocks of :func:`direct._slabs` cover each (plane, output row)."""
+    cover = np.zeros((planes, first_axis), dtype=int)
+    for (p0, p1), rows in slabs:
+        for r0, r1 in rows:
+            cover[p0:p1, r0:r1] += 1
+    return cover
+
+
+@pytest.mark.performance_contract
+@pytest.mark.parametrize(
+    ("planes", "out", "expected"),
+    [
+        # SLAB_ELEMENTS = 12.  3 planes of rows of 4: one row of every plane fits exactly
+        # (3 * 4 = 12): blocks of 12 // 12 = 1 row of all 3 planes.
+        (3, (5, 4), [((0, 3), [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)])]),
+        # 7 planes of 3 rows of 2: a row of every plane does not fit (14), a whole plane does (6):
+        # blocks of 12 // 6 = 2 planes.
+        (7, (3, 2), [((0, 2), [(0, 3)]), ((2, 4), [(0, 3)]), ((4, 6), [(0, 3)]), ((6, 7), [(0, 3)])]),
+        # 3 planes of 4 rows of 5: neither fits (15, 20): per plane, blocks of 12 // 5 = 2 rows.
+        (3, (4, 5), [((p, p + 1), [(0, 2), (2, 4)]) for p in range(3)]),
+        # A row of 13 outputs is past the slab: one row at a time, never more.
+        (2, (3, 13), [((p, p + 1), [(0, 1), (1, 2), (2, 3)]) for p in range(2)]),
+    ],
+)
+def test_slabs_by_hand(monkeypatch, planes, out, expected):
+    # _slabs: blocks of about SLAB_ELEMENTS outputs — rows of every plane when one row of each
+    # fits, else whole planes, else rows of one plane — covering every output exactly once.
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", 12)
+    spec = plain_spec("t", (out[0], out[1] + 2), (1, 3))  # three taps (two or fewer are one block)
+    slabs = direct._slabs(planes, spec, np.dtype(np.float64))
+    assert slabs == expected
+    assert (_slab_cover(slabs, planes, out[0]) == 1).all()
+    # Two taps (fused into one pass) or Python objects: nothing to keep in cache, one block.
+    assert direct._slabs(planes, spec, np.dtype(object)) == [((0, planes), [(0, out[0])])]
+    two = plain_spec("t", (out[0], out[1] + 1), (1, 2))
+    assert direct._slabs(planes, two, np.dtype(np.float64)) == [((0, planes), [(0, out[0])])]
+
+
+@pytest.mark.performance_contract
+def test_the_reused_slab_buffer_holds_one_slab(monkeypatch):
+    # Eight 6x6 planes (2 images of a depthwise layer of 4 groups) with SLAB_ELEMENTS = 36: a row of
+    # every plane does not fit (48), one plane does: one plane per slab, so the buffer each slab is
+    # padded into (refconv._taps.slab_padder) holds one plane, not eight.
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", 36)
+    most = []
+    real = direct.slab_padder
+    monkeypatch.setattr(direct, "slab_padder", lambda planes, spec, n: (most.append(n), real(planes, spec, n))[1])
+    x = np.arange(8 * 36, dtype=np.float64).reshape(2, 4, 6, 6) % 5 - 2
+    w = np.arange(4 * 9, dtype=np.float64).reshape(4, 1, 3, 3) % 3 - 1
+    kw = dict(stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=4, padding_mode="zeros")
+    assert conv(x, w, method="direct", **kw).tolist() == _depthwise_brute(x, w, kw).tolist()
+    assert most == [1]
+
+
+@pytest.mark.performance_contract
+def test_stride_1_views_are_one_flat_run_per_plane(monkeypatch):
+    # Module docstring: "with every stride 1 a tap's view of a slab is one flat run of memory per
+    # plane": each view _tap_sum adds is (planes, run), contiguous.  A stride keeps 2-D views.
+    ndims = []
+    real = direct._tap_sum
+
+    def spy(views, weights, out):
+        views = list(views)
+        ndims.extend((v.ndim, v.strides[-1] == v.itemsize) for v in views)
+        return real(views, weights, out)
+
+    monkeypatch.setattr(direct, "_tap_sum", spy)
+    x = np.arange(6 * 7, dtype=np.float64).reshape(6, 7) % 5 - 2
+    w = np.array([[1.0, 2.0, -1.0], [0.5, 3.0, 1.0]])
+    assert refconv.correlate(x, w, method="direct").tolist() == _brute(x, w).tolist()
+    assert ndims == [(2, True)] * 6
+    ndims.clear()
+    assert refconv.correlate(x, w, stride=(2, 1), method="direct").tolist() == _brute(x, w, stride=(2, 1)).tolist()
+    assert ndims == [(3, True)] * 6
+
+
+class _Counted:
+    """A Python object entry that counts the products formed with it."""
+
+    products = 0
+
+    def __init__(self, value):
+        self.value = value
+
+    def __mul__(self, other):
+        _Counted.products += 1
+        return _Counted(self.value * other)
+
+    def __add__(self, other):
+        return _Counted(self.value + other.value)
+
+
+@pytest.mark.performance_contract
+def test_object_entries_form_one_product_per_tap_and_output():
+    # Python objects are summed over their views with no flat runs: the flat runs' extra outputs
+    # (each row's tail, computed and dropped) would cost a Python product each.  A 4x5 image and
+    # a 2x2 kernel: 3x4 outputs, 4 taps, 48 products.
+    values = np.arange(20).reshape(4, 5) % 7 - 3
+    x = np.empty((4, 5), dtype=object)
+    for i, j in np.ndindex(4, 5):
+        x[i, j] = _Counted(int(values[i, j]))
+    w = np.array([[2, 3], [5, 7]], dtype=object)
+    _Counted.products = 0
+    got = direct.correlate_direct(x[None, None, None], w[None, None, None], plain_spec("t", (4, 5), (2, 2)))
+    assert _Counted.products == 4 * 3 * 4
+    assert [[v.value for v in row] for row in got[0, 0, 0]] == _brute(values, w).tolist()
+
+
+@pytest.mark.performance_contract
+def test_a_one_block_flat_sum_allocates_one_output(monkeypatch):
+    # One block (a small stride-1 problem): the flat sum's wide rows are the output itself,
+    # returned as a view, with no second output-sized array.  150x200 outputs, unit weights (no
+    # product scratch): the wide rows are 150 x 201 float64, about one output.
+    import tracemalloc
+
+    x = np.arange(151 * 201, dtype=np.float64).reshape(1, 1, 1, 151, 201) % 9
+    w = np.array([[1.0, 1.0], [-1.0, 1.0]]).reshape(1, 1, 1, 2, 2)
+    spec = plain_spec("t", (151, 201), (2, 2))
+    direct.correlate_direct(x, w, spec)  # warm the cached plans
+    tracemalloc.start()
+    try:
+        y = direct.correlate_direct(x, w, spec)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert y.shape == (1, 1, 1, 150, 200)
+    v = x[0, 0, 0]
+    assert np.array_equal(y[0, 0, 0], v[:-1, :-1] + v[:-1, 1:] - v[1:, :-1] + v[1:, 1:])
+    assert peak < 1.5 * y.nbytes, (peak, y.nbytes)
+
+
+def test_a_task_slab_is_its_padded_rows_channels_last():
+    # _channels_last_slab: padded rows r0 .. r1-1 of the planes, channels last, and nothing more.
+    planes = np.arange(2 * 3 * 4).reshape(2, 3, 4) + 1  # Ci = 2 planes of 3x4
+    padded = np.zeros((2, 6, 7), dtype=planes.dtype)
+    padded[:, 1:4, 2:6] = planes  # 1 row and 2 columns into a 6x7 plane of zeros
+    for r0, r1 in [(0, 6), (2, 5), (3, 6), (4, 6), (0, 1), (5, 6)]:
+        slab = direct._channels_last_slab(planes, (1, 2), (6, 7), r0, r1)
+        assert slab.shape == (r1 - r0, 7, 2)
+        assert slab.tolist() == np.moveaxis(padded[:, r0:r1], 0, -1).tolist()
+
+
+class _RecordingMatmul:
+    """NumPy, recording the inner dimension of every ``matmul``."""
+
+    def __init__(self):
+        self.inner = []
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def matmul(self, a, b, **kwargs):
+        self.inner.append(a.shape[-1])
+        return np.matmul(a, b, **kwargs)
+
+
+@pytest.mark.performance_contract
+def test_stride_1_gemms_take_a_kernel_row_of_taps_at_once(monkeypatch):
+    # _tap_gemms: with dilation 1 a kernel row's taps are adjacent in memory, so one GEMM per
+    # kernel row and residue multiplies (rows, k1*Ci) by (k1*Ci, Co).  x (1, 3, 6, 8), w (4, 3, 2, 3):
+    # 5x6 outputs span (5-1)*8 + 6 = 38 positions, one block, 3 residues x 2 kernel rows = 6
+    # GEMMs of 3*3 = 9 terms.  Dilation 2 along the row spreads its taps: 6 GEMMs of Ci = 3 terms.
+    spy = _RecordingMatmul()
+    monkeypatch.setattr(direct, "np", spy)
+    x = np.arange(3 * 6 * 8, dtype=np.float64).reshape(1, 3, 6, 8) % 7 - 3
+    w = np.arange(4 * 3 * 2 * 3, dtype=np.float64).reshape(4, 3, 2, 3) % 5 - 2
+    assert conv(x, w, method="direct").tolist() == _brute_layer(x, w, 0).tolist()
+    assert spy.inner == [9] * 6
+    spy.inner.clear()
+    conv(x, w, dilation=(1, 2), method="direct")
+    assert spy.inner == [3] * 6
+
+
+@pytest.mark.performance_contract
+def test_the_transposing_copy_runs_in_chunks_of_rows(monkeypatch):
+    # _transposed copies TRANSPOSE_ROWS rows at a time: 300 rows are 3 copies (128, 128, 44).
+    spy = _CountingNumpy(["copyto"])
+    monkeypatch.setattr(direct, "np", spy)
+    a = np.arange(300 * 5, dtype=np.float64).reshape(300, 5)
+    t = direct._transposed(a)
+    assert t.flags.c_contiguous and t.tolist() == [[float(5 * i + j) for i in range(300)] for j in range(5)]
+    assert spy.calls["copyto"] == -(-300 // direct.TRANSPOSE_ROWS)
+
+
+@pytest.mark.performance_contract
+def test_stride_1_task_and_block_sizes_by_hand():
+    # Rows per task: TASK_BYTES // (row * per_position) bytes' worth, at most the rows there are,
+    # at least one; positions per GEMM block: BLOCK_BYTES // per_position, at least one.
+    task, block = direct.TASK_BYTES, direct.BLOCK_BYTES
+    assert direct._task_rows(1000, 1000, 100) == task // 100_000 < 1000
+    assert direct._task_rows(10, 1, 1) == 10
+    assert direct._task_rows(10, 1000, task) == 1  # one row is past the budget: one row per task
+    assert direct._block_rows(56) == block // 56
+    assert direct._block_rows(block + 1) == 1
+
+
+@pytest.mark.performance_contract
+@pytest.mark.parametrize("padding", [(0, 1), (1, 0), (2, 1)])
+def test_stride_1_tasks_write_a_zero_padding_around_their_slabs(monkeypatch, padding):
+    # _gemm_tasks: a constant (zero) boundary is written into each task's slab around the interior,
+    # with no padded copy of the whole input, also when an axis has no padding; another boundary
+    # is padded once.
+    copies = []
+    real = direct.pad
+
+    def spy(x, *args, **kwargs):
+        out = real(x, *args, **kwargs)
+        copies.append(out is not x)
+        return out
+
+    monkeypatch.setattr(direct, "pad", spy)
+    rng = np.random.default_rng(11)
+    x = rng.integers(-9, 10, (2, 3, 5, 6))
+    w = rng.integers(-9, 10, (4, 3, 3, 2))
+    pads = ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2)
+    got = conv(x.astype(np.float64), w.astype(np.float64), padding=padding, method="direct")
+    assert got.tolist() == _brute_layer(np.pad(x, pads), w, 0).tolist()
+    assert True not in copies
+    got = conv(x.astype(np.float64), w.astype(np.float64), padding=padding, padding_mode="reflect", method="direct")
+    assert got.tolist() == _brute_layer(np.pad(x, pads, mode="reflect"), w, 0).tolist()
+    assert copies == [True]
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_layers_through_the_stride_1_gemms_equal_the_definition(dtype):
+    # Two kernel rows: the second row's GEMM goes through a scratch and is added, in the
+    # operands' dtype.  Small Gaussian integers: every sum is exact, so the definition in
+    # Python complex arithmetic gives the bits.
+    rng = np.random.default_rng(12)
+    x = (rng.integers(-4, 5, (2, 2, 4, 5)) + 1j * rng.integers(-4, 5, (2, 2, 4, 5))).astype(dtype)
+    w = (rng.integers(-4, 5, (3, 2, 2, 3)) + 1j * rng.integers(-4, 5, (3, 2, 2, 3))).astype(dtype)
+    got = conv(x, w, method="direct")
+    assert got.dtype == dtype
+    xs, ws = x.astype(object), w.astype(object)
+    expected = np.empty((2, 3, 3, 3), dtype=object)
+    for n, c, i, j in np.ndindex(expected.shape):
+        expected[n, c, i, j] = complex((xs[n, :, i : i + 2, j : j + 3] * ws[c]).sum())
+    assert got.tolist() == expected.tolist()
+
+
+@pytest.mark.performance_contract
+@pytest.mark.parametrize(("budget", "gemms"), [(96, 3), (192, 3), (384, 2), (480, 2), (576, 1)])
+def test_col2im_chunks_of_taps_follow_the_budget(monkeypatch, budget, gemms):
+    # _col2im: one GEMM per chunk of taps, as many taps as IM2COL_BUDGET holds at B*G*Ci*P cells
+    # of max(itemsize, 8) bytes each, at least one.  B = G = Ci = 2, P = 3 outputs: 2*2*2*3*8 = 192
+    # bytes per tap, 3 taps: budgets of 96, 192, 384, 480, 576 bytes take 1, 1, 2, 2, 3 taps per chunk.
+    monkeypatch.setattr(direct, "IM2COL_BUDGET", budget)
+    calls = []
+    real = direct.matmul
+    monkeypatch.setattr(direct, "matmul", lambda a, b: (calls.append(1), real(a, b))[1])
+    spec = plain_spec("t", (7,), (3,), stride=2)  # outputs 0, 1, 2 read cells 2o, 2o + 1, 2o + 2
+    y = (np.arange(2 * 2 * 2 * 3, dtype=np.float64).reshape(2, 2, 2, 3) * 5) % 7 - 3
+    w = (np.arange(2 * 2 * 2 * 3, dtype=np.float64).reshape(2, 2, 2, 3) * 3) % 5 - 2
+    got = direct._col2im(y, w, spec)
+    # The adjoint by its definition: output o hands y[o] * w[t] back to input cell 2o + t.
+    expected = np.zeros((2, 2, 2, 7), dtype=object)
+    for b, g, co, o, ci, t in np.ndindex(2, 2, 2, 3, 2, 3):
+        expected[b, g, ci, 2 * o + t] += int(y[b, g, co, o]) * int(w[g, co, ci, t])
+    assert got.tolist() == expected.tolist()
+    assert len(calls) == gemms

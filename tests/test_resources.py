@@ -652,6 +652,6 @@ def test_a_huge_common_denominator_is_not_scaled_and_stays_exact():
     assert got.tolist() == _fraction_loop(x, w) and all(type(v) is Fraction for v in got)
     # Small denominators (lcm 2520) are still scaled: the fast path stays.
     small = np.array([Fraction(1, d) for d in range(1, 10)], dtype=object)
-    X, W, d = _rational.scaled_integers(small[lead], w[lead])
+    X, W, d, _ = _rational.scaled_integers(small[lead], w[lead])
     assert d == 2520 * (3 * 7 * 11) and X.dtype == np.int64
     assert refconv.correlate(small, w).tolist() == _fraction_loop(small, w)

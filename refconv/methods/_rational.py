@@ -13,9 +13,9 @@ Examples
 >>> from fractions import Fraction
 >>> x = np.array([Fraction(1, 2), Fraction(1, 3), 1], dtype=object)
 >>> w = np.array([Fraction(1, 5), 2], dtype=object)
->>> X, W, D = scaled_integers(x, w)
->>> X.tolist(), W.tolist(), D
-([3, 2, 6], [1, 10], 30)
+>>> X, W, D, fractions = scaled_integers(x, w)
+>>> X.tolist(), W.tolist(), D, fractions
+([3, 2, 6], [1, 10], 30, True)
 >>> y = np.array([3 * 1 + 2 * 10, 2 * 1 + 6 * 10])   # X correlated with W, by hand
 >>> rescale(y, D).tolist() == [Fraction(1, 2) / 5 + Fraction(2, 3), Fraction(1, 3) / 5 + 2]
 True
@@ -27,12 +27,13 @@ import math
 import operator
 from fractions import Fraction
 from numbers import Rational
+from typing import NamedTuple
 
 import numpy as np
 
 from .._arith import INT64_MAX, _abs_max, fits_int64
 
-__all__ = ["SCALE_BITS", "scaled_integers", "common_denominator", "rescale"]
+__all__ = ["SCALE_BITS", "Scaled", "scaled_integers", "common_denominator", "rescale"]
 
 #: Exact rationals are scaled to integers while their common denominator has at most this many
 #: bits.  Measured against a plain ``Fraction`` loop (benchmarks/bench_exact.py): 1,000 bits
@@ -44,14 +45,25 @@ _numerator = np.frompyfunc(operator.attrgetter("numerator"), 1, 1)
 _denominator = np.frompyfunc(operator.attrgetter("denominator"), 1, 1)
 
 
-def scaled_integers(x: np.ndarray, w: np.ndarray):
-    """``(X, W, D)`` with every output of ``x, w`` equal to that of ``X, W`` divided by ``D``.
+class Scaled(NamedTuple):
+    """Integer operands whose outputs, divided by ``denominator``, are the rational operands' outputs."""
 
-    None when an entry is not rational (SymPy).  ``X`` and ``W`` are ``int64`` when the
-    no-overflow bound allows, else object arrays of Python ints.
+    x: np.ndarray
+    w: np.ndarray
+    denominator: int
+    fractions: bool  # an operand held a non-int rational: the outputs are Fractions (see rescale)
+
+
+def scaled_integers(x: np.ndarray, w: np.ndarray) -> Scaled | None:
+    """The operands scaled to integers (:class:`Scaled`), or None.
+
+    None when an entry is not rational (SymPy) or the common denominator is past
+    :data:`SCALE_BITS` bits.  ``X`` and ``W`` are ``int64`` when the no-overflow bound allows,
+    else object arrays of Python ints.
     """
     scaled = []
     denominator = 1
+    fractions = False
     for arr in (x, w):
         kinds = set(map(type, arr.flat))
         if not all(issubclass(t, Rational) for t in kinds):
@@ -59,6 +71,7 @@ def scaled_integers(x: np.ndarray, w: np.ndarray):
         if kinds <= {int}:
             scaled.append(arr)
             continue
+        fractions = True
         dens = _denominator(arr)
         d = common_denominator(set(dens.ravel().tolist()), SCALE_BITS - denominator.bit_length())
         if d is None:  # too large to pay off: plain Fraction arithmetic (the module docstring)
@@ -70,7 +83,7 @@ def scaled_integers(x: np.ndarray, w: np.ndarray):
     # each must itself be an int64 (a zero x makes the bound 0 whatever w holds).
     if fits_int64({"x": X, "w": W}, lead=2) and max(_abs_max(X), _abs_max(W)) <= INT64_MAX:
         X, W = X.astype(np.int64), W.astype(np.int64)
-    return X, W, denominator
+    return Scaled(X, W, denominator, fractions)
 
 
 def common_denominator(denominators: set[int], bits: int) -> int | None:
@@ -83,9 +96,10 @@ def common_denominator(denominators: set[int], bits: int) -> int | None:
     return d
 
 
-def rescale(y: np.ndarray, denominator: int) -> np.ndarray:
-    """``y / denominator`` as exact Python ints (denominator 1) or Fractions in lowest terms."""
-    if denominator == 1:
+def rescale(y: np.ndarray, denominator: int, fractions: bool = True) -> np.ndarray:
+    """``y / denominator`` as Fractions in lowest terms, or as Python ints when no operand held a
+    Fraction (``fractions`` false, denominator 1): the kinds the other methods' arithmetic gives."""
+    if not fractions:
         return y.astype(object)
     if y.dtype == np.int64 and denominator <= INT64_MAX:
         # Reduce with a vectorised gcd, then build each Fraction from coprime parts directly.

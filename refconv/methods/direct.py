@@ -86,10 +86,9 @@ SLAB_ELEMENTS = 1 << 15
 def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """Cross-correlate channel-form ``x`` with channel-form ``w`` (see the module docstring)."""
     if x.dtype == object:
-        scaled = scaled_integers(x, w)
+        scaled = scaled_integers(x, w)  # int64 when the bound allows, else Python ints
         if scaled is not None:
-            X, W, denominator = scaled  # int64 when the bound allows, else Python ints
-            return rescale(_views_times_taps(X, W, spec), denominator)
+            return rescale(_views_times_taps(scaled.x, scaled.w, spec), scaled.denominator, scaled.fractions)
     return _views_times_taps(x, w, spec)
 
 
@@ -288,6 +287,9 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         with np.errstate(invalid="ignore", over="ignore"):  # IEEE results (inf * 0 = NaN), as BLAS gives them
             term = matmul(wmat, cols)
             out = term if out is None else np.add(out, term, out=out)
+        # Dropped before the next chunk is built: one chunk and one output-sized term held at a
+        # time besides the output, as working_set counts.
+        del cols, term
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
 
 
