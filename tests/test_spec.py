@@ -420,6 +420,9 @@ def test_onnx_pad_rule_refuses_the_first_empty_window(n, k, s, d, lo, hi):
         (1_499_999, 2, 1, 1_500_000, 1_500_000, 10, 1_499_999),
         # lengths past int64: taps -10**30, 0 | 1 - 10**30, 1; output 1 misses [0, 1)
         (1, 2, 1, 10**30, 10**30, 5, 1),
+        # a stride past int64 alone (the scan's window starts o*s must not be int64): one window,
+        # taps -2, 0, which holds the input cell 0
+        (1, 2, 2**64, 2, 2, 0, None),
     ],
 )
 def test_onnx_pad_rule_first_empty_window_by_hand(n, k, s, d, lo, hi, first):
