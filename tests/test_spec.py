@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import refconv
 from refconv import BOUNDARY_NAMES, PARAMETER_NAMES, output_shape, spec
-from refconv.spec import AxisGeometry, layer_spec, plain_spec, same_pads
+from refconv.spec import AxisGeometry, _builders, layer_spec, plain_spec, same_pads
 
 
 def test_output_length_formula_by_hand():
@@ -401,6 +401,24 @@ def test_onnx_pad_rule_refuses_the_first_empty_window(n, k, s, d, lo, hi):
     else:
         with pytest.raises(ValueError, match=rf"^f: padding=.* leaves output {first} on axis 0 without an input cell"):
             spec.pool_spec("f", (n,), (k,), stride=s, dilation=d, padding=((lo, hi),), pad_rule="onnx")
+
+
+@given(st.integers(1, 60).flatmap(lambda m: st.tuples(*[st.integers(0, m - 1)] * 4, st.just(m))))
+def test_first_in_residues_is_the_first_x_by_brute_force(args):
+    # The smallest x >= 0 with low <= (a*x + b) mod m <= high: the residues repeat with period m,
+    # so x in [0, m) is every candidate.
+    a, b, one, two, m = args
+    low, high = min(one, two), max(one, two)
+    expected = next((x for x in range(m) if low <= (a * x + b) % m <= high), None)
+    assert _builders._first_in_residues(a, b, m, low, high) == expected
+
+
+def test_first_in_residues_past_int64_by_hand():
+    # 3x mod m = 2**100 with m = 2**100 + 1 means 3x = 2**100 + j*m for some j >= 0.  j = 0: 2**100 = 1
+    # (mod 3), no x.  j = 1: 3x = 2**101 + 1, and 2**101 = 2 (mod 3) makes it a multiple: the first x.
+    m = 2**100 + 1
+    assert _builders._first_in_residues(3, 0, m, 2**100, 2**100) == (2**101 + 1) // 3
+    assert _builders._first_in_residues(2**99, 0, 2**100, 1, 2**99 - 1) is None  # multiples of 2**99 only
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import numpy as np
 
 from .._validation import fail, int_tuple, is_int, pad_pairs, shape_tuple
 from ..conventions import check_mode, refconv_boundary, same_split
@@ -340,19 +337,47 @@ def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode:
     return pads
 
 
-#: Windows :func:`_first_empty_window` scans at most: past this many windows along one axis the
-#: output alone is over refconv.spec.CELL_LIMIT (10**8), which every pool refuses afterwards.
-_SCAN_LIMIT = 10**8
-
-
-def _holds_input(g: AxisGeometry, o):
-    """Whether output ``o`` (an int or an int array) reads an input cell through some tap: its first
-    tap at or after input cell 0, ``t0 = ceil(-a/d)`` for a window starting at ``a = o*s - lo``, must
-    be a tap (``t0 < k``) and land before ``n``."""
+def _holds_input(g: AxisGeometry, o: int) -> bool:
+    """Whether output ``o`` reads an input cell through some tap: its first tap at or after input
+    cell 0, ``t0 = ceil(-a/d)`` for a window starting at ``a = o*s - lo``, must be a tap
+    (``t0 < k``) and land before ``n``."""
     a = o * g.stride - g.lo
-    t0 = -(a // g.dilation)
-    t0 = t0 * (t0 > 0)
-    return (t0 < g.k) & (a + t0 * g.dilation < g.n)
+    t0 = max(-(a // g.dilation), 0)
+    return t0 < g.k and a + t0 * g.dilation < g.n
+
+
+def _first_in_residues(a: int, b: int, m: int, low: int, high: int) -> int | None:
+    """The smallest ``x >= 0`` with ``low <= (a*x + b) mod m <= high``, or None if there is none.
+
+    Euclid's descent on ``(a, m)``: O(log m) steps, exact for any Python ints.  Shifted by ``b``,
+    the target of ``a*x mod m`` is one interval (``x = 0`` answers a shift into the interval).
+    With no wrap-around (``y = 0`` below) the answer is the first multiple of ``a`` past the
+    interval's start; otherwise ``a*x - m*y`` lands in ``[low, high]`` for the least ``y`` with
+    ``m*y mod a`` in ``[-high mod a, -low mod a]`` — the same problem for ``(m mod a, a)``.
+
+    Examples
+    --------
+    >>> _first_in_residues(3, 0, 7, 5, 5)   # 3x mod 7 over x = 0, 1, 2, ...: 0, 3, 6, 2, 5
+    4
+    >>> _first_in_residues(2, 1, 6, 2, 2) is None   # 2x + 1 is odd
+    True
+    """
+    a, b = a % m, b % m
+    if low <= b <= high:
+        return 0
+    low, high = (low - b) % m, (high - b) % m  # one interval: it does not hold 0, as b is not in it
+    return _first_multiple_in(a, m, low, high)
+
+
+def _first_multiple_in(a: int, m: int, low: int, high: int) -> int | None:
+    """The smallest ``x >= 0`` with ``low <= a*x mod m <= high``, for ``0 < low <= high < m``."""
+    if a == 0:
+        return None
+    x = -(-low // a)
+    if a * x <= high:  # a multiple of a in [low, high] itself
+        return x
+    y = _first_multiple_in(m % a, a, -high % a, -low % a)  # 0 < -high % a <= -low % a: no multiple between
+    return None if y is None else -(-(low + m * y) // a)
 
 
 def _first_empty_window(g: AxisGeometry) -> int | None:
@@ -360,24 +385,20 @@ def _first_empty_window(g: AxisGeometry) -> int | None:
 
     Windows left of the input are a prefix of the outputs and windows right of it a suffix, so the
     first and the last output decide, unless the taps can step over the whole input (``d > n``):
-    then a window starting in the left padding misses it iff ``a mod d >= n``, which repeats with
-    period ``d / gcd(s, d)`` along the outputs, so that many windows (at most) are scanned.
+    then a window starting in the left padding (``a = o*s - lo < 0``) misses it iff
+    ``a mod d >= n``, and the first such output solves a linear congruence
+    (:func:`_first_in_residues`) — exactly, for any lengths.
     """
     if not _holds_input(g, 0):
         return 0
     if g.dilation > g.n:
-        left = min(-(-g.lo // g.stride), g.dilation // math.gcd(g.stride, g.dilation), g.out, _SCAN_LIMIT)
-        small = max(g.lo, g.stride, g.dilation, g.k, g.n) < 2**31  # int64 holds o*s - lo + t0*d
-        for start in range(0, left, 1 << 20):
-            o = np.arange(start, min(start + (1 << 20), left))
-            bad = ~_holds_input(g, o if small else o.astype(object))
-            if bad.any():
-                return int(o[np.argmax(bad)])
+        o = _first_in_residues(g.stride, -g.lo, g.dilation, g.n, g.dilation - 1)
+        if o is not None and o * g.stride < g.lo and o < g.out:
+            return o
     if _holds_input(g, g.out - 1):
         return None
-    # The empty suffix starts at the first window past the input's end (a = o*s - lo >= n), not
-    # at the last output; min() keeps the last output when an unscanned left window is the one.
-    return min(-(-(g.n + g.lo) // g.stride), g.out - 1)
+    # The empty suffix starts at the first window past the input's end (a = o*s - lo >= n).
+    return -(-(g.n + g.lo) // g.stride)
 
 
 def _pool_spec(

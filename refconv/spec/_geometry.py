@@ -97,7 +97,7 @@ def _out(g: AxisGeometry) -> int:
     if not g.ceil_mode:
         return span // g.stride + 1
     out = -(-span // g.stride) + 1
-    if out > 1 and (out - 1) * g.stride >= g.n + g.lo:
+    if (out - 1) * g.stride >= g.n + g.lo:  # the last window starts past the input (torch's rule)
         out -= 1
     return out
 
