@@ -438,9 +438,17 @@ def test_first_in_residues_past_int64_by_hand():
         (1_499_999, 2, 1, 1_500_000, 1_500_000, 10, 1_499_999),
         # lengths past int64: taps -10**30, 0 | 1 - 10**30, 1; output 1 misses [0, 1)
         (1, 2, 1, 10**30, 10**30, 5, 1),
-        # a stride past int64 alone (the scan's window starts o*s must not be int64): one window,
-        # taps -2, 0, which holds the input cell 0
+        # a stride past int64 alone: one window, taps -2, 0, which holds the input cell 0
         (1, 2, 2**64, 2, 2, 0, None),
+        # stride 2: windows start at 0, 2; the last (one tap at 2) misses [0, 1): the first empty is 1
+        (1, 1, 2, 1, 0, 2, 1),
+        # a window of one tap at -1 (lo = 1 is not a multiple of d = 2): output 0 is empty
+        (2, 1, 1, 2, 1, 0, 0),
+        # d = n: taps -2, 0 | -1, 1 cannot step over the input, both windows hold a cell
+        (2, 2, 1, 2, 2, 0, None),
+        # s=3, d=4: taps -2,2 | 1,5 | 4,8 | 7,11 over [0, 3): output 2 is the first empty one, at the
+        # input's end (the first window stepping over it in the left padding would be output 3)
+        (3, 2, 3, 4, 2, 9, 2),
     ],
 )
 def test_onnx_pad_rule_first_empty_window_by_hand(n, k, s, d, lo, hi, first):

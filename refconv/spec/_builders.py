@@ -337,17 +337,9 @@ def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode:
     return pads
 
 
-def _holds_input(g: AxisGeometry, o: int) -> bool:
-    """Whether output ``o`` reads an input cell through some tap: its first tap at or after input
-    cell 0, ``t0 = ceil(-a/d)`` for a window starting at ``a = o*s - lo``, must be a tap
-    (``t0 < k``) and land before ``n``."""
-    a = o * g.stride - g.lo
-    t0 = max(-(a // g.dilation), 0)
-    return t0 < g.k and a + t0 * g.dilation < g.n
-
-
 def _first_in_residues(a: int, b: int, m: int, low: int, high: int) -> int | None:
-    """The smallest ``x >= 0`` with ``low <= (a*x + b) mod m <= high``, or None if there is none.
+    """The smallest ``x >= 0`` with ``low <= (a*x + b) mod m <= high``, or None if there is none
+    (``0 <= low`` and ``high < m``, or ``low > high``: the empty interval).
 
     Euclid's descent on ``(a, m)``: O(log m) steps, exact for any Python ints.  Shifted by ``b``,
     the target of ``a*x mod m`` is one interval (``x = 0`` answers a shift into the interval).
@@ -362,6 +354,8 @@ def _first_in_residues(a: int, b: int, m: int, low: int, high: int) -> int | Non
     >>> _first_in_residues(2, 1, 6, 2, 2) is None   # 2x + 1 is odd
     True
     """
+    if low > high:  # an empty interval (d <= n above: no step over the input)
+        return None
     a, b = a % m, b % m
     if low <= b <= high:
         return 0
@@ -383,22 +377,19 @@ def _first_multiple_in(a: int, m: int, low: int, high: int) -> int | None:
 def _first_empty_window(g: AxisGeometry) -> int | None:
     """The first output of ``g`` whose window holds padding (or ceil overhang) only, or None.
 
-    Windows left of the input are a prefix of the outputs and windows right of it a suffix, so the
-    first and the last output decide, unless the taps can step over the whole input (``d > n``):
-    then a window starting in the left padding (``a = o*s - lo < 0``) misses it iff
-    ``a mod d >= n``, and the first such output solves a linear congruence
-    (:func:`_first_in_residues`) — exactly, for any lengths.
+    A window starting at ``a = o*s - lo`` is empty when all its taps lie left of the input (then
+    output 0's do too: a prefix), when it starts past the input's end (``a >= n``: a suffix), or
+    when its first tap at or after cell 0 steps over the input: ``a mod d >= n``, which only
+    ``d > n`` allows, and whose first output solves a linear congruence
+    (:func:`_first_in_residues`) — exactly, for any lengths.  A congruence solution with
+    ``a >= 0`` has ``a >= n``, so it is never before the suffix.
     """
-    if not _holds_input(g, 0):
+    if (g.k - 1) * g.dilation < g.lo:  # output 0's last tap is left of the input
         return 0
-    if g.dilation > g.n:
-        o = _first_in_residues(g.stride, -g.lo, g.dilation, g.n, g.dilation - 1)
-        if o is not None and o * g.stride < g.lo and o < g.out:
-            return o
-    if _holds_input(g, g.out - 1):
-        return None
-    # The empty suffix starts at the first window past the input's end (a = o*s - lo >= n).
-    return -(-(g.n + g.lo) // g.stride)
+    right = -(-(g.n + g.lo) // g.stride)  # the first window starting past the input's end
+    over = _first_in_residues(g.stride, -g.lo, g.dilation, g.n, g.dilation - 1)
+    first = right if over is None else min(over, right)
+    return first if first < g.out else None
 
 
 def _pool_spec(
