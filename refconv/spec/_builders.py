@@ -326,7 +326,7 @@ def _pool_pads(func: str, padding: Any, kernel_size: tuple[int, ...], ceil_mode:
     if pad_rule not in POOL_PAD_RULES:
         raise fail(func, "pad_rule", pad_rule, "is not a pad rule", f"one of {POOL_PAD_RULES}")
     for i, (k, pair) in enumerate(zip(kernel_size, pads)):
-        if pad_rule == "torch" and max(pair) > k // 2:
+        if pad_rule == "torch" and 2 * max(pair) > k:  # pad > k // 2, in integers
             raise fail(
                 func,
                 "padding",
