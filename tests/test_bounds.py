@@ -1490,12 +1490,20 @@ def test_direct_bound_is_its_formula_at_device_edges(x, w, arith):
         _assert_pinned(got.value[index], value, index)
 
 
-def test_direct_bound_is_infinite_from_the_largest_stored_value_on():
-    # The rule is M >= realmax (M the enclosed sum |x||w|): find x (times 1) whose M lands exactly
-    # on float16's largest value 65504: there the bound is inf; where M is below it, finite.
+@pytest.mark.parametrize(
+    "bound_of",
+    [
+        lambda x: error_bound(x, np.ones(1), op="correlate", dtype=np.float16),
+        lambda x: error_bound(x, 1, np.ones(1), op="weighted_pool", dtype=np.float16),  # one cell, weight 1
+    ],
+    ids=["correlate", "weighted_pool"],
+)
+def test_bound_is_infinite_from_the_largest_stored_value_on(bound_of):
+    # The rule is M >= realmax (M the enclosed sum |x||w|, or the weighted pool's Mbar): find x
+    # whose M lands exactly on float16's largest value 65504: there the bound is inf; below, finite.
     found = None
     for k in range(-40, 5):
-        bound = error_bound(np.array([65504.0 * (1 + k * 2.0**-53)]), np.ones(1), op="correlate", dtype=np.float16)
+        bound = bound_of(np.array([65504.0 * (1 + k * 2.0**-53)]))
         if bound.terms["M"][0] == 65504.0:
             found = bound
         elif bound.terms["M"][0] < 65504.0:
