@@ -437,6 +437,51 @@ def test_lp_pool_bound_is_its_documented_formula(arith, problem, p, with_referen
         _pinned(got.value[index], formula * (1 - Fraction(2) ** -150), Fraction(2) ** -36, index)
 
 
+def _lp_case(x, p: float, arith) -> Fraction:
+    """:func:`_lp_formula` of the one window ``x``, with no reference (``|y| = S**r``)."""
+    acc, out, u, u_out = _out_terms(arith, x)
+    fmt = arith.inputs or acc
+    u_x = Fraction(0) if _representable(x, fmt) else _q(fmt.u(arith.input_rounding))
+    return _lp_formula(list(x), p, arith, acc, out, u, u_out, u_x, None)
+
+
+@pytest.mark.parametrize(
+    "cells, dtype, p, arith",
+    [
+        # float16 operands (eta_in = 2**-24): reading 2**-26 underflows, and |v|**(1/2) errs by up to
+        # eta_in**(1/2) = 2**-12 > S = 2**-13, so t = A/S > 1 and D is the far bound r (S+A)**(r-1) A.
+        ([2.0**-26], np.float32, 0.5, "F16_F16_F32"),
+        ([2.0**-26, 2.0**-20], np.float32, 0.5, "F16_F16_F32"),
+        # The same underflow for p = 2 (the mean value theorem's branch) and p = 1.
+        ([2.0**-26, 1.0], np.float32, 2.0, "F16_F16_F32"),
+        ([2.0**-26], np.float32, 1.0, "F16_F16_F32"),
+    ],
+)
+def test_lp_pool_bound_is_its_formula_where_x_underflows_its_input_format(cells, dtype, p, arith):
+    x = np.array(cells, dtype)
+    arith = refconv.bounds.PRESETS[arith]
+    got = error_bound(x, p, len(cells), op="lp_pool", arithmetic=arith).value[0]
+    ratio = Fraction(float(got)) / (_lp_case(x, p, arith) * (1 + Fraction(2) ** -40))  # the documented margin
+    assert 1 - Fraction(2) ** -48 <= ratio <= 1 + Fraction(2) ** -36, float(ratio - 1)
+
+
+def test_lp_pool_bound_covers_a_sum_of_powers_in_float64s_subnormal_range():
+    # p = 2 on 2**-530: S = 2**-1060, A = 2**-1074 (one term may underflow): t = A/S = 2**-14 and
+    # D = S**(1/2) t / (2 (1 - t)), about 2**-545, far above float64's subnormal margins.  S is
+    # enclosed by its own underflow (n 2**-1074) both ways: the bound must not shrink below D.
+    got = Fraction(float(error_bound(np.array([2.0**-530]), 2.0, 1, op="lp_pool").value[0]))
+    formula = _lp_case(np.array([2.0**-530]), 2.0, refconv.bounds.PRESETS["F64_F64_F64"])
+    assert formula > Fraction(2) ** -546 and got >= formula
+
+
+def test_lp_pool_bound_keeps_its_far_term_where_a_equals_s():
+    # p = 1 on 2**-1073: the float64 enclosures give A = S_lo = 2**-1074 (t = 1): the bound is the
+    # far term A = 2**-1074 (the formula's) plus the 2**-1070 margin of subnormal bounds, never less.
+    got = Fraction(float(error_bound(np.array([2.0**-1073]), 1.0, 1, op="lp_pool").value[0]))
+    formula = _lp_case(np.array([2.0**-1073]), 1.0, refconv.bounds.PRESETS["F64_F64_F64"])
+    assert formula == Fraction(2) ** -1074 and got >= formula + Fraction(2) ** -1070
+
+
 def test_pool_bounds_are_infinite_where_their_sums_may_overflow():
     # float16 accumulation: the weighted sum 6e4 + 6e4 (weights 1) and Lp's 200**2 + 200**2 pass
     # 65504, so those windows' bounds are inf and say so; half the values stay finite.

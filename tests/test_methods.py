@@ -629,10 +629,12 @@ def test_scaled_integers_are_int64_only_when_the_bound_allows():
 
 
 class _CountingNumpy:
-    """NumPy, counting the calls of a few functions (the direct method's documented economies)."""
+    """NumPy, counting the calls of a few functions (the direct method's documented economies) and
+    keeping their positional arguments (``args[name]``, one tuple per call)."""
 
     def __init__(self, names):
         self.calls = dict.fromkeys(names, 0)
+        self.args = {name: [] for name in names}
 
     def __getattr__(self, name):
         attr = getattr(np, name)
@@ -641,6 +643,7 @@ class _CountingNumpy:
 
         def counted(*args, **kwargs):
             self.calls[name] += 1
+            self.args[name].append(args)
             return attr(*args, **kwargs)
 
         return counted
@@ -1278,35 +1281,21 @@ def test_a_task_slab_is_its_padded_rows_channels_last():
         assert slab.tolist() == np.moveaxis(padded[:, r0:r1], 0, -1).tolist()
 
 
-class _RecordingMatmul:
-    """NumPy, recording the inner dimension of every ``matmul``."""
-
-    def __init__(self):
-        self.inner = []
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-    def matmul(self, a, b, **kwargs):
-        self.inner.append(a.shape[-1])
-        return np.matmul(a, b, **kwargs)
-
-
 @pytest.mark.performance_contract
 def test_stride_1_gemms_take_a_kernel_row_of_taps_at_once(monkeypatch):
     # _tap_gemms: with dilation 1 a kernel row's taps are adjacent in memory, so one GEMM per
     # kernel row and residue multiplies (rows, k1*Ci) by (k1*Ci, Co).  x (1, 3, 6, 8), w (4, 3, 2, 3):
     # 5x6 outputs span (5-1)*8 + 6 = 38 positions, one block, 3 residues x 2 kernel rows = 6
     # GEMMs of 3*3 = 9 terms.  Dilation 2 along the row spreads its taps: 6 GEMMs of Ci = 3 terms.
-    spy = _RecordingMatmul()
+    spy = _CountingNumpy(["matmul"])
     monkeypatch.setattr(direct, "np", spy)
     x = np.arange(3 * 6 * 8, dtype=np.float64).reshape(1, 3, 6, 8) % 7 - 3
     w = np.arange(4 * 3 * 2 * 3, dtype=np.float64).reshape(4, 3, 2, 3) % 5 - 2
     assert conv(x, w, method="direct").tolist() == _brute_layer(x, w, 0).tolist()
-    assert spy.inner == [9] * 6
-    spy.inner.clear()
+    assert [a.shape[-1] for a, _ in spy.args["matmul"]] == [9] * 6
+    spy.args["matmul"].clear()
     conv(x, w, dilation=(1, 2), method="direct")
-    assert spy.inner == [3] * 6
+    assert [a.shape[-1] for a, _ in spy.args["matmul"]] == [3] * 6
 
 
 @pytest.mark.performance_contract
