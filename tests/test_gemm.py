@@ -9,13 +9,14 @@ import threading
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from refconv import _gemm
-from refconv._gemm import BLOCK_COLUMNS, matmul
+from refconv._gemm import BLOCK_COLUMNS, gemm_into, matmul, shifted_gemm_sum
 
 # A shape where OpenBLAS 0.3.31 itself gives other bits on 1 and 2 threads (an odd column count
 # puts the edge kernel where the thread split falls), and float32 with a wide reduction.
@@ -174,3 +175,106 @@ def test_a_forked_child_runs_products_on_its_own_pool():
 
 def _product_bytes(a, b):
     return matmul(a, b).tobytes()
+
+
+# ---- gemm_into and shifted_gemm_sum: BLAS on views as they lie ---------------------------------
+
+
+def _view(data, a: np.ndarray, name: str) -> np.ndarray:
+    """``a``'s values as a view Hypothesis lays out: row-major or column-major, inside a larger
+    array with extra rows and columns around it (so leading dimensions exceed the shape)."""
+    m, n = a.shape
+    top, left = data.draw(st.integers(0, 2), label=f"{name} top"), data.draw(st.integers(0, 3), label=f"{name} left")
+    order = data.draw(st.sampled_from("CF"), label=f"{name} order")
+    host = np.full((m + top + 1, n + left + 2), np.nan, dtype=a.dtype, order=order)
+    view = host[top : top + m, left : left + n]
+    view[...] = a
+    return view
+
+
+@given(
+    st.data(),
+    st.integers(0, 5),
+    st.integers(0, 6),
+    st.integers(0, 5),
+    st.sampled_from([np.float32, np.float64, np.complex64, np.complex128]),
+    st.booleans(),
+)
+def test_gemm_into_is_the_product_on_any_layout(data, m, k, n, dtype, accumulate):
+    # Small integers: every product and sum is exact, so BLAS must give NumPy's values exactly,
+    # whatever the layout of the views and whether it adds into c (NaN padding around every view
+    # shows any read or write outside it).
+    rng = np.random.default_rng(m * 100 + k * 10 + n)
+    a0, b0 = rng.integers(-3, 4, (m, k)).astype(dtype), rng.integers(-3, 4, (k, n)).astype(dtype)
+    c0 = rng.integers(-3, 4, (m, n)).astype(dtype)
+    a, b = _view(data, a0, "a"), _view(data, b0, "b")
+    host = np.full((m + 2, n + 3), np.nan, dtype=dtype)
+    c = host[1 : m + 1, 1 : n + 1]
+    c[...] = c0
+    assert gemm_into(a, b, c, accumulate=accumulate) is c
+    expected = a0 @ b0 + (c0 if accumulate else 0)
+    assert np.array_equal(c, expected)
+    assert np.isnan(host[0]).all() and np.isnan(host[-1]).all() and np.isnan(host[:, [0, -1, -2]]).all()
+
+
+def test_gemm_into_by_hand_and_its_errors():
+    a, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0, 6.0], [7.0, 8.0]])
+    c = np.array([[1.0, 1.0], [1.0, 1.0]])
+    assert gemm_into(a, b, c, accumulate=True).tolist() == [[20.0, 23.0], [44.0, 51.0]]
+    assert gemm_into(a, b, c).tolist() == [[19.0, 22.0], [43.0, 50.0]]
+    with pytest.raises(TypeError, match=r"gemm_into: dtypes a=float16, b=float16, c=float16; expected one of"):
+        gemm_into(a.astype(np.float16), b.astype(np.float16), c.astype(np.float16))
+    with pytest.raises(ValueError, match=r"gemm_into: shapes a=\(2, 2\), b=\(3, 2\), c=\(2, 2\); expected \(m, k\)"):
+        gemm_into(a, np.ones((3, 2)), c)
+    with pytest.raises(ValueError, match=r"gemm_into: a has strides \(32, 16\); expected a unit step along one axis"):
+        gemm_into(np.ones((2, 4))[:, ::2], b, c)
+    with pytest.raises(ValueError, match=r"gemm_into: c has strides \(8, 16\); expected a writeable array"):
+        gemm_into(a, b, np.ones((2, 2)).T)
+
+
+@given(
+    st.data(),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(1, 5),
+    st.sampled_from([np.float32, np.float64, np.float16]),
+)
+def test_shifted_gemm_sum_is_the_sum_of_the_shifted_products(data, terms, m, k, dtype):
+    # The sum of a[t] @ b[:, o_t : o_t + n] over Hypothesis's offsets, exactly (small integers);
+    # float16 takes NumPy's loops and must agree too.
+    width = data.draw(st.integers(1, 12), label="b columns")
+    n = data.draw(st.integers(0, width), label="n")
+    offsets = data.draw(st.lists(st.integers(0, width - n), min_size=terms, max_size=terms), label="offsets")
+    rng = np.random.default_rng(terms * 1000 + m * 100 + k * 10 + width)
+    a, b0 = rng.integers(-3, 4, (terms, m, k)).astype(dtype), rng.integers(-3, 4, (k, width)).astype(dtype)
+    b = _view(data, b0, "b")
+    got = shifted_gemm_sum(a, b, offsets, np.full((m, n), np.nan, dtype=dtype))
+    expected = sum(a[t].astype(np.float64) @ b0[:, o : o + n].astype(np.float64) for t, o in enumerate(offsets))
+    assert got.dtype == dtype and np.array_equal(got, expected)
+
+
+def test_shifted_gemm_sum_by_hand_and_its_errors():
+    b = np.arange(10.0).reshape(2, 5)  # [[0..4], [5..9]]
+    a = np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 1.0]]])
+    # Row 0 at offset 0, row 1 at offset 3, both rows at offset 1: [0,1] + [8,9] + [1+6, 2+7].
+    assert shifted_gemm_sum(a, b, [0, 3, 1], np.empty((1, 2))).tolist() == [[15.0, 19.0]]
+    with pytest.raises(ValueError, match=r"offsets=\[0, 4, 1\] with n=2; expected runs inside b's 5 columns"):
+        shifted_gemm_sum(a, b, [0, 4, 1], np.empty((1, 2)))
+    with pytest.raises(ValueError, match=r"shapes a=\(3, 1, 2\), b=\(2, 5\), c=\(1, 2\), 2 offsets"):
+        shifted_gemm_sum(a, b, [0, 1], np.empty((1, 2)))
+
+
+def test_without_numpys_blas_symbols_scipys_blas_computes_the_same(monkeypatch):
+    # Where NumPy's OpenBLAS does not export scipy_<name>_64_ (another build of NumPy), the
+    # routines come from scipy.linalg.cython_blas (C int arguments): same values, by hand.
+    def no_library(*args, **kwargs):
+        raise OSError("not this build")
+
+    monkeypatch.setattr(_gemm, "_routines", {})
+    monkeypatch.setattr(_gemm.ctypes, "CDLL", no_library)
+    for dtype in (np.float32, np.float64, np.complex64, np.complex128):
+        assert _gemm._routine(np.dtype(dtype))[1] is _gemm.ctypes.c_int
+        a, b = np.array([[1, 2], [3, 4]], dtype=dtype), np.array([[5, 6], [7, 8]], dtype=dtype)
+        assert gemm_into(a, b, np.ones((2, 2), dtype=dtype), accumulate=True).tolist() == [[20, 23], [44, 51]]
+        b2 = np.arange(10, dtype=dtype).reshape(2, 5)
+        assert shifted_gemm_sum(a[None, :1], b2, [2], np.empty((1, 3), dtype=dtype)).tolist() == [[16, 19, 22]]

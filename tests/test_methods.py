@@ -736,13 +736,12 @@ def test_im2col_holds_one_chunk_at_a_time(monkeypatch):
     assert peak - y.nbytes < 1.5 * per_tap
 
 
-@pytest.mark.parametrize(("block", "task"), [(1, 1), (100, 1), (100, 10**4), (1 << 30, 1 << 30)])
-def test_stride_1_gemms_in_blocks_and_tasks_equal_the_definition(monkeypatch, block, task):
-    # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells, the outputs span
-    # (5-1)*70 + (68-1) + 1 = 348 flat positions, cut into blocks of BLOCK_BYTES // (3 + 4) // 8
-    # positions, and the 5 output rows into tasks of TASK_BYTES // (70 * 56) rows (1 row, 2 rows,
-    # all): whatever the cut, the result is the definition's, exactly on these integers and in floats.
-    monkeypatch.setattr(direct, "BLOCK_BYTES", block)
+@pytest.mark.parametrize("task", [1, 70 * 56 * 2, 10**4, 1 << 30])
+def test_stride_1_gemms_in_tasks_equal_the_definition(monkeypatch, task):
+    # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells and a position holds
+    # (3 + 4 channels) * 8 bytes, so the 5 output rows are cut into tasks of TASK_BYTES // (70 * 56)
+    # rows (1 row, 2 rows, 2 rows, all): whatever the cut, the result is the definition's,
+    # exactly on these integers and in floats.
     monkeypatch.setattr(direct, "TASK_BYTES", task)
     x = np.arange(2 * 3 * 7 * 70).reshape(2, 3, 7, 70) % 5 - 2
     w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
@@ -974,13 +973,13 @@ def test_stride_1_tasks_compute_each_output_row_once(monkeypatch):
     # (3 + 4 channels) * 8 bytes per position, so TASK_BYTES = 9*56*2 makes tasks of 2 rows:
     # per image, rows 0-1, 2-3, 4-5, each slab reaching 2 rows below its last output row.
     seen = []
-    slab = direct._channels_last_slab
+    slab = direct._padded_rows
 
     def spy(planes, lo, plane, r0, r1):
         seen.append((r0, r1))
         return slab(planes, lo, plane, r0, r1)
 
-    monkeypatch.setattr(direct, "_channels_last_slab", spy)
+    monkeypatch.setattr(direct, "_padded_rows", spy)
     monkeypatch.setattr(direct, "TASK_BYTES", 9 * 56 * 2)
     x, w = np.ones((2, 3, 6, 7)), np.ones((4, 3, 3, 3))
     assert (refconv.conv(x, w, padding=1, method="direct")[:, :, 1:-1, 1:-1] == 27).all()
@@ -1270,55 +1269,49 @@ def test_a_one_block_flat_sum_allocates_one_output(monkeypatch):
     assert peak < 1.5 * y.nbytes, (peak, y.nbytes)
 
 
-def test_a_task_slab_is_its_padded_rows_channels_last():
-    # _channels_last_slab: padded rows r0 .. r1-1 of the planes, channels last, and nothing more.
+def test_a_task_slab_is_its_padded_rows():
+    # _padded_rows: padded rows r0 .. r1-1 of the planes, channel-first, C-contiguous, and nothing more.
     planes = np.arange(2 * 3 * 4).reshape(2, 3, 4) + 1  # Ci = 2 planes of 3x4
     padded = np.zeros((2, 6, 7), dtype=planes.dtype)
     padded[:, 1:4, 2:6] = planes  # 1 row and 2 columns into a 6x7 plane of zeros
     for r0, r1 in [(0, 6), (2, 5), (3, 6), (4, 6), (0, 1), (5, 6)]:
-        slab = direct._channels_last_slab(planes, (1, 2), (6, 7), r0, r1)
-        assert slab.shape == (r1 - r0, 7, 2)
-        assert slab.tolist() == np.moveaxis(padded[:, r0:r1], 0, -1).tolist()
+        slab = direct._padded_rows(planes, (1, 2), (6, 7), r0, r1)
+        assert slab.shape == (2, r1 - r0, 7) and slab.flags.c_contiguous
+        assert slab.tolist() == padded[:, r0:r1].tolist()
 
 
 @pytest.mark.performance_contract
-def test_stride_1_gemms_take_a_kernel_row_of_taps_at_once(monkeypatch):
-    # _tap_gemms: with dilation 1 a kernel row's taps are adjacent in memory, so one GEMM per
-    # kernel row and residue multiplies (rows, k1*Ci) by (k1*Ci, Co).  x (1, 3, 6, 8), w (4, 3, 2, 3):
-    # 5x6 outputs span (5-1)*8 + 6 = 38 positions, one block, 3 residues x 2 kernel rows = 6
-    # GEMMs of 3*3 = 9 terms.  Dilation 2 along the row spreads its taps: 6 GEMMs of Ci = 3 terms.
-    spy = _CountingNumpy(["matmul"])
-    monkeypatch.setattr(direct, "np", spy)
+def test_stride_1_gemms_read_each_tap_in_place(monkeypatch):
+    # _gemm_tasks: one GEMM per tap on a view of the task's padded slab, no im2col copy.
+    # x (1, 3, 6, 8), w (4, 3, 2, 3): one task, 5x6 outputs span (5-1)*8 + 6 = 38 flat positions,
+    # and the 6 taps read them at flat offsets 0, 1, 2, 8, 9, 10; with dilation (1, 2) the kernel
+    # spans 5 columns, so 5x4 outputs span (5-1)*8 + 4 = 36 positions, read at 0, 2, 4, 8, 10, 12.
+    calls = []
+    real = direct.shifted_gemm_sum
+
+    def spy(a, b, offsets, c):
+        calls.append((a.shape, b.shape, list(offsets), c.shape))
+        return real(a, b, offsets, c)
+
+    monkeypatch.setattr(direct, "shifted_gemm_sum", spy)
     x = np.arange(3 * 6 * 8, dtype=np.float64).reshape(1, 3, 6, 8) % 7 - 3
     w = np.arange(4 * 3 * 2 * 3, dtype=np.float64).reshape(4, 3, 2, 3) % 5 - 2
     assert conv(x, w, method="direct").tolist() == _brute_layer(x, w, 0).tolist()
-    assert [a.shape[-1] for a, _ in spy.args["matmul"]] == [9] * 6
-    spy.args["matmul"].clear()
-    conv(x, w, dilation=(1, 2), method="direct")
-    assert [a.shape[-1] for a, _ in spy.args["matmul"]] == [3] * 6
+    assert calls == [((6, 4, 3), (3, 48), [0, 1, 2, 8, 9, 10], (4, 38))]
+    calls.clear()
+    dilated = conv(x, w, dilation=(1, 2), method="direct")
+    assert dilated.tolist() == conv(x.astype(int), w.astype(int), dilation=(1, 2), method="sparse").tolist()
+    assert calls == [((6, 4, 3), (3, 48), [0, 2, 4, 8, 10, 12], (4, 36))]
 
 
 @pytest.mark.performance_contract
-def test_the_transposing_copy_runs_in_chunks_of_rows(monkeypatch):
-    # _transposed copies TRANSPOSE_ROWS rows at a time: 300 rows are 3 copies (128, 128, 44).
-    spy = _CountingNumpy(["copyto"])
-    monkeypatch.setattr(direct, "np", spy)
-    a = np.arange(300 * 5, dtype=np.float64).reshape(300, 5)
-    t = direct._transposed(a)
-    assert t.flags.c_contiguous and t.tolist() == [[float(5 * i + j) for i in range(300)] for j in range(5)]
-    assert spy.calls["copyto"] == -(-300 // direct.TRANSPOSE_ROWS)
-
-
-@pytest.mark.performance_contract
-def test_stride_1_task_and_block_sizes_by_hand():
+def test_stride_1_task_sizes_by_hand():
     # Rows per task: TASK_BYTES // (row * per_position) bytes' worth, at most the rows there are,
-    # at least one; positions per GEMM block: BLOCK_BYTES // per_position, at least one.
-    task, block = direct.TASK_BYTES, direct.BLOCK_BYTES
+    # at least one.
+    task = direct.TASK_BYTES
     assert direct._task_rows(1000, 1000, 100) == task // 100_000 < 1000
     assert direct._task_rows(10, 1, 1) == 10
     assert direct._task_rows(10, 1000, task) == 1  # one row is past the budget: one row per task
-    assert direct._block_rows(56) == block // 56
-    assert direct._block_rows(block + 1) == 1
 
 
 @pytest.mark.performance_contract

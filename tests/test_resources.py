@@ -294,7 +294,7 @@ _THREADED = textwrap.dedent(
     w = rng.standard_normal((32, 16, 3, 3))
     parts = [refconv.conv(x, w, padding=1, method="direct"), refconv.conv(x, w, padding=1, method="fft"),
              refconv.correlate(x[0, 0], w[0, 0], mode="same"), refconv.conv_transpose(x, w.swapaxes(0, 1), stride=2)]
-    # float32 in several tasks of output rows and several GEMM blocks each (methods/direct.py)
+    # float32 in several tasks of output rows (methods/direct.py)
     x32 = rng.standard_normal((1, 64, 150, 150), dtype=np.float32)
     w32 = rng.standard_normal((64, 64, 3, 3), dtype=np.float32)
     parts.append(refconv.conv(x32, w32, padding=1, dilation=(1, 2)))

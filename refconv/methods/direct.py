@@ -19,11 +19,16 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   views stay in cache across the taps; with every stride 1 a tap's view of a slab is one flat
   run of memory per plane (the rows' pads are computed along and dropped).  No BLAS and no
   threads: the bits never depend on the thread count.
-* **channels** — im2col: the views of a chunk of taps are stacked into a ``(Ci*T, P)`` matrix
-  per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix (BLAS for floats,
-  through :func:`refconv._gemm.matmul`, whose bits do not depend on the thread count).
-  Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET` bytes.  Floats are
-  summed in the GEMM's order (the ``gamma_n`` bound covers any order).
+* **channels, every stride 1** — one GEMM per tap on flat runs of the padded planes
+  (:func:`_flat_gemm`): a tap's inputs for a run of outputs are a view, so nothing is copied
+  but each task's padded rows, and the GEMMs add into the output in place
+  (:func:`refconv._gemm.shifted_gemm_sum`), in tasks whose bits do not depend on the thread
+  count.
+* **channels, other strides** — im2col: the views of a chunk of taps are stacked into a
+  ``(Ci*T, P)`` matrix per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix
+  (BLAS for floats, through :func:`refconv._gemm.matmul`, whose bits do not depend on the
+  thread count).  Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET` bytes.
+  Floats are summed in the GEMM's order (the ``gamma_n`` bound covers any order).
 * **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
   integers by the common denominator (:mod:`refconv.methods._rational`), computed in ``int64``
   when the no-overflow bound of :mod:`refconv._arith` allows (else Python ints), and divided
@@ -49,7 +54,7 @@ import math
 
 import numpy as np
 
-from .._gemm import blocks_in_parallel, int64_by_float_limbs, matmul
+from .._gemm import blocks_in_parallel, int64_by_float_limbs, matmul, shifted_gemm_sum
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec, adjoint_phases
 from ._rational import rescale, scaled_integers
@@ -57,8 +62,6 @@ from ._rational import rescale, scaled_integers
 __all__ = [
     "IM2COL_BUDGET",
     "TASK_BYTES",
-    "BLOCK_BYTES",
-    "TRANSPOSE_ROWS",
     "SLAB_ELEMENTS",
     "correlate_direct",
     "correlate_direct_adjoint",
@@ -68,15 +71,10 @@ __all__ = [
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
 
-#: Bytes of input slab and output a task of the stride-1 GEMM holds (a few per thread: cache-sized).
-TASK_BYTES = 1 << 23
-
-#: Bytes of inputs and outputs per GEMM of the stride-1 method (measured on the speed table's
-#: ResNet layer: 512 to 4096 positions of 64 + 64 float32 channels, 1 MiB was among the fastest).
-BLOCK_BYTES = 1 << 20
-
-#: Rows per chunk of a transposing copy (2048 x 64 float32: 128 rows copy 2.7x faster than one).
-TRANSPOSE_ROWS = 128
+#: Bytes of input slab and output a task of the stride-1 GEMM holds: cache-sized (measured on the
+#: speed table's ResNet layer, 64 + 64 float32 channels: tasks of 14 to 56 rows of 58 positions,
+#: 0.4 to 1.7 MiB, ran within 5% of each other; 8 rows, 7% slower).
+TASK_BYTES = 1 << 21
 
 
 #: Output elements per slab (of planes and rows) in the one-channel loop (about 256 KiB of float64).
@@ -294,21 +292,22 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
 
 
 def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """The channels case with every stride 1: one GEMM per tap on channels-last flat runs.
+    """The channels case with every stride 1: one GEMM per tap on flat runs of the padded planes.
 
-    In a padded plane stored channels-last, ``(positions, Ci)``, output ``(i, j, ...)`` read
-    through tap ``t`` is flat position ``i*r_0 + j*r_1 + ... + offset_t`` (``r`` the padded
-    plane's strides in positions), so the inputs a block of consecutive outputs reads through a
-    tap are one contiguous ``(block, Ci)`` matrix: a view, no im2col copy.  A block's outputs are
-    ``sum_t view_t @ w_t``, one BLAS GEMM per tap accumulated in tap order; positions past a
-    row's last output read real cells and are dropped.
+    In a padded plane, output ``(i, j, ...)`` read through tap ``t`` is flat cell
+    ``i*r_0 + j*r_1 + ... + offset_t`` (``r`` the padded plane's strides in cells), so the inputs
+    a run of consecutive outputs reads through a tap are one ``(Ci, run)`` view of the padded
+    channels (rows a plane apart): no im2col copy, and no channels-last copy either.  The outputs
+    are ``sum_t w_t @ view_t``, one BLAS GEMM per tap (``(Co, Ci) @ (Ci, run)``) added in place
+    into the run's ``(Co, run)`` block of a wide output (:func:`refconv._gemm.gemm_into`), in
+    tap order; positions past a row's last output read real cells and are dropped.
 
     The work is cut into tasks, one per image, group and run of output rows
-    (:func:`_task_rows`): a task copies its slab of the padded input channels-last, computes its
-    blocks of :func:`_block_rows` positions and writes its output rows back in channel form.
-    Tasks and blocks are a property of the problem and each task runs on one BLAS thread
-    (:func:`refconv._gemm.blocks_in_parallel`), so the bits do not depend on the thread count.
-    int64 operands run as exact float64 limbs (:func:`refconv._gemm.int64_by_float_limbs`).
+    (:func:`_task_rows`): a task copies its rows of the padded input into a slab, computes them
+    and hands its output rows to the sink in channel form.  Tasks are a property of the problem
+    and each runs on one BLAS thread (:func:`refconv._gemm.blocks_in_parallel`), so the bits do
+    not depend on the thread count.  int64 operands run as exact float64 limbs
+    (:func:`refconv._gemm.int64_by_float_limbs`).
     """
     dtype = x.dtype
     if dtype == np.int64:
@@ -344,84 +343,39 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink) -> list:
     steps = [math.prod(plane[a + 1 :]) for a in range(len(plane))]
     offsets = [sum(s.start * r for s, r in zip(slices, steps)) for slices in all_tap_slices(spec)]
     last = sum((o - 1) * r for o, r in zip(spec.output_shape[1:], steps[1:]))  # a row's last output
-    run = spec.axes[-1].k if spec.axes[-1].dilation == 1 else 1  # taps adjacent in memory (see _tap_gemms)
-    # (G, Co, Ci, T) -> (G, T, Ci, Co): each tap's (Ci, Co) matrix.
-    wt = np.ascontiguousarray(w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 2, 1), dtype=dtype)
-    per_position = (Ci + Co) * dtype.itemsize
-    rows, block = _task_rows(first_axis, steps[0], per_position), _block_rows(per_position)
+    # (G, Co, Ci, T) -> (G, T, Co, Ci): each tap's (Co, Ci) matrix, rows contiguous for BLAS.
+    wt = np.ascontiguousarray(w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 1, 2), dtype=dtype)
+    rows = _task_rows(first_axis, steps[0], (Ci + Co) * dtype.itemsize)
     kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
 
     def work(b: int, g: int, r0: int, r1: int) -> None:
-        slab = _channels_last_slab(source[b, g], lo, plane, r0, r1 + plane[0] - first_axis)
-        wide = np.empty(((r1 - r0) * steps[0], Co), dtype=dtype)  # rows as long as a padded row
-        _tap_gemms(slab.reshape(-1, Ci), wt[g], offsets, run, wide[: (r1 - r0 - 1) * steps[0] + last + 1], block)
-        sink(b, g, slice(r0, r1), _transposed(wide).reshape(Co, r1 - r0, *plane[1:])[kept])
+        slab = _padded_rows(source[b, g], lo, plane, r0, r1 + plane[0] - first_axis).reshape(Ci, -1)
+        wide = np.empty((Co, (r1 - r0) * steps[0]), dtype=dtype)  # rows as long as a padded row
+        count = (r1 - r0 - 1) * steps[0] + last + 1
+        shifted_gemm_sum(wt[g], slab, offsets, wide[:, :count])
+        sink(b, g, slice(r0, r1), wide.reshape(Co, r1 - r0, *plane[1:])[kept])
 
     runs = [(r, min(r + rows, first_axis)) for r in range(0, first_axis, rows)]
     return [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs]
 
 
-def _channels_last_slab(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) -> np.ndarray:
-    """Padded rows ``r0 .. r1-1`` (first axis) of ``planes`` ``(Ci, *spatial)``, channels-last:
-    the cells of ``planes`` sit ``lo`` cells into a padded ``plane`` of zeros."""
-    slab = np.zeros((r1 - r0, *plane[1:], planes.shape[0]), dtype=planes.dtype)
+def _padded_rows(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) -> np.ndarray:
+    """Padded rows ``r0 .. r1-1`` (first axis) of ``planes`` ``(Ci, *spatial)``, a new
+    C-contiguous ``(Ci, r1 - r0, *plane[1:])`` array: the cells of ``planes`` sit ``lo`` cells
+    into a padded ``plane`` of zeros."""
+    slab = np.zeros((planes.shape[0], r1 - r0, *plane[1:]), dtype=planes.dtype)
     first = range(max(r0 - lo[0], 0), min(r1 - lo[0], planes.shape[1]))  # source rows in the slab
     if len(first):
-        into = (slice(first.start + lo[0] - r0, first.stop + lo[0] - r0),)
+        into = (slice(None), slice(first.start + lo[0] - r0, first.stop + lo[0] - r0))
         into += tuple(slice(a, a + n) for a, n in zip(lo[1:], planes.shape[2:]))
-        slab[into] = np.moveaxis(planes[:, first.start : first.stop], 0, -1)
+        slab[into] = planes[:, first.start : first.stop]
     return slab
-
-
-def _tap_gemms(cells: np.ndarray, matrices: np.ndarray, offsets: list, run: int, out: np.ndarray, block: int) -> None:
-    """``out[p] = sum_t cells[p + offsets[t]] @ matrices[t]`` for every row ``p`` of ``out``.
-
-    Taps come in runs of ``run`` consecutive offsets (a kernel row with dilation 1: ``offsets``
-    ``o, o+1, ..., o+run-1``).  The rows ``p = r, r + run, r + 2*run, ...`` of one residue ``r``
-    read a run as consecutive, non-overlapping stretches of ``run * Ci`` cells: one
-    ``(rows, run*Ci)`` view of ``cells``, so one GEMM per run and residue (``run*Ci`` terms
-    each) instead of one per tap.  Runs are summed in tap order, per block of ``block`` rows.
-    """
-    count, ci = len(out), cells.shape[1]
-    flat = cells.reshape(-1)
-    starts = offsets[::run]
-    matrices = matrices.reshape(len(starts), run * ci, -1)  # tap-major rows: (tap in run, channel)
-    block = max(run, block - block % run)
-    scratch = np.empty((min(block, count) // run + 1, out.shape[1]), dtype=out.dtype)
-    # As BLAS on the whole stack would: IEEE results (inf * 0 = NaN) without warnings.
-    with np.errstate(invalid="ignore", over="ignore"):
-        for s in range(0, count, block):
-            for r in range(s, min(s + run, count)):
-                rows = out[r : s + block : run]
-                n, term = len(rows), scratch[: len(rows)]
-                for i, (start, matrix) in enumerate(zip(starts, matrices)):
-                    view = flat[(r + start) * ci : (r + start + n * run) * ci].reshape(n, run * ci)
-                    if i == 0:
-                        np.matmul(view, matrix, out=rows)
-                    else:
-                        np.matmul(view, matrix, out=term)
-                        np.add(rows, term, out=rows)
-
-
-def _transposed(a: np.ndarray) -> np.ndarray:
-    """``a.T`` as a C-contiguous array, copied in chunks of :data:`TRANSPOSE_ROWS` rows (NumPy's
-    transposing copy of a whole tall matrix reads across cache lines: 2.5x slower here)."""
-    out = np.empty(a.shape[::-1], dtype=a.dtype)
-    for s in range(0, len(a), TRANSPOSE_ROWS):
-        np.copyto(out[:, s : s + TRANSPOSE_ROWS], a[s : s + TRANSPOSE_ROWS].T)
-    return out
 
 
 def _task_rows(first_axis: int, row: int, per_position: int) -> int:
     """Output rows per task of :func:`_flat_gemm`: as many as keep a task's slab and output near
     :data:`TASK_BYTES` (``per_position`` bytes per flat position of a row of ``row``), at least one."""
     return max(1, min(first_axis, TASK_BYTES // max(row * per_position, 1)))
-
-
-def _block_rows(per_position: int) -> int:
-    """Positions per GEMM of :func:`_flat_gemm`: a block's inputs and outputs near
-    :data:`BLOCK_BYTES` (cache-sized), at least one."""
-    return max(1, BLOCK_BYTES // per_position)
 
 
 def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -436,8 +390,8 @@ def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np
 
     The cells of each stride phase receive a fixed subset of the taps
     (:func:`refconv.spec.adjoint_phases`), so each phase is a stride-1 correlation of ``y`` with
-    those taps reversed, computed by this module's forward kernels (one GEMM per kernel row on
-    channels-last runs).  Its zero padding multiplies weights by zero, products the definition
+    those taps reversed, computed by this module's forward kernels (one GEMM per tap on flat
+    runs of the padded planes).  Its zero padding multiplies weights by zero, products the definition
     does not have: harmless for finite weights, but ``inf * 0`` is NaN, so a non-finite ``w``
     takes col2im instead (:func:`_col2im`), which forms exactly the definition's products.
     Floats are summed in any order the direct bound covers; int64 sums are exact under
