@@ -71,9 +71,9 @@ __all__ = [
 #: Largest im2col buffer, in bytes, before taps are processed in chunks.
 IM2COL_BUDGET = 1 << 28
 
-#: Bytes of input slab and output a task of the stride-1 GEMM holds: cache-sized (measured on the
-#: speed table's ResNet layer, 64 + 64 float32 channels: tasks of 14 to 56 rows of 58 positions,
-#: 0.4 to 1.7 MiB, ran within 5% of each other; 8 rows, 7% slower).
+#: Bytes of input slab and output a task of the stride-1 GEMM holds: about a core's L2 (measured
+#: on the speed table's ResNet layer, 64 + 64 float32 channels, one thread: tasks of a whole
+#: 56-row image, 1.7 MiB, 16.4 ms; of 28 rows 19.5 ms; of 14 rows 21.5 ms).
 TASK_BYTES = 1 << 21
 
 
@@ -313,12 +313,8 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if dtype == np.int64:
         x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
         return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec))
-    out = np.empty((*x.shape[:2], w.shape[1], *spec.output_shape), dtype=dtype)
-
-    def into_out(b: int, g: int, rows: slice, values: np.ndarray) -> None:
-        out[b, g, :, rows] = values
-
-    blocks_in_parallel(_gemm_tasks(x, w, spec, into_out), _call)
+    tasks, out = _gemm_tasks(x, w, spec)
+    blocks_in_parallel(tasks, _call)
     return out
 
 
@@ -326,11 +322,14 @@ def _call(task) -> None:
     task()
 
 
-def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink) -> list:
-    """The tasks of :func:`_flat_gemm` (float operands), as zero-argument callables.
+def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink=None) -> tuple[list, np.ndarray | None]:
+    """``(tasks, out)``: the tasks of :func:`_flat_gemm` (float operands), as zero-argument
+    callables, and the array they fill.
 
-    Each computes one image, group and run of output rows and hands them to
-    ``sink(b, g, rows, values)``, ``values`` of shape ``(Co, len(rows), *out[1:])``.
+    Each computes one image, group and run of output rows.  With a ``sink`` it hands them to
+    ``sink(b, g, rows, values)``, ``values`` of shape ``(Co, len(rows), *out[1:])``, and ``out``
+    is None.  Without, the GEMMs write straight into one output whose rows are as long as a
+    padded row, and ``out`` is its view without the rows' tails: no copy of the result.
     """
     dtype = x.dtype
     B, G, Ci = x.shape[:3]
@@ -346,17 +345,25 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink) -> list:
     # (G, Co, Ci, T) -> (G, T, Co, Ci): each tap's (Co, Ci) matrix, rows contiguous for BLAS.
     wt = np.ascontiguousarray(w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 1, 2), dtype=dtype)
     rows = _task_rows(first_axis, steps[0], (Ci + Co) * dtype.itemsize)
-    kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
+    kept = (slice(None), *(slice(0, o) for o in spec.output_shape[1:]))  # a row's outputs, not its tail
+    # Rows as long as a padded row: a run of outputs is then one flat run, for BLAS to write.
+    wide_out = None if sink else np.empty((B, G, Co, first_axis * steps[0]), dtype=dtype)
 
     def work(b: int, g: int, r0: int, r1: int) -> None:
         slab = _padded_rows(source[b, g], lo, plane, r0, r1 + plane[0] - first_axis).reshape(Ci, -1)
-        wide = np.empty((Co, (r1 - r0) * steps[0]), dtype=dtype)  # rows as long as a padded row
+        if sink:
+            wide = np.empty((Co, (r1 - r0) * steps[0]), dtype=dtype)
+        else:
+            wide = wide_out[b, g, :, r0 * steps[0] : r1 * steps[0]]
         count = (r1 - r0 - 1) * steps[0] + last + 1
         shifted_gemm_sum(wt[g], slab, offsets, wide[:, :count])
-        sink(b, g, slice(r0, r1), wide.reshape(Co, r1 - r0, *plane[1:])[kept])
+        if sink:
+            sink(b, g, slice(r0, r1), wide.reshape(Co, r1 - r0, *plane[1:])[(slice(None), *kept)])
 
     runs = [(r, min(r + rows, first_axis)) for r in range(0, first_axis, rows)]
-    return [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs]
+    tasks = [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs]
+    out = None if sink else wide_out.reshape(B, G, Co, first_axis, *plane[1:])[(Ellipsis, *kept)]
+    return tasks, out
 
 
 def _padded_rows(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) -> np.ndarray:
@@ -420,7 +427,7 @@ def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np
         if y.shape[2] == kernel.shape[1] == 1 or dtype.kind not in "fc":
             _phase_sink(x, group, Ci)(slice(None), slice(None), slice(None), _views_times_taps(y, kernel, geometry))
         else:
-            tasks += _gemm_tasks(y, kernel, geometry, _phase_sink(x, group, Ci))
+            tasks += _gemm_tasks(y, kernel, geometry, _phase_sink(x, group, Ci))[0]
     blocks_in_parallel(tasks, _call)
     return x
 
