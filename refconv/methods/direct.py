@@ -17,8 +17,9 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   :mod:`refconv._arith`'s bound.  The ``B*G`` planes run in slabs of about
   :data:`SLAB_ELEMENTS` outputs, each padded on its own into a reused buffer, so a slab and its
   views stay in cache across the taps; with every stride 1 a tap's view of a slab is one flat
-  run of memory per plane (the rows' pads are computed along and dropped).  No BLAS and no
-  threads: the bits never depend on the thread count.
+  run of memory per plane (the rows' pads are computed along, written into the result and
+  dropped by the view returned).  No BLAS and no threads: the bits never depend on the thread
+  count (threads were measured slower: GIL handoffs between NumPy calls on cache-sized slabs).
 * **channels, every stride 1** — one GEMM per tap on flat runs of the padded planes
   (:func:`_flat_gemm`): a tap's inputs for a run of outputs are a view, so nothing is copied
   but each task's padded rows, and the GEMMs add into the output in place
@@ -126,21 +127,25 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
         weights = [c.reshape(B * G, 1) if isinstance(c, np.ndarray) else c for c in per_tap]
         wide = _flat_wide(np.ascontiguousarray(padder(0, B * G)), weights, spec, (0, spec.output_shape[0]), dtype)
         return wide.reshape(B, G, 1, *spec.output_shape)
-    out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
-    results = out.reshape(B * G, *spec.output_shape)
+    out = None if flat else np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
     for (p0, p1), row_slabs in slabs:
         padded = padder(p0, p1)
         if flat:
             padded = np.ascontiguousarray(padded)
+            if out is None:  # every plane's rows as long as a padded row, written in place by the slabs
+                row = math.prod(padded.shape[2:])
+                wide = np.empty((B * G, spec.output_shape[0] * row), dtype=dtype)
+                kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
+                out = wide.reshape(B * G, spec.output_shape[0], *padded.shape[2:])[kept]
         shape = (p1 - p0,) + (1,) * (1 if flat else spec.ndim)  # a per-plane weight broadcasts over space
         weights = [c[p0:p1].reshape(shape) if isinstance(c, np.ndarray) else c for c in per_tap]
-        for rows in row_slabs:
-            target = results[p0:p1, rows[0] : rows[1]]
+        for r0, r1 in row_slabs:
             if flat:
-                _flat_tap_sum(padded, weights, spec, rows, target)
+                _flat_wide(padded, weights, spec, (r0, r1), dtype, into=wide[p0:p1, r0 * row : r1 * row])
             else:
-                _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, rows)), weights, target)
-    return out
+                target = out.reshape(B * G, *spec.output_shape)[p0:p1, r0:r1]
+                _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, (r0, r1))), weights, target)
+    return out.reshape(B, G, 1, *spec.output_shape)
 
 
 def _tap_weights(kernel: np.ndarray, batch: int) -> list:
@@ -176,21 +181,18 @@ def _slabs(planes: int, spec: ConvSpec, dtype: np.dtype) -> list:
     return [((p, p + 1), rows) for p in range(planes)]
 
 
-def _flat_tap_sum(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, target: np.ndarray) -> None:
-    """:func:`_tap_sum` over flat runs of a C-contiguous padded slab (every stride 1), into
-    ``target``: the slab's outputs for output rows ``rows``."""
-    np.copyto(target, _flat_wide(padded, weights, spec, rows, target.dtype))
-
-
-def _flat_wide(padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, dtype: np.dtype) -> np.ndarray:
+def _flat_wide(
+    padded: np.ndarray, weights: list, spec: ConvSpec, rows: tuple, dtype: np.dtype, into=None
+) -> np.ndarray:
     """The slab's outputs for output rows ``rows``, as a view of rows as long as a padded row
     (one contiguous run per plane for NumPy to loop over; the extra outputs read real cells and
-    are dropped by the view)."""
+    are dropped by the view), computed in ``into`` (``(planes, len(rows) * row)``, rows with a
+    unit step) where given, else in a new array."""
     count, grid = padded.shape[0], padded.shape[1:]
     steps, length, starts = _flat_plan(spec, rows, grid)
     n_rows = rows[1] - rows[0]
     cells = padded.reshape(count, -1)
-    wide = np.empty((count, n_rows * steps[0]), dtype=dtype)
+    wide = np.empty((count, n_rows * steps[0]), dtype=dtype) if into is None else into
     _tap_sum((cells[:, s : s + length] for s in starts), weights, wide[:, :length])
     kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
     return wide.reshape(count, n_rows, *grid[1:])[kept]
