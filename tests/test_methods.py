@@ -178,13 +178,16 @@ def test_auto_choice():
     assert choice(10**6, 1001, dtype=np.int64) == "direct"  # exact inputs never go to the FFT
     assert choice(3136, 9, ci=64, co=64) == "direct"  # a GEMM beats the FFT for small kernels
     # By hand, the modelled direct cost: taps * outputs * Ci * Co multiply-adds at GEMM_COST,
-    # scaled by 1 + GEMM_NARROW / min(Ci, Co) (narrow GEMMs run far from BLAS's peak).
-    from refconv.methods import GEMM_COST, GEMM_NARROW, _cost
+    # scaled by 1 + GEMM_NARROW_IN / Ci + GEMM_NARROW_OUT / Co (narrow GEMMs run far from BLAS's peak).
+    from refconv.methods import GEMM_COST, GEMM_NARROW_IN, GEMM_NARROW_OUT, _cost
 
     x, w = np.zeros((2, 1, 4, 20)), np.zeros((1, 8, 4, 5))
     assert _cost("direct", x, w, plain_spec("t", (20,), (5,))) == pytest.approx(
-        GEMM_COST * (1 + GEMM_NARROW / 4) * 2 * 5 * 16 * 4 * 8
+        GEMM_COST * (1 + GEMM_NARROW_IN / 4 + GEMM_NARROW_OUT / 8) * 2 * 5 * 16 * 4 * 8
     )
+    # An RGB first layer, 3 -> 64 channels 7x7 on 2 x 224 x 224: measured 29 ms direct, 101 ms by FFT.
+    x, w = np.zeros((2, 1, 3, 224, 224), np.float32), np.zeros((1, 64, 3, 7, 7), np.float32)
+    assert choose_method(x, w, refconv.spec.layer_spec("t", (224, 224), (7, 7), padding=[(3, 3)] * 2)) == "direct"
     # A 256x256 image of 8 channels with 15x15 kernels: measured 45 ms direct, 19 ms by FFT.
     x, w = np.zeros((1, 1, 8, 256, 256), np.float32), np.zeros((1, 8, 8, 15, 15), np.float32)
     assert choose_method(x, w, refconv.spec.layer_spec("t", (256, 256), (15, 15))) == "fft"

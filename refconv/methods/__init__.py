@@ -10,7 +10,8 @@ memory fits the budget:
 
 * direct: ``taps * outputs * Ci * Co`` multiply-adds per batch and group, at
   :data:`DIRECT_COST` per multiply-add for one channel per group (one memory pass per tap) and
-  :data:`GEMM_COST` (scaled up for narrow channels, :data:`GEMM_NARROW`) with channels (BLAS);
+  :data:`GEMM_COST` (scaled up for narrow channels, :data:`GEMM_NARROW_IN` and
+  :data:`GEMM_NARROW_OUT`) with channels (BLAS);
 * fft: ``F * log2(F)`` per transformed plane of ``F`` padded cells — ``B*G*Ci`` input planes,
   ``G*Co*Ci`` weight planes (one per pair of channels), ``B*G*Co`` inverse planes — plus
   ``B*G*Ci*Co*F`` for the frequency-domain contraction, at :data:`FFT_COST` per unit.
@@ -65,7 +66,8 @@ __all__ = [
     "DIRECT_COST",
     "FFT_COST",
     "GEMM_COST",
-    "GEMM_NARROW",
+    "GEMM_NARROW_IN",
+    "GEMM_NARROW_OUT",
     "choose_method",
     "working_set",
     "check_budget",
@@ -82,14 +84,19 @@ __all__ = [
 DIRECT_COST = 1.0
 FFT_COST = 0.6
 
-#: A multiply-add of the channels' GEMMs costs ``GEMM_COST * (1 + GEMM_NARROW / min(Ci, Co))``:
-#: narrow GEMMs run far from BLAS's peak.  Re-measured after the stride-1 kernel (one GEMM per
-#: kernel row on channels-last runs), float32, 2 cores, per multiply-add against the FFT's unit
-#: (~0.27 ns): 0.021-0.030 ns with 32-64 channels, 0.030-0.064 with 16, 0.049-0.054 with 8,
-#: 0.096 with 4, 0.30 with 3.  Over 14 layers (3-64 channels, kernels 3-21, images 28-256) the
-#: flat 0.05 of before cost ``auto`` 1.22x the faster method on average, this 1.12x.
-GEMM_COST = 0.04
-GEMM_NARROW = 16
+#: A multiply-add of the channels' GEMMs costs
+#: ``GEMM_COST * (1 + GEMM_NARROW_IN / Ci + GEMM_NARROW_OUT / Co)``: the stride-1 kernel runs one
+#: GEMM per tap, ``(Co, Ci) @ (Ci, positions)`` added into the output, so each tap re-reads and
+#: re-writes ``Co`` output rows per ``Ci`` multiply-adds and packs ``Ci`` input rows per ``Co``.
+#: Fitted (least squares on relative error) to 18 float32 layers on 2 cores after that kernel
+#: (3-128 channels, kernels 3-21, images 28-256; 0.0095-0.094 ns per multiply-add, against
+#: ~0.3 ns per FFT unit, so one cost unit is ~0.5 ns): within 0.55-1.26x of the measured time
+#: but for 64 channels with a 21x21 kernel on 28x28 (0.4x).  The model it replaces,
+#: ``0.04 * (1 + 16 / min(Ci, Co))``, put a 3 -> 64 channel 7x7 layer at 4x its cost, and
+#: ``auto`` ran it by FFT in 101 ms instead of 29 ms.
+GEMM_COST = 0.0167
+GEMM_NARROW_IN = 8
+GEMM_NARROW_OUT = 30
 
 
 def choose_method(x: np.ndarray, w: np.ndarray, spec: ConvSpec, *, given: int | None = None) -> str:
@@ -124,7 +131,7 @@ def _cost(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> float:
     b, g, ci, co = x.shape[0], x.shape[1], x.shape[2], w.shape[1]
     if method == "direct":
         # One channel per group: a pass per tap; channels: GEMMs, slower the narrower they are.
-        per_mac = DIRECT_COST if ci == co == 1 else GEMM_COST * (1 + GEMM_NARROW / min(ci, co))
+        per_mac = DIRECT_COST if ci == co == 1 else GEMM_COST * (1 + GEMM_NARROW_IN / ci + GEMM_NARROW_OUT / co)
         return per_mac * b * g * spec.taps * math.prod(spec.output_shape) * ci * co
     cells = math.prod(a.padded + a.overhang for a in spec.axes)
     planes = b * g * ci + g * co * ci + b * g * co
@@ -212,7 +219,7 @@ def resolve(func: str, method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec
     'sparse'
     """
     key = (func, method, x.shape, x.dtype, w.shape, w.dtype, spec, given, spec_module.CELL_LIMIT)
-    key += (DIRECT_COST, GEMM_COST, GEMM_NARROW, FFT_COST, direct.IM2COL_BUDGET, fft.CHUNK_BYTES)
+    key += (DIRECT_COST, GEMM_COST, GEMM_NARROW_IN, GEMM_NARROW_OUT, FFT_COST, direct.IM2COL_BUDGET, fft.CHUNK_BYTES)
     name = _RESOLVED.get(key)
     if name is None:
         check_budget(func, method, x, w, spec, given)
