@@ -1153,8 +1153,8 @@ def _slab_cover(slabs, planes, first_axis):
 @pytest.mark.parametrize(
     ("planes", "out", "expected"),
     [
-        # SLAB_ELEMENTS = 12.  3 planes of rows of 4: one row of every plane fits exactly
-        # (3 * 4 = 12): blocks of 12 // 12 = 1 row of all 3 planes.
+        # SLAB_ELEMENTS = 12.  3 planes of 5 rows of 4: a plane does not fit (20), one row of
+        # every plane fits exactly (3 * 4 = 12): blocks of 12 // 12 = 1 row of all 3 planes.
         (3, (5, 4), [((0, 3), [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)])]),
         # 7 planes of 3 rows of 2: a row of every plane does not fit (14), a whole plane does (6):
         # blocks of 12 // 6 = 2 planes.
@@ -1163,11 +1163,16 @@ def _slab_cover(slabs, planes, first_axis):
         (3, (4, 5), [((p, p + 1), [(0, 2), (2, 4)]) for p in range(3)]),
         # A row of 13 outputs is past the slab: one row at a time, never more.
         (2, (3, 13), [((p, p + 1), [(0, 1), (1, 2), (2, 3)]) for p in range(2)]),
+        # 4 planes of 3x3: a plane fits (9) and so does a row of every plane (12): whole planes
+        # come first, 12 // 9 = 1 per block (a slab of one-row runs across many planes makes
+        # NumPy loop over short rows: the depthwise layer ran 3x slower so).
+        (4, (3, 3), [((p, p + 1), [(0, 3)]) for p in range(4)]),
     ],
 )
 def test_slabs_by_hand(monkeypatch, planes, out, expected):
-    # _slabs: blocks of about SLAB_ELEMENTS outputs — rows of every plane when one row of each
-    # fits, else whole planes, else rows of one plane — covering every output exactly once.
+    # _slabs: blocks of about SLAB_ELEMENTS outputs (float64) — whole planes when one fits, else
+    # rows of every plane when one row of each fits, else rows of one plane — covering every
+    # output exactly once.
     monkeypatch.setattr(direct, "SLAB_ELEMENTS", 12)
     spec = plain_spec("t", (out[0], out[1] + 2), (1, 3))  # three taps (two or fewer are one block)
     slabs = direct._slabs(planes, spec, np.dtype(np.float64))
@@ -1177,6 +1182,16 @@ def test_slabs_by_hand(monkeypatch, planes, out, expected):
     assert direct._slabs(planes, spec, np.dtype(object)) == [((0, planes), [(0, out[0])])]
     two = plain_spec("t", (out[0], out[1] + 1), (1, 2))
     assert direct._slabs(planes, two, np.dtype(np.float64)) == [((0, planes), [(0, out[0])])]
+
+
+def test_slabs_hold_the_same_bytes_in_every_dtype(monkeypatch):
+    # SLAB_ELEMENTS counts float64 outputs: float32 slabs hold twice as many, complex128 half.
+    # 7 planes of 3x2 with SLAB_ELEMENTS = 12: float64 2 planes a block, float32 24 // 6 = 4,
+    # complex128 6 // 6 = 1.
+    monkeypatch.setattr(direct, "SLAB_ELEMENTS", 12)
+    spec = plain_spec("t", (3, 4), (1, 3))
+    assert direct._slabs(7, spec, np.dtype(np.float32)) == [((0, 4), [(0, 3)]), ((4, 7), [(0, 3)])]
+    assert direct._slabs(7, spec, np.dtype(np.complex128)) == [((p, p + 1), [(0, 3)]) for p in range(7)]
 
 
 @pytest.mark.performance_contract

@@ -78,7 +78,9 @@ IM2COL_BUDGET = 1 << 28
 TASK_BYTES = 1 << 21
 
 
-#: Output elements per slab (of planes and rows) in the one-channel loop (about 256 KiB of float64).
+#: Output elements per slab (of planes and rows) in the one-channel loop: 256 KiB of float64, and
+#: the same bytes of other dtypes (float32's 64K elements measured 10% faster than 32K on the
+#: speed table's depthwise layer: fewer NumPy calls, still in cache).
 SLAB_ELEMENTS = 1 << 15
 
 
@@ -163,20 +165,22 @@ def _tap_weights(kernel: np.ndarray, batch: int) -> list:
 
 def _slabs(planes: int, spec: ConvSpec, dtype: np.dtype) -> list:
     """``[((p0, p1), [rows, ...]), ...]``: blocks of planes and of output rows (first output axis)
-    of about :data:`SLAB_ELEMENTS` outputs each — rows of every plane when one row of each fits,
-    else whole planes, else rows of one plane.  With two taps or fewer (fused into one pass) or
-    Python objects there is nothing to keep in cache: one block."""
+    of about :data:`SLAB_ELEMENTS` outputs each (float64's bytes: twice the outputs of float32)
+    — whole planes when one fits, else rows of every plane when one row of each fits, else rows
+    of one plane.  With two taps or fewer (fused into one pass) or Python objects there is
+    nothing to keep in cache: one block."""
     first_axis = spec.output_shape[0]
     row = math.prod(spec.output_shape[1:])
     if dtype.kind == "O" or spec.taps <= 2:
         return [((0, planes), [(0, first_axis)])]
-    if planes * row <= SLAB_ELEMENTS:
-        step = SLAB_ELEMENTS // (planes * row)
-        return [((0, planes), [(r, min(r + step, first_axis)) for r in range(0, first_axis, step)])]
-    if row * first_axis <= SLAB_ELEMENTS:
-        step = SLAB_ELEMENTS // (row * first_axis)
+    limit = max(1, SLAB_ELEMENTS * 8 // dtype.itemsize)
+    if row * first_axis <= limit:
+        step = limit // (row * first_axis)
         return [((p, min(p + step, planes)), [(0, first_axis)]) for p in range(0, planes, step)]
-    step = max(1, SLAB_ELEMENTS // row)
+    if planes * row <= limit:
+        step = limit // (planes * row)
+        return [((0, planes), [(r, min(r + step, first_axis)) for r in range(0, first_axis, step)])]
+    step = max(1, limit // row)
     rows = [(r, min(r + step, first_axis)) for r in range(0, first_axis, step)]
     return [((p, p + 1), rows) for p in range(planes)]
 
