@@ -273,11 +273,9 @@ def gemm_into(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool =
     return c
 
 
-def shifted_gemm_sum(
-    a: np.ndarray, b: np.ndarray, offsets: list, c: np.ndarray, *, accumulate: bool = False
-) -> np.ndarray:
-    """``c = sum_t a[t] @ b[:, offsets[t] : offsets[t] + n]`` (or ``c +=`` that sum) in place, in
-    ``t`` order: one BLAS GEMM per term, each added into ``c``.
+def shifted_gemm_sum(a: np.ndarray, b: np.ndarray, offsets: list, c: np.ndarray) -> np.ndarray:
+    """``c = sum_t a[t] @ b[:, offsets[t] : offsets[t] + n]`` in place, in ``t`` order: one BLAS
+    GEMM per term, each added into ``c``.
 
     The stride-1 convolution's sum over taps (:mod:`refconv.methods.direct`): ``b`` holds padded
     planes as flat rows, a tap's inputs are the run of ``b`` at its offset, and ``a[t]`` is the
@@ -296,8 +294,6 @@ def shifted_gemm_sum(
         ``(m, n)`` with a unit step along its rows, overwritten.  float32, float64, complex64 and
         complex128 run on BLAS; other float dtypes (float16, long double) on
         :func:`numpy.matmul`, term by term.
-    accumulate : bool, optional
-        Add the sum to ``c``'s values instead of replacing them.
 
     Returns
     -------
@@ -327,15 +323,12 @@ def shifted_gemm_sum(
         raise ValueError(f"shifted_gemm_sum: a has strides {a.strides}; expected C-contiguous")
     if c.dtype not in _ROUTINES:  # float16, long double: NumPy's own loops, in the same term order
         with np.errstate(invalid="ignore", over="ignore"):  # IEEE results, as BLAS gives them
-            if accumulate:
-                c += np.matmul(a[0], b[:, offsets[0] : offsets[0] + n])
-            else:
-                np.matmul(a[0], b[:, offsets[0] : offsets[0] + n], out=c)
+            np.matmul(a[0], b[:, offsets[0] : offsets[0] + n], out=c)
             for t in range(1, T):
                 c += np.matmul(a[t], b[:, offsets[t] : offsets[t] + n])
         return c
     # The first term is checked and written by gemm_into; the rest repeat its call with new addresses.
-    gemm_into(a[0], b[:, offsets[0] : offsets[0] + n], c, accumulate=accumulate)
+    gemm_into(a[0], b[:, offsets[0] : offsets[0] + n], c)
     if T == 1 or m == 0 or n == 0 or k == 0:
         return c
     (trans_b, ldb), (trans_a, lda) = _layout(b[:, :n], "b"), _layout(a[0], "a")

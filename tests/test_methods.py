@@ -729,7 +729,6 @@ def test_im2col_holds_one_chunk_at_a_time(monkeypatch):
 
     per_tap = 32 * 32 * 32 * 8
     monkeypatch.setattr(direct, "IM2COL_BUDGET", per_tap)
-    monkeypatch.setattr(direct, "PHASE_CHANNELS", 33)  # 32 channels take im2col, not the stride phases
     x, w = np.ones((1, 32, 66, 66)), np.ones((2, 32, 3, 3))
     refconv.conv(x, w, stride=2, method="direct")  # the spec and tap caches are filled once, not measured
     tracemalloc.start()
@@ -1308,9 +1307,9 @@ def test_stride_1_gemms_read_each_tap_in_place(monkeypatch):
     calls = []
     real = direct.shifted_gemm_sum
 
-    def spy(a, b, offsets, c, accumulate=False):
+    def spy(a, b, offsets, c):
         calls.append((a.shape, b.shape, list(offsets), c.shape))
-        return real(a, b, offsets, c, accumulate=accumulate)
+        return real(a, b, offsets, c)
 
     monkeypatch.setattr(direct, "shifted_gemm_sum", spy)
     x = np.arange(3 * 6 * 8, dtype=np.float64).reshape(1, 3, 6, 8) % 7 - 3
@@ -1321,64 +1320,6 @@ def test_stride_1_gemms_read_each_tap_in_place(monkeypatch):
     dilated = conv(x, w, dilation=(1, 2), method="direct")
     assert dilated.tolist() == conv(x.astype(int), w.astype(int), dilation=(1, 2), method="sparse").tolist()
     assert calls == [((6, 4, 3), (3, 48), [0, 2, 4, 8, 10, 12], (4, 36))]
-
-
-@st.composite
-def _strided_layers(draw):
-    """A layer with strides (and dilations, padding, groups, a padding mode) and small integers:
-    exact in int64 and float64, for comparison with the sparse matrix method."""
-    ndim = draw(st.integers(1, 3))
-    groups, ci, co = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    kernel = draw(st.tuples(*[st.integers(1, 3)] * ndim))
-    dilation = draw(st.tuples(*[st.integers(1, 2)] * ndim))
-    stride = draw(st.tuples(*[st.integers(1, 4)] * ndim))
-    padding = draw(st.tuples(*[st.integers(0, 2)] * ndim))
-    reach = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-    shape = tuple(draw(st.integers(max(1, r - 2 * p, p + 1), 8)) for r, p in zip(reach, padding))
-    mode = draw(st.sampled_from(["zeros", "reflect", "circular"]))
-    x = draw(hnp.arrays(np.int64, (2, ci * groups, *shape), elements=st.integers(-5, 5)))
-    w = draw(hnp.arrays(np.int64, (co * groups, ci, *kernel), elements=st.integers(-3, 3)))
-    kw = dict(stride=stride, dilation=dilation, padding=padding, groups=groups, padding_mode=mode)
-    return x, w, kw
-
-
-@given(_strided_layers())
-def test_strided_layers_by_stride_phases_equal_the_sparse_matrix(case):
-    # _tap_phases: output i reads cell i*s + t*d, which is cell i + (t*d)//s of phase (t*d) mod s,
-    # so a strided layer is stride-1 GEMMs over its phases; any channel count takes them here.
-    x, w, kw = case
-    expected = conv(x, w, method="sparse", **kw).tolist()
-    with mock.patch.object(direct, "PHASE_CHANNELS", 1):
-        for dtype in (np.int64, np.float64):
-            assert conv(x.astype(dtype), w.astype(dtype), method="direct", **kw).tolist() == expected
-
-
-def test_stride_phases_by_hand(monkeypatch):
-    # x (1, 2, 7, 7), w (3, 2, 3, 3), stride 2, padding 1: the padded plane is 9x9, a phase grid
-    # 5x5.  Taps (i, j) fall in phase (i mod 2, j mod 2) at shift (i // 2, j // 2): phase (0, 0)
-    # holds taps 0, 2, 6, 8 at offsets 0, 1, 5, 6; (0, 1) taps 1, 7 at 0, 5; (1, 0) taps 3, 5 at
-    # 0, 1; (1, 1) tap 4 at 0.  The 4x4 outputs span (4-1)*5 + 4 = 19 positions of one task.
-    calls = []
-    real = direct.shifted_gemm_sum
-
-    def spy(a, b, offsets, c, accumulate=False):
-        calls.append((a.shape[0], b.shape, list(offsets), c.shape, accumulate))
-        return real(a, b, offsets, c, accumulate=accumulate)
-
-    monkeypatch.setattr(direct, "shifted_gemm_sum", spy)
-    monkeypatch.setattr(direct, "PHASE_CHANNELS", 1)
-    x = np.arange(2 * 49, dtype=np.float64).reshape(1, 2, 7, 7) % 9 - 4
-    w = np.arange(3 * 2 * 9, dtype=np.float64).reshape(3, 2, 3, 3) % 5 - 2
-    got = conv(x, w, stride=2, padding=1, method="direct")
-    assert got.tolist() == conv(x.astype(int), w.astype(int), stride=2, padding=1, method="sparse").tolist()
-    assert calls == [
-        (4, (2, 25), [0, 1, 5, 6], (3, 19), False),
-        (2, (2, 25), [0, 5], (3, 19), True),
-        (2, (2, 25), [0, 1], (3, 19), True),
-        (1, (2, 25), [0], (3, 19), True),
-    ]
-    steps = direct._tap_phases(refconv.spec.layer_spec("t", (7, 7), (3, 3), stride=2, padding=[(1, 1)] * 2), [5, 1])
-    assert steps[1] == 1  # the taps reach one phase row past an output row
 
 
 @pytest.mark.performance_contract

@@ -24,10 +24,7 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   (:func:`_flat_gemm`): a tap's inputs for a run of outputs are a view, so nothing is copied
   but each task's padded rows, and the GEMMs add into the output in place
   (:func:`refconv._gemm.shifted_gemm_sum`), in tasks whose bits do not depend on the thread
-  count.  A strided layer with :data:`PHASE_CHANNELS` input channels or more runs the same way
-  over its stride phases (:func:`_tap_phases`: through tap ``t`` output ``i`` reads cell
-  ``i + (t*d)//s`` of the phase ``(t*d) mod s``, a stride-1 correlation), each phase copied
-  out of the task's padded rows once; every product the definition forms, and no other.
+  count.
 * **channels, other strides** — im2col: the views of a chunk of taps are stacked into a
   ``(Ci*T, P)`` matrix per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix
   (BLAS for floats, through :func:`refconv._gemm.matmul`, whose bits do not depend on the
@@ -66,7 +63,6 @@ from ._rational import rescale, scaled_integers
 __all__ = [
     "IM2COL_BUDGET",
     "TASK_BYTES",
-    "PHASE_CHANNELS",
     "SLAB_ELEMENTS",
     "correlate_direct",
     "correlate_direct_adjoint",
@@ -81,14 +77,6 @@ IM2COL_BUDGET = 1 << 28
 #: 56-row image, 1.7 MiB, 16.4 ms; of 28 rows 19.5 ms; of 14 rows 21.5 ms).
 TASK_BYTES = 1 << 21
 
-
-#: Input channels from which a strided layer of more than one tap runs as stride-1 GEMMs over
-#: its stride phases rather than im2col: one GEMM of ``Ci`` terms per tap is slow for few
-#: channels.  Measured, float32, batch 8, 2 cores, 3x3 stride 2 (phases over im2col): 32 -> 64
-#: channels on 56x56 1.42x, 48 -> 96 0.94x, 64 -> 128 0.77x, 128 -> 256 on 28x28 0.72x,
-#: 256 -> 512 on 14x14 0.98x; 5x5 stride 2, 64 -> 64 on 28x28 1.34x; 1x1 stride 2 (one GEMM
-#: either way), 128 -> 256 1.17x.
-PHASE_CHANNELS = 48
 
 #: Output elements per slab (of planes and rows) in the one-channel loop: 256 KiB of float64, and
 #: the same bytes of other dtypes (float32's 64K elements measured 10% faster than 32K on the
@@ -108,8 +96,7 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
 def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if x.shape[2] == w.shape[1] == 1:  # one channel per group: a plain correlation, a depthwise layer
         return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
-    phases = x.shape[2] >= PHASE_CHANNELS and spec.taps > 1
-    if x.dtype.kind in "fci" and (all(g.stride == 1 for g in spec.axes) or phases):
+    if all(g.stride == 1 for g in spec.axes) and x.dtype.kind in "fci":
         return _flat_gemm(x, w, spec)
     return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
 
@@ -357,61 +344,32 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink=None) -> tupl
     inline = spec.boundary == "constant" and all(g.lo >= 0 and g.hi >= 0 for g in spec.axes)
     source = x if inline else pad(x, spec, tuple(range(3, 3 + spec.ndim)))
     lo = tuple(g.lo if inline else 0 for g in spec.axes)
-    strides = tuple(g.stride for g in spec.axes)
-    # A stride phase of the padded plane (cells p, p + s, p + 2s, ... on each axis), the longest.
-    grid = tuple(-(-(g.n + g.lo + g.hi) // g.stride) for g in spec.axes)
-    steps = [math.prod(grid[a + 1 :]) for a in range(len(grid))]
-    phases, reach = _tap_phases(spec, steps)
+    plane = tuple(g.n + g.lo + g.hi for g in spec.axes)
+    steps = [math.prod(plane[a + 1 :]) for a in range(len(plane))]
+    offsets = [sum(s.start * r for s, r in zip(slices, steps)) for slices in all_tap_slices(spec)]
     last = sum((o - 1) * r for o, r in zip(spec.output_shape[1:], steps[1:]))  # a row's last output
-    # (G, Co, Ci, T) -> (G, T, Co, Ci): each tap's (Co, Ci) matrix, rows contiguous for BLAS; per phase.
-    wt = w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 1, 2)
-    weights = [np.ascontiguousarray(wt[:, indices], dtype=dtype) for _, indices, _ in phases]
-    rows = _task_rows(first_axis, steps[0], (len(phases) * Ci + Co) * dtype.itemsize)
+    # (G, Co, Ci, T) -> (G, T, Co, Ci): each tap's (Co, Ci) matrix, rows contiguous for BLAS.
+    wt = np.ascontiguousarray(w.reshape(G, Co, Ci, spec.taps).transpose(0, 3, 1, 2), dtype=dtype)
+    rows = _task_rows(first_axis, steps[0], (Ci + Co) * dtype.itemsize)
     kept = (slice(None), *(slice(0, o) for o in spec.output_shape[1:]))  # a row's outputs, not its tail
-    # Rows as long as a phase's row: a run of outputs is then one flat run, for BLAS to write.
+    # Rows as long as a padded row: a run of outputs is then one flat run, for BLAS to write.
     wide_out = None if sink else np.empty((B, G, Co, first_axis * steps[0]), dtype=dtype)
-    whole = (0, *(q * s for q, s in zip(grid[1:], strides[1:])))  # every phase's cells, and zeros past the plane
 
     def work(b: int, g: int, r0: int, r1: int) -> None:
-        padded = _padded_rows(source[b, g], lo, whole, strides[0] * r0, strides[0] * (r1 + reach))
+        slab = _padded_rows(source[b, g], lo, plane, r0, r1 + plane[0] - first_axis).reshape(Ci, -1)
         if sink:
             wide = np.empty((Co, (r1 - r0) * steps[0]), dtype=dtype)
         else:
             wide = wide_out[b, g, :, r0 * steps[0] : r1 * steps[0]]
         count = (r1 - r0 - 1) * steps[0] + last + 1
-        for i, (phase, _, offsets) in enumerate(phases):
-            cells = padded[(slice(None), *(slice(p, None, s) for p, s in zip(phase, strides)))]
-            slab = np.ascontiguousarray(cells).reshape(Ci, -1)  # a view when every stride is 1
-            shifted_gemm_sum(weights[i][g], slab, offsets, wide[:, :count], accumulate=i > 0)
+        shifted_gemm_sum(wt[g], slab, offsets, wide[:, :count])
         if sink:
-            sink(b, g, slice(r0, r1), wide.reshape(Co, r1 - r0, *grid[1:])[(slice(None), *kept)])
+            sink(b, g, slice(r0, r1), wide.reshape(Co, r1 - r0, *plane[1:])[(slice(None), *kept)])
 
     runs = [(r, min(r + rows, first_axis)) for r in range(0, first_axis, rows)]
     tasks = [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs]
-    out = None if sink else wide_out.reshape(B, G, Co, first_axis, *grid[1:])[(Ellipsis, *kept)]
+    out = None if sink else wide_out.reshape(B, G, Co, first_axis, *plane[1:])[(Ellipsis, *kept)]
     return tasks, out
-
-
-def _tap_phases(spec: ConvSpec, steps: list) -> tuple[list, int]:
-    """``([(phase, tap_indices, offsets), ...], reach)``: the taps of each stride phase.
-
-    Output ``i`` reads padded cell ``i*s + t*d`` through tap ``t`` (per axis), which is cell
-    ``i + (t*d) // s`` of the phase ``(t*d) mod s``: in its phase, a stride-1 correlation.
-    ``offsets`` are the taps' flat offsets in a phase of rows ``steps`` cells apart; ``reach``
-    the phase rows past an output row its taps read (first axis).  Phases no tap reads are left
-    out; with every stride 1 there is one phase, every tap in row-major order.
-    """
-    phases: dict = {}
-    reach = 0
-    for index, tap in enumerate(taps(spec)):
-        cells = [t * g.dilation for t, g in zip(tap, spec.axes)]
-        phase = tuple(c % g.stride for c, g in zip(cells, spec.axes))
-        shift = [c // g.stride for c, g in zip(cells, spec.axes)]
-        indices, offsets = phases.setdefault(phase, ([], []))
-        indices.append(index)
-        offsets.append(sum(q * r for q, r in zip(shift, steps)))
-        reach = max(reach, shift[0])
-    return [(phase, indices, offsets) for phase, (indices, offsets) in phases.items()], reach
 
 
 def _padded_rows(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) -> np.ndarray:
