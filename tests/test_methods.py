@@ -698,14 +698,14 @@ def test_slabs_hold_about_slab_elements_outputs(monkeypatch):
 
 @pytest.mark.performance_contract
 def test_im2col_chunks_keep_the_stacked_copy_under_the_budget(monkeypatch):
-    # Stride 2 takes the stacked im2col (stride 1 runs in blocks of flat runs, below).  x (2, 3,
+    # Stride 2 in float16 (no BLAS, so not in row tasks) takes the chunked im2col.  x (2, 3,
     # 7, 7), w (4, 3, 3, 3): P = 3*3 = 9 outputs, per tap B*G*Ci*P*8 = 2*1*3*9*8 = 432 bytes; a
     # budget of 1300 bytes takes 1300 // 432 = 3 taps per chunk: ceil(9/3) = 3 products.
     spy = _CountingNumpy(["matmul"])
     monkeypatch.setattr(direct, "matmul", spy.matmul)  # the GEMM goes through refconv._gemm.matmul
     monkeypatch.setattr(direct, "IM2COL_BUDGET", 1300)
-    x = np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7) % 5 - 2
-    w = np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1
+    x = (np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7) % 5 - 2).astype(np.float16)
+    w = (np.arange(4 * 3 * 3 * 3).reshape(4, 3, 3, 3) % 3 - 1).astype(np.float16)
     expected = _brute_conv(x, w)[:, :, ::2, ::2].tolist()  # stride 2 keeps every other output
     assert refconv.conv(x, w, stride=2, method="direct").tolist() == expected
     assert spy.calls["matmul"] == 3
@@ -727,9 +727,10 @@ def test_im2col_holds_one_chunk_at_a_time(monkeypatch):
     # one tap per chunk, nine chunks.  Holding the previous chunk too would peak past two chunks.
     import tracemalloc
 
+    # float16 (no BLAS): the chunked im2col over the whole batch (BLAS floats run in row tasks).
     per_tap = 32 * 32 * 32 * 8
     monkeypatch.setattr(direct, "IM2COL_BUDGET", per_tap)
-    x, w = np.ones((1, 32, 66, 66)), np.ones((2, 32, 3, 3))
+    x, w = np.ones((1, 32, 66, 66), np.float16), np.ones((2, 32, 3, 3), np.float16)
     refconv.conv(x, w, stride=2, method="direct")  # the spec and tap caches are filled once, not measured
     tracemalloc.start()
     y = refconv.conv(x, w, stride=2, method="direct")
@@ -741,6 +742,7 @@ def test_im2col_holds_one_chunk_at_a_time(monkeypatch):
 
 @pytest.mark.parametrize("task", [1, 70 * 56 * 2, 10**4, 1 << 30])
 def test_stride_1_gemms_in_tasks_equal_the_definition(monkeypatch, task):
+    monkeypatch.setattr(direct, "FLAT_CHANNELS", 1)  # their few channels through the flat GEMMs
     # x (2, 3, 7, 70) with w (4, 3, 3, 3): a padded plane row is 70 cells and a position holds
     # (3 + 4 channels) * 8 bytes, so the 5 output rows are cut into tasks of TASK_BYTES // (70 * 56)
     # rows (1 row, 2 rows, 2 rows, all): whatever the cut, the result is the definition's,
@@ -952,7 +954,8 @@ def test_conv_transpose_with_an_infinite_weight_is_the_definition(budget):
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 100])
-def test_stride_1_tasks_of_rows_with_padding_equal_the_definition(rows):
+def test_stride_1_tasks_of_rows_with_padding_equal_the_definition(monkeypatch, rows):
+    monkeypatch.setattr(direct, "FLAT_CHANNELS", 1)  # their few channels through the flat GEMMs
     # Tasks of a few output rows start below the top padding and read their slab's rows shifted
     # by it; with padding 2 and a 5x3 kernel every task's slab mixes pad and input.  The
     # transposed layer's phases write their tasks' rows into every other row of the output.
@@ -972,6 +975,7 @@ def test_stride_1_tasks_of_rows_with_padding_equal_the_definition(rows):
 
 @pytest.mark.performance_contract
 def test_stride_1_tasks_compute_each_output_row_once(monkeypatch):
+    monkeypatch.setattr(direct, "FLAT_CHANNELS", 1)  # their few channels through the flat GEMMs
     # x (2, 3, 6, 7), w (4, 3, 3, 3), padding 1: 6 output rows of padded length 9; a task holds
     # (3 + 4 channels) * 8 bytes per position, so TASK_BYTES = 9*56*2 makes tasks of 2 rows:
     # per image, rows 0-1, 2-3, 4-5, each slab reaching 2 rows below its last output row.
@@ -1300,6 +1304,7 @@ def test_a_task_slab_is_its_padded_rows():
 
 @pytest.mark.performance_contract
 def test_stride_1_gemms_read_each_tap_in_place(monkeypatch):
+    monkeypatch.setattr(direct, "FLAT_CHANNELS", 1)  # their few channels through the flat GEMMs
     # _gemm_tasks: one GEMM per tap on a view of the task's padded slab, no im2col copy.
     # x (1, 3, 6, 8), w (4, 3, 2, 3): one task, 5x6 outputs span (5-1)*8 + 6 = 38 flat positions,
     # and the 6 taps read them at flat offsets 0, 1, 2, 8, 9, 10; with dilation (1, 2) the kernel
@@ -1322,6 +1327,61 @@ def test_stride_1_gemms_read_each_tap_in_place(monkeypatch):
     assert calls == [((6, 4, 3), (3, 48), [0, 2, 4, 8, 10, 12], (4, 36))]
 
 
+@st.composite
+def _strided_layers(draw):
+    """A layer with strides (and dilations, padding, groups, a padding mode) and small integers:
+    exact in int64 and float64, for comparison with the sparse matrix method."""
+    ndim = draw(st.integers(1, 3))
+    groups, ci, co = draw(st.integers(1, 2)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    kernel = draw(st.tuples(*[st.integers(1, 3)] * ndim))
+    dilation = draw(st.tuples(*[st.integers(1, 2)] * ndim))
+    stride = draw(st.tuples(*[st.integers(1, 4)] * ndim))
+    padding = draw(st.tuples(*[st.integers(0, 2)] * ndim))
+    reach = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    shape = tuple(draw(st.integers(max(1, r - 2 * p, p + 1), 8)) for r, p in zip(reach, padding))
+    mode = draw(st.sampled_from(["zeros", "reflect", "circular"]))
+    x = draw(hnp.arrays(np.int64, (2, ci * groups, *shape), elements=st.integers(-5, 5)))
+    w = draw(hnp.arrays(np.int64, (co * groups, ci, *kernel), elements=st.integers(-3, 3)))
+    kw = dict(stride=stride, dilation=dilation, padding=padding, groups=groups, padding_mode=mode)
+    return x, w, kw
+
+
+@given(_strided_layers(), st.sampled_from([1, 200, 1 << 21]))
+def test_im2col_tasks_equal_the_sparse_matrix(case, task):
+    # _im2col_tasks: per image, group and run of output rows (TASK_BYTES of 1 and 200 bytes cut
+    # one or a few rows per task), every tap's views stacked and multiplied into the output; the
+    # same for Ci below FLAT_CHANNELS at stride 1.  Exact on small integers in every dtype.
+    x, w, kw = case
+    expected = conv(x, w, method="sparse", **kw).tolist()
+    with mock.patch.object(direct, "TASK_BYTES", task):
+        for dtype in (np.int64, np.float64, np.float32, np.complex128):
+            assert conv(x.astype(dtype), w.astype(dtype), method="direct", **kw).tolist() == expected
+
+
+@pytest.mark.performance_contract
+def test_im2col_tasks_hold_one_task_of_columns_per_thread(monkeypatch):
+    # x (1, 3, 130, 130) float64, w (4, 3, 3, 3), stride 2: 64 output rows of 64, 27 columns per
+    # output position.  With TASK_BYTES = 64 * (27 + 4) * 8 * 8 a task holds 8 rows: 8 tasks, each
+    # stacking 27 x 512 columns (110,592 bytes).  Stacking the whole image would hold 884,736.
+    import tracemalloc
+
+    monkeypatch.setattr(direct, "TASK_BYTES", 64 * (27 + 4) * 8 * 8)
+    seen = []
+    real = direct.gemm_into
+    monkeypatch.setattr(direct, "gemm_into", lambda a, b, c: (seen.append(b.shape), real(a, b, c))[1])
+    x, w = np.ones((1, 3, 130, 130)), np.ones((4, 3, 3, 3))
+    refconv.conv(x, w, stride=2, method="direct")  # caches filled once, not measured
+    seen.clear()
+    tracemalloc.start()
+    y = refconv.conv(x, w, stride=2, method="direct")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert y.tolist() == np.full((1, 4, 64, 64), 27.0).tolist()
+    assert seen == [(27, 512)] * 8
+    padded = 0  # no padding: the input itself is the padded array
+    assert peak - y.nbytes - padded < 3 * 27 * 512 * 8  # a task per thread (2 here), with room
+
+
 @pytest.mark.performance_contract
 def test_stride_1_task_sizes_by_hand():
     # Rows per task: TASK_BYTES // (row * per_position) bytes' worth, at most the rows there are,
@@ -1335,6 +1395,7 @@ def test_stride_1_task_sizes_by_hand():
 @pytest.mark.performance_contract
 @pytest.mark.parametrize("padding", [(0, 1), (1, 0), (2, 1)])
 def test_stride_1_tasks_write_a_zero_padding_around_their_slabs(monkeypatch, padding):
+    monkeypatch.setattr(direct, "FLAT_CHANNELS", 1)  # their few channels through the flat GEMMs
     # _gemm_tasks: a constant (zero) boundary is written into each task's slab around the interior,
     # with no padded copy of the whole input, also when an axis has no padding; another boundary
     # is padded once.
@@ -1360,10 +1421,11 @@ def test_stride_1_tasks_write_a_zero_padding_around_their_slabs(monkeypatch, pad
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
-def test_complex_layers_through_the_stride_1_gemms_equal_the_definition(dtype):
-    # Two kernel rows: the second row's GEMM goes through a scratch and is added, in the
-    # operands' dtype.  Small Gaussian integers: every sum is exact, so the definition in
-    # Python complex arithmetic gives the bits.
+def test_complex_layers_through_the_stride_1_gemms_equal_the_definition(monkeypatch, dtype):
+    # One complex GEMM per tap, each added into the output in place (BLAS's cgemm/zgemm with
+    # beta = 1).  Small Gaussian integers: every sum is exact, so the definition in Python
+    # complex arithmetic gives the bits.
+    monkeypatch.setattr(direct, "FLAT_CHANNELS", 1)
     rng = np.random.default_rng(12)
     x = (rng.integers(-4, 5, (2, 2, 4, 5)) + 1j * rng.integers(-4, 5, (2, 2, 4, 5))).astype(dtype)
     w = (rng.integers(-4, 5, (3, 2, 2, 3)) + 1j * rng.integers(-4, 5, (3, 2, 2, 3))).astype(dtype)

@@ -298,6 +298,7 @@ _THREADED = textwrap.dedent(
     x32 = rng.standard_normal((1, 64, 150, 150), dtype=np.float32)
     w32 = rng.standard_normal((64, 64, 3, 3), dtype=np.float32)
     parts.append(refconv.conv(x32, w32, padding=1, dilation=(1, 2)))
+    parts.append(refconv.conv(x32, w32, padding=1, stride=2))  # im2col in tasks of rows
     # every method, on a layer small enough for the dense matrix
     small_x, small_w = x[:2, :6, :9, :11], w[:5, :6, :3, :2]
     for method in ("direct", "dense", "sparse", "fft"):

@@ -20,16 +20,20 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   run of memory per plane (the rows' pads are computed along, written into the result and
   dropped by the view returned).  No BLAS and no threads: the bits never depend on the thread
   count (threads were measured slower: GIL handoffs between NumPy calls on cache-sized slabs).
-* **channels, every stride 1** — one GEMM per tap on flat runs of the padded planes
+* **channels, every stride 1** (but few channels and taps, :data:`FLAT_CHANNELS`) — one GEMM
+  per tap on flat runs of the padded planes
   (:func:`_flat_gemm`): a tap's inputs for a run of outputs are a view, so nothing is copied
   but each task's padded rows, and the GEMMs add into the output in place
   (:func:`refconv._gemm.shifted_gemm_sum`), in tasks whose bits do not depend on the thread
   count.
-* **channels, other strides** — im2col: the views of a chunk of taps are stacked into a
-  ``(Ci*T, P)`` matrix per batch and group and multiplied by the ``(Co, Ci*T)`` weight matrix
-  (BLAS for floats, through :func:`refconv._gemm.matmul`, whose bits do not depend on the
-  thread count).  Taps are chunked so the stacked copy stays under :data:`IM2COL_BUDGET` bytes.
-  Floats are summed in the GEMM's order (the ``gamma_n`` bound covers any order).
+* **channels, other strides** (and fewer channels) — im2col: the views of the taps are stacked
+  into a ``(Ci*T, positions)`` matrix and multiplied by the ``(Co, Ci*T)`` weight matrix.  BLAS
+  floats do it per image, group and run of output rows (:func:`_im2col_tasks`: a cache-sized
+  copy, a GEMM straight into the output, tasks whose bits do not depend on the thread count);
+  int64 the same way on exact float64 limbs (:func:`refconv._gemm.int64_by_float_limbs`); other
+  dtypes per chunk of taps over the whole batch, under :data:`IM2COL_BUDGET` bytes, through
+  :func:`refconv._gemm.matmul`.  Floats are summed in the GEMM's
+  order (the ``gamma_n`` bound covers any order).
 * **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
   integers by the common denominator (:mod:`refconv.methods._rational`), computed in ``int64``
   when the no-overflow bound of :mod:`refconv._arith` allows (else Python ints), and divided
@@ -55,7 +59,7 @@ import math
 
 import numpy as np
 
-from .._gemm import blocks_in_parallel, int64_by_float_limbs, matmul, shifted_gemm_sum
+from .._gemm import blocks_in_parallel, gemm_into, int64_by_float_limbs, matmul, shifted_gemm_sum
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec, adjoint_phases
 from ._rational import rescale, scaled_integers
@@ -63,6 +67,7 @@ from ._rational import rescale, scaled_integers
 __all__ = [
     "IM2COL_BUDGET",
     "TASK_BYTES",
+    "FLAT_CHANNELS",
     "SLAB_ELEMENTS",
     "correlate_direct",
     "correlate_direct_adjoint",
@@ -77,6 +82,14 @@ IM2COL_BUDGET = 1 << 28
 #: 56-row image, 1.7 MiB, 16.4 ms; of 28 rows 19.5 ms; of 14 rows 21.5 ms).
 TASK_BYTES = 1 << 21
 
+
+#: Input channels below which a stride-1 layer whose im2col columns are few (``Ci*T <= 256``)
+#: runs as im2col's one GEMM of ``Ci*T`` terms per task rather than one GEMM of ``Ci`` terms per
+#: tap (:func:`_flat_gemm`).  Measured, float32, 2 cores (flat over im2col): 3 -> 64 channels
+#: 3x3 on 8 x 224 x 224 1.41x, 3 -> 64 7x7 1.80x, but 3 -> 16 11x11 0.51x and 3 -> 8 21x21
+#: 0.33x (im2col stacks 121 and 441 taps); 4 -> 16 5x5 0.70x, 8 -> 32 3x3 0.80x, 8 -> 8 1.17x,
+#: 12 -> 24 1.37x, 16 -> 16 0.69x, 64 -> 64 on 56x56 0.62x, 128 -> 128 on 28x28 0.79x.
+FLAT_CHANNELS = 4
 
 #: Output elements per slab (of planes and rows) in the one-channel loop: 256 KiB of float64, and
 #: the same bytes of other dtypes (float32's 64K elements measured 10% faster than 32K on the
@@ -96,7 +109,8 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
 def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if x.shape[2] == w.shape[1] == 1:  # one channel per group: a plain correlation, a depthwise layer
         return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
-    if all(g.stride == 1 for g in spec.axes) and x.dtype.kind in "fci":
+    narrow = x.shape[2] < FLAT_CHANNELS and x.shape[2] * spec.taps <= 256  # few columns to stack
+    if all(g.stride == 1 for g in spec.axes) and x.dtype.kind in "fci" and not narrow:
         return _flat_gemm(x, w, spec)
     return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
 
@@ -274,6 +288,11 @@ def _write(out: np.ndarray, view: np.ndarray, c) -> None:
 
 
 def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    if padded.dtype in _BLAS_DTYPES:
+        return _im2col_tasks(padded, w, spec)
+    if padded.dtype == np.int64:  # exact float64 limbs through the same tasks
+        padded, w = np.asarray(padded, np.int64), np.asarray(w, np.int64)
+        return int64_by_float_limbs(padded, w, spec.taps * padded.shape[2], lambda a, b: _im2col_tasks(a, b, spec))
     B, G, Ci = padded.shape[:3]
     Co, T, P = w.shape[1], spec.taps, math.prod(spec.output_shape)
     dtype = padded.dtype
@@ -295,6 +314,35 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         # time besides the output, as working_set counts.
         del cols, term
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
+
+
+#: The dtypes refconv._gemm.gemm_into multiplies on BLAS.
+_BLAS_DTYPES = tuple(np.dtype(t) for t in ("f4", "f8", "c8", "c16"))
+
+
+def _im2col_tasks(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """:func:`_im2col` for BLAS floats, in cache-sized tasks: per image, group and run of output
+    rows, the views of every tap are stacked into one ``(Ci*T, positions)`` matrix of about
+    :data:`TASK_BYTES` and multiplied by the ``(Co, Ci*T)`` weights straight into the output
+    (:func:`refconv._gemm.gemm_into`).  The whole stacked copy never exists (a 7x7 stride-2
+    layer of 3 channels on 8 x 224 x 224 would stack 59 MB), and the tasks run as
+    :func:`_flat_gemm`'s do, with bits that do not depend on the thread count."""
+    B, G, Ci = padded.shape[:3]
+    Co, T, dtype = w.shape[1], spec.taps, padded.dtype
+    first, row = spec.output_shape[0], math.prod(spec.output_shape[1:])
+    weights = np.ascontiguousarray(w.reshape(G, Co, Ci * T), dtype=dtype)  # Ci-major, as stacked
+    out = np.empty((B, G, Co, first * row), dtype=dtype)
+    rows = max(1, min(first, TASK_BYTES // max((Ci * T + Co) * row * dtype.itemsize, 1)))
+
+    def work(b: int, g: int, r0: int, r1: int) -> None:
+        cols = np.stack([padded[(b, g, slice(None), *s)] for s in all_tap_slices(spec, (r0, r1))], axis=1)
+        gemm_into(weights[g], cols.reshape(Ci * T, -1), out[b, g, :, r0 * row : r1 * row])
+
+    runs = [(r, min(r + rows, first)) for r in range(0, first, rows)]
+    blocks_in_parallel(
+        [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs], _call
+    )
+    return out.reshape(B, G, Co, *spec.output_shape)
 
 
 def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
