@@ -254,23 +254,35 @@ def gemm_into(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool =
         return c
     if c.strides[1] != c.itemsize or not c.flags.writeable:
         raise ValueError(f"gemm_into: c has strides {c.strides}; expected a writeable array with unit steps along rows")
-    ldc = max(c.strides[0] // c.itemsize, n) if m > 1 else n
     if c.strides[0] % c.itemsize or (m > 1 and c.strides[0] < c.itemsize * n):
         raise ValueError(f"gemm_into: c has strides {c.strides}; expected rows of at least {n} items apart")
+    _bound_gemm(a, b, c)(a.ctypes.data, b.ctypes.data, accumulate)
+    return c
+
+
+def _bound_gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray):
+    """``call(a_address, b_address, accumulate)``: BLAS's GEMM into ``c`` of operands laid out as
+    ``a`` and ``b`` are (checked by :func:`gemm_into`), read at the given addresses — so that a
+    sum of products over shifted views pays the Python work of one call."""
+    (m, k), n = a.shape, b.shape[1]
     (trans_a, lda), (trans_b, ldb) = _layout(a, "a"), _layout(b, "b")
-    routine, int_type = _routine(dtype)
+    ldc = max(c.strides[0] // c.itemsize, n) if m > 1 else n
+    routine, int_type = _routine(c.dtype)
     if max(m, n, k, lda, ldb, ldc) >= 1 << (8 * ctypes.sizeof(int_type) - 1):
         raise ValueError(f"gemm_into: shapes a={a.shape}, b={b.shape} with dimensions past the BLAS's integers")
     # Row-major c = a @ b is column-major c.T = b.T @ a.T: the operands swap places, as they lie.
     ints = [int_type(v) for v in (n, m, k, ldb, lda, ldc)]
-    scalars = np.array([1, 1 if accumulate else 0], dtype=dtype)
-    p = ctypes.addressof
-    routine(
-        trans_b, trans_a, p(ints[0]), p(ints[1]), p(ints[2]), scalars.ctypes.data,
-        b.ctypes.data, p(ints[3]), a.ctypes.data, p(ints[4]),
-        scalars.ctypes.data + scalars.itemsize, c.ctypes.data, p(ints[5]),
-    )  # fmt: skip
-    return c
+    scalars = np.array([1, 0, 1], dtype=c.dtype)  # alpha; beta to write; beta to add
+    p, item = ctypes.addressof, c.itemsize
+
+    def call(a_address: int, b_address: int, accumulate: bool) -> None:
+        routine(
+            trans_b, trans_a, p(ints[0]), p(ints[1]), p(ints[2]), scalars.ctypes.data,
+            b_address, p(ints[3]), a_address, p(ints[4]),
+            scalars.ctypes.data + item * (2 if accumulate else 1), c.ctypes.data, p(ints[5]),
+        )  # fmt: skip
+
+    return call
 
 
 def shifted_gemm_sum(a: np.ndarray, b: np.ndarray, offsets: list, c: np.ndarray) -> np.ndarray:
@@ -331,18 +343,9 @@ def shifted_gemm_sum(a: np.ndarray, b: np.ndarray, offsets: list, c: np.ndarray)
     gemm_into(a[0], b[:, offsets[0] : offsets[0] + n], c)
     if T == 1 or m == 0 or n == 0 or k == 0:
         return c
-    (trans_b, ldb), (trans_a, lda) = _layout(b[:, :n], "b"), _layout(a[0], "a")
-    ldc = max(c.strides[0] // c.itemsize, n) if m > 1 else n
-    routine, int_type = _routine(c.dtype)
-    ints = [int_type(v) for v in (n, m, k, ldb, lda, ldc)]
-    scalars = np.array([1, 1], dtype=c.dtype)
-    p, item = ctypes.addressof, c.itemsize
+    call = _bound_gemm(a[0], b[:, :n], c)
     for t in range(1, T):
-        routine(
-            trans_b, trans_a, p(ints[0]), p(ints[1]), p(ints[2]), scalars.ctypes.data,
-            b.ctypes.data + offsets[t] * b.strides[1], p(ints[3]), a.ctypes.data + t * m * k * item, p(ints[4]),
-            scalars.ctypes.data + item, c.ctypes.data, p(ints[5]),
-        )  # fmt: skip
+        call(a.ctypes.data + t * a.strides[0], b.ctypes.data + offsets[t] * b.strides[1], True)
     return c
 
 
