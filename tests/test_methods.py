@@ -1383,6 +1383,22 @@ def test_im2col_tasks_hold_one_task_of_columns_per_thread(monkeypatch):
 
 
 @pytest.mark.performance_contract
+def test_stride_1_results_are_views_of_rows_no_wider_than_twice_the_outputs():
+    # _flat_gemm writes into rows as long as a padded row and returns the view without their
+    # tails, unless a padded row is more than twice an output row: then the wide rows would be
+    # mostly tails (memory the output's budget does not count), and the rows are copied into a
+    # plain output.  (2, 4, 9, 7) with 3x3 padding 1: rows of 9 for 7 outputs, a view;
+    # (2, 4, 40, 1) with 3x3 padding 1: rows of 3 for 1 output, a plain C-contiguous array.
+    rng = np.random.default_rng(4)
+    for shape, strided in [((2, 4, 9, 7), True), ((2, 4, 40, 1), False)]:
+        x = rng.integers(-9, 10, shape)
+        w = rng.integers(-9, 10, (5, 4, 3, 3))
+        got = conv(x.astype(np.float64), w.astype(np.float64), padding=1, method="direct")
+        assert got.tolist() == _brute_layer(x, w, 1).tolist()
+        assert got.flags.c_contiguous is not strided
+
+
+@pytest.mark.performance_contract
 def test_stride_1_task_sizes_by_hand():
     # Rows per task: TASK_BYTES // (row * per_position) bytes' worth, at most the rows there are,
     # at least one.

@@ -357,8 +357,8 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     tap order; positions past a row's last output read real cells and are dropped.
 
     The work is cut into tasks, one per image, group and run of output rows
-    (:func:`_task_rows`): a task copies its rows of the padded input into a slab, computes them
-    and hands its output rows to the sink in channel form.  Tasks are a property of the problem
+    (:func:`_task_rows`): a task copies its rows of the padded input into a slab and computes
+    them into the output's rows (:func:`_gemm_tasks`).  Tasks are a property of the problem
     and each runs on one BLAS thread (:func:`refconv._gemm.blocks_in_parallel`), so the bits do
     not depend on the thread count.  int64 operands run as exact float64 limbs
     (:func:`refconv._gemm.int64_by_float_limbs`).
@@ -367,7 +367,16 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if dtype == np.int64:
         x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
         return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec))
-    tasks, out = _gemm_tasks(x, w, spec)
+    out_row = math.prod(spec.output_shape[1:])
+    if math.prod(g.n + g.lo + g.hi for g in spec.axes[1:]) <= 2 * out_row:
+        tasks, out = _gemm_tasks(x, w, spec)
+    else:  # narrow rows: a wide output would be mostly tails, past the output's budget; copy out
+        out = np.empty((*x.shape[:2], w.shape[1], *spec.output_shape), dtype=dtype)
+
+        def into_out(b: int, g: int, rows: slice, values: np.ndarray) -> None:
+            out[b, g, :, rows] = values
+
+        tasks, _ = _gemm_tasks(x, w, spec, into_out)
     blocks_in_parallel(tasks, _call)
     return out
 
