@@ -1358,6 +1358,25 @@ def test_im2col_tasks_equal_the_sparse_matrix(case, task):
             assert conv(x.astype(dtype), w.astype(dtype), method="direct", **kw).tolist() == expected
 
 
+@given(_strided_layers(), st.sampled_from([np.float32, np.float64]), st.data(), st.sampled_from([200, 1 << 21]))
+def test_channel_layers_stay_within_the_direct_bound(case, dtype, data, task):
+    # Every channels kernel (one GEMM per tap at stride 1 from FLAT_CHANNELS channels, im2col in
+    # tasks otherwise; one or a few rows per task) on floats Hypothesis draws: within
+    # error_bound's direct class of the exact sum (the direct method on Fractions).
+    x, w, kw = case
+    floats = st.floats(-100, 100, width=32, allow_subnormal=False)
+    x = data.draw(hnp.arrays(dtype, x.shape, elements=floats), label="x")
+    w = data.draw(hnp.arrays(dtype, w.shape, elements=floats), label="w")
+    with mock.patch.object(direct, "TASK_BYTES", task):
+        got = conv(x, w, method="direct", **kw)
+    exact_of = np.vectorize(lambda v: Fraction(float(v)), otypes=[object])
+    exact = conv(exact_of(x), exact_of(w), method="direct", **kw)
+    bound = np.asarray(refconv.error_bound(x, w, op="conv", method="direct", **kw))
+    assert got.dtype == dtype and got.shape == exact.shape
+    errors = [abs(Fraction(float(a)) - e) for a, e in zip(got.flat, exact.flat)]
+    assert all(err <= Fraction(float(b)) for err, b in zip(errors, bound.flat))
+
+
 @pytest.mark.performance_contract
 def test_im2col_tasks_hold_one_task_of_columns_per_thread(monkeypatch):
     # x (1, 3, 130, 130) float64, w (4, 3, 3, 3), stride 2: 64 output rows of 64, 27 columns per
