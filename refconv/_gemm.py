@@ -185,14 +185,22 @@ def _routine(dtype: np.dtype) -> tuple:
 
 def _layout(a: np.ndarray, name: str) -> tuple[bytes, int]:
     """``(trans, ld)`` of a 2-D operand for a column-major BLAS reading its transpose: ``b"N"``
-    for unit steps along rows (row-major), ``b"T"`` for unit steps down columns."""
+    for unit steps along rows (row-major), ``b"T"`` for unit steps down columns.
+
+    A step along an axis of length 1 is never taken, so it does not count: a single column with
+    rows 3 items apart is row-major with ``ld`` 3, whatever its column step says.
+    """
     item, (rows, cols) = a.itemsize, a.shape
-    if a.strides[1] == item and a.strides[0] % item == 0 and a.strides[0] >= item * max(cols, 1):
-        return b"N", max(a.strides[0] // item, cols, 1)
-    if a.strides[0] == item and a.strides[1] % item == 0 and a.strides[1] >= item * max(rows, 1):
-        return b"T", max(a.strides[1] // item, rows, 1)
-    if rows <= 1 or cols <= 1:  # one row or column: any step along the other axis is a layout
-        return (b"N", max(cols, 1)) if cols <= 1 or a.strides[1] == item else (b"T", max(rows, 1))
+    down = a.strides[0] if rows > 1 else None  # bytes to the next row, if there is one
+    across = a.strides[1] if cols > 1 else None
+    if across in (None, item):
+        step = item * max(cols, 1) if down is None else down
+        if step % item == 0 and step >= item * max(cols, 1):
+            return b"N", step // item
+    if down in (None, item):
+        step = item * max(rows, 1) if across is None else across
+        if step % item == 0 and step >= item * max(rows, 1):
+            return b"T", step // item
     raise ValueError(f"gemm_into: {name} has strides {a.strides}; expected a unit step along one axis")
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -182,11 +183,16 @@ def _product_bytes(a, b):
 
 def _view(data, a: np.ndarray, name: str) -> np.ndarray:
     """``a``'s values as a view Hypothesis lays out: row-major or column-major, inside a larger
-    array with extra rows and columns around it (so leading dimensions exceed the shape)."""
+    array with extra rows and columns around it (so leading dimensions exceed the shape), and
+    with any step along an axis of length 1 (a step never taken: BLAS must not be told it)."""
     m, n = a.shape
     top, left = data.draw(st.integers(0, 2), label=f"{name} top"), data.draw(st.integers(0, 3), label=f"{name} left")
     order = data.draw(st.sampled_from("CF"), label=f"{name} order")
-    host = np.full((m + top + 1, n + left + 2), np.nan, dtype=a.dtype, order=order)
+    down = data.draw(st.integers(1, 3), label=f"{name} row step") if m == 1 else 1
+    across = data.draw(st.integers(1, 3), label=f"{name} column step") if n == 1 else 1
+    host = np.full(((m + top + 1) * down, (n + left + 2) * across), np.nan, dtype=a.dtype, order=order)
+    # One step of 3 or more makes an axis of length 1 the one without a unit step.
+    host = host[:, ::across] if across > 1 else host[::down] if down > 1 else host
     view = host[top : top + m, left : left + n]
     view[...] = a
     return view
@@ -253,6 +259,46 @@ def test_shifted_gemm_sum_is_the_sum_of_the_shifted_products(data, terms, m, k, 
     assert got.dtype == dtype and np.array_equal(got, expected)
 
 
+def test_single_rows_and_columns_with_no_unit_step_are_read_by_their_real_steps():
+    # A (3, 1) column of a (6, 10) array taken every 2 rows and 3 columns has strides (160, 24):
+    # neither is a unit step, but the column step is never taken, so it is row-major with rows
+    # 20 items apart (not 1: reading it so took the wrong cells).  A (1, 4) row of it is
+    # column-major.  Two axes without a unit step are refused.
+    host = np.arange(60.0).reshape(6, 10)
+    column, row = host[::2, ::3][:, :1], host[::2, ::3][:1, :]
+    assert column.strides == (160, 24) and column.ravel().tolist() == [0.0, 20.0, 40.0]
+    b = np.arange(4.0).reshape(1, 4)
+    assert gemm_into(column, b, np.empty((3, 4))).tolist() == [[0.0] * 4, [0.0, 20, 40, 60], [0.0, 40, 80, 120]]
+    assert gemm_into(np.ones((2, 1)), row, np.empty((2, 4))).tolist() == [[0.0, 3, 6, 9]] * 2
+    with pytest.raises(ValueError, match=r"gemm_into: a has strides \(160, 16\); expected a unit step along one axis"):
+        gemm_into(host[::2, ::2], np.ones((5, 1)), np.empty((3, 1)))
+    with pytest.raises(ValueError, match=r"gemm_into: b has strides \(0, 8\); expected a unit step"):
+        gemm_into(np.ones((2, 4)), np.broadcast_to(np.ones(3), (4, 3)), np.empty((2, 3)))
+
+
+def test_shifted_gemm_sum_edges():
+    # Empty sums and zero-size products with more than one term: the result is written (zeros
+    # where k = 0) and nothing else is touched.  float16 runs NumPy's loops, and inf * 0 is NaN
+    # there as in BLAS, with no warning.
+    for m, k, n in [(0, 2, 3), (2, 0, 3), (2, 2, 0)]:
+        c = np.full((m, n), 7.0)
+        got = shifted_gemm_sum(np.ones((2, m, k)), np.ones((k, 5)), [0, 1], c)
+        assert got is c and got.tolist() == np.zeros((m, n)).tolist()
+    a = np.array([[[0.0]], [[1.0]]], dtype=np.float16)
+    b = np.array([[np.inf, 65504.0, 1.0]], dtype=np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = shifted_gemm_sum(a, b, [0, 1], np.empty((1, 2), np.float16))
+    assert np.isnan(got[0, 0]) and got[0, 1] == 1.0  # by hand: 0 * [inf, 65504] + 1 * [65504, 1]
+    c16 = np.empty((1, 1), np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shifted_gemm_sum(
+            np.array([[[65504.0]], [[65504.0]]], dtype=np.float16), np.array([[2.0, 1.0]], np.float16), [0, 1], c16
+        )
+    assert c16[0, 0] == np.inf  # 65504 * 2 overflows to inf
+
+
 def test_shifted_gemm_sum_by_hand_and_its_errors():
     b = np.arange(10.0).reshape(2, 5)  # [[0..4], [5..9]]
     a = np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 1.0]]])
@@ -262,6 +308,14 @@ def test_shifted_gemm_sum_by_hand_and_its_errors():
         shifted_gemm_sum(a, b, [0, 4, 1], np.empty((1, 2)))
     with pytest.raises(ValueError, match=r"shapes a=\(3, 1, 2\), b=\(2, 5\), c=\(1, 2\), 2 offsets"):
         shifted_gemm_sum(a, b, [0, 1], np.empty((1, 2)))
+    with pytest.raises(ValueError, match=r"shapes a=\(3, 1, 2\), b=\(3, 5\), c=\(1, 2\), 3 offsets"):
+        shifted_gemm_sum(a, np.ones((3, 5)), [0, 1, 2], np.empty((1, 2)))
+    with pytest.raises(ValueError, match=r"shapes a=\(3, 1, 2\), b=\(2, 5\), c=\(2, 2\), 3 offsets"):
+        shifted_gemm_sum(a, b, [0, 1, 2], np.empty((2, 2)))
+    with pytest.raises(ValueError, match=r"offsets=\[0, -1, 1\] with n=2; expected runs inside b's 5 columns"):
+        shifted_gemm_sum(a, b, [0, -1, 1], np.empty((1, 2)))
+    with pytest.raises(ValueError, match=r"a has strides \(48, 8, 24\); expected C-contiguous"):
+        shifted_gemm_sum(np.ones((1, 2, 3)).transpose(0, 2, 1), np.ones((2, 5)), [0], np.empty((3, 2)))
 
 
 def test_without_numpys_blas_symbols_scipys_blas_computes_the_same(monkeypatch):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of refconv's core with mutmut 3 (pip install mutmut), one module at a time.
 #
-#   tools/mutation.sh                 # every core module: spec taps direct matrices pooling bounds
+#   tools/mutation.sh                 # every core module: spec taps direct matrices pooling bounds gemm
 #   tools/mutation.sh spec pooling    # some of them
 #   MUTATION_SAMPLE='refconv.spec.x__out*' tools/mutation.sh spec   # only matching mutants (a CI sample)
 #   MUTATION_SAMPLE="$(cat survivors.txt)" tools/mutation.sh spec   # re-run a list of mutant names
@@ -25,7 +25,7 @@ mutmut="$(dirname "$python")/mutmut"
 base="${MUTATION_DIR:-/tmp/refconv-mutation}"
 jobs="${MUTATION_JOBS:-1}"
 modules=("$@")
-[ ${#modules[@]} -eq 0 ] && modules=(spec taps direct matrices pooling bounds)
+[ ${#modules[@]} -eq 0 ] && modules=(spec taps direct matrices pooling bounds gemm)
 
 # Each set holds the module's own tests and every module test that states its contracts by hand
 # (the tests once gathered in test_mutation_killers.py live there now); the bad-call tables run
@@ -41,6 +41,8 @@ source[matrices]="refconv/matrices/*.py"  # a package: only_mutate is matched wi
 tests[matrices]="tests/test_matrices.py tests/test_costs.py tests/test_spec.py tests/test_taps.py tests/test_methods.py tests/test_pooling.py tests/test_argument_validation.py refconv/matrices"
 source[pooling]="refconv/pooling/*.py"  # a glob: mutmut matches only_mutate with fnmatch
 tests[pooling]="tests/test_pooling.py tests/test_adaptive_pooling.py tests/test_unpool.py tests/test_pooling_options.py tests/test_spec.py tests/test_taps.py tests/test_methods.py tests/test_matrices.py tests/test_argument_validation.py refconv/pooling"
+source[gemm]="refconv/_gemm.py"
+tests[gemm]="tests/test_gemm.py tests/test_methods.py tests/test_layer.py tests/test_resources.py"
 source[bounds]="refconv/bounds/*.py"
 tests[bounds]="tests/test_bounds.py tests/test_device_arithmetic.py tests/test_checkable_ops.py tests/test_argument_validation.py refconv/bounds"
 
