@@ -228,8 +228,28 @@ def test_gemm_into_by_hand_and_its_errors():
     c = np.array([[1.0, 1.0], [1.0, 1.0]])
     assert gemm_into(a, b, c, accumulate=True).tolist() == [[20.0, 23.0], [44.0, 51.0]]
     assert gemm_into(a, b, c).tolist() == [[19.0, 22.0], [43.0, 50.0]]
-    with pytest.raises(TypeError, match=r"gemm_into: dtypes a=float16, b=float16, c=float16; expected one of"):
+    # No inner dimension: the product is zero, written or added.
+    assert gemm_into(np.ones((2, 0)), np.ones((0, 2)), np.full((2, 2), 5.0)).tolist() == [[0.0, 0.0]] * 2
+    assert (
+        gemm_into(np.ones((2, 0)), np.ones((0, 2)), np.full((2, 2), 5.0), accumulate=True).tolist() == [[5.0] * 2] * 2
+    )
+    # One row of c: its row step is never taken and may be anything.
+    row = np.empty((3, 1)).T  # (1, 3), strides (8, 8)
+    assert gemm_into(np.ones((1, 2)), np.ones((2, 3)), row).tolist() == [[2.0, 2.0, 2.0]]
+    expected = r"\['complex128', 'complex64', 'float32', 'float64'\]"
+    with pytest.raises(
+        TypeError, match=r"gemm_into: dtypes a=float16, b=float16, c=float16; expected one of " + expected
+    ):
         gemm_into(a.astype(np.float16), b.astype(np.float16), c.astype(np.float16))
+    with pytest.raises(TypeError, match=r"gemm_into: dtypes a=float32, b=float64, c=float64; expected one of"):
+        gemm_into(a.astype(np.float32), b, c)
+    with pytest.raises(TypeError, match=r"gemm_into: dtypes a=float64, b=float32, c=float64; expected one of"):
+        gemm_into(a, b.astype(np.float32), c)
+    misaligned = np.ndarray((2, 2), dtype=np.float64, buffer=np.zeros(64, np.uint8), strides=(20, 8))
+    with pytest.raises(
+        ValueError, match=r"gemm_into: c has strides \(20, 8\); expected rows of at least 2 items apart"
+    ):
+        gemm_into(a, b, misaligned)
     with pytest.raises(ValueError, match=r"gemm_into: shapes a=\(2, 2\), b=\(3, 2\), c=\(2, 2\); expected \(m, k\)"):
         gemm_into(a, np.ones((3, 2)), c)
     with pytest.raises(ValueError, match=r"gemm_into: a has strides \(32, 16\); expected a unit step along one axis"):
