@@ -197,10 +197,9 @@ def _layout(a: np.ndarray, name: str) -> tuple[bytes, int]:
         step = item * max(cols, 1) if down is None else down
         if step % item == 0 and step >= item * max(cols, 1):
             return b"N", step // item
-    if down in (None, item):
-        step = item * max(rows, 1) if across is None else across
-        if step % item == 0 and step >= item * max(rows, 1):
-            return b"T", step // item
+    # Here a column has more than one cell (else the row-major test above passed).
+    if down in (None, item) and across is not None and across % item == 0 and across >= item * max(rows, 1):
+        return b"T", across // item
     raise ValueError(f"gemm_into: {name} has strides {a.strides}; expected a unit step along one axis")
 
 

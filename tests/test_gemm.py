@@ -296,6 +296,40 @@ def test_single_rows_and_columns_with_no_unit_step_are_read_by_their_real_steps(
         gemm_into(np.ones((2, 4)), np.broadcast_to(np.ones(3), (4, 3)), np.empty((2, 3)))
 
 
+def test_operands_exactly_as_wide_as_their_rows_and_overlapping_ones():
+    # Contiguous operands have leading dimensions exactly their row (or column) length, which
+    # BLAS accepts; views whose rows (or columns) overlap are refused before BLAS sees them.
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    expected = (a @ b).tolist()
+    for left in (a, np.asfortranarray(a)):
+        for right in (b, np.asfortranarray(b)):
+            assert gemm_into(left, right, np.empty((2, 4))).tolist() == expected
+    overlapping_rows = np.lib.stride_tricks.as_strided(np.arange(6.0), (3, 2), (8, 8))
+    with pytest.raises(ValueError, match=r"gemm_into: a has strides \(8, 8\); expected a unit step along one axis"):
+        gemm_into(overlapping_rows, np.ones((2, 2)), np.empty((3, 2)))
+    overlapping_columns = np.lib.stride_tricks.as_strided(np.arange(6.0), (2, 3), (8, 8))
+    with pytest.raises(ValueError, match=r"gemm_into: b has strides \(8, 8\); expected a unit step along one axis"):
+        gemm_into(np.ones((2, 2)), overlapping_columns, np.empty((2, 3)))
+
+
+def test_dimensions_past_the_blas_integers_are_refused(monkeypatch):
+    # Each of m, n, k and the three leading dimensions is checked against the BLAS's integer
+    # type (C int for SciPy's cython_blas); an 8-bit one makes 128 the limit here.
+    routine = _gemm._routine(np.dtype(np.float64))[0]
+    monkeypatch.setattr(_gemm, "_routine", lambda dtype: (routine, _gemm.ctypes.c_int8))
+    big = np.ones((128, 2))
+    for a, b, c in [
+        (big, np.ones((2, 1)), np.empty((128, 1))),  # m
+        (np.ones((1, 2)), big.T, np.empty((1, 128))),  # n
+        (np.ones((2, 128), order="F"), np.ones((128, 1)), np.empty((2, 1))),  # k (no leading dimension is)
+        (np.ones((2, 200))[:, :2], np.ones((2, 1)), np.empty((2, 1))),  # lda (a's rows 200 apart)
+        (np.ones((1, 2)), np.ones((2, 200))[:, :1], np.empty((1, 1))),  # ldb
+        (np.ones((2, 2)), np.ones((2, 1)), np.empty((2, 200))[:, :1]),  # ldc
+    ]:
+        with pytest.raises(ValueError, match=r"gemm_into: shapes .* with dimensions past the BLAS's integers"):
+            gemm_into(a, b, c)
+
+
 def test_shifted_gemm_sum_edges():
     # Empty sums and zero-size products with more than one term: the result is written (zeros
     # where k = 0) and nothing else is touched.  float16 runs NumPy's loops, and inf * 0 is NaN
