@@ -307,6 +307,9 @@ def test_operands_exactly_as_wide_as_their_rows_and_overlapping_ones():
     overlapping_rows = np.lib.stride_tricks.as_strided(np.arange(6.0), (3, 2), (8, 8))
     with pytest.raises(ValueError, match=r"gemm_into: a has strides \(8, 8\); expected a unit step along one axis"):
         gemm_into(overlapping_rows, np.ones((2, 2)), np.empty((3, 2)))
+    overlapping_output = np.lib.stride_tricks.as_strided(np.zeros(6), (2, 3), (8, 8))
+    with pytest.raises(ValueError, match=r"gemm_into: c has strides \(8, 8\); expected rows of at least 3 items apart"):
+        gemm_into(np.ones((2, 2)), np.ones((2, 3)), overlapping_output)
     overlapping_columns = np.lib.stride_tricks.as_strided(np.arange(6.0), (2, 3), (8, 8))
     with pytest.raises(ValueError, match=r"gemm_into: b has strides \(8, 8\); expected a unit step along one axis"):
         gemm_into(np.ones((2, 2)), overlapping_columns, np.empty((2, 3)))
