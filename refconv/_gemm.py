@@ -28,7 +28,15 @@ without im2col copies or a pass per tap.
 
 from __future__ import annotations
 
-__all__ = ["BLOCK_COLUMNS", "matmul", "gemm_into", "shifted_gemm_sum", "blocks_in_parallel", "int64_by_float_limbs"]
+__all__ = [
+    "BLOCK_COLUMNS",
+    "BLAS_DTYPES",
+    "matmul",
+    "gemm_into",
+    "shifted_gemm_sum",
+    "blocks_in_parallel",
+    "int64_by_float_limbs",
+]
 
 import ctypes
 import math
@@ -151,6 +159,9 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 _ROUTINES = {np.dtype(t): name for t, name in [("f4", "sgemm"), ("f8", "dgemm"), ("c8", "cgemm"), ("c16", "zgemm")]}
 _routines: dict = {}
 
+#: The dtypes :func:`gemm_into` and :func:`shifted_gemm_sum` multiply on BLAS.
+BLAS_DTYPES = tuple(_ROUTINES)
+
 
 def _routine(dtype: np.dtype) -> tuple:
     """``(gemm, int_type)``: the Fortran-interface GEMM for ``dtype`` callable through ctypes, and
@@ -210,8 +221,8 @@ def gemm_into(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool =
     product-sized scratch, no second pass), and the GIL is released during the product.  Each
     operand may be any 2-D view with a unit step along one axis — a run of a padded plane's
     channels, a block of rows of a larger output — so that callers pass views, not copies.
-    The product runs on the threads SciPy's BLAS is allowed; :func:`blocks_in_parallel` holds
-    it to one.
+    The product runs on the threads the BLAS is allowed (NumPy's OpenBLAS, or SciPy's where
+    NumPy's is not found); :func:`blocks_in_parallel` holds it to one.
 
     Parameters
     ----------

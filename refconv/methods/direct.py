@@ -59,7 +59,7 @@ import math
 
 import numpy as np
 
-from .._gemm import blocks_in_parallel, gemm_into, int64_by_float_limbs, matmul, shifted_gemm_sum
+from .._gemm import BLAS_DTYPES, blocks_in_parallel, gemm_into, int64_by_float_limbs, matmul, shifted_gemm_sum
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec, adjoint_phases
 from ._rational import rescale, scaled_integers
@@ -288,7 +288,7 @@ def _write(out: np.ndarray, view: np.ndarray, c) -> None:
 
 
 def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    if padded.dtype in _BLAS_DTYPES:
+    if padded.dtype in BLAS_DTYPES:
         return _im2col_tasks(padded, w, spec)
     if padded.dtype == np.int64:  # exact float64 limbs through the same tasks
         padded, w = np.asarray(padded, np.int64), np.asarray(w, np.int64)
@@ -316,10 +316,6 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     return out.astype(dtype, copy=False).reshape(B, G, Co, *spec.output_shape)
 
 
-#: The dtypes refconv._gemm.gemm_into multiplies on BLAS.
-_BLAS_DTYPES = tuple(np.dtype(t) for t in ("f4", "f8", "c8", "c16"))
-
-
 def _im2col_tasks(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """:func:`_im2col` for BLAS floats, in cache-sized tasks: per image, group and run of output
     rows, the views of every tap are stacked into one ``(Ci*T, positions)`` matrix of about
@@ -332,16 +328,13 @@ def _im2col_tasks(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarr
     first, row = spec.output_shape[0], math.prod(spec.output_shape[1:])
     weights = np.ascontiguousarray(w.reshape(G, Co, Ci * T), dtype=dtype)  # Ci-major, as stacked
     out = np.empty((B, G, Co, first * row), dtype=dtype)
-    rows = max(1, min(first, TASK_BYTES // max((Ci * T + Co) * row * dtype.itemsize, 1)))
+    rows = _task_rows(first, row, (Ci * T + Co) * dtype.itemsize)
 
     def work(b: int, g: int, r0: int, r1: int) -> None:
         cols = np.stack([padded[(b, g, slice(None), *s)] for s in all_tap_slices(spec, (r0, r1))], axis=1)
         gemm_into(weights[g], cols.reshape(Ci * T, -1), out[b, g, :, r0 * row : r1 * row])
 
-    runs = [(r, min(r + rows, first)) for r in range(0, first, rows)]
-    blocks_in_parallel(
-        [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs], _call
-    )
+    blocks_in_parallel(_row_tasks(work, B, G, first, rows), _call)
     return out.reshape(B, G, Co, *spec.output_shape)
 
 
@@ -423,8 +416,7 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink=None) -> tupl
         if sink:
             sink(b, g, slice(r0, r1), wide.reshape(Co, r1 - r0, *plane[1:])[(slice(None), *kept)])
 
-    runs = [(r, min(r + rows, first_axis)) for r in range(0, first_axis, rows)]
-    tasks = [functools.partial(work, b, g, r0, r1) for b in range(B) for g in range(G) for r0, r1 in runs]
+    tasks = _row_tasks(work, B, G, first_axis, rows)
     out = None if sink else wide_out.reshape(B, G, Co, first_axis, *plane[1:])[(Ellipsis, *kept)]
     return tasks, out
 
@@ -443,9 +435,17 @@ def _padded_rows(planes: np.ndarray, lo: tuple, plane: tuple, r0: int, r1: int) 
 
 
 def _task_rows(first_axis: int, row: int, per_position: int) -> int:
-    """Output rows per task of :func:`_flat_gemm`: as many as keep a task's slab and output near
-    :data:`TASK_BYTES` (``per_position`` bytes per flat position of a row of ``row``), at least one."""
+    """Output rows per task of :func:`_flat_gemm` and :func:`_im2col_tasks`: as many as keep a
+    task's inputs and outputs near :data:`TASK_BYTES` (``per_position`` bytes per position of a
+    row of ``row``), at least one."""
     return max(1, min(first_axis, TASK_BYTES // max(row * per_position, 1)))
+
+
+def _row_tasks(work, batch: int, groups: int, first_axis: int, rows: int) -> list:
+    """``work(b, g, r0, r1)`` for every image, group and run of ``rows`` output rows, as
+    zero-argument tasks: a property of the problem, so the bits do not depend on the threads."""
+    runs = [(r, min(r + rows, first_axis)) for r in range(0, first_axis, rows)]
+    return [functools.partial(work, b, g, r0, r1) for b in range(batch) for g in range(groups) for r0, r1 in runs]
 
 
 def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
