@@ -80,6 +80,41 @@ def test_blas_limits_are_restored_after_nested_and_concurrent_calls():
     assert _gemm._active == 0
 
 
+def test_blocks_run_on_one_blas_thread_when_called_from_any_thread():
+    # threadpoolctl 3.8 ignores a thread count set from any thread but the first to set one
+    # (and still alive): here refconv runs in the main thread first, then in another thread.
+    _gemm.blocks_in_parallel([0, 1], lambda _: None)
+    seen = []
+
+    def block(_) -> None:
+        seen.extend(_blas_threads())
+
+    def call() -> None:
+        _gemm.blocks_in_parallel([0, 1, 2, 3], block)
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    worker.join()
+    assert seen and set(seen) == {1}
+
+
+def test_tasks_all_run_once_and_a_failure_stops_the_rest():
+    ran = []
+    _gemm.blocks_in_parallel(list(range(50)), ran.append)
+    assert sorted(ran) == list(range(50))
+    started = []
+
+    def fail_at_3(task: int) -> None:
+        started.append(task)
+        if task == 3:
+            raise RuntimeError("task 3 failed")
+
+    with threadpool_limits(2), pytest.raises(RuntimeError, match="task 3 failed"):
+        _gemm.blocks_in_parallel(list(range(1000)), fail_at_3)
+    assert 3 in started and len(started) < 1000
+    assert _gemm._active == 0
+
+
 @given(
     st.integers(1, 4),
     st.integers(0, 6),
