@@ -299,6 +299,11 @@ _THREADED = textwrap.dedent(
     w32 = rng.standard_normal((64, 64, 3, 3), dtype=np.float32)
     parts.append(refconv.conv(x32, w32, padding=1, dilation=(1, 2)))
     parts.append(refconv.conv(x32, w32, padding=1, stride=2))  # im2col in tasks of rows
+    # depthwise: one-channel slabs as tasks, float32 and float64, stride 1 (flat) and 2
+    dw_x, dw_w = rng.standard_normal((2, 48, 60, 60)), rng.standard_normal((48, 1, 3, 3))
+    for dtype in (np.float32, np.float64):
+        for stride in (1, 2):
+            parts.append(refconv.conv(dw_x.astype(dtype), dw_w.astype(dtype), padding=1, groups=48, stride=stride))
     # every method, on a layer small enough for the dense matrix
     small_x, small_w = x[:2, :6, :9, :11], w[:5, :6, :3, :2]
     for method in ("direct", "dense", "sparse", "fft"):

@@ -18,8 +18,9 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   :data:`SLAB_ELEMENTS` outputs, each padded on its own into a reused buffer, so a slab and its
   views stay in cache across the taps; with every stride 1 a tap's view of a slab is one flat
   run of memory per plane (the rows' pads are computed along, written into the result and
-  dropped by the view returned).  No BLAS and no threads: the bits never depend on the thread
-  count (threads were measured slower: GIL handoffs between NumPy calls on cache-sized slabs).
+  dropped by the view returned).  No BLAS: the slabs run as tasks on the threads BLAS is
+  allowed (:func:`refconv._gemm.blocks_in_parallel`), each computing its outputs with the same
+  operations whatever the thread, so the bits never depend on the thread count.
 * **channels, every stride 1** (but few channels and taps, :data:`FLAT_CHANNELS`) — one GEMM
   per tap on flat runs of the padded planes
   (:func:`_flat_gemm`): a tap's inputs for a run of outputs are a view, so nothing is copied
@@ -56,6 +57,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 
 import numpy as np
 
@@ -91,10 +93,12 @@ TASK_BYTES = 1 << 21
 #: 12 -> 24 1.37x, 16 -> 16 0.69x, 64 -> 64 on 56x56 0.62x, 128 -> 128 on 28x28 0.79x.
 FLAT_CHANNELS = 4
 
-#: Output elements per slab (of planes and rows) in the one-channel loop: 256 KiB of float64, and
-#: the same bytes of other dtypes (float32's 64K elements measured 10% faster than 32K on the
-#: speed table's depthwise layer: fewer NumPy calls, still in cache).
-SLAB_ELEMENTS = 1 << 15
+#: Output elements per slab (of planes and rows) in the one-channel loop: 512 KiB of float64, and
+#: the same bytes of other dtypes.  Slabs are the tasks of the threads, and each NumPy call of a
+#: thread hands the GIL over: on the speed table's depthwise layer (float32, 2 cores) slabs of
+#: 64K elements took 4.0-4.7 ms on two threads (5.4-6.0 on one), of 128K 3.3-3.4 ms (5.2-5.3),
+#: of 256K 3.1-3.8 ms (5.0-5.3).
+SLAB_ELEMENTS = 1 << 16
 
 
 def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -143,16 +147,24 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
         weights = [c.reshape(B * G, 1) if isinstance(c, np.ndarray) else c for c in per_tap]
         wide = _flat_wide(np.ascontiguousarray(padder(0, B * G)), weights, spec, (0, spec.output_shape[0]), dtype)
         return wide.reshape(B, G, 1, *spec.output_shape)
-    out = None if flat else np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
-    for (p0, p1), row_slabs in slabs:
-        padded = padder(p0, p1)
+    if flat:  # every plane's rows as long as a padded row, written in place by the slabs
+        grid = tuple(g.n + g.lo + g.hi + g.overhang for g in spec.axes[1:])  # a padded plane's rows
+        row = math.prod(grid)
+        wide = np.empty((B * G, spec.output_shape[0] * row), dtype=dtype)
+        kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
+        out = wide.reshape(B * G, spec.output_shape[0], *grid)[kept]
+    else:
+        out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
+    # The slabs run concurrently (blocks_in_parallel): each thread pads into a buffer of its own.
+    most, main, buffers = max(p1 - p0 for (p0, p1), _ in slabs), threading.current_thread(), threading.local()
+
+    def slab(block: tuple) -> None:
+        (p0, p1), row_slabs = block
+        if not hasattr(buffers, "padder"):
+            buffers.padder = padder if threading.current_thread() is main else slab_padder(planes, spec, most)
+        padded = buffers.padder(p0, p1)
         if flat:
             padded = np.ascontiguousarray(padded)
-            if out is None:  # every plane's rows as long as a padded row, written in place by the slabs
-                row = math.prod(padded.shape[2:])
-                wide = np.empty((B * G, spec.output_shape[0] * row), dtype=dtype)
-                kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
-                out = wide.reshape(B * G, spec.output_shape[0], *padded.shape[2:])[kept]
         shape = (p1 - p0,) + (1,) * (1 if flat else spec.ndim)  # a per-plane weight broadcasts over space
         weights = [c[p0:p1].reshape(shape) if isinstance(c, np.ndarray) else c for c in per_tap]
         for r0, r1 in row_slabs:
@@ -161,6 +173,8 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
             else:
                 target = out.reshape(B * G, *spec.output_shape)[p0:p1, r0:r1]
                 _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, (r0, r1))), weights, target)
+
+    blocks_in_parallel(slabs, slab)
     return out.reshape(B, G, 1, *spec.output_shape)
 
 
