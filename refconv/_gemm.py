@@ -30,6 +30,7 @@ from __future__ import annotations
 
 __all__ = [
     "BLOCK_COLUMNS",
+    "MAX_THREADS",
     "BLAS_DTYPES",
     "matmul",
     "gemm_into",
@@ -48,6 +49,10 @@ import numpy as np
 
 #: Columns of the result per task: fixed, so that the rounding of every output is too.
 BLOCK_COLUMNS = 512
+
+#: Most tasks :func:`blocks_in_parallel` runs at once, whatever the cores: the methods' memory
+#: models (:func:`refconv.methods.working_set`) count this many tasks' buffers, on any machine.
+MAX_THREADS = 64
 
 _lock = threading.Lock()
 _active = 0  # calls inside the single-threaded section (the first saves, the last restores)
@@ -434,7 +439,7 @@ def _spread(tasks: list, work, threads: int) -> None:
                 failed.append(True)
                 raise
 
-    helpers = [_pool().submit(drain) for _ in range(min(threads, len(tasks)) - 1)]
+    helpers = [_pool().submit(drain) for _ in range(min(threads, MAX_THREADS, len(tasks)) - 1)]
     try:
         drain()
     finally:

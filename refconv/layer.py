@@ -25,7 +25,7 @@ import numpy as np
 from ._arith import convert, domain, finish
 from .conventions import PADDING_MODES as PADDING_MODES  # importable from here, as before
 from .methods import METHODS, get_method, resolve
-from .methods.direct import correlate_direct_adjoint
+from .methods.adjoint import correlate_direct_adjoint
 from .spec import ConvSpec, LayerCall, adjoint_spec, check_cells, check_spec_cells, held_cells, plain_spec
 
 __all__ = ["conv", "conv_transpose"]
@@ -305,7 +305,7 @@ def conv_transpose(
     Notes
     -----
     ``method="direct"`` and ``"auto"`` on int64 and float operands run the adjoint of the forward
-    convolution directly (:func:`refconv.methods.direct.correlate_direct_adjoint`: one GEMM per
+    convolution directly (:func:`refconv.methods.adjoint.correlate_direct_adjoint`: one GEMM per
     chunk of taps, then each tap's contributions added into place — col2im, as torch does).  The
     other methods, and exact object operands, run it as a correlation on the same core: ``x`` is
     dilated by the stride with zeros, the kernel flipped with its channel axes swapped, and the

@@ -531,6 +531,31 @@ def test_conv_transpose_int64_near_limits_exact(case):
     _exact_equal(conv_transpose(x, w, bias, **kw), brute_transpose(x, w, bias, kw, pads))
 
 
+@pytest.mark.parametrize(
+    ("c_in", "stride", "kernel"),
+    [(1, 1, 1), (4, 1, 3), (2, 1, 3), (4, 2, 3)],  # narrow im2col, one GEMM per tap, im2col, strided
+)
+def test_int64_min_entries_take_the_exact_path(c_in, stride, kernel):
+    # -2**63 has no int64 magnitude, so no float64 limbs: each int64 kernel falls back to NumPy's
+    # own int64 loops (Hypothesis's thorough profile found conv(x=0, w=-2**63) raising TypeError).
+    # The result is int64 only where the bound max|x| * sum|w| is below 2**63: with -2**63 on one
+    # side, when the other side is zero.  By hand, every output is then 0.
+    m = -(2**63)
+    x, w = np.zeros((1, c_in, 5, 5), np.int64), np.full((2, c_in, kernel, kernel), m)
+    pad = kernel // 2
+    for got in (
+        conv(x, w, padding=pad, stride=stride),
+        conv(np.full_like(x, m), np.zeros_like(w), padding=pad, stride=stride),
+        conv_transpose(x, w.swapaxes(0, 1), stride=stride, padding=pad),  # col2im's fallback
+        conv_transpose(np.full_like(x, m), np.zeros_like(w).swapaxes(0, 1), stride=stride, padding=pad),
+    ):
+        assert got.dtype == np.int64 and got.size and not got.any()
+    # One 1 under the weights' -2**63: the bound is 2**63 * taps, so exact Python ints.
+    x[0, 0, 2, 2] = 1
+    got = conv(x, w, padding=pad, stride=stride)
+    assert got.dtype == object and got[0, 1, 2 // stride, 2 // stride] == m
+
+
 def test_hand_uint8_int8_int64():
     u8 = np.full((1, 3, 4), 255, dtype=np.uint8)
     got = conv(u8, np.full((2, 3, 2), 255, dtype=np.uint8))
@@ -676,7 +701,8 @@ def test_int64_layers_near_the_limits_equal_python_int_brute_force(data, magnitu
     y = data.draw(hnp.arrays(np.int64, np.shape(expected), elements=st.integers(-9, 9)))
     back = conv_transpose(y, w, stride=stride, output_padding=(length - k) % stride, method="direct")
     assert back.shape == x.shape
-    lhs = sum(int(a) * int(b) for a, b in zip(np.ravel(expected), y.ravel()))
+    # (as objects: past 2**63, np.ravel of the list would round them to float64)
+    lhs = sum(int(a) * int(b) for a, b in zip(np.ravel(np.array(expected, dtype=object)), y.ravel()))
     rhs = sum(int(a) * int(b) for a, b in zip(x.ravel(), np.asarray(back).ravel()))
     assert lhs == rhs
 

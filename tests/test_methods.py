@@ -14,10 +14,11 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from threadpoolctl import threadpool_limits
 
 import refconv
 from refconv import conv, correlate
-from refconv.methods import METHODS, _rational, choose_method, direct
+from refconv.methods import METHODS, _rational, adjoint, choose_method, direct
 from refconv.spec import plain_spec
 from refconv.strategies import layer_problems, plain_problems
 
@@ -105,7 +106,7 @@ def test_sympy_and_numbers_mixed():
 
 
 @given(
-    hnp.arrays(np.float64, st.integers(3, 40), elements=st.floats(-1e6, 1e6)),
+    hnp.arrays(np.float64, st.integers(4, 40), elements=st.floats(-1e6, 1e6)),  # at least the 4 taps
     st.lists(st.sampled_from([1.0, -1.0, 0.5, 3.0, -0.0]), min_size=1, max_size=4),
 )
 def test_float_sum_is_in_tap_order_bit_for_bit(x, weights):
@@ -818,30 +819,78 @@ def test_direct_conv_transpose_sums_in_its_dtype():
 
 
 @pytest.mark.parametrize(
-    ("x_dtype", "w_dtype", "item"),
+    ("x_dtype", "w_dtype", "item", "tasks"),
     [
-        (np.float64, np.float64, 8),
-        (np.float32, np.float32, 8),
-        (np.complex128, np.float64, 16),
-        (object, object, 8),
-        (object, np.int64, 8),
-        (np.int64, object, 8),
-        (np.complex64, np.complex64, 8),  # the operands' itemsize, not float64's
-        (np.float64, np.complex128, 16),  # the result type of both operands
+        (np.float64, np.float64, 8, True),
+        (np.float32, np.float32, 4, True),
+        (np.complex128, np.float64, 16, True),
+        (np.int64, np.int64, 8, True),  # float64 limbs through the same tasks
+        (np.float16, np.float16, 8, False),  # no BLAS: the whole batch's chunk, 8 bytes a cell at least
+        (object, object, 8, False),
+        (object, np.int64, 8, False),
+        (np.int64, object, 8, False),
+        (np.complex64, np.complex64, 8, True),  # the operands' itemsize, not float64's
+        (np.float64, np.complex128, 16, True),  # the result type of both operands
     ],
 )
-def test_the_working_set_of_the_direct_method_by_hand(x_dtype, w_dtype, item):
+def test_the_working_set_of_the_direct_method_by_hand(x_dtype, w_dtype, item, tasks):
     # One channel in and out per group (x's Ci and w's Co are 1): the view sum holds nothing more.
     spec = plain_spec("t", (6,), (2,))
     assert direct.working_set(np.ones((2, 3, 1, 6), x_dtype), np.ones((3, 1, 1, 2), w_dtype), spec) == 0
-    # Channels: one im2col tap is B*G*Ci*outputs cells of max(itemsize, 8) bytes (objects: 8);
-    # both taps fit the budget.  B=2, G=3, Ci=2, 5 outputs.
+    # Channels, B=2, G=3, Ci=2, Co=4, 2 taps, 5 outputs: 2 channels stack 4 columns, so im2col.
     x, w = np.ones((2, 3, 2, 6), x_dtype), np.ones((3, 4, 2, 2), w_dtype)
-    assert direct.working_set(x, w, spec) == 2 * 3 * 2 * 5 * item * 2
-    # One input channel but four outputs per group is not the view sum: 2*3*1*5 cells per tap.
-    assert (
-        direct.working_set(np.ones((2, 3, 1, 6), x_dtype), np.ones((3, 4, 1, 2), w_dtype), spec) == 2 * 3 * 5 * item * 2
-    )
+    if tasks:
+        # One task per image and group (its 5 outputs are far under TASK_BYTES): 6 tasks, each
+        # stacking Ci*T = 4 columns of 5 outputs.
+        assert direct.working_set(x, w, spec) == 6 * (2 * 2 * 5 * item)
+    else:
+        # The batch's im2col: a tap is B*G*Ci*outputs cells; both taps fit the budget.
+        assert direct.working_set(x, w, spec) == 2 * 3 * 2 * 5 * item * 2
+    # One input channel but four outputs per group is not the view sum.
+    one_in = direct.working_set(np.ones((2, 3, 1, 6), x_dtype), np.ones((3, 4, 1, 2), w_dtype), spec)
+    assert one_in == (6 * (1 * 2 * 5 * item) if tasks else 2 * 3 * 5 * item * 2)
+
+
+def test_the_working_set_of_stride_1_tasks_by_hand():
+    # 8 -> 16 channels, 3x3 stride 1 padding 1 on 10x12, float32, 2 images: one GEMM per tap on
+    # padded rows 14 wide.  A task's rows: TASK_BYTES // (14 * (8 + 16) * 4) = 1560, so all 10
+    # output rows, one task per image.  Each holds its padded rows, 10 + 2 of them (the kernel
+    # reaches 2 rows further), of 8 channels, and 10 wide output rows of 16 channels.
+    spec = plain_spec("t", (10, 12), (3, 3), mode=((1, 1), (1, 1)))
+    x, w = np.ones((2, 1, 8, 10, 12), np.float32), np.ones((1, 16, 8, 3, 3), np.float32)
+    assert direct.working_set(x, w, spec) == 2 * (8 * 12 + 16 * 10) * 14 * 4
+    # A row past TASK_BYTES makes a task of that one row: 3 taps along 1 axis, n = 2**20 + 2.
+    long = plain_spec("t", (2**20 + 2,), (3,))
+    x, w = np.ones((1, 1, 64, 2**20 + 2), np.float32), np.ones((1, 64, 64, 3), np.float32)
+    # 1-D: the first axis is the only one, rows of one output; TASK_BYTES // ((64+64)*4) = 4096
+    # outputs a task, 256 tasks, at most MAX_THREADS (64) in flight.
+    per_task = (64 * (4096 + 2) + 64 * 4096) * 4
+    assert direct.working_set(x, w, long) == 64 * per_task
+
+
+@pytest.mark.performance_contract
+def test_the_float_tasks_stay_within_the_working_set():
+    # Measured: a stride-1 float64 layer of 20 tasks (10 images x 2 runs of rows: TASK_BYTES //
+    # (98 * (16 + 16) * 8) = 83 rows of the 96) holds at most its working set besides the output
+    # (its wide rows), on one thread or two.
+    import tracemalloc
+
+    x = np.ones((10, 16, 96, 96))
+    w = np.ones((16, 16, 3, 3))
+    spec_ = refconv.spec.layer_spec("t", x.shape[2:], w.shape[2:], padding=1)
+    model = direct.working_set(x[:, None], w[None], spec_)
+    for threads in (1, 2):
+        with threadpool_limits(threads):
+            refconv.conv(x, w, padding=1, method="direct")
+            tracemalloc.start()
+            y = refconv.conv(x, w, padding=1, method="direct")
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        wide = y.base.nbytes if y.base is not None else y.nbytes  # rows as long as a padded row
+        assert y[0, 0, 1, 1] == 16 * 9
+        assert 0 < peak - wide <= model
+    # 20 tasks of about TASK_BYTES, counted as if all ran at once: under the batch's im2col.
+    assert model == 20 * (16 * (83 + 2) + 16 * 83) * 98 * 8 < 10 * 16 * 96 * 96 * 8 * 9 / 2
 
 
 def test_an_empty_batch_keeps_its_shape_and_dtype_in_the_view_sum():
@@ -893,7 +942,7 @@ def test_conv_transpose_by_stride_phases_equals_col2im_and_the_definition(case):
     g = kw["groups"]
     y = x.reshape(x.shape[0], g, -1, *x.shape[2:])
     wc = w.reshape(g, -1, *w.shape[1:])
-    by_col2im = direct._col2im(y, wc, layer_spec).reshape(got.shape)
+    by_col2im = adjoint._col2im(y, wc, layer_spec).reshape(got.shape)
     assert got.tolist() == by_col2im.tolist()
     assert got.tolist() == refconv.conv_transpose(x.astype(int), w.astype(int), method="sparse", **kw).tolist()
 
@@ -1479,14 +1528,14 @@ def test_col2im_chunks_of_taps_follow_the_budget(monkeypatch, budget, gemms):
     # _col2im: one GEMM per chunk of taps, as many taps as IM2COL_BUDGET holds at B*G*Ci*P cells
     # of max(itemsize, 8) bytes each, at least one.  B = G = Ci = 2, P = 3 outputs: 2*2*2*3*8 = 192
     # bytes per tap, 3 taps: budgets of 96, 192, 384, 480, 576 bytes take 1, 1, 2, 2, 3 taps per chunk.
-    monkeypatch.setattr(direct, "IM2COL_BUDGET", budget)
+    monkeypatch.setattr(adjoint, "IM2COL_BUDGET", budget)
     calls = []
-    real = direct.matmul
-    monkeypatch.setattr(direct, "matmul", lambda a, b: (calls.append(1), real(a, b))[1])
+    real = adjoint.matmul
+    monkeypatch.setattr(adjoint, "matmul", lambda a, b: (calls.append(1), real(a, b))[1])
     spec = plain_spec("t", (7,), (3,), stride=2)  # outputs 0, 1, 2 read cells 2o, 2o + 1, 2o + 2
     y = (np.arange(2 * 2 * 2 * 3, dtype=np.float64).reshape(2, 2, 2, 3) * 5) % 7 - 3
     w = (np.arange(2 * 2 * 2 * 3, dtype=np.float64).reshape(2, 2, 2, 3) * 3) % 5 - 2
-    got = direct._col2im(y, w, spec)
+    got = adjoint._col2im(y, w, spec)
     # The adjoint by its definition: output o hands y[o] * w[t] back to input cell 2o + t.
     expected = np.zeros((2, 2, 2, 7), dtype=object)
     for b, g, co, o, ci, t in np.ndindex(2, 2, 2, 3, 2, 3):

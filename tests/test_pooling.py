@@ -823,7 +823,12 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
             got = _windows._window_sum(x, spec)
         want = _brute_window_sums(x, k, (s, s), pad, ceil)
     assert got.dtype == np.float32 and got.shape == want.shape
-    assert got.tobytes() == want.tobytes()
+    # Bit for bit, signed zeros included, but not a NaN's sign and payload: IEEE 754 leaves them
+    # to the implementation, and NumPy's vectorised additions and this scalar loop picked
+    # different ones (a window of inf, -inf and nan: sign bit set in one, clear in the other).
+    nan = np.isnan(want)
+    assert np.array_equal(np.isnan(got), nan)
+    assert got[~nan].tobytes() == want[~nan].tobytes()
 
 
 @pytest.mark.performance_contract

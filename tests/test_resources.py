@@ -521,10 +521,17 @@ def test_an_explicit_method_over_the_budget_is_refused_by_name_before_allocating
     assert choose_method(xc, wc, s) == "direct"
     expected = refconv.conv(x, w, padding=2, method="direct")
     assert np.array_equal(refconv.conv(x, w, padding=2), expected)
-    # Nothing fits: auto is refused by name too, naming the method it would have run.
+    # Nothing fits: auto is refused by name too, naming the method it would have run.  Direct's
+    # tasks above fit in what x and w hold (one image of 16 rows, 184,320 bytes); a 7x7 stride-2
+    # layer stacks 49 taps: x (1, 4, 38, 38) and w (4, 4, 7, 7) hold 6,560 cells, 52,480 bytes,
+    # and one task stacks 4 * 49 columns of the 16 x 16 outputs, 401,408 bytes.
     monkeypatch.setattr(spec, "CELL_LIMIT", 0)
+    assert need_direct == (32 * (16 + 4) + 32 * 16) * 20 * 8
+    x, w = np.ones((1, 4, 38, 38)), np.ones((4, 4, 7, 7))
+    xc, wc = _channel_form(x, w)
+    assert working_set("direct", xc, wc, spec.layer_spec("conv", (38, 38), (7, 7), stride=2)) == 4 * 49 * 16 * 16 * 8
     with pytest.raises(ValueError, match=r"^conv: method='auto' needs a working set \(for method='(direct|fft)'\) of"):
-        refconv.conv(x, w, padding=2)
+        refconv.conv(x, w, stride=2)
 
 
 @pytest.mark.performance_contract

@@ -142,16 +142,16 @@ def working_set(method: str, x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> in
     """Bytes ``method`` holds at once besides the channel-form operands, the padded input and
     the output (which :func:`refconv.spec.check_spec_cells` budgets one by one).
 
-    ``"direct"`` and ``"fft"``: their modules' ``working_set`` (an im2col chunk; spectra and an
-    output-channel chunk); ``"auto"``: the method :func:`choose_method` picks.  ``"dense"`` and
+    ``"direct"`` and ``"fft"``: their modules' ``working_set`` (the tasks in flight, or an im2col
+    chunk; spectra and an output-channel chunk); ``"auto"``: the method :func:`choose_method` picks.  ``"dense"`` and
     ``"sparse"`` are budgeted by their matrices' own guards
     (:data:`refconv.spec.DENSE_LIMIT`, the index tables' :func:`refconv.spec.check_cells`)
     and are not modelled here.
 
     Examples
     --------
-    Direct with channels holds one im2col chunk: here every tap at once, 2 groups x 3 input
-    channels x 62 outputs x 8 bytes x 3 taps; one channel holds nothing more.
+    Direct with 3 channels stacks every tap (im2col) in a task per image and group: here 2 tasks,
+    each of 3 input channels x 3 taps x 62 outputs x 8 bytes; one channel holds nothing more.
 
     >>> from refconv.spec import plain_spec
     >>> spec = plain_spec("f", (64,), (3,))

@@ -32,9 +32,10 @@ Three regimes, one geometry (every view is ``padded[..., tap_slices(spec, tap)]`
   floats do it per image, group and run of output rows (:func:`_im2col_tasks`: a cache-sized
   copy, a GEMM straight into the output, tasks whose bits do not depend on the thread count);
   int64 the same way on exact float64 limbs (:func:`refconv._gemm.int64_by_float_limbs`); other
-  dtypes per chunk of taps over the whole batch, under :data:`IM2COL_BUDGET` bytes, through
-  :func:`refconv._gemm.matmul`.  Floats are summed in the GEMM's
-  order (the ``gamma_n`` bound covers any order).
+  dtypes (and int64 with a ``-2**63`` entry, which has no limbs) per chunk of taps over the whole
+  batch, under :data:`IM2COL_BUDGET` bytes, through :func:`refconv._gemm.matmul`
+  (:func:`_im2col_chunks`).  Floats are summed in the GEMM's order (the ``gamma_n`` bound covers
+  any order).
 * **exact rationals** — object arrays whose entries are all ``int``/``Fraction`` are scaled to
   integers by the common denominator (:mod:`refconv.methods._rational`), computed in ``int64``
   when the no-overflow bound of :mod:`refconv._arith` allows (else Python ints), and divided
@@ -49,8 +50,10 @@ Operands arrive in one dtype, the result's (the callers convert them: :func:`ref
 
 Memory: besides the padded input, the output (and a scratch of its size) and exact scaled
 copies of the operands — arrays of the shapes :func:`refconv.spec.check_spec_cells` budgets —
-the method holds one im2col chunk (:func:`working_set`), at most :data:`IM2COL_BUDGET` (256 MB,
-under the 800 MB budget of :mod:`refconv.spec`) unless a single tap needs more.
+the method holds its tasks' buffers, about :data:`TASK_BYTES` each for at most
+:data:`refconv._gemm.MAX_THREADS` tasks at once, or for other dtypes one im2col chunk, at most
+:data:`IM2COL_BUDGET` (256 MB, under the 800 MB budget of :mod:`refconv.spec`) unless a single
+tap needs more (:func:`working_set`).
 """
 
 from __future__ import annotations
@@ -61,9 +64,17 @@ import threading
 
 import numpy as np
 
-from .._gemm import BLAS_DTYPES, blocks_in_parallel, gemm_into, int64_by_float_limbs, matmul, shifted_gemm_sum
+from .._gemm import (
+    BLAS_DTYPES,
+    MAX_THREADS,
+    blocks_in_parallel,
+    gemm_into,
+    int64_by_float_limbs,
+    matmul,
+    shifted_gemm_sum,
+)
 from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
-from ..spec import ConvSpec, adjoint_phases
+from ..spec import ConvSpec
 from ._rational import rescale, scaled_integers
 
 __all__ = [
@@ -72,7 +83,6 @@ __all__ = [
     "FLAT_CHANNELS",
     "SLAB_ELEMENTS",
     "correlate_direct",
-    "correlate_direct_adjoint",
     "working_set",
 ]
 
@@ -306,7 +316,17 @@ def _im2col(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         return _im2col_tasks(padded, w, spec)
     if padded.dtype == np.int64:  # exact float64 limbs through the same tasks
         padded, w = np.asarray(padded, np.int64), np.asarray(w, np.int64)
-        return int64_by_float_limbs(padded, w, spec.taps * padded.shape[2], lambda a, b: _im2col_tasks(a, b, spec))
+        terms = spec.taps * padded.shape[2]
+        # Where no limbs fit (a -2**63 entry, whose magnitude int64 cannot hold), the chunks, whose
+        # products refconv._gemm.matmul hands to NumPy's own int64 loops.
+        exact = functools.partial(_im2col_chunks, spec=spec)
+        return int64_by_float_limbs(padded, w, terms, lambda a, b: _im2col_tasks(a, b, spec), exact)
+    return _im2col_chunks(padded, w, spec)
+
+
+def _im2col_chunks(padded: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """im2col over the whole batch, in chunks of taps under :data:`IM2COL_BUDGET` bytes: for the
+    dtypes BLAS does not multiply (Python objects, float16, long double, int64 past its limbs)."""
     B, G, Ci = padded.shape[:3]
     Co, T, P = w.shape[1], spec.taps, math.prod(spec.output_shape)
     dtype = padded.dtype
@@ -368,12 +388,14 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     them into the output's rows (:func:`_gemm_tasks`).  Tasks are a property of the problem
     and each runs on one BLAS thread (:func:`refconv._gemm.blocks_in_parallel`), so the bits do
     not depend on the thread count.  int64 operands run as exact float64 limbs
-    (:func:`refconv._gemm.int64_by_float_limbs`).
+    (:func:`refconv._gemm.int64_by_float_limbs`), or where none fit (a ``-2**63`` entry) as
+    :func:`_im2col_chunks` in NumPy's own int64 arithmetic.
     """
     dtype = x.dtype
     if dtype == np.int64:
         x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
-        return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec))
+        exact = lambda a, b: _im2col_chunks(pad(a, spec, tuple(range(3, 3 + spec.ndim))), b, spec)  # noqa: E731
+        return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec), exact)
     out_row = math.prod(spec.output_shape[1:])
     if math.prod(g.n + g.lo + g.hi for g in spec.axes[1:]) <= 2 * out_row:
         tasks, out = _gemm_tasks(x, w, spec)
@@ -462,107 +484,39 @@ def _row_tasks(work, batch: int, groups: int, first_axis: int, rows: int) -> lis
     return [functools.partial(work, b, g, r0, r1) for b in range(batch) for g in range(groups) for r0, r1 in runs]
 
 
-def correlate_direct_adjoint(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """The adjoint of :func:`correlate_direct` for int64 and float operands.
-
-    ``spec`` is the forward correlation; ``y`` has its output's channel form ``(B, G, Co, *out)``
-    and ``w`` its kernel ``(G, Co, Ci, *K)``; the result has the forward input's channel form
-    ``(B, G, Ci, *in)``.  Every forward output ``o`` hands ``y[o] * w[t]`` back to the input cell
-    it read through tap ``t`` (padded cell ``o*s + t*d``, :func:`refconv._taps.tap_slices`).
-    Unlike a correlation over the stride-dilated ``y`` (:func:`refconv.conv_transpose`'s other
-    methods), no product with a dilation zero is formed: a quarter of the work at stride 2 in 2-D.
-
-    The cells of each stride phase receive a fixed subset of the taps
-    (:func:`refconv.spec.adjoint_phases`), so each phase is a stride-1 correlation of ``y`` with
-    those taps reversed, computed by this module's forward kernels (one GEMM per tap on flat
-    runs of the padded planes).  Its zero padding multiplies weights by zero, products the definition
-    does not have: harmless for finite weights, but ``inf * 0`` is NaN, so a non-finite ``w``
-    takes col2im instead (:func:`_col2im`), which forms exactly the definition's products.
-    Floats are summed in any order the direct bound covers; int64 sums are exact under
-    :mod:`refconv._arith`'s rule, which bounds every partial sum.
-    """
-    if w.dtype.kind in "fc" and not np.isfinite(w).all():
-        return _col2im(y, w, spec)
-    dtype = y.dtype
-    if dtype == np.int64:
-        y, w = np.asarray(y, np.int64), np.asarray(w, np.int64)
-        terms = spec.taps * y.shape[2]
-        return int64_by_float_limbs(y, w, terms, lambda a, b: correlate_direct_adjoint(a, b, spec))
-    B, G, Ci = y.shape[0], y.shape[1], w.shape[2]
-    phases = adjoint_phases(spec)
-    covered = sum(math.prod(len(range(n)[c]) for n, c in zip(spec.input_shape, p.cells)) for p in phases)
-    x = (np.empty if covered == math.prod(spec.input_shape) else np.zeros)((B, G, Ci, *spec.input_shape), dtype)
-    flipped = w.swapaxes(1, 2)  # (G, Ci, Co, *K): each phase correlates y's Co channels into Ci
-    tasks = []
-    # Phases with the same geometry are one correlation with their kernels side by side as
-    # output channels (stride 2 in 2-D, kernel 4: four phases, one GEMM with 4*Ci columns).
-    groups: dict = {}
-    for phase in phases:
-        groups.setdefault(phase.spec, []).append(phase)
-    for geometry, group in groups.items():
-        kernel = np.concatenate([_taken(flipped, p.taps) for p in group], axis=1)
-        if y.shape[2] == kernel.shape[1] == 1 or dtype.kind not in "fc":
-            _phase_sink(x, group, Ci)(slice(None), slice(None), slice(None), _views_times_taps(y, kernel, geometry))
-        else:
-            tasks += _gemm_tasks(y, kernel, geometry, _phase_sink(x, group, Ci))[0]
-    blocks_in_parallel(tasks, _call)
-    return x
-
-
-def _taken(w: np.ndarray, taps: tuple) -> np.ndarray:
-    """``w`` with its kernel axes (after the first three) cut to ``taps[a]`` on each axis ``a``."""
-    for axis, chosen in enumerate(taps):
-        w = np.take(w, chosen, axis=3 + axis)
-    return w
-
-
-def _phase_sink(x: np.ndarray, phases: list, channels: int):
-    """``sink(b, g, rows, values)`` writing the output rows ``rows`` of a group of phases of
-    :func:`correlate_direct_adjoint` (``channels`` each, side by side) into their cells of ``x``."""
-
-    def sink(b, g, rows: slice, values: np.ndarray) -> None:
-        spatial = (slice(None),) * (x.ndim - 3)
-        for j, phase in enumerate(phases):
-            first = range(x.shape[3])[phase.cells[0]][rows]  # the phase's cells of these rows
-            cells = (slice(first.start, first.stop, first.step), *phase.cells[1:])
-            x[(b, g, slice(None), *cells)] = values[(Ellipsis, slice(j * channels, (j + 1) * channels), *spatial)]
-
-    return sink
-
-
-def _col2im(y: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """:func:`correlate_direct_adjoint` by col2im: one GEMM per chunk of taps,
-    ``(Ci*T, Co) @ (Co, outputs)``, makes every tap's contributions and a strided addition per
-    tap places them, in row-major tap order."""
-    B, G, Co = y.shape[:3]
-    Ci, T, P = w.shape[2], spec.taps, math.prod(spec.output_shape)
-    dtype = y.dtype
-    grid = tuple(max(g.padded, g.lo + g.n) for g in spec.axes)  # every padded cell a tap reads
-    x = np.zeros((B, G, Ci, *grid), dtype=dtype)
-    weights = w.reshape(G, Co, Ci, T)
-    columns = y.reshape(B, G, Co, P)
-    chunk = max(1, min(T, IM2COL_BUDGET // max(B * G * Ci * P * max(dtype.itemsize, 8), 1)))
-    for start in range(0, T, chunk):
-        part = all_tap_slices(spec)[start : start + chunk]
-        # Rows tap-major, (t, ci): each tap's contributions are then one contiguous block per batch.
-        taps_block = weights[..., start : start + len(part)].swapaxes(2, 3)  # (G, Co, Tc, Ci)
-        wmat = taps_block.reshape(G, Co, len(part) * Ci).swapaxes(1, 2)
-        with np.errstate(invalid="ignore", over="ignore"):  # IEEE results, as in the forward GEMM
-            cols = matmul(wmat, columns).reshape(B, G, len(part), Ci, *spec.output_shape)
-            for j, slices in enumerate(part):
-                view = x[(Ellipsis, *slices)]
-                np.add(view, cols[:, :, j], out=view)
-    return x[(Ellipsis, *(slice(g.lo, g.lo + g.n) for g in spec.axes))]
-
-
 def working_set(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
     """Bytes the direct method holds at once besides its operands and the arrays of the padded
     input's or the output's shape (each budgeted on its own by
-    :func:`refconv.spec.check_spec_cells`): with channels, one im2col chunk — at most
-    :data:`IM2COL_BUDGET` bytes, at least one tap.  One channel needs nothing more.
+    :func:`refconv.spec.check_spec_cells`).
+
+    * One channel per group: nothing more (each thread's padded slab and scratch are parts of
+      arrays of those shapes).
+    * Channels, float or int64 operands (int64 as float64 limbs): the tasks in flight, at most
+      :data:`refconv._gemm.MAX_THREADS` of them at once, each holding its inputs — a stride-1
+      task its padded rows (with the kernel's reach of extra rows) and the output rows of a
+      narrow layer, a strided task its stacked taps — :func:`_task_rows` keeps a task near
+      :data:`TASK_BYTES`, one output row at least.
+    * Other dtypes with channels (Python objects, strided float16 and long double): one im2col
+      chunk over the whole batch, at most :data:`IM2COL_BUDGET` bytes, at least one tap.
     """
-    if x.shape[2] == w.shape[1] == 1:
+    B, G, Ci = x.shape[:3]
+    Co = w.shape[1]
+    if Ci == Co == 1:
         return 0
-    item = 8 if x.dtype == object or w.dtype == object else np.result_type(x, w).itemsize
-    per_tap = x.shape[0] * x.shape[1] * x.shape[2] * math.prod(spec.output_shape) * max(item, 8)
-    return max(per_tap, min(IM2COL_BUDGET, per_tap * spec.taps))
+    dtype = np.dtype(object) if x.dtype == object or w.dtype == object else np.result_type(x, w)
+    item = 8 if dtype == np.int64 else dtype.itemsize  # int64 runs as float64 limbs
+    first = spec.output_shape[0] if spec.output_shape else 1
+    narrow = Ci < FLAT_CHANNELS and Ci * spec.taps <= 256
+    if all(g.stride == 1 for g in spec.axes) and dtype.kind in "fci" and not narrow:  # _flat_gemm
+        plane = [g.n + g.lo + g.hi for g in spec.axes]
+        row = math.prod(plane[1:])
+        rows = _task_rows(first, row, (Ci + Co) * item)
+        task = (Ci * (rows + plane[0] - first) + Co * rows) * row * item
+    elif dtype in BLAS_DTYPES or dtype == np.int64:  # _im2col_tasks
+        row = math.prod(spec.output_shape[1:])
+        rows = _task_rows(first, row, (Ci * spec.taps + Co) * item)
+        task = Ci * spec.taps * rows * row * item
+    else:
+        per_tap = B * G * Ci * math.prod(spec.output_shape) * max(item, 8)
+        return max(per_tap, min(IM2COL_BUDGET, per_tap * spec.taps))
+    return min(MAX_THREADS, B * G * -(-first // rows)) * task
