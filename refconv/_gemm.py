@@ -6,9 +6,9 @@ gives different float64 bits for a ``16 x 288 @ 288 x 2401`` product on one thre
 A reference must give the same answer on every run of the same problem, so refconv never lets
 BLAS choose the split.  :func:`matmul` cuts the result into fixed blocks of :data:`BLOCK_COLUMNS`
 columns (a property of the problem, not of the machine's threads), computes each block with BLAS
-held to one thread, and runs the blocks on a pool of as many threads as BLAS was allowed — so
-``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` still set the parallelism, and
-only the wall time depends on them.
+held to one thread, and runs the blocks on as many threads as BLAS was allowed (the calling
+thread and a pool's) — so ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` still
+set the parallelism, and only the wall time depends on them.
 
 ``int64`` products run on the same float64 BLAS, exactly (:func:`_int64_by_float_limbs`): every
 integer below ``2**53`` is a float64, so a float64 GEMM of ``K`` products of limbs below

@@ -128,7 +128,8 @@ def transposed(draw):
     """A conv_transpose problem with integers: (x, w, stride, padding, dilation)."""
     n, k = draw(st.integers(1, 5)), draw(st.integers(1, 3))
     s, d = draw(st.integers(1, 3)), draw(st.integers(1, 2))
-    p = draw(st.integers(0, d * (k - 1)))
+    # The output (n-1)*s + d*(k-1) + 1 - 2p keeps at least one cell.
+    p = draw(st.integers(0, min(d * (k - 1), ((n - 1) * s + d * (k - 1)) // 2)))
     x = np.array(draw(st.lists(st.integers(-9, 9), min_size=n, max_size=n))).reshape(1, 1, n)
     w = np.array(draw(st.lists(st.integers(-9, 9), min_size=k, max_size=k))).reshape(1, 1, k)
     return x, w, s, p, d

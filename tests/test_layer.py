@@ -707,6 +707,16 @@ def test_int64_layers_near_the_limits_equal_python_int_brute_force(data, magnitu
     assert lhs == rhs
 
 
+def test_conv_transpose_cell_that_receives_nothing_is_plus_zero():
+    # By hand: the forward conv of one cell, kernel 2 at dilation 2 and padding 1, reads cells -1
+    # and 1 only; its adjoint hands nothing back to cell 0, which is 0 (no products, so +0.0),
+    # not the -0.0 of negative weights times padding zeros.
+    y, w = np.array([[[1.0]]]), np.array([[[-2.0, -3.0]]])
+    for method in METHODS:
+        got = conv_transpose(y, w, padding=1, dilation=2, method=method)
+        assert got.tolist() == [[[0.0]]] and not np.signbit(got).any(), method
+
+
 def test_conv_transpose_inf_weight_never_meets_the_dilation_zeros():
     # By hand, stride 3: x = [1, 2] spreads to cells 0 and 3; w = [inf, 1] adds x*inf at the
     # cell and x*1 after it: [inf, 1, 0, inf, 2] (torch's col2im gives the same); no NaN.

@@ -93,6 +93,8 @@ def test_orders_are_reverses_of_each_other(x, data):
     assume(all(n + lo + hi >= 1 for n, (lo, hi) in zip(x.shape, pairs)))
     flat = [v for pair in reversed(pairs) for v in pair]
     mode = data.draw(st.sampled_from(["constant", "edge", "symmetric"]))
+    # Copying modes need a cell left after the crop to copy (an empty axis is refused by name).
+    assume(mode == "constant" or all(n + lo >= 1 for n, (lo, _) in zip(x.shape, pairs)))
     assert (pad(x, flat, mode=mode) == pad(x, pairs, mode=mode, convention="numpy")).all()
 
 

@@ -313,6 +313,20 @@ def test_adjoint_phases_are_the_definition_cell_by_cell(case):
     assert sum(map(len, cells)) == len(set().union(*cells))
 
 
+def test_a_phase_whose_cells_meet_no_output_is_left_out():
+    # By hand (the thorough profile's case): one input cell, kernel 2 at dilation 2, padding 1.
+    # The one output reads padded cells 0 and 2, input cells -1 and 1: cell 0 receives nothing,
+    # so there is no phase (a phase there would multiply the weights by padding zeros).
+    from refconv.spec import adjoint_phases
+
+    assert adjoint_phases(layer_spec("t", (1,), (2,), padding=((1, 1),), dilation=(2,))) == ()
+    # Stride 2, kernel 1, padding 1: outputs read cells -1 and 1; the even phase has no cell.
+    assert adjoint_phases(layer_spec("t", (1,), (1,), padding=((1, 1),), stride=(2,))) == ()
+    # Dilation 1: output 0 reads cells -1 and 0, so cell 0 takes tap 1 (the phase kernel [w1, w0]).
+    (phase,) = adjoint_phases(layer_spec("t", (1,), (2,), padding=((1, 1),)))
+    assert phase.taps == ((1, 0),) and phase.cells == (slice(0, 1, 1),)
+
+
 def test_adjoint_spec_of_a_transposed_call_gives_back_its_output_padding():
     from refconv.spec import adjoint_spec, transpose_spec
 

@@ -134,7 +134,9 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     ``x`` of shape ``(B, G, 1, *spatial)`` and ``kernel`` of shape ``(G, T)``.
 
     The ``B*G`` planes are computed in slabs (:func:`_slabs`), each padded on its own so that a
-    slab, its pads and its views stay in cache across the taps.
+    slab, its pads and its views stay in cache across the taps; the slabs are the tasks of
+    :func:`refconv._gemm.blocks_in_parallel`, and an output is computed by the same operations
+    whichever thread runs its slab.
     """
     B, G = x.shape[:2]
     dtype = x.dtype
@@ -149,7 +151,8 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     # cells and are dropped): NumPy then loops over long runs instead of short output rows.
     flat = dtype.kind != "O" and spec.ndim > 1 and all(g.stride == 1 for g in spec.axes)
     slabs = _slabs(B * G, spec, dtype)
-    padder = slab_padder(planes, spec, max(p1 - p0 for (p0, p1), _ in slabs))
+    most = max(p1 - p0 for (p0, p1), _ in slabs)
+    padder = slab_padder(planes, spec, most)
     if flat and len(slabs) == 1 and len(slabs[0][1]) == 1:
         # One block (two taps or fewer, or a small problem): the flat sum's wide rows are the
         # output itself, returned as a view that drops each row's tail; no copy into an output
@@ -166,7 +169,7 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     else:
         out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
     # The slabs run concurrently (blocks_in_parallel): each thread pads into a buffer of its own.
-    most, main, buffers = max(p1 - p0 for (p0, p1), _ in slabs), threading.current_thread(), threading.local()
+    main, buffers = threading.current_thread(), threading.local()
 
     def slab(block: tuple) -> None:
         (p0, p1), row_slabs = block

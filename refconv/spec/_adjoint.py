@@ -259,7 +259,8 @@ def adjoint_phases(spec: ConvSpec) -> tuple[AdjointPhase, ...]:
     a correlation over ``y`` with those taps reversed, at dilation ``d / gcd(s, d)``, padded with
     zeros where ``o`` leaves ``0 .. out-1``.  No product with a stride-dilation zero is formed
     (the same products as col2im), and each phase is a plain stride-1 correlation.  Phases with
-    no tap or no cell are left out: their cells are zero.
+    no tap, no cell, or no cell that meets an output (every window reads padding there) are left
+    out: their cells are zero.
 
     Parameters
     ----------
@@ -301,7 +302,9 @@ def adjoint_phases(spec: ConvSpec) -> tuple[AdjointPhase, ...]:
         for p in range(g.stride):
             taps = [t for t in range(g.k) if (t * g.dilation) % g.stride == p]
             q0, q1 = -(-(g.lo - p) // g.stride), (g.lo + g.n - 1 - p) // g.stride
-            if not taps or q1 < q0:
+            # Cell q takes y[q - c_t] through tap t, c_t = (t*d - p)/s: a phase none of whose cells
+            # meets an output (every window reads padding there) forms only products with zeros.
+            if q1 < q0 or not any(q0 - g.out < (t * g.dilation - p) // g.stride <= q1 for t in taps):
                 continue
             cmax = (taps[-1] * g.dilation - p) // g.stride
             step = g.dilation // math.gcd(g.stride, g.dilation)
