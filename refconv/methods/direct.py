@@ -168,14 +168,10 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
         out = wide.reshape(B * G, spec.output_shape[0], *grid)[kept]
     else:
         out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
-    # The slabs run concurrently (blocks_in_parallel): each thread pads into a buffer of its own.
-    main, buffers = threading.current_thread(), threading.local()
 
-    def slab(block: tuple) -> None:
+    def slab(block: tuple, padder) -> None:
         (p0, p1), row_slabs = block
-        if not hasattr(buffers, "padder"):
-            buffers.padder = padder if threading.current_thread() is main else slab_padder(planes, spec, most)
-        padded = buffers.padder(p0, p1)
+        padded = padder(p0, p1)
         if flat:
             padded = np.ascontiguousarray(padded)
         shape = (p1 - p0,) + (1,) * (1 if flat else spec.ndim)  # a per-plane weight broadcasts over space
@@ -187,7 +183,17 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
                 target = out.reshape(B * G, *spec.output_shape)[p0:p1, r0:r1]
                 _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, (r0, r1))), weights, target)
 
-    blocks_in_parallel(slabs, slab)
+    if len(slabs) == 1:  # a small problem: not worth holding BLAS's threads (14 us a call)
+        slab(slabs[0], padder)
+    else:  # the slabs run concurrently, each thread padding into a buffer of its own
+        main, buffers = threading.current_thread(), threading.local()
+
+        def task(block: tuple) -> None:
+            if not hasattr(buffers, "padder"):
+                buffers.padder = padder if threading.current_thread() is main else slab_padder(planes, spec, most)
+            slab(block, buffers.padder)
+
+        blocks_in_parallel(slabs, task)
     return out.reshape(B, G, 1, *spec.output_shape)
 
 
