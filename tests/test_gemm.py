@@ -81,9 +81,9 @@ def test_blas_limits_are_restored_after_nested_and_concurrent_calls():
 
 
 def test_blocks_run_on_one_blas_thread_when_called_from_any_thread():
-    # threadpoolctl 3.8 ignores a thread count set from any thread but the first to set one
-    # (and still alive): here refconv runs in the main thread first, then in another thread.
-    _gemm.blocks_in_parallel([0, 1], lambda _: None)
+    # threadpoolctl 3.8 ignores a thread count set from any thread but the one that set it first
+    # (while it lives): here the main thread holds OpenBLAS at 2 threads, and refconv runs its
+    # blocks from another thread, which must still see one BLAS thread inside them.
     seen = []
 
     def block(_) -> None:
@@ -92,10 +92,33 @@ def test_blocks_run_on_one_blas_thread_when_called_from_any_thread():
     def call() -> None:
         _gemm.blocks_in_parallel([0, 1, 2, 3], block)
 
-    worker = threading.Thread(target=call)
-    worker.start()
-    worker.join()
+    with threadpool_limits(2):
+        worker = threading.Thread(target=call)
+        worker.start()
+        worker.join()
+        assert set(_blas_threads()) == {2}  # and restored, from that thread too
     assert seen and set(seen) == {1}
+
+
+def test_tasks_run_on_as_many_threads_as_blas_allows():
+    # Two tasks meet at a barrier, so they must run at once on two threads (one thread would
+    # time out there); four tasks on two threads use exactly two, the caller's among them.
+    barrier = threading.Barrier(2, timeout=20)
+
+    def meet(seen: set) -> None:
+        seen.add(threading.get_ident())
+        barrier.wait()
+
+    for count in (2, 4):
+        seen = set()
+        with threadpool_limits(2):
+            _gemm.blocks_in_parallel([seen] * count, meet)
+        assert len(seen) == 2 and threading.get_ident() in seen
+    # One BLAS thread allowed: the caller runs every task.
+    seen = set()
+    with threadpool_limits(1):
+        _gemm.blocks_in_parallel([0, 1, 2], lambda _: seen.add(threading.get_ident()))
+    assert seen == {threading.get_ident()}
 
 
 def test_tasks_all_run_once_and_a_failure_stops_the_rest():
