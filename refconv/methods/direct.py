@@ -123,10 +123,16 @@ def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray
 def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if x.shape[2] == w.shape[1] == 1:  # one channel per group: a plain correlation, a depthwise layer
         return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
-    narrow = x.shape[2] < FLAT_CHANNELS and x.shape[2] * spec.taps <= 256  # few columns to stack
-    if all(g.stride == 1 for g in spec.axes) and x.dtype.kind in "fci" and not narrow:
+    if _per_tap_gemms(x.shape[2], x.dtype, spec):
         return _flat_gemm(x, w, spec)
     return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
+
+
+def _per_tap_gemms(channels: int, dtype: np.dtype, spec: ConvSpec) -> bool:
+    """Whether a layer of ``channels`` input channels runs :func:`_flat_gemm` (else im2col):
+    every stride 1, a numeric dtype, and not so few channels and taps that stacking them wins."""
+    narrow = channels < FLAT_CHANNELS and channels * spec.taps <= 256  # few columns to stack
+    return all(g.stride == 1 for g in spec.axes) and dtype.kind in "fci" and not narrow
 
 
 def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -161,7 +167,7 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
         wide = _flat_wide(np.ascontiguousarray(padder(0, B * G)), weights, spec, (0, spec.output_shape[0]), dtype)
         return wide.reshape(B, G, 1, *spec.output_shape)
     if flat:  # every plane's rows as long as a padded row, written in place by the slabs
-        grid = tuple(g.n + g.lo + g.hi + g.overhang for g in spec.axes[1:])  # a padded plane's rows
+        grid = tuple(g.padded + g.overhang for g in spec.axes[1:])  # a padded plane's rows, as slab_padder pads
         row = math.prod(grid)
         wide = np.empty((B * G, spec.output_shape[0] * row), dtype=dtype)
         kept = (slice(None), slice(None), *(slice(0, o) for o in spec.output_shape[1:]))
@@ -406,7 +412,7 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
         exact = lambda a, b: _im2col_chunks(pad(a, spec, tuple(range(3, 3 + spec.ndim))), b, spec)  # noqa: E731
         return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec), exact)
     out_row = math.prod(spec.output_shape[1:])
-    if math.prod(g.n + g.lo + g.hi for g in spec.axes[1:]) <= 2 * out_row:
+    if math.prod(g.padded for g in spec.axes[1:]) <= 2 * out_row:
         tasks, out = _gemm_tasks(x, w, spec)
     else:  # narrow rows: a wide output would be mostly tails, past the output's budget; copy out
         out = np.empty((*x.shape[:2], w.shape[1], *spec.output_shape), dtype=dtype)
@@ -439,7 +445,7 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink=None) -> tupl
     inline = spec.boundary == "constant" and all(g.lo >= 0 and g.hi >= 0 for g in spec.axes)
     source = x if inline else pad(x, spec, tuple(range(3, 3 + spec.ndim)))
     lo = tuple(g.lo if inline else 0 for g in spec.axes)
-    plane = tuple(g.n + g.lo + g.hi for g in spec.axes)
+    plane = tuple(g.padded for g in spec.axes)
     steps = [math.prod(plane[a + 1 :]) for a in range(len(plane))]
     offsets = [sum(s.start * r for s, r in zip(slices, steps)) for slices in all_tap_slices(spec)]
     last = sum((o - 1) * r for o, r in zip(spec.output_shape[1:], steps[1:]))  # a row's last output
@@ -515,9 +521,8 @@ def working_set(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> int:
     dtype = np.dtype(object) if x.dtype == object or w.dtype == object else np.result_type(x, w)
     item = 8 if dtype == np.int64 else dtype.itemsize  # int64 runs as float64 limbs
     first = spec.output_shape[0] if spec.output_shape else 1
-    narrow = Ci < FLAT_CHANNELS and Ci * spec.taps <= 256
-    if all(g.stride == 1 for g in spec.axes) and dtype.kind in "fci" and not narrow:  # _flat_gemm
-        plane = [g.n + g.lo + g.hi for g in spec.axes]
+    if _per_tap_gemms(Ci, dtype, spec):  # _flat_gemm
+        plane = [g.padded for g in spec.axes]
         row = math.prod(plane[1:])
         rows = _task_rows(first, row, (Ci + Co) * item)
         task = (Ci * (rows + plane[0] - first) + Co * rows) * row * item
