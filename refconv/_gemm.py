@@ -426,8 +426,13 @@ def _spread(tasks: list, work, threads: int) -> None:
             work(task)
         return
     queue, taking, failed = iter(tasks), threading.Lock(), []
+    state = np.geterr()  # NumPy's error state is per thread: the helpers take the caller's
 
-    def drain() -> None:
+    def helper() -> None:
+        with np.errstate(**state):
+            take_tasks()
+
+    def take_tasks() -> None:
         while not failed:
             with taking:  # one thread per task, with or without a GIL
                 task = next(queue, _NONE)
@@ -439,9 +444,9 @@ def _spread(tasks: list, work, threads: int) -> None:
                 failed.append(True)
                 raise
 
-    helpers = [_pool().submit(drain) for _ in range(min(threads, MAX_THREADS, len(tasks)) - 1)]
+    helpers = [_pool().submit(helper) for _ in range(min(threads, MAX_THREADS, len(tasks)) - 1)]
     try:
-        drain()
+        take_tasks()
     finally:
         for helper in helpers:
             helper.exception()  # waits; the first error (the caller's, else a helper's) is raised

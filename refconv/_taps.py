@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "padded_index",
     "pad",
     "slab_padder",
+    "thread_padder",
     "tap_slices",
     "all_tap_slices",
     "taps",
@@ -161,6 +163,21 @@ def slab_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0):
         slab = buffer[: p1 - p0]
         slab[(slice(None), *interior)] = planes[p0:p1]
         return slab
+
+    return padder
+
+
+def thread_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0):
+    """:func:`slab_padder`'s ``padder(p0, p1)`` with a buffer of its own for each thread that
+    calls it: slabs padded concurrently (the tasks of :func:`refconv._gemm.blocks_in_parallel`)
+    do not overwrite each other's."""
+    local = threading.local()
+
+    def padder(p0: int, p1: int) -> np.ndarray:
+        own = getattr(local, "padder", None)
+        if own is None:
+            own = local.padder = slab_padder(planes, spec, most, fill)
+        return own(p0, p1)
 
     return padder
 

@@ -121,6 +121,31 @@ def test_tasks_run_on_as_many_threads_as_blas_allows():
     assert seen == {threading.get_ident()}
 
 
+def test_helper_threads_take_the_callers_numpy_error_state():
+    # NumPy's error state is per thread: a helper thread would otherwise warn (or not) about a
+    # float overflow whatever the caller set.  Two tasks meet at a barrier, so both threads run
+    # one, and each overflows float32 (3e38 * 10).
+    barrier = threading.Barrier(2, timeout=20)
+    big = np.float32(3e38)
+
+    def overflow(seen: list) -> None:
+        barrier.wait()
+        seen.append((threading.get_ident(), np.multiply(big, np.float32(10))))
+
+    for setting, expected in (("ignore", None), ("raise", FloatingPointError)):
+        seen = []
+        with threadpool_limits(2), np.errstate(over=setting), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            if expected is None:
+                _gemm.blocks_in_parallel([seen, seen], overflow)
+                assert len({ident for ident, _ in seen}) == 2 and all(v == np.inf for _, v in seen)
+            else:
+                with pytest.raises(FloatingPointError, match="overflow"):
+                    _gemm.blocks_in_parallel([seen, seen], overflow)
+                assert seen == []
+        barrier.reset()
+
+
 def test_tasks_all_run_once_and_a_failure_stops_the_rest():
     ran = []
     _gemm.blocks_in_parallel(list(range(50)), ran.append)

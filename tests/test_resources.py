@@ -304,6 +304,12 @@ _THREADED = textwrap.dedent(
     for dtype in (np.float32, np.float64):
         for stride in (1, 2):
             parts.append(refconv.conv(dw_x.astype(dtype), dw_w.astype(dtype), padding=1, groups=48, stride=stride))
+    # pooling: slabs of planes as tasks (pooling/_windows.py), a -0.0 and a NaN among them
+    px = rng.standard_normal((4, 32, 40, 40)).astype(np.float32)
+    px[1, 3, 5, 5], px[2, 7, 0, 0], px[3, 1, 2, 3] = -0.0, np.nan, 0.0
+    parts += [refconv.avg_pool(px, (2, 2)), refconv.max_pool(px, (3, 3), stride=2, padding=1),
+              refconv.avg_pool(px, (3, 3), stride=1, padding=1, count_include_pad=False),
+              refconv.lp_pool(px, 2, (2, 2))]
     # every method, on a layer small enough for the dense matrix
     small_x, small_w = x[:2, :6, :9, :11], w[:5, :6, :3, :2]
     for method in ("direct", "dense", "sparse", "fft"):

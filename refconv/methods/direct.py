@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 
 import numpy as np
 
@@ -73,7 +72,7 @@ from .._gemm import (
     matmul,
     shifted_gemm_sum,
 )
-from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
+from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps, thread_padder
 from ..spec import ConvSpec
 from ._rational import rescale, scaled_integers
 
@@ -192,14 +191,8 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     if len(slabs) == 1:  # a small problem: not worth holding BLAS's threads (14 us a call)
         slab(slabs[0], padder)
     else:  # the slabs run concurrently, each thread padding into a buffer of its own
-        main, buffers = threading.current_thread(), threading.local()
-
-        def task(block: tuple) -> None:
-            if not hasattr(buffers, "padder"):
-                buffers.padder = padder if threading.current_thread() is main else slab_padder(planes, spec, most)
-            slab(block, buffers.padder)
-
-        blocks_in_parallel(slabs, task)
+        own = thread_padder(planes, spec, most)
+        blocks_in_parallel(slabs, lambda block: slab(block, own))
     return out.reshape(B, G, 1, *spec.output_shape)
 
 

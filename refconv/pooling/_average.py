@@ -12,7 +12,7 @@ from .._arith import accumulator, convert, domain, finish
 from .._taps import array_safe, source_index
 from .._validation import check_bool, fail, is_int
 from ..spec import ConvSpec
-from ._windows import _IEEE, _ratio, _refuse_empty, _restore, _setup, _window_sum
+from ._windows import _ratio, _refuse_empty, _restore, _setup, _window_sum
 
 __all__ = ["avg_pool"]
 
@@ -147,7 +147,6 @@ def avg_pool(
     kind = domain(func, {"x": moved, "w": np.ones(spec.kernel_shape, dtype=np.int64)})
     given_dtype = moved.dtype
     moved = convert(moved, kind, accumulator(moved.dtype))
-    total = _window_sum(moved, spec)
     if divisor_override is not None:
         divisor = np.array(int(divisor_override))
     elif count_include_pad:
@@ -155,7 +154,8 @@ def avg_pool(
     else:
         divisor = _counts(spec, lambda g: 0, lambda g: g.n)
     if kind == "float":
-        with np.errstate(**_IEEE):
-            np.divide(total, divisor.astype(total.real.dtype), out=total)  # total is this call's own array
-            return _restore(total.astype(given_dtype, copy=False), axes)
-    return _restore(finish(_ratio(total, divisor), "object"), axes)
+        counts = divisor.astype(moved.real.dtype)
+        # Each slab's sums are divided while they are in cache (the slab's own part of the result).
+        total = _window_sum(moved, spec, then=lambda sums: np.divide(sums, counts, out=sums))
+        return _restore(total.astype(given_dtype, copy=False), axes)
+    return _restore(finish(_ratio(_window_sum(moved, spec), divisor), "object"), axes)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from .._arith import _is_sympy, as_operand
-from .._taps import FILL, all_tap_slices, gather_index, pad, slab_padder, tap_slices, taps
+from .._gemm import blocks_in_parallel
+from .._taps import FILL, all_tap_slices, gather_index, pad, tap_slices, taps, thread_padder
 from .._validation import fail, is_int, shape_tuple
 from ..spec import ConvSpec, check_spec_cells, pool_spec
 
@@ -174,29 +175,41 @@ def _by_slabs(x: np.ndarray, spec: ConvSpec, fill, reduce_slab: Callable[[np.nda
     """``reduce_slab(padded, out, views)`` over slabs of :data:`SLAB_CELLS` padded cells.
 
     ``x`` has its pooled axes last; its leading axes are flattened into planes, and each slab of
-    planes is padded with ``fill`` into one reused buffer (``padded``); ``views`` are its strided
+    planes is padded with ``fill`` into a reused buffer (``padded``); ``views`` are its strided
     views, one per window tap in row-major order, and ``out`` is the slab's part of the result,
     which ``reduce_slab`` fills.  Returns the result, shaped ``lead + spec.output_shape``.
+
+    The slabs are tasks of :func:`refconv._gemm.blocks_in_parallel` (a buffer per thread): they
+    run on the threads BLAS is allowed, as torch's pooling runs on its threads, and a slab's
+    outputs are computed by the same operations whichever thread runs it.
     """
     lead, plane = x.shape[: x.ndim - spec.ndim], x.shape[x.ndim - spec.ndim :]
     planes = x.reshape(math.prod(lead), *plane)
     out = np.empty((len(planes), *spec.output_shape), dtype=x.dtype)
     step = max(1, SLAB_CELLS // math.prod(g.padded + g.overhang for g in spec.axes))
-    padder = slab_padder(planes, spec, min(step, len(planes)), fill)
+    padder = thread_padder(planes, spec, min(step, len(planes)), fill)
     slices = all_tap_slices(spec)
-    for p0 in range(0, len(planes), step):
+
+    def slab(p0: int) -> None:
         padded = padder(p0, min(p0 + step, len(planes)))
         reduce_slab(padded, out[p0 : p0 + step], [padded[(Ellipsis, *s)] for s in slices])
+
+    starts = list(range(0, len(planes), step))
+    if len(starts) == 1:  # a small problem: not worth holding BLAS's threads
+        slab(0)
+    else:  # the slabs run concurrently, each thread padding into a buffer of its own
+        blocks_in_parallel(starts, slab)
     return out.reshape(*lead, *spec.output_shape)
 
 
-def _window_sum(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
+def _window_sum(x: np.ndarray, spec: ConvSpec, then: Callable[[np.ndarray], Any] | None = None) -> np.ndarray:
     """Sum over each window's taps in row-major order, starting from zero as PyTorch does (so an
     all-``-0.0`` window sums to ``+0.0``); padded and overhang cells add zero.
 
     Floats run over slabs of planes (:func:`_by_slabs`), so that a slab and its views stay in
     cache across the taps: the same additions in the same order, one pass over the input instead
-    of one per tap.
+    of one per tap.  ``then(sums)``, for float ``x`` only, finishes each slab's sums in place
+    while they are in cache (the mean's division: :func:`refconv.pooling.avg_pool`).
     """
     if x.dtype.kind not in "fc":
         total = None
@@ -207,9 +220,11 @@ def _window_sum(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
     zero = np.zeros((), x.dtype)
 
     def add(padded: np.ndarray, total: np.ndarray, views: list) -> None:
-        np.add(views[0], zero, out=total)
-        for view in views[1:]:
-            np.add(total, view, out=total)
+        with np.errstate(**_IEEE):  # here: NumPy's error state is per thread, and slabs run on several
+            np.add(views[0], zero, out=total)
+            for view in views[1:]:
+                np.add(total, view, out=total)
+            if then is not None:
+                then(total)
 
-    with np.errstate(**_IEEE):
-        return _by_slabs(x, spec, 0, add)
+    return _by_slabs(x, spec, 0, add)
