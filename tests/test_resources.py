@@ -300,12 +300,12 @@ _THREADED = textwrap.dedent(
     parts.append(refconv.conv(x32, w32, padding=1, dilation=(1, 2)))
     parts.append(refconv.conv(x32, w32, padding=1, stride=2))  # im2col in tasks of rows
     # depthwise: one-channel slabs as tasks, float32 and float64, stride 1 (flat) and 2
-    dw_x, dw_w = rng.standard_normal((2, 48, 60, 60)), rng.standard_normal((48, 1, 3, 3))
+    dw_x, dw_w = rng.standard_normal((2, 64, 60, 60)), rng.standard_normal((64, 1, 3, 3))  # 2 to 4 slabs
     for dtype in (np.float32, np.float64):
         for stride in (1, 2):
-            parts.append(refconv.conv(dw_x.astype(dtype), dw_w.astype(dtype), padding=1, groups=48, stride=stride))
+            parts.append(refconv.conv(dw_x.astype(dtype), dw_w.astype(dtype), padding=1, groups=64, stride=stride))
     # pooling: slabs of planes as tasks (pooling/_windows.py), a -0.0 and a NaN among them
-    px = rng.standard_normal((4, 32, 40, 40)).astype(np.float32)
+    px = rng.standard_normal((4, 64, 64, 64)).astype(np.float32)  # 2 slabs of SLAB_CELLS or more
     px[1, 3, 5, 5], px[2, 7, 0, 0], px[3, 1, 2, 3] = -0.0, np.nan, 0.0
     parts += [refconv.avg_pool(px, (2, 2)), refconv.max_pool(px, (3, 3), stride=2, padding=1),
               refconv.avg_pool(px, (3, 3), stride=1, padding=1, count_include_pad=False),

@@ -102,12 +102,13 @@ TASK_BYTES = 1 << 21
 #: 12 -> 24 1.37x, 16 -> 16 0.69x, 64 -> 64 on 56x56 0.62x, 128 -> 128 on 28x28 0.79x.
 FLAT_CHANNELS = 4
 
-#: Output elements per slab (of planes and rows) in the one-channel loop: 512 KiB of float64, and
+#: Output elements per slab (of planes and rows) in the one-channel loop: 1 MiB of float64, and
 #: the same bytes of other dtypes.  Slabs are the tasks of the threads, and each NumPy call of a
-#: thread hands the GIL over: on the speed table's depthwise layer (float32, 2 cores) slabs of
-#: 64K elements took 4.0-4.7 ms on two threads (5.4-6.0 on one), of 128K 3.3-3.4 ms (5.2-5.3),
-#: of 256K 3.1-3.8 ms (5.0-5.3).
-SLAB_ELEMENTS = 1 << 16
+#: thread hands the GIL over, so fewer, longer calls beat slabs that fit a core's L2.  On the
+#: speed table's depthwise layer (float32, 2 cores), best of 60 calls in three alternating runs:
+#: slabs of 128K float32 outputs 4.3-5.3 ms (Zen 4; 3.3-3.4 on a Zen 5 VM), of 256K 4.0-4.2 (3.1-3.8),
+#: of 512K 3.9-4.2; medians 5.6-7.4, 4.4-5.6 and 4.4-5.6 ms.
+SLAB_ELEMENTS = 1 << 17
 
 
 def correlate_direct(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
