@@ -3,6 +3,8 @@
 Expectations are derived by hand (as arithmetic in the test, never copied from the code under test).
 """
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -18,6 +20,7 @@ from refconv._taps import (
     source_index,
     tap_slices,
     taps,
+    thread_padder,
 )
 from refconv.spec import AxisGeometry, ConvSpec, plain_spec, pool_spec
 
@@ -158,6 +161,22 @@ def test_index_tables_keep_the_other_step_when_one_is_clamped():
     # One output with a stride past int64, but two taps at dilation 2: cells 0 and 2.
     g = AxisGeometry(n=4, k=2, stride=2**63, dilation=2)
     assert g.out == 1 and gather_index(g, "constant").tolist() == [[0, 2]]
+
+
+def test_thread_padder_gives_each_thread_its_own_buffer():
+    # Slabs padded concurrently must not overwrite each other: the same thread reuses its buffer
+    # (slab_padder's), another thread gets one of its own, and both pad as slab_padder does.
+    planes = np.arange(4 * 3 * 2).reshape(4, 3, 2) + 1
+    padder = thread_padder(planes, _slab_spec("constant", 1, 1), most=2, fill=-7)
+    mine = padder(0, 2)
+    assert np.shares_memory(mine, padder(2, 4))
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(padder(0, 2)))
+    worker.start()
+    worker.join()
+    assert not np.shares_memory(padder(0, 2), theirs[0])
+    expected = slab_padder(planes, _slab_spec("constant", 1, 1), most=2, fill=-7)(0, 2)
+    assert theirs[0].tolist() == padder(0, 2).tolist() == expected.tolist()
 
 
 def test_slab_padder_crops_a_negative_pad_and_fills_the_other_side():
