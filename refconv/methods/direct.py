@@ -157,8 +157,9 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     # cells and are dropped): NumPy then loops over long runs instead of short output rows.
     flat = dtype.kind != "O" and spec.ndim > 1 and all(g.stride == 1 for g in spec.axes)
     slabs = _slabs(B * G, spec, dtype)
+    # Slabs run on several threads pad into a buffer per thread (made at its first slab).
     most = max(p1 - p0 for (p0, p1), _ in slabs)
-    padder = slab_padder(planes, spec, most)
+    padder = (slab_padder if len(slabs) == 1 else thread_padder)(planes, spec, most)
     if flat and len(slabs) == 1 and len(slabs[0][1]) == 1:
         # One block (two taps or fewer, or a small problem): the flat sum's wide rows are the
         # output itself, returned as a view that drops each row's tail; no copy into an output
@@ -175,7 +176,7 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     else:
         out = np.empty((B, G, 1, *spec.output_shape), dtype=dtype)
 
-    def slab(block: tuple, padder) -> None:
+    def slab(block: tuple) -> None:
         (p0, p1), row_slabs = block
         padded = padder(p0, p1)
         if flat:
@@ -190,10 +191,9 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
                 _tap_sum((padded[(Ellipsis, *s)] for s in all_tap_slices(spec, (r0, r1))), weights, target)
 
     if len(slabs) == 1:  # a small problem: not worth holding BLAS's threads (14 us a call)
-        slab(slabs[0], padder)
-    else:  # the slabs run concurrently, each thread padding into a buffer of its own
-        own = thread_padder(planes, spec, most)
-        blocks_in_parallel(slabs, lambda block: slab(block, own))
+        slab(slabs[0])
+    else:  # the slabs run concurrently
+        blocks_in_parallel(slabs, slab)
     return out.reshape(B, G, 1, *spec.output_shape)
 
 
