@@ -18,7 +18,7 @@ import numpy as np
 
 from .._arith import _is_sympy, as_operand
 from .._gemm import blocks_in_parallel
-from .._taps import FILL, all_tap_slices, gather_index, pad, tap_slices, taps, thread_padder
+from .._taps import FILL, all_tap_slices, gather_index, pad, slab_padder, tap_slices, taps, thread_padder
 from .._validation import fail, is_int, shape_tuple
 from ..spec import ConvSpec, check_spec_cells, pool_spec
 
@@ -191,17 +191,18 @@ def _by_slabs(x: np.ndarray, spec: ConvSpec, fill, reduce_slab: Callable[[np.nda
     planes = x.reshape(math.prod(lead), *plane)
     out = np.empty((len(planes), *spec.output_shape), dtype=x.dtype)
     step = max(1, SLAB_CELLS // math.prod(g.padded + g.overhang for g in spec.axes))
-    padder = thread_padder(planes, spec, min(step, len(planes)), fill)
+    starts = list(range(0, len(planes), step))
+    # Slabs run on several threads pad into a buffer per thread (made at its first slab).
+    padder = (slab_padder if len(starts) == 1 else thread_padder)(planes, spec, min(step, len(planes)), fill)
     slices = all_tap_slices(spec)
 
     def slab(p0: int) -> None:
         padded = padder(p0, min(p0 + step, len(planes)))
         reduce_slab(padded, out[p0 : p0 + step], [padded[(Ellipsis, *s)] for s in slices])
 
-    starts = list(range(0, len(planes), step))
     if len(starts) == 1:  # a small problem: not worth holding BLAS's threads
         slab(0)
-    else:  # the slabs run concurrently, each thread padding into a buffer of its own
+    else:  # the slabs run concurrently
         blocks_in_parallel(starts, slab)
     return out.reshape(*lead, *spec.output_shape)
 
