@@ -8,6 +8,7 @@ which asv records as ``n/a`` (skipped) instead of a failure, so old commits stay
 from __future__ import annotations
 
 import os
+import time
 import timeit
 from collections.abc import Callable
 
@@ -135,15 +136,26 @@ def best_time(func: Callable[[], object], *, rounds: int = 5, floor: float = 0.0
     return best
 
 
+#: Seconds between the alternating rounds of :func:`ratio`: each side's threads settle (torch's
+#: spin-waiting OpenMP threads go to sleep) before the other side is timed.
+SETTLE = 0.05
+
+
 def ratio(ours: Callable[[], object], peer: Callable[[], object], *, rounds: int = 5, floor: float = 0.02) -> float:
     """``best_time(ours) / best_time(peer)``, the two timed in alternating rounds in this process.
 
     Alternation means a burst of load from a neighbour on the shared machine hits both sides,
-    so the ratio is steadier than either time on its own.
+    so the ratio is steadier than either time on its own.  Each round starts after a pause of
+    :data:`SETTLE` seconds: torch's OpenMP threads spin-wait for milliseconds after each call
+    (libgomp's default), taking a core from whatever runs next, so without the pause the side
+    timed after torch ran on less than its cores (the speed table's ResNet row read 1.43-1.62x
+    where each side's steady state is 1.26x; 1.28-1.32x with the pause).
     """
     t_ours, n_ours, best_ours = _calibrated(ours, floor)
     t_peer, n_peer, best_peer = _calibrated(peer, floor)
     for _ in range(0 if QUICK else rounds - 1):
+        time.sleep(SETTLE)
         best_ours = min(best_ours, t_ours.timeit(n_ours) / n_ours)
+        time.sleep(SETTLE)
         best_peer = min(best_peer, t_peer.timeit(n_peer) / n_peer)
     return best_ours / best_peer
