@@ -72,8 +72,8 @@ Cost
 One vectorised step per window tap over all outputs.  ``max_pool`` of an integer or float
 array without ``return_indices`` is one in-place ``np.maximum`` per tap over slabs of planes
 padded with the dtype's least value (:func:`~refconv.pooling._max._max_values`;
-:data:`~refconv.pooling._windows.SLAB_CELLS`); with indices,
-or objects, a handful of NumPy operations per tap; exact inputs run in ``int64`` where
+:data:`~refconv.pooling._windows.SLAB_CELLS`, the slabs spread over the threads BLAS is
+allowed); with indices, or objects, a handful of NumPy operations per tap; exact inputs run in ``int64`` where
 :func:`refconv._arith.domain` proves it safe, else in Python numbers.  The global forms pool one
 whole axis at a time, ``sum(n)`` tap steps instead of ``prod(n)``.
 
