@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import refconv
+import refconv.pooling._max as _max
 import refconv.pooling._windows as _windows
 from refconv import output_shape
 from refconv import strategies as rst
@@ -829,6 +830,38 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
     nan = np.isnan(want)
     assert np.array_equal(np.isnan(got), nan)
     assert got[~nan].tobytes() == want[~nan].tobytes()
+
+
+@pytest.mark.performance_contract
+def test_slabs_hold_as_many_planes_as_fit_and_threads_pad_into_their_own_buffers(monkeypatch):
+    # 2x4 planes pooled 2x2 need 8 padded cells each; SLAB_CELLS = 16 holds 2 planes: 5 planes are
+    # slabs of 2, 2 and 1.  Several slabs may run on several threads, so each thread pads into a
+    # buffer of its own (thread_padder); one slab pads into the calling thread's (slab_padder).
+    made = []
+    for name in ("slab_padder", "thread_padder"):
+        real = getattr(_windows, name)
+        monkeypatch.setattr(_windows, name, lambda *a, real=real, name=name: (made.append(name), real(*a))[1])
+    monkeypatch.setattr(_windows, "SLAB_CELLS", 16)
+    x = np.arange(40.0).reshape(5, 2, 4)
+    by_hand = [[[(32 * p + 0 + 1 + 4 + 5) / 4, (32 * p + 2 + 3 + 6 + 7) / 4]] for p in range(5)]  # plane p: 8p + ...
+    assert avg_pool(x, (2, 2)).tolist() == by_hand
+    assert made == ["thread_padder"]
+    cut = []
+    real_by_slabs = _windows._by_slabs
+
+    def counting(x, spec, fill, reduce_slab):
+        def counted(padded, out, views):
+            cut.append(len(out))
+            reduce_slab(padded, out, views)
+
+        return real_by_slabs(x, spec, fill, counted)
+
+    monkeypatch.setattr(_max, "_by_slabs", counting)
+    max_pool(x, (2, 2))
+    assert sorted(cut) == [1, 2, 2]  # the slabs may run on several threads
+    made.clear()
+    assert max_pool(x[:2], (2, 2)).tolist() == [[[5.0, 7.0]], [[13.0, 15.0]]]
+    assert made == ["slab_padder"]
 
 
 @pytest.mark.performance_contract
