@@ -165,6 +165,30 @@ def test_api_guard_names_the_missing_function():
         _common.api("no_such_function")
 
 
+def test_ratio_times_each_round_after_the_other_side_settles(monkeypatch):
+    # ratio() alternates the two sides' rounds and pauses SETTLE seconds before each (torch's
+    # spin-waiting threads go to sleep first); the order of events, by hand for 3 rounds: both
+    # calibrated once, then per round a pause, ours, a pause, the peer.
+    events = []
+
+    class OneCall:  # a timeit.Timer whose round is one call, taking the seconds it returns
+        def __init__(self, f):
+            self.f = f
+
+        def timeit(self, number):
+            return self.f()
+
+    monkeypatch.setattr(_common, "QUICK", False)
+    monkeypatch.setattr(_common.time, "sleep", lambda seconds: events.append(("pause", seconds)))
+    monkeypatch.setattr(_common, "_calibrated", lambda f, floor: (OneCall(f), 1, f()))
+    ours = lambda: events.append("ours") or 2.0  # noqa: E731
+    peer = lambda: events.append("peer") or 4.0  # noqa: E731
+    assert _common.ratio(ours, peer, rounds=3) == 0.5
+    pause = ("pause", _common.SETTLE)
+    assert events == ["ours", "peer"] + [pause, "ours", pause, "peer"] * 2
+    assert _common.SETTLE >= 0.05  # libgomp spins for milliseconds
+
+
 _FAULTS = """
 import resource, sys
 import numpy as np
