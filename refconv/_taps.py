@@ -28,7 +28,6 @@ __all__ = [
     "padded_index",
     "pad",
     "slab_padder",
-    "thread_padder",
     "tap_slices",
     "all_tap_slices",
     "taps",
@@ -142,7 +141,7 @@ def pad(x: np.ndarray, spec: ConvSpec, axes: Sequence[int], fill=0) -> np.ndarra
     return x
 
 
-def slab_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0):
+def slab_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0, *, per_thread: bool = False):
     """``padder(p0, p1)``: planes ``p0 .. p1-1`` of ``planes`` (spatial axes after the first)
     padded as :func:`pad` pads them, for slabs of at most ``most`` planes.
 
@@ -150,7 +149,20 @@ def slab_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0):
     ``fill`` once and reused: its border is never written, so padding a slab costs one in-cache
     copy instead of :func:`pad`'s gather and fill.  The returned slab is
     overwritten by the next call.  (Max pooling pads its slabs the same way, with ``-inf``.)
+    With ``per_thread``, each thread that calls the padder gets a buffer of its own, made at
+    its first slab: slabs padded concurrently (the tasks of
+    :func:`refconv._gemm.blocks_in_parallel`) do not overwrite each other's.
     """
+    if per_thread:
+        local = threading.local()
+
+        def padder_of_this_thread(p0: int, p1: int) -> np.ndarray:
+            own = getattr(local, "padder", None)
+            if own is None:
+                own = local.padder = slab_padder(planes, spec, most, fill)
+            return own(p0, p1)
+
+        return padder_of_this_thread
     axes = tuple(range(1, 1 + spec.ndim))
     if spec.boundary != "constant" or any(g.lo < 0 or g.hi < 0 for g in spec.axes):
         return lambda p0, p1: pad(planes[p0:p1], spec, axes, fill)
@@ -163,21 +175,6 @@ def slab_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0):
         slab = buffer[: p1 - p0]
         slab[(slice(None), *interior)] = planes[p0:p1]
         return slab
-
-    return padder
-
-
-def thread_padder(planes: np.ndarray, spec: ConvSpec, most: int, fill=0):
-    """:func:`slab_padder`'s ``padder(p0, p1)`` with a buffer of its own for each thread that
-    calls it: slabs padded concurrently (the tasks of :func:`refconv._gemm.blocks_in_parallel`)
-    do not overwrite each other's."""
-    local = threading.local()
-
-    def padder(p0: int, p1: int) -> np.ndarray:
-        own = getattr(local, "padder", None)
-        if own is None:
-            own = local.padder = slab_padder(planes, spec, most, fill)
-        return own(p0, p1)
 
     return padder
 

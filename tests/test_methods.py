@@ -1254,8 +1254,13 @@ def test_the_reused_slab_buffer_holds_one_slab(monkeypatch):
     # padded into (refconv._taps.slab_padder) holds one plane, not eight.
     monkeypatch.setattr(direct, "SLAB_ELEMENTS", 36)
     most = []
-    real = direct.thread_padder  # eight slabs: a buffer per thread
-    monkeypatch.setattr(direct, "thread_padder", lambda planes, spec, n: (most.append(n), real(planes, spec, n))[1])
+    real = direct.slab_padder  # eight slabs: a buffer per thread
+
+    def recording(planes, spec, n, *, per_thread):
+        most.append(n)
+        return real(planes, spec, n, per_thread=per_thread)
+
+    monkeypatch.setattr(direct, "slab_padder", recording)
     x = np.arange(8 * 36, dtype=np.float64).reshape(2, 4, 6, 6) % 5 - 2
     w = np.arange(4 * 9, dtype=np.float64).reshape(4, 1, 3, 3) % 3 - 1
     kw = dict(stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=4, padding_mode="zeros")

@@ -836,11 +836,15 @@ def test_float_window_sums_in_slabs_are_the_row_major_sums_bit_for_bit(x, k, s, 
 def test_slabs_hold_as_many_planes_as_fit_and_threads_pad_into_their_own_buffers(monkeypatch):
     # 2x4 planes pooled 2x2 need 8 padded cells each; SLAB_CELLS = 16 holds 2 planes: 5 planes are
     # slabs of 2, 2 and 1.  Several slabs may run on several threads, so each thread pads into a
-    # buffer of its own (thread_padder); one slab pads into the calling thread's (slab_padder).
+    # buffer of its own (per_thread); one slab pads into the calling thread's.
     made = []
-    for name in ("slab_padder", "thread_padder"):
-        real = getattr(_windows, name)
-        monkeypatch.setattr(_windows, name, lambda *a, real=real, name=name: (made.append(name), real(*a))[1])
+    real = _windows.slab_padder
+
+    def recording(*args, per_thread):
+        made.append("thread_padder" if per_thread else "slab_padder")
+        return real(*args, per_thread=per_thread)
+
+    monkeypatch.setattr(_windows, "slab_padder", recording)
     monkeypatch.setattr(_windows, "SLAB_CELLS", 16)
     x = np.arange(40.0).reshape(5, 2, 4)
     by_hand = [[[(32 * p + 0 + 1 + 4 + 5) / 4, (32 * p + 2 + 3 + 6 + 7) / 4]] for p in range(5)]  # plane p: 8p + ...
@@ -868,10 +872,10 @@ def test_slabs_hold_as_many_planes_as_fit_and_threads_pad_into_their_own_buffers
 def test_max_and_window_sum_slabs_are_sized_by_the_one_slab_cells(monkeypatch):
     # Both fast paths read SLAB_CELLS where the slabs are cut (refconv.pooling._windows), so one
     # patch there sizes both: 1 cell per slab forces one plane per slab, 3 slabs for 3 planes.
-    cut, padder_of = [], _windows.thread_padder
+    cut, padder_of = [], _windows.slab_padder
 
-    def counting(planes, spec, step, fill):
-        padder = padder_of(planes, spec, step, fill)
+    def counting(planes, spec, step, fill, *, per_thread):
+        padder = padder_of(planes, spec, step, fill, per_thread=per_thread)
 
         def slab(p0, p1):
             cut.append((p0, p1))
@@ -879,7 +883,7 @@ def test_max_and_window_sum_slabs_are_sized_by_the_one_slab_cells(monkeypatch):
 
         return slab
 
-    monkeypatch.setattr(_windows, "thread_padder", counting)
+    monkeypatch.setattr(_windows, "slab_padder", counting)
     monkeypatch.setattr(_windows, "SLAB_CELLS", 1)
     x = np.arange(24.0).reshape(3, 2, 4)
     assert max_pool(x, (2, 2)).tolist() == [[[5.0, 7.0]], [[13.0, 15.0]], [[21.0, 23.0]]]

@@ -20,7 +20,6 @@ from refconv._taps import (
     source_index,
     tap_slices,
     taps,
-    thread_padder,
 )
 from refconv.spec import AxisGeometry, ConvSpec, plain_spec, pool_spec
 
@@ -163,11 +162,11 @@ def test_index_tables_keep_the_other_step_when_one_is_clamped():
     assert g.out == 1 and gather_index(g, "constant").tolist() == [[0, 2]]
 
 
-def test_thread_padder_gives_each_thread_its_own_buffer():
+def test_a_per_thread_slab_padder_gives_each_thread_its_own_buffer():
     # Slabs padded concurrently must not overwrite each other: the same thread reuses its buffer
     # (slab_padder's), another thread gets one of its own, and both pad as slab_padder does.
     planes = np.arange(4 * 3 * 2).reshape(4, 3, 2) + 1
-    padder = thread_padder(planes, _slab_spec("constant", 1, 1), most=2, fill=-7)
+    padder = slab_padder(planes, _slab_spec("constant", 1, 1), most=2, fill=-7, per_thread=True)
     mine = padder(0, 2)
     assert np.shares_memory(mine, padder(2, 4))
     theirs = []

@@ -72,7 +72,7 @@ from .._gemm import (
     matmul,
     shifted_gemm_sum,
 )
-from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps, thread_padder
+from .._taps import all_tap_slices, pad, slab_padder, tap_slices, taps
 from ..spec import ConvSpec
 from ._rational import rescale, scaled_integers
 
@@ -125,7 +125,12 @@ def _views_times_taps(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarra
         return _scaled_view_sum(x, w.reshape(w.shape[0], spec.taps), spec)
     if _per_tap_gemms(x.shape[2], x.dtype, spec):
         return _flat_gemm(x, w, spec)
-    return _im2col(pad(x, spec, tuple(range(3, 3 + spec.ndim))), w, spec)
+    return _im2col(_padded(x, spec), w, spec)
+
+
+def _padded(x: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """Channel-form ``x`` with its spatial axes (after the first three) padded by ``spec``."""
+    return pad(x, spec, tuple(range(3, 3 + spec.ndim)))
 
 
 def _per_tap_gemms(channels: int, dtype: np.dtype, spec: ConvSpec) -> bool:
@@ -157,9 +162,8 @@ def _scaled_view_sum(x: np.ndarray, kernel: np.ndarray, spec: ConvSpec) -> np.nd
     # cells and are dropped): NumPy then loops over long runs instead of short output rows.
     flat = dtype.kind != "O" and spec.ndim > 1 and all(g.stride == 1 for g in spec.axes)
     slabs = _slabs(B * G, spec, dtype)
-    # Slabs run on several threads pad into a buffer per thread (made at its first slab).
-    most = max(p1 - p0 for (p0, p1), _ in slabs)
-    padder = (slab_padder if len(slabs) == 1 else thread_padder)(planes, spec, most)
+    # Slabs run on several threads pad into a buffer per thread.
+    padder = slab_padder(planes, spec, max(p1 - p0 for (p0, p1), _ in slabs), per_thread=len(slabs) > 1)
     if flat and len(slabs) == 1 and len(slabs[0][1]) == 1:
         # One block (two taps or fewer, or a small problem): the flat sum's wide rows are the
         # output itself, returned as a view that drops each row's tail; no copy into an output
@@ -403,7 +407,7 @@ def _flat_gemm(x: np.ndarray, w: np.ndarray, spec: ConvSpec) -> np.ndarray:
     dtype = x.dtype
     if dtype == np.int64:
         x, w = np.asarray(x, np.int64), np.asarray(w, np.int64)
-        exact = lambda a, b: _im2col_chunks(pad(a, spec, tuple(range(3, 3 + spec.ndim))), b, spec)  # noqa: E731
+        exact = lambda a, b: _im2col_chunks(_padded(a, spec), b, spec)  # noqa: E731
         return int64_by_float_limbs(x, w, spec.taps * x.shape[2], lambda a, b: _flat_gemm(a, b, spec), exact)
     out_row = math.prod(spec.output_shape[1:])
     if math.prod(g.padded for g in spec.axes[1:]) <= 2 * out_row:
@@ -437,7 +441,7 @@ def _gemm_tasks(x: np.ndarray, w: np.ndarray, spec: ConvSpec, sink=None) -> tupl
     Co, first_axis = w.shape[1], spec.output_shape[0]
     # A constant boundary is written into each task's slab around the interior; others pad once.
     inline = spec.boundary == "constant" and all(g.lo >= 0 and g.hi >= 0 for g in spec.axes)
-    source = x if inline else pad(x, spec, tuple(range(3, 3 + spec.ndim)))
+    source = x if inline else _padded(x, spec)
     lo = tuple(g.lo if inline else 0 for g in spec.axes)
     plane = tuple(g.padded for g in spec.axes)
     steps = [math.prod(plane[a + 1 :]) for a in range(len(plane))]

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._arith import _is_sympy, as_operand
 from .._gemm import blocks_in_parallel
-from .._taps import FILL, all_tap_slices, gather_index, pad, slab_padder, tap_slices, taps, thread_padder
+from .._taps import FILL, all_tap_slices, gather_index, pad, slab_padder, tap_slices, taps
 from .._validation import fail, is_int, shape_tuple
 from ..spec import ConvSpec, check_spec_cells, pool_spec
 
@@ -192,8 +192,8 @@ def _by_slabs(x: np.ndarray, spec: ConvSpec, fill, reduce_slab: Callable[[np.nda
     out = np.empty((len(planes), *spec.output_shape), dtype=x.dtype)
     step = max(1, SLAB_CELLS // math.prod(g.padded + g.overhang for g in spec.axes))
     starts = list(range(0, len(planes), step))
-    # Slabs run on several threads pad into a buffer per thread (made at its first slab).
-    padder = (slab_padder if len(starts) == 1 else thread_padder)(planes, spec, min(step, len(planes)), fill)
+    # Slabs run on several threads pad into a buffer per thread.
+    padder = slab_padder(planes, spec, min(step, len(planes)), fill, per_thread=len(starts) > 1)
     slices = all_tap_slices(spec)
 
     def slab(p0: int) -> None:
